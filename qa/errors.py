@@ -1,0 +1,56 @@
+"""Every error a user can meet, in one place, each with its exit code.
+
+Library code raises these; the edges (``qa.cli``, ``qa.web``) turn them into a
+one-line message. Messages say what went wrong and what to do next.
+"""
+
+from __future__ import annotations
+
+
+class QAError(Exception):
+    """Base class. ``exit_code`` is what the CLI exits with."""
+
+    exit_code = 1
+
+
+class BadQuestion(QAError):
+    """The question is empty or has nothing to search for."""
+
+    exit_code = 2
+
+
+class CorpusError(QAError):
+    """A corpus file is missing, empty, binary, not UTF-8, or malformed."""
+
+    exit_code = 3
+
+
+class IndexUnusable(QAError):
+    """The saved index is missing, corrupt, or does not match the corpus or encoder."""
+
+    exit_code = 4
+
+
+class EncoderError(QAError):
+    """The embedding model cannot be loaded (missing package or model folder)."""
+
+    exit_code = 5
+
+
+class EvalSetError(QAError):
+    """A gold set or benchmark folder is missing or malformed."""
+
+    exit_code = 6
+
+
+# Exit codes, documented in the README and checked by tests/test_docs.py.
+EXIT_CODES = {
+    0: "success (an abstention — 报告中没有找到… — is a success too)",
+    1: "unexpected internal error",
+    BadQuestion.exit_code: "bad question or bad option (empty, whitespace only, nothing searchable)",
+    CorpusError.exit_code: "corpus file missing, empty, binary, not UTF-8, or malformed",
+    IndexUnusable.exit_code: "index missing, corrupt, or built for another corpus/encoder/format (and --no-rebuild)",
+    EncoderError.exit_code: "embedding model unavailable",
+    EvalSetError.exit_code: "gold set or benchmark folder missing or malformed",
+    130: "interrupted (Ctrl-C)",
+}
