@@ -304,7 +304,7 @@ class _Builder:
         body = [_join_figure_lines(g) for g in _line_groups(lines)]
         head = tidy(join_lines([ln.text for ln in title]))
         caption = body[0] if body else ""
-        text = f"{head} {caption}"
+        text = f"{head}：{caption}"
         rest = [t for t in body[1:] if t]
         if rest:
             text += "\n" + "\n".join(rest)
@@ -360,8 +360,9 @@ class _Builder:
             i += 1
         table = parse_table(number, body)
         for r, row in enumerate(table.rows, start=1):
+            text = f"{row.describe(table)}\n原表行：{row.printed}"
             self.chunks.append(Chunk(self._id(f"t{number}r{r}"), "table", number, self.section, None,
-                                     row.describe(table), (), self.doc))
+                                     text, (), self.doc))
             self.chunk_lines.append(all_lines)
         return i
 

@@ -34,6 +34,7 @@ class Row:
     label: str  # "国家协调"
     group: str | None  # "B. 工作方案"
     cells: tuple[str, ...]  # as printed: "131 060.5", "(2 980.7)", "—", ""
+    printed: str = ""  # the row line as printed: "国家协调 131 060.5 246 298.7 (2 980.7) …"
 
     def describe(self, table: "Table") -> str:
         where = f"{self.group} / {self.label}" if self.group and self.group != self.label else self.label
@@ -54,7 +55,7 @@ class Table:
 def value(cell: str) -> Decimal | None:
     """``"(2 980.7)" -> Decimal("-2980.7")``; ``"—"`` and ``""`` -> None."""
     s = cell.replace(" ", "")
-    if s in ("", "—", "-"):
+    if s in ("", "—", "-", "（空）"):
         return None
     neg = s.startswith("(")
     d = Decimal(s.strip("()"))
@@ -90,7 +91,7 @@ def parse_table(number: int, lines: list[str]) -> Table:
         sub = ln.startswith(" ") and not _GROUP_LABEL.match(ln)
         if not sub:
             group = None
-        rows.append(Row(label, group if sub else None, cells))
+        rows.append(Row(label, group if sub else None, cells, " ".join(ln.split())))
     return Table(number, title, unit, tuple(columns), tuple(rows))
 
 

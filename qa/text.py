@@ -17,7 +17,7 @@ _CJK = (
 CJK_CHAR = re.compile(f"[{_CJK}]")
 _SPACE_BETWEEN_CJK = re.compile(f"(?<=[{_CJK}])[ \t\u3000]+(?=[{_CJK}])")
 _SPACES = re.compile(r"[ \t\u3000\u00a0]+")
-_SENTENCE = re.compile(r"[^。！？；!?;]*(?:[。！？；!?;]+[”’」』）)]*|$)")
+_SENTENCE = re.compile(r"[^。！？!?]*(?:[。！？!?]+[”’」』）)]*|$)")
 
 
 def is_cjk(ch: str) -> bool:
@@ -66,7 +66,7 @@ def squash(text: str) -> str:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Split at Chinese sentence ends, keeping the punctuation and closing quotes.
+    """Split at sentence ends (。！？, not ；), keeping the punctuation and closing quotes.
 
     >>> split_sentences("你好。再见！“好”。")
     ['你好。', '再见！', '“好”。']

@@ -1,0 +1,205 @@
+"""The ``qa`` command line. Thin commands; heavy imports happen inside them.
+
+Exit codes (see ``qa.errors.EXIT_CODES``): 0 ok (an abstention too), 2 bad
+question or option, 3 corpus file problem, 4 unusable index, 5 encoder
+unavailable, 6 bad gold set, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from qa.errors import QAError
+
+
+def _settings(corpus, index_dir, encoder=None, mode=None, k=None):
+    from qa.config import from_env
+
+    return from_env().with_(corpus=Path(corpus) if corpus else None,
+                            index_dir=Path(index_dir) if index_dir else None,
+                            encoder=encoder, mode=mode, k=k)
+
+
+class _Group(click.Group):
+    """Turns every ``QAError`` into one line on stderr and its exit code."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except QAError as e:
+            click.echo(f"qa: error: {e}", err=True)
+            ctx.exit(e.exit_code)
+        except KeyboardInterrupt:
+            click.echo("qa: interrupted", err=True)
+            ctx.exit(130)
+        except BrokenPipeError:
+            ctx.exit(0)
+
+
+corpus_opt = click.option("--corpus", type=click.Path(path_type=str), envvar="QA_CORPUS",
+                          help="Corpus file or folder (.txt, .md, corpus.jsonl). [default: corpus/E-2020-54.zh.txt]")
+index_opt = click.option("--index-dir", type=click.Path(path_type=str), envvar="QA_INDEX_DIR",
+                         help="Index folder. [default: index/<corpus name>]")
+encoder_opt = click.option("--encoder", envvar="QA_ENCODER",
+                           help="'e5' (bundled multilingual-e5-small, default) or 'st:<model name or folder>'.")
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="qa-e2020-54")
+@click.option("-v", "--verbose", is_flag=True, help="Log progress details to stderr.")
+def main(verbose: bool) -> None:
+    """Ask questions of a Chinese report; get the answer, its paragraph and its sources."""
+    if verbose:
+        import logging
+
+        logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+
+
+@main.command()
+@click.argument("question", required=False)
+@click.option("-k", type=click.IntRange(1, 100), default=5, show_default=True, help="Passages to cite.")
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), default="hybrid", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per question.")
+@click.option("--batch", type=click.File("r", encoding="utf-8", errors="replace"),
+              help="Questions from FILE, one per line ('-' for stdin).")
+@click.option("--no-rebuild", is_flag=True, help="Refuse (exit 4) instead of rebuilding a stale index.")
+@corpus_opt
+@index_opt
+@encoder_opt
+def ask(question, k, mode, as_json, batch, no_rebuild, corpus, index_dir, encoder):
+    """Answer QUESTION from the corpus, citing paragraphs and sources.
+
+    Example: qa ask "驻地协调员办公室有多少核心职位"
+    """
+    from qa.errors import BadQuestion
+    from qa.service import Service
+
+    if (question is None) == (batch is None):
+        raise BadQuestion("give one QUESTION or --batch FILE (not both, not neither)")
+    settings = _settings(corpus, index_dir, encoder, mode, k)
+    if question is not None:
+        from qa.question import clean
+
+        clean(question)  # reject an empty question before loading anything
+    service = Service.open(settings, rebuild=not no_rebuild)
+    if question is not None:
+        _print_answer(service.ask(question, k, mode), as_json)
+        return
+    failures = 0
+    for line in batch:
+        if not line.strip():
+            continue
+        try:
+            ans = service.ask(line.rstrip("\n"), k, mode)
+        except BadQuestion as e:
+            failures += 1
+            if as_json:
+                click.echo(json.dumps({"question": line.rstrip("\n"), "error": str(e)}, ensure_ascii=False))
+            else:
+                click.echo(f"qa: skipped a question: {e}", err=True)
+            continue
+        _print_answer(ans, as_json)
+        if not as_json:
+            click.echo("")
+    if failures:
+        click.echo(f"qa: {failures} question(s) skipped", err=True)
+
+
+def _print_answer(ans, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(ans.to_json(), ensure_ascii=False))
+        return
+    from qa.render import answer_text
+
+    click.echo(answer_text(ans, color=sys.stdout.isatty()))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per chunk (id, kind, number, section, page, text, footnotes).")
+@corpus_opt
+def chunks(as_json, corpus):
+    """Print every chunk of the corpus."""
+    from qa.corpus import load_corpus
+
+    settings = _settings(corpus, None)
+    for c in load_corpus(settings.corpus):
+        if as_json:
+            click.echo(json.dumps(c.to_json(), ensure_ascii=False))
+        else:
+            where = f"{c.kind} {c.number or ''}".strip()
+            click.echo(f"[{c.id}] {where} · {c.section or '—'} · p.{c.page or '?'}\n{c.text}\n")
+
+
+@main.command()
+@click.option("--rebuild", is_flag=True, help="Build even if the index is up to date.")
+@corpus_opt
+@index_opt
+@encoder_opt
+def index(rebuild, corpus, index_dir, encoder):
+    """Build the index for the corpus (qa ask does this on first use)."""
+    from qa.service import Service
+
+    settings = _settings(corpus, index_dir, encoder)
+    service = Service.open(settings, rebuild=True, force=rebuild)
+    m = service.index.manifest
+    click.echo(f"index {settings.index_path}: {m.chunks} chunks, {m.sentences} sentences, "
+               f"encoder {m.encoder} ({m.dim}-d), built {m.built_at} in {m.build_seconds:.1f} s")
+
+
+@main.command(name="eval")
+@click.option("--set", "gold", type=click.Path(path_type=str), default="eval/questions.jsonl", show_default=True,
+              help="Gold set (JSONL).")
+@click.option("--beir", type=click.Path(path_type=str), help="Evaluate on a BEIR folder instead (corpus.jsonl, queries.jsonl, qrels.tsv).")
+@click.option("--out", type=click.Path(path_type=str), default="eval/reports", show_default=True,
+              help="Folder for the JSON report and PNG plot.")
+@click.option("--limit", type=int, help="Use only the first N questions.")
+@click.option("--tune", is_flag=True, help="Also search fusion and abstention settings and report the best.")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON report instead of the table.")
+@corpus_opt
+@index_opt
+@encoder_opt
+def eval_(gold, beir, out, limit, tune, as_json, corpus, index_dir, encoder):
+    """Measure retrieval and answer accuracy; compare retrievers side by side."""
+    from qa import evaluation
+
+    settings = _settings(corpus, index_dir, encoder)
+    if beir:
+        report = evaluation.run_beir(Path(beir), settings, Path(out), limit=limit)
+    else:
+        report = evaluation.run_gold(Path(gold), settings, Path(out), limit=limit, tune=tune)
+    click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else evaluation.table(report))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--questions", type=int, default=100, show_default=True, help="Questions per mode for latency.")
+@corpus_opt
+@index_opt
+def bench(as_json, questions, corpus, index_dir):
+    """Latency per mode (p50/p95), cold start, build time, encoder throughput, peak memory."""
+    from qa import bench as b
+
+    settings = _settings(corpus, index_dir)
+    report = b.run(settings, questions)
+    click.echo(json.dumps(report, indent=2) if as_json else b.table(report))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=7860, show_default=True)
+@click.option("--share", is_flag=True, help="Ask Gradio for a public share link (off by default).")
+@corpus_opt
+@index_opt
+def serve(host, port, share, corpus, index_dir):
+    """Start the web chat UI."""
+    from qa.web import launch
+
+    launch(_settings(corpus, index_dir), host=host, port=port, share=share)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

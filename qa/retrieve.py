@@ -1,0 +1,76 @@
+"""Rank chunks for a question: BM25, dense, or both fused.
+
+Fusion is reciprocal rank fusion, ``sum_i w_i / (rrf_k + rank_i)``, or a
+weighted sum of max-normalised scores; which one, and its weights, were chosen
+on the gold set (``qa eval --tune``). Every retriever scores every chunk: the
+corpora here are small, so exact search is cheap and deterministic.
+
+Does not pick answer sentences or decide to abstain; that is ``qa.answer``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from qa.config import Settings
+from qa.index import Index
+from qa.tokenize import tokens
+
+MODES = ("hybrid", "dense", "bm25")
+
+
+@dataclass(frozen=True)
+class Hit:
+    row: int  # chunk row in the index
+    score: float  # the ranking's score (fused, cosine, or BM25)
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Every chunk's scores for one question, before ranking."""
+
+    dense: np.ndarray  # cosine similarity per chunk
+    lexical: np.ndarray  # BM25 per chunk
+    query_vec: np.ndarray  # (dim,)
+    query_tokens: list[str]
+
+
+def score(index: Index, query_vec: np.ndarray, question_norm: str, lexical: str) -> Scores:
+    n = len(index.chunks)
+    d, i = index.dense.search(query_vec.reshape(1, -1).astype(np.float32), n)
+    dense = np.zeros(n, dtype=np.float64)
+    dense[i[0]] = d[0]
+    toks = tokens(question_norm, lexical, index.segmenter)
+    lex = index.lexical[lexical].scores(toks)
+    return Scores(dense, lex, query_vec, toks)
+
+
+def _ranks(x: np.ndarray) -> np.ndarray:
+    """1-based rank of each entry, highest score first; ties broken by row (stable)."""
+    order = np.argsort(-x, kind="stable")
+    ranks = np.empty(len(x), dtype=np.int64)
+    ranks[order] = np.arange(1, len(x) + 1)
+    return ranks
+
+
+def fuse(s: Scores, mode: str, settings: Settings) -> np.ndarray:
+    """One score per chunk for ``mode``."""
+    if mode == "dense":
+        return s.dense
+    if mode == "bm25":
+        return s.lexical
+    if settings.fusion == "weighted":
+        lex = s.lexical / s.lexical.max() if s.lexical.max() > 0 else s.lexical
+        return settings.dense_weight * s.dense + lex
+    rd, rl = _ranks(s.dense), _ranks(s.lexical)
+    fused = settings.dense_weight / (settings.rrf_k + rd) + 1.0 / (settings.rrf_k + rl)
+    no_lex = s.lexical <= 0  # a chunk sharing no term with the question gets no lexical vote
+    fused[no_lex] = settings.dense_weight / (settings.rrf_k + rd[no_lex])
+    return fused
+
+
+def top(fused: np.ndarray, k: int) -> list[Hit]:
+    order = np.argsort(-fused, kind="stable")[:k]
+    return [Hit(int(r), float(fused[r])) for r in order]

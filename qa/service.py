@@ -1,0 +1,82 @@
+"""The question-answering service: the encoder and the index, loaded once, and ``ask``.
+
+``Service.open(settings)`` loads the index for the corpus, building it first
+when it is missing, and rebuilding it (with a notice) when it is stale, built
+with another encoder or format, or corrupt — unless ``rebuild=False``, in which
+case it raises ``IndexUnusable``. A ``Service`` holds no per-question state, so
+one instance serves many threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.answer import Answer, compose
+from qa.config import Settings
+from qa.errors import BadQuestion, IndexUnusable
+from qa.question import clean
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Service:
+    settings: Settings
+    index: object  # qa.index.Index
+    encoder: object  # qa.encoder.Encoder
+    rebuilt: str | None = None  # why the index was (re)built on open, if it was
+
+    @classmethod
+    def open(cls, settings: Settings, rebuild: bool = True, force: bool = False,
+             progress: bool | None = None, encoder=None) -> "Service":
+        from qa import index as ix
+        from qa.corpus import corpus_hash, load_corpus
+        from qa.encoder import make_encoder
+
+        folder = settings.index_path
+        digest = corpus_hash(settings.corpus)
+        enc = encoder or make_encoder(settings.encoder)
+        reason = "forced" if force else None
+        index = None
+        if not force:
+            try:
+                manifest = ix.read_manifest(folder)
+                ix.check(manifest, enc.id, digest, folder)
+                index = ix.load(folder)
+            except IndexUnusable as e:
+                if not rebuild:
+                    raise
+                reason = str(e)
+        if index is None:
+            if reason and "no index here" not in reason:
+                print(f"qa: rebuilding the index: {reason.split(': ', 1)[-1].split(';')[0]}", file=sys.stderr)
+            elif progress is not False:
+                print(f"qa: building the index for {settings.corpus} (first use) …", file=sys.stderr)
+            chunks = load_corpus(settings.corpus)
+            index = ix.build(chunks, enc, digest, folder, progress=progress)
+        return cls(settings, index, enc, reason)
+
+    def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
+        from qa.answer import strip_source_intent, asks_for_source
+        from qa.retrieve import MODES, fuse, score, top
+        from qa.tokenize import normalise
+
+        k = self.settings.k if k is None else k
+        mode = self.settings.mode if mode is None else mode
+        if mode not in MODES:
+            raise BadQuestion(f"unknown mode {mode!r}; use one of: {', '.join(MODES)}")
+        if not 1 <= k <= 100:
+            raise BadQuestion(f"k must be between 1 and 100, not {k}")
+        q = clean(question)
+        query = strip_source_intent(q.text) if asks_for_source(q.text) else q.text
+        vec = self.encoder.queries([query])[0]
+        scores = score(self.index, vec, normalise(query), self.settings.lexical)
+        hits = top(fuse(scores, mode, self.settings), min(k, len(self.index.chunks)))
+        return compose(q.text, self.index, hits, scores, self.settings.abstain_threshold, q.notice)
+
+
+def default_index_dir(corpus: Path) -> Path:
+    return Settings(corpus=corpus).index_path

@@ -1,0 +1,143 @@
+"""Tokens for the lexical side: jieba words, character bigrams, or both.
+
+jieba segments with the report's own terms added (驻地协调员, 国家工作队 …).
+Its full dictionary takes about a second to load, so an index stores the
+dictionary entries its corpus uses (``vocabulary``) and questions are cut with
+that small dictionary (``Segmenter.from_vocabulary``): words the corpus lacks
+could not match anyway. Text is normalised first: Traditional to Simplified,
+full-width to half-width, lower case.
+
+    tokens("驻地協調員辦公室有多少核心職位", "jieba")
+    -> ['驻地协调员', '办公室', '核心', '职位']
+
+Does not rank anything; that is ``qa.bm25``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from functools import lru_cache
+
+log = logging.getLogger(__name__)
+
+VARIANTS = ("jieba", "bigram", "jieba+bigram")
+
+# Terms of the report that jieba's default dictionary cuts apart.
+USER_TERMS = (
+    "驻地协调员", "驻地协调员系统", "驻地协调员办公室", "国家工作队", "联合国国家工作队",
+    "发展协调办公室", "区域发展协调办公室", "经社部", "合作框架", "共同国家分析",
+    "可持续发展目标", "可持续发展集团", "信息管理系统", "供资契约", "特别用途信托基金",
+    "集合基金", "联合基金", "四年度全面政策审查", "管理和问责框架", "业务运作战略",
+    "方案国", "开发署", "人口基金", "儿基会", "妇女署", "难民署", "项目署", "艾滋病署",
+    "人道协调厅", "世卫组织", "劳工组织", "粮食署", "全球传播部", "新闻中心",
+    "费用分摊", "协调税", "协调费", "核心职位", "通信干事", "区域委员会", "实体办事处",
+)
+
+STOPWORDS = frozenset(
+    "的 了 是 在 和 与 及 或 有 为 对 把 被 将 于 中 等 也 都 就 还 而 之 其 这 那 个 吗 呢 吧 啊 "
+    "什么 哪些 哪个 哪 多少 几 怎么 怎样 如何 为什么 是否 谁 何 请问 报告 一个 该 此 这个 那个 "
+    "the a an of to in on for and or is are was were be by with what which who how many much "
+    "does do did from at as that this it its".split()
+)
+
+_ASCII_WORD = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def normalise(text: str) -> str:
+    """Traditional to Simplified, NFKC (full-width to half-width), lower case.
+
+    >>> normalise("駐地協調員ＡＢＣ")
+    '驻地协调员abc'
+    """
+    text = unicodedata.normalize("NFKC", text).lower()
+    if any("\u3400" <= ch <= "\u9fff" for ch in text):
+        text = _t2s().convert(text)
+    return text
+
+
+def bigrams(text: str) -> list[str]:
+    """CJK character bigrams (a lone character stays a unigram) and ASCII words.
+
+    >>> bigrams("核心职位 covid-19")
+    ['核心', '心职', '职位', 'covid-19']
+    """
+    out: list[str] = []
+    for m in re.finditer(r"[\u3400-\u9fff]+|[a-z0-9]+(?:[.\-][a-z0-9]+)*", text):
+        run = m.group(0)
+        if run[0].isascii():
+            out.append(run)
+        elif len(run) == 1:
+            out.append(run)
+        else:
+            out.extend(run[i:i + 2] for i in range(len(run) - 1))
+    return out
+
+
+class Segmenter:
+    """A jieba tokenizer; ``full()`` with the whole dictionary, ``from_vocabulary()`` with a small one."""
+
+    def __init__(self, tokenizer):
+        self._tk = tokenizer
+        self._lock = threading.Lock()
+
+    @classmethod
+    def full(cls) -> "Segmenter":
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        tk = jieba.Tokenizer()
+        tk.initialize()
+        for term in USER_TERMS:
+            tk.add_word(term, freq=max(tk.suggest_freq(term), 50_000))
+        return cls(tk)
+
+    @classmethod
+    def from_vocabulary(cls, freq: dict[str, int]) -> "Segmenter":
+        """A tokenizer knowing only ``freq`` (word -> count): loads in milliseconds."""
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        tk = jieba.Tokenizer()
+        pf: dict[str, int] = {}
+        for word, count in freq.items():
+            pf[word] = count
+            for i in range(1, len(word)):
+                pf.setdefault(word[:i], 0)
+        tk.FREQ, tk.total = pf, max(1, sum(freq.values()))
+        tk.initialized = True
+        return cls(tk)
+
+    def words(self, text: str) -> list[str]:
+        with self._lock:  # jieba's Tokenizer is not thread-safe while it lazily builds state
+            return list(self._tk.cut(text, HMM=False))
+
+    def vocabulary(self, words: set[str]) -> dict[str, int]:
+        """Dictionary entries (with counts) for the words given, as ``from_vocabulary`` takes them."""
+        return {w: int(self._tk.FREQ.get(w) or 1) for w in words if len(w) > 1}
+
+
+def tokens(text: str, variant: str, seg: Segmenter) -> list[str]:
+    """Lexical tokens of ``text``: normalised, stopwords and punctuation dropped."""
+    text = normalise(text)
+    out: list[str] = []
+    if variant in ("jieba", "jieba+bigram"):
+        for w in seg.words(text):
+            w = w.strip()
+            if w and w not in STOPWORDS and (_CJK_RUN.fullmatch(w) or _ASCII_WORD.fullmatch(w)):
+                out.append(w)
+    if variant in ("bigram", "jieba+bigram"):
+        out.extend("#" + b for b in bigrams(text) if b not in STOPWORDS)
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown lexical variant {variant!r}")
+    return out
