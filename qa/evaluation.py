@@ -45,7 +45,7 @@ class Gold:
 class Retriever:
     name: str
     mode: str  # dense | bm25 | hybrid
-    lexical: str = "jieba+bigram"
+    lexical: str | None = None  # None: the service's setting
 
 
 RETRIEVERS = (
@@ -53,7 +53,7 @@ RETRIEVERS = (
     Retriever("bm25-bigram", "bm25", "bigram"),
     Retriever("bm25-jieba+bigram", "bm25", "jieba+bigram"),
     Retriever("dense-e5", "dense"),
-    Retriever("hybrid", "hybrid"),
+    Retriever("hybrid", "hybrid"),  # what qa ask uses
 )
 
 
@@ -122,8 +122,8 @@ def _prepare(service, gold: list[Gold]) -> _Prepared:
 def _rank(prep: _Prepared, r: Retriever, settings: Settings) -> list[list[int]]:
     from qa.retrieve import fuse
 
-    s = replace(settings, lexical=r.lexical)
-    return [list(np.argsort(-fuse(sc, r.mode, s), kind="stable")[:10]) for sc in prep.scores[r.lexical]]
+    s = replace(settings, lexical=r.lexical or settings.lexical)
+    return [list(np.argsort(-fuse(sc, r.mode, s), kind="stable")[:10]) for sc in prep.scores[s.lexical]]
 
 
 def _answers(service, prep: _Prepared, settings: Settings) -> list:

@@ -1,0 +1,97 @@
+"""qa ask on the real report with the real index: answers, citations, sources, abstention, JSON."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPORT
+
+
+def test_core_positions(service):
+    ans = service.ask("驻地协调员办公室有多少核心职位")
+    assert not ans.abstained
+    assert "每个驻地协调员办公室现在都有五个核心职位" in ans.answer
+    assert "传播和宣传" in ans.answer  # the whole sentence, not cut at ；
+    top = ans.citations[0]
+    assert (top.kind, top.number) == ("paragraph", 23)
+    assert top.section == "重振驻地协调员办公室，加强驻地协调员的能力和支持联合国国家工作队"
+    assert ans.highlight.id == top.id
+    assert top.text[ans.highlight.start:ans.highlight.end] in ans.answer
+
+
+def test_source_question_names_the_footnote(service):
+    ans = service.ask("超过 90%的驻地协调员认为国家工作队重视驻地协调员办公室，这个数据的来源是什么？")
+    assert not ans.abstained
+    assert ans.answer.startswith("资料来源：经社部 2019 年驻地协调员调查")
+    assert any(s.text == "经社部 2019 年驻地协调员调查" for s in ans.citations[0].sources)
+
+
+def test_ibid_resolved_in_citation_sources(service):
+    ans = service.ask("驻地协调员有足够的权力来减少重复工作吗")
+    p28 = next(c for c in ans.citations if c.number == 28)
+    assert [(s.footnote, s.text) for s in p28.sources] == [(12, "经社部 2019 年驻地协调员调查"),
+                                                          (13, "经社部 2019 年方案国政府调查")]
+
+
+@pytest.mark.parametrize("question,number", [
+    ("駐地協調員辦公室有多少核心職位", 23),  # Traditional Chinese
+    ("How many core positions does each resident coordinator office have?", 23),
+])
+def test_other_scripts_and_languages(service, question, number):
+    ans = service.ask(question)
+    assert any(c.number == number for c in ans.citations[:3])
+
+
+def test_table_question(service):
+    ans = service.ask("2021 年国家协调的估计数是多少")
+    assert "243 318.0" in ans.answer
+    assert ans.citations[0].kind == "table" and ans.citations[0].number == 1
+
+
+def test_modes_and_k(service):
+    for mode in ("dense", "bm25", "hybrid"):
+        ans = service.ask("驻地协调员办公室有多少核心职位", k=3, mode=mode)
+        assert len(ans.citations) == 3
+        assert ans.citations[0].number == 23, mode
+        scores = [c.score for c in ans.citations]
+        assert scores == sorted(scores, reverse=True) or ans.citations[0].id == ans.highlight.id
+
+
+def test_json_shape_via_cli(built_index_dir):
+    out = subprocess.run(
+        [sys.executable, "-m", "qa.cli", "ask", "驻地协调员办公室有多少核心职位", "--json", "-k", "2",
+         "--corpus", str(REPORT), "--index-dir", str(built_index_dir), "--no-rebuild"],
+        capture_output=True, text=True, check=True)
+    data = json.loads(out.stdout)
+    assert set(data) >= {"question", "abstained", "answer", "citations"}
+    c = data["citations"][0]
+    assert set(c) == {"id", "kind", "number", "section", "page", "text", "score", "sources"}
+    assert c["number"] == 23 and data["abstained"] is False
+
+
+def test_batch_stdin(built_index_dir):
+    out = subprocess.run(
+        [sys.executable, "-m", "qa.cli", "ask", "--batch", "-", "--json", "--corpus", str(REPORT),
+         "--index-dir", str(built_index_dir), "--no-rebuild"],
+        input="驻地协调员办公室有多少核心职位\n\n2019 年两轮招聘安置了多少名新驻地协调员\n",
+        capture_output=True, text=True, check=True)
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(rows) == 2 and rows[1]["citations"][0]["number"] == 19
+
+
+def test_human_output(built_index_dir):
+    out = subprocess.run(
+        [sys.executable, "-m", "qa.cli", "ask", "驻地协调员办公室有多少核心职位", "--corpus", str(REPORT),
+         "--index-dir", str(built_index_dir), "--no-rebuild"], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("答案：每个驻地协调员办公室现在都有五个核心职位")
+    assert "第 23 段" in out.stdout
+
+
+def test_deterministic(service):
+    a = service.ask("2019 年协调税产生了多少资金").to_json()
+    b = service.ask("2019 年协调税产生了多少资金").to_json()
+    assert a == b

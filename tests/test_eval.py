@@ -1,0 +1,73 @@
+"""The gold set is sound, and the harness produces its reports."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from qa.errors import EvalSetError
+from qa.evaluation import TYPES, load_gold, run_beir, run_gold
+from tests.conftest import GOLD, REPORT
+
+
+def test_gold_set_is_well_formed(report_text):
+    gold = load_gold(GOLD)
+    assert len(gold) >= 120
+    lines = report_text.splitlines()
+    assert len({g.id for g in gold}) == len(gold)
+    for g in gold:
+        assert g.type in TYPES
+        if g.type == "unanswerable":
+            assert g.evidence == () and g.answer == ""
+            continue
+        assert 1 <= len(g.evidence) <= 3, g.id
+        for e in g.evidence:
+            assert 8 <= len(e) <= 40, (g.id, e)
+            assert any(e in line for line in lines), (g.id, e)  # within one raw line
+        if g.type == "source":
+            assert g.source, g.id
+    assert {g.type for g in gold} == set(TYPES)
+
+
+def test_every_evidence_string_is_in_some_chunk(chunks):
+    from qa.evaluation import relevant_rows
+
+    for g in load_gold(GOLD):
+        if g.evidence:
+            assert relevant_rows(chunks, g.evidence), g.id
+
+
+@pytest.mark.slow
+def test_run_gold_writes_reports(service, tmp_path):
+    report = run_gold(GOLD, service.settings, tmp_path, limit=40, service=service)
+    assert set(report["retrievers"]) == {"bm25-jieba", "bm25-bigram", "bm25-jieba+bigram", "dense-e5", "hybrid"}
+    assert report["retrievers"]["hybrid"]["recall@10"] >= report["retrievers"]["hybrid"]["recall@1"]
+    assert (tmp_path / "report.json").is_file()
+    assert (tmp_path / "report.png").read_bytes()[:4] == b"\x89PNG"
+    assert json.loads((tmp_path / "report.json").read_text())["questions"] == 40
+
+
+def test_bad_gold_set(tmp_path):
+    f = tmp_path / "g.jsonl"
+    f.write_text('{"id": "1", "question": "q", "type": "weird", "evidence": ["x"]}\n', encoding="utf-8")
+    with pytest.raises(EvalSetError, match="unknown type"):
+        load_gold(f)
+    with pytest.raises(EvalSetError, match="no such gold set"):
+        load_gold(tmp_path / "nope.jsonl")
+
+
+@pytest.mark.slow
+def test_beir_folder(tmp_path):
+    folder = tmp_path / "mini"
+    folder.mkdir()
+    (folder / "corpus.jsonl").write_text(
+        '{"_id": "d1", "title": "", "text": "驻地协调员办公室有五个核心职位。"}\n'
+        '{"_id": "d2", "title": "", "text": "协调税在 2019 年产生了 3 000 万美元。"}\n', encoding="utf-8")
+    (folder / "queries.jsonl").write_text('{"_id": "q1", "text": "协调税产生了多少钱"}\n', encoding="utf-8")
+    (folder / "qrels.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td2\t1\n", encoding="utf-8")
+    from qa.config import Settings
+
+    report = run_beir(folder, Settings(corpus=REPORT, index_dir=tmp_path / "idx"), tmp_path / "out")
+    assert report["questions"] == 1
+    assert report["retrievers"]["bm25-bigram"]["recall@1"] == 1.0
