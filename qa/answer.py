@@ -25,8 +25,8 @@ from qa.tokenize import bigrams, normalise
 
 NO_ANSWER = "报告中没有找到这个问题的答案。"
 _SOURCE_INTENT = re.compile(
-    r"(数据|统计|这一?数字?|该数字?|此)?(的)?(来源|出处|出自|依据|根据)(是|于)?(什么|哪|何)?|"
-    r"哪[一个项份]*(调查|系统|资料)|从哪[里儿]?(来|得)|"
+    r"(数据|统计|这一?数字?|该数字?|此)?(的)?(来源|出处|出自|依据|根据|口径)(是|于)?(什么|哪|何)?|"
+    r"哪[一个项份]*(调查|资料)|从哪[里儿]?(来|得)|"
     r"\b(source|sources|come from|comes from|based on|according to what|where does .* come from)\b",
     re.IGNORECASE,
 )
@@ -122,6 +122,43 @@ def citation(chunk: Chunk, score: float) -> Citation:
                     sources)
 
 
+_ASKS_NUMBER = re.compile(r"多少|几[个名项次年倍轮天]|百分之|比例|比率|how many|how much|what share|what percentage|\bhow\b.*\b(large|big)", re.I)
+_ASKS_DATE = re.compile(r"哪一?[年天月]|何时|什么时候|哪个月|\bwhen\b|what year", re.I)
+_HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+[个名项次年倍轮天%％]|[一二三四五六七八九十]分之")
+_HAS_DATE = re.compile(r"(19|20)\d\d\s*年|\d+\s*月|\d+\s*日")
+_YEAR = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
+
+
+def expected_type_met(question: str, sentence: str) -> bool | None:
+    """Whether ``sentence`` holds what the question asks for (a number, a date); None if it asks neither.
+
+    >>> expected_type_met("有多少核心职位", "现在都有五个核心职位。"), expected_type_met("是谁", "甲。")
+    (True, None)
+    """
+    if _ASKS_DATE.search(question):
+        return bool(_HAS_DATE.search(sentence))
+    if _ASKS_NUMBER.search(question):
+        return bool(_HAS_NUMBER.search(sentence))
+    return None
+
+
+def missing_names(question: str, passage: str, index: Index) -> list[str]:
+    """Years and place names in the question that the passage never mentions.
+
+    >>> # "日本在 2019 年…" against a passage without 日本: ["日本"]
+    """
+    q = normalise(question)
+    text = normalise(passage)
+    missing = [m.group(0) for m in _YEAR.finditer(q) if m.group(0) not in text]
+    for run in re.findall(r"[\u3400-\u9fff]+", q):
+        for n in range(2, 6):
+            for i in range(len(run) - n + 1):
+                w = run[i:i + n]
+                if w in index.places and w not in text and w not in missing:
+                    missing.append(w)
+    return missing
+
+
 def pick_sentence(index: Index, hits: list[Hit], scores: Scores, question: str, depth: int = 3
                   ) -> tuple[int, int, float, float]:
     """Best ``(sentence row, hit rank, sentence score, its cosine)`` among the top ``depth`` hits."""
@@ -135,7 +172,8 @@ def pick_sentence(index: Index, hits: list[Hit], scores: Scores, question: str, 
         for j, s in enumerate(rows):
             _, a, b = index.sentence_spans[s]
             cov = coverage(question, chunk.text[a:b], index)
-            value = float(cos[j]) + 0.35 * cov - 0.03 * rank
+            met = expected_type_met(question, chunk.text[a:b])
+            value = float(cos[j]) + 0.35 * cov - 0.03 * rank + (0.05 if met else -0.05 if met is False else 0.0)
             if value > best[2]:
                 best = (s, rank, value, float(cos[j]))
     return best
@@ -172,6 +210,29 @@ def answerability(scores: Scores, hits: list[Hit], sent_cos: float, question: st
     return coverage(question, top_chunk.text + (top_chunk.section or ""), index)
 
 
+def _widen(index: Index, srow: int, question: str) -> tuple[int, int]:
+    """The answer span: the sentence, plus a neighbour when the sentence alone falls short.
+
+    A fragment (under 12 characters) takes the next sentence; a sentence that
+    lacks what the question asks for (a number, a date) takes the neighbour
+    that has it: "从哪一天起全面铺开" -> "2019 年 1 月 1 日，…开始。重振活力的…全面铺开，…"
+    """
+    crow, a, b = index.sentence_spans[srow]
+    text = index.chunks[crow].text
+    rows = index.sentences_of(crow)
+    prev_row = srow - 1 if srow - 1 >= rows.start else None
+    next_row = srow + 1 if srow + 1 < rows.stop else None
+    if expected_type_met(question, text[a:b]) is False:
+        for other in (prev_row, next_row):
+            if other is not None:
+                _, oa, ob = index.sentence_spans[other]
+                if expected_type_met(question, text[oa:ob]):
+                    return min(a, oa), max(b, ob)
+    if b - a < 12 and next_row is not None:
+        return a, index.sentence_spans[next_row][2]
+    return a, b
+
+
 def compose(question: str, index: Index, hits: list[Hit], scores: Scores, threshold: float,
             notice: str | None = None) -> Answer:
     """The answer for ``question`` from ranked ``hits``."""
@@ -182,16 +243,18 @@ def compose(question: str, index: Index, hits: list[Hit], scores: Scores, thresh
     retrieval_q = strip_source_intent(question) if wants_source else question
     srow, rank, _, sent_cos = pick_sentence(index, hits, scores, retrieval_q)
     score = answerability(scores, hits, sent_cos, retrieval_q, index)
+    if srow >= 0:
+        crow = index.sentence_spans[srow][0]
+        passage = index.chunks[crow].text + (index.chunks[crow].section or "")
+        if missing_names(retrieval_q, passage, index):
+            score = 0.0  # the question names a year or place its best passage never mentions
     if srow < 0 or score < threshold:
         return Answer(question, True, NO_ANSWER, cites, None, notice, round(score, 4))
     crow, a, b = index.sentence_spans[srow]
     chunk = index.chunks[crow]
     text = chunk.text[a:b]
-    if len(text) < 12 and b < len(chunk.text):  # a fragment: add the next sentence
-        nxt = [s for s in index.sentences_of(crow) if index.sentence_spans[s][1] >= b]
-        if nxt:
-            b = index.sentence_spans[nxt[0]][2]
-            text = chunk.text[a:b]
+    a, b = _widen(index, srow, retrieval_q)
+    text = chunk.text[a:b]
     if wants_source:
         src = footnote_for(chunk, a, b)
         if src is not None:

@@ -27,7 +27,7 @@ class Settings:
     fusion: str = "weighted"  # weighted | rrf
     rrf_k: int = 60  # RRF constant, when fusion == "rrf"
     dense_weight: float = 16.0  # dense cosine weight; BM25 enters scaled to max 1.0 per question
-    abstain_threshold: float = 0.4  # answerability below this abstains; see the trade-off table in the README
+    abstain_threshold: float = 0.1  # answerability below this abstains; see the trade-off table in the README
     extra: dict = field(default_factory=dict)
 
     @property

@@ -174,11 +174,19 @@ def answer_metrics(gold: list[Gold], answers: list) -> dict:
 
 
 def _source_ok(g: Gold, a) -> bool:
-    """The top citation's sources include the gold source (compared without whitespace)."""
+    """The top citation's sources include the gold source.
+
+    Compared without whitespace, and with the department's full name reduced to
+    the abbreviation its footnote defines: ``经济和社会事务部(经社部)`` = ``经社部``.
+    """
     if not a.citations:
         return False
-    want = squash(g.source or "")
-    return any(want in squash(s.text) or squash(s.text) in want for s in a.citations[0].sources)
+    want = _canonical_source(g.source or "")
+    return any(want == _canonical_source(s.text) for s in a.citations[0].sources)
+
+
+def _canonical_source(text: str) -> str:
+    return squash(text).replace("经济和社会事务部(经社部)", "经社部").rstrip("。")
 
 
 def run_gold(path: Path, settings: Settings, out: Path, limit: int | None = None, tune: bool = False,
@@ -260,11 +268,12 @@ def run_beir(folder: Path, settings: Settings, out: Path, limit: int | None = No
     queries = queries[:limit]
     idx_dir = settings.index_dir or Path("index") / f"beir-{folder.name}"
     s = replace(settings, corpus=corpus, index_dir=idx_dir)
-    service = Service.open(s)
+    service = Service.open(s, sentences=False)  # retrieval only: no sentence vectors needed
     ids = [c.id for c in service.index.chunks]
     gold = [Gold(qid, text, "", ("x",), "fact") for qid, text in queries]
     prep = _prepare(service, gold)
-    rel = [{ids.index(d) for d in qrels[qid] if d in ids} for qid, _ in queries]
+    row_of = {d: i for i, d in enumerate(ids)}
+    rel = [{row_of[d] for d in qrels[qid] if d in row_of} for qid, _ in queries]
     report: dict = {"beir": str(folder), "questions": len(queries), "corpus": len(ids),
                     "settings": _settings_json(s), "retrievers": {}}
     for r in RETRIEVERS:

@@ -37,11 +37,11 @@ from qa.bm25 import BM25
 from qa.chunk import Chunk
 from qa.errors import IndexUnusable
 from qa.text import split_sentences
-from qa.tokenize import VARIANTS, Segmenter, tokens
+from qa.tokenize import VARIANTS, Segmenter, place_names, tokens
 
 log = logging.getLogger(__name__)
 
-FORMAT = 7
+FORMAT = 8
 BATCH = 16
 
 
@@ -70,6 +70,7 @@ class Index:
     sentence_spans: list[tuple[int, int, int]]  # sentence row -> (chunk row, start, end)
     lexical: dict[str, BM25]  # variant -> BM25
     segmenter: Segmenter
+    places: frozenset[str] = frozenset()  # place names known to jieba (日本, 越南 …)
 
     def sentences_of(self, row: int) -> range:
         lo, hi = self._by_chunk[row]
@@ -107,14 +108,19 @@ def sentence_spans(chunks: list[Chunk]) -> list[tuple[int, int, int]]:
     return spans
 
 
-def build(chunks: list[Chunk], encoder, corpus_hash: str, folder: Path, progress: bool | None = None) -> Index:
-    """Encode and index ``chunks``, save to ``folder`` atomically, and return the index."""
+def build(chunks: list[Chunk], encoder, corpus_hash: str, folder: Path, progress: bool | None = None,
+          sentences: bool = True) -> Index:
+    """Encode and index ``chunks``, save to ``folder`` atomically, and return the index.
+
+    ``sentences=False`` skips the sentence vectors (retrieval-only, for benchmarks):
+    such an index cannot pick answer sentences, and ``Service`` rebuilds it before answering.
+    """
     import faiss
     from tqdm import tqdm
 
     started = time.perf_counter()
     show = sys.stderr.isatty() if progress is None else progress
-    spans = sentence_spans(chunks)
+    spans = sentence_spans(chunks) if sentences else []
     texts = [c.text for c in chunks]
     sents = [chunks[r].text[a:b] for r, a, b in spans]
     jobs = [("passage", t) for t in texts] + [("sentence", s) for s in sents]
@@ -139,13 +145,14 @@ def build(chunks: list[Chunk], encoder, corpus_hash: str, folder: Path, progress
         lexical[variant] = BM25.build(docs)
         vocab.update(t for d in docs for t in d if not t.startswith("#"))
     freq = seg.vocabulary(vocab)
+    places = place_names()
     manifest = Manifest(FORMAT, encoder.id, int(encoder.dim), corpus_hash, len(chunks), len(spans),
                         time.strftime("%Y-%m-%dT%H:%M:%S"), round(time.perf_counter() - started, 2))
-    _save(folder, manifest, chunks, dense, sent_vecs, spans, lexical, freq)
-    return Index(manifest, chunks, dense, sent_vecs, spans, lexical, Segmenter.from_vocabulary(freq))
+    _save(folder, manifest, chunks, dense, sent_vecs, spans, lexical, freq, places)
+    return Index(manifest, chunks, dense, sent_vecs, spans, lexical, Segmenter.from_vocabulary(freq), places)
 
 
-def _save(folder: Path, manifest: Manifest, chunks, dense, sent_vecs, spans, lexical, freq) -> None:
+def _save(folder: Path, manifest: Manifest, chunks, dense, sent_vecs, spans, lexical, freq, places) -> None:
     import faiss
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -160,7 +167,7 @@ def _save(folder: Path, manifest: Manifest, chunks, dense, sent_vecs, spans, lex
     faiss.write_index(dense, str(tmp / "dense.faiss"))
     np.save(tmp / "sentences.npy", sent_vecs)
     (tmp / "sentences.json").write_text(json.dumps(spans))
-    lex = {"vocabulary": freq, "bm25": {v: b.to_json() for v, b in lexical.items()}}
+    lex = {"vocabulary": freq, "places": sorted(places), "bm25": {v: b.to_json() for v, b in lexical.items()}}
     (tmp / "lexical.json").write_text(json.dumps(lex, ensure_ascii=False), encoding="utf-8")
     (tmp / "manifest.json").write_text(json.dumps(manifest.__dict__, indent=2))
     for p in tmp.iterdir():
@@ -225,6 +232,7 @@ def load(folder: Path) -> Index:
         lex = json.loads((live / "lexical.json").read_text(encoding="utf-8"))
         lexical = {v: BM25.from_json(d) for v, d in lex["bm25"].items()}
         freq = lex["vocabulary"]
+        places = frozenset(lex["places"])
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as e:
         raise IndexUnusable(f"{folder}: index files are corrupt ({type(e).__name__}); "
                             "rebuild with: qa index --rebuild") from None
@@ -233,4 +241,4 @@ def load(folder: Path) -> Index:
             or set(lexical) != set(VARIANTS)):
         raise IndexUnusable(f"{folder}: index files disagree with their manifest (truncated?); "
                             "rebuild with: qa index --rebuild")
-    return Index(manifest, chunks, dense, sent_vecs, spans, lexical, Segmenter.from_vocabulary(freq))
+    return Index(manifest, chunks, dense, sent_vecs, spans, lexical, Segmenter.from_vocabulary(freq), places)

@@ -39,7 +39,7 @@ def clean(question: str, limit: int = MAX_QUESTION_CHARS) -> Cleaned:
         chars.append(ch)
     text = " ".join("".join(chars).split())
     if not text:
-        raise BadQuestion("the question is empty; ask something, e.g. qa ask \"驻地协调员办公室有多少核心职位\"")
+        raise BadQuestion("the question is empty; ask something such as “驻地协调员办公室有多少核心职位”")
     if not _SEARCHABLE.search(text):
         raise BadQuestion("the question has no words to search for (only punctuation or symbols)")
     notice = None

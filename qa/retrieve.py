@@ -16,7 +16,7 @@ import numpy as np
 
 from qa.config import Settings
 from qa.index import Index
-from qa.tokenize import tokens
+from qa.tokenize import expand_english, tokens
 
 MODES = ("hybrid", "dense", "bm25")
 
@@ -42,7 +42,7 @@ def score(index: Index, query_vec: np.ndarray, question_norm: str, lexical: str)
     d, i = index.dense.search(query_vec.reshape(1, -1).astype(np.float32), n)
     dense = np.zeros(n, dtype=np.float64)
     dense[i[0]] = d[0]
-    toks = tokens(question_norm, lexical, index.segmenter)
+    toks = tokens(expand_english(question_norm), lexical, index.segmenter)
     lex = index.lexical[lexical].scores(toks)
     return Scores(dense, lex, query_vec, toks)
 

@@ -31,7 +31,7 @@ class Service:
 
     @classmethod
     def open(cls, settings: Settings, rebuild: bool = True, force: bool = False,
-             progress: bool | None = None, encoder=None) -> "Service":
+             progress: bool | None = None, encoder=None, sentences: bool = True) -> "Service":
         from qa import index as ix
         from qa.corpus import corpus_hash, load_corpus
         from qa.encoder import make_encoder
@@ -45,6 +45,9 @@ class Service:
             try:
                 manifest = ix.read_manifest(folder)
                 ix.check(manifest, enc.id, digest, folder)
+                if sentences and manifest.sentences == 0:
+                    raise IndexUnusable(f"{folder}: index was built for retrieval only (no sentence vectors); "
+                                        "rebuild with: qa index --rebuild")
                 index = ix.load(folder)
             except IndexUnusable as e:
                 if not rebuild:
@@ -56,7 +59,7 @@ class Service:
             elif progress is not False:
                 print(f"qa: building the index for {settings.corpus} (first use) …", file=sys.stderr)
             chunks = load_corpus(settings.corpus)
-            index = ix.build(chunks, enc, digest, folder, progress=progress)
+            index = ix.build(chunks, enc, digest, folder, progress=progress, sentences=sentences)
         return cls(settings, index, enc, reason)
 
     def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:

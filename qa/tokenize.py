@@ -36,6 +36,35 @@ USER_TERMS = (
     "费用分摊", "协调税", "协调费", "核心职位", "通信干事", "区域委员会", "实体办事处",
 )
 
+# UN development-system terms in English and as the Chinese documents write them, so that an
+# English question has words to match on the lexical side (the dense side is multilingual anyway).
+GLOSSARY = {
+    "resident coordinator office": "驻地协调员办公室", "resident coordinator system": "驻地协调员系统",
+    "resident coordinator": "驻地协调员", "country team": "国家工作队", "unct": "国家工作队",
+    "development coordination office": "发展协调办公室", "dco": "发展协调办公室",
+    "regional office": "区域发展协调办公室", "cooperation framework": "合作框架",
+    "common country analysis": "共同国家分析", "funding compact": "供资契约",
+    "joint sdg fund": "可持续发展目标联合基金", "sdg fund": "可持续发展目标联合基金",
+    "sustainable development goal": "可持续发展目标", "sdg": "可持续发展目标",
+    "unsdg": "联合国可持续发展集团", "sustainable development group": "联合国可持续发展集团",
+    "special purpose trust fund": "特别用途信托基金", "trust fund": "信托基金",
+    "cost-sharing": "费用分摊", "cost sharing": "费用分摊", "levy": "协调税", "pooled fund": "集合基金",
+    "information centre": "新闻中心", "information center": "新闻中心", "communications officer": "通信干事",
+    "business innovations group": "业务创新小组", "common premises": "共同房地",
+    "business operations strategy": "业务运作战略", "efficiency": "效率",
+    "management and accountability framework": "管理和问责框架", "qcpr": "四年度全面政策审查",
+    "programme country government": "方案国政府", "survey": "调查", "desa": "经社部",
+    "undp": "开发署", "unfpa": "人口基金", "unicef": "儿基会", "un women": "妇女署", "unhcr": "难民署",
+    "wfp": "粮食署", "ilo": "劳工组织", "world bank": "世界银行",
+    "gender": "性别", "youth": "青年", "disability": "残疾", "partnership": "伙伴关系",
+    "budget": "预算",
+    "expenditure": "支出", "estimate": "估计数", "voluntary contribution": "自愿捐款",
+    "contribution": "捐款", "recruit": "征聘", "training": "培训",
+    "staff": "工作人员", "posts": "员额", "national": "本国", "international": "国际",
+    "core positions": "核心职位", "country coordination": "国家协调", "regional coordination": "区域协调",
+    "global coordination": "全球协调", "programme support": "方案支助",
+}
+
 STOPWORDS = frozenset(
     "的 了 是 在 和 与 及 或 有 为 对 把 被 将 于 中 等 也 都 就 还 而 之 其 这 那 个 吗 呢 吧 啊 "
     "什么 哪些 哪个 哪 多少 几 怎么 怎样 如何 为什么 是否 谁 何 请问 报告 一个 该 此 这个 那个 "
@@ -127,6 +156,23 @@ class Segmenter:
         return {w: int(self._tk.FREQ.get(w) or 1) for w in words if len(w) > 1}
 
 
+def expand_english(text: str) -> str:
+    """Add the Chinese terms of English UN phrases found in ``text`` (lexical side only).
+
+    >>> expand_english("How many resident coordinators were recruited?")
+    'How many resident coordinators were recruited? 驻地协调员 征聘'
+    """
+    low = text.lower()
+    if not re.search(r"[a-z]{2}", low):
+        return text
+    found = []
+    for en in sorted(GLOSSARY, key=len, reverse=True):
+        if re.search(r"\b" + re.escape(en), low):
+            found.append(GLOSSARY[en])
+            low = re.sub(r"\b" + re.escape(en) + r"\w*", " ", low)
+    return f"{text} {' '.join(dict.fromkeys(found))}" if found else text
+
+
 def tokens(text: str, variant: str, seg: Segmenter) -> list[str]:
     """Lexical tokens of ``text``: normalised, stopwords and punctuation dropped."""
     text = normalise(text)
@@ -141,3 +187,23 @@ def tokens(text: str, variant: str, seg: Segmenter) -> list[str]:
     if variant not in VARIANTS:
         raise ValueError(f"unknown lexical variant {variant!r}")
     return out
+
+
+def place_names() -> frozenset[str]:
+    """Place names (jieba's ``ns`` tag, two characters or more) from jieba's dictionary.
+
+    A question naming a place its best passage never mentions (日本, 越南) is
+    one the passage cannot answer. Read at index time and stored in the index.
+    """
+    import os
+
+    import jieba
+
+    path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
+    out = set()
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3 and parts[2] == "ns" and len(parts[0]) >= 2:
+                out.add(parts[0])
+    return frozenset(out)

@@ -146,14 +146,7 @@ def test_damaged_index_is_refused_without_rebuild(index_copy, damage, hint):
 
 
 # load() reads the files; whether they match the encoder, corpus and format is check()'s job.
-FILE_def _malform_spans(folder: Path) -> None:
-    """Same number of sentence rows, each the wrong shape ([row, start] without the end)."""
-    path = live(folder) / "sentences.json"
-    spans = json.loads(path.read_text())
-    path.write_text(json.dumps([s[:2] for s in spans]))
-
-
-DAMAGE = {k: v for k, v in DAMAGE.items()
+FILE_DAMAGE = {k: v for k, v in DAMAGE.items()
                if k not in ("manifest other encoder", "manifest other corpus", "manifest older format")}
 
 
