@@ -28,6 +28,7 @@ import os
 import shutil
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,7 +157,7 @@ def _save(folder: Path, manifest: Manifest, chunks, dense, sent_vecs, spans, lex
     import faiss
 
     folder.mkdir(parents=True, exist_ok=True)
-    version = f"v-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}"
+    version = f"v-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     tmp = folder / f".{version}.tmp"
     tmp.mkdir()
     with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:

@@ -250,8 +250,7 @@ class _Builder:
                 continue
             fig = _FIGURE.match(b.first)
             if fig:
-                i = self._figure(blocks, i, _CN_NUM.get(fig.group(1)[-1], 0) if len(fig.group(1)) == 1
-                                 else _cn_to_int(fig.group(1)))
+                i = self._figure(blocks, i, _cn_to_int(fig.group(1)))
                 continue
             tab = _TABLE.match(b.first)
             if tab:
@@ -373,6 +372,9 @@ _MARKER = re.compile(
 
 
 def _cn_to_int(s: str) -> int:
+    """``"八" -> 8``, ``"十二" -> 12``."""
+    if len(s) == 1 and s != "十":
+        return _CN_NUM[s]
     if s == "十":
         return 10
     if s.startswith("十"):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 from qa.answer import Answer, compose
 from qa.config import Settings
@@ -79,7 +78,3 @@ class Service:
         scores = score(self.index, vec, normalise(query), self.settings.lexical)
         hits = top(fuse(scores, mode, self.settings), min(k, len(self.index.chunks)))
         return compose(q.text, self.index, hits, scores, self.settings.abstain_threshold, q.notice)
-
-
-def default_index_dir(corpus: Path) -> Path:
-    return Settings(corpus=corpus).index_path
