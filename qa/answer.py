@@ -122,7 +122,7 @@ def citation(chunk: Chunk, score: float) -> Citation:
                     sources)
 
 
-_ASKS_NUMBER = re.compile(r"多少|几[个名项次年倍轮天]|百分之|比例|比率|how many|how much|what share|what percentage|\bhow\b.*\b(large|big)", re.I)
+_ASKS_NUMBER = re.compile(r"多少|(?<!哪)几[个名项次年倍轮天]|百分之|比例|比率|how many|how much|what share|what percentage|\bhow\b.*\b(large|big)", re.I)
 _ASKS_DATE = re.compile(r"哪一?[年天月]|何时|什么时候|哪个月|\bwhen\b|what year", re.I)
 _HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+[个名项次年倍轮天%％]|[一二三四五六七八九十]分之")
 _HAS_DATE = re.compile(r"(19|20)\d\d\s*年|\d+\s*月|\d+\s*日")
@@ -255,6 +255,8 @@ def compose(question: str, index: Index, hits: list[Hit], scores: Scores, thresh
     text = chunk.text[a:b]
     a, b = _widen(index, srow, retrieval_q)
     text = chunk.text[a:b]
+    if expected_type_met(retrieval_q, text) is False:  # asks a number or date the passage does not give
+        return Answer(question, True, NO_ANSWER, cites, None, notice, 0.0)
     if wants_source:
         src = footnote_for(chunk, a, b)
         if src is not None:

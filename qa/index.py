@@ -179,8 +179,11 @@ def _save(folder: Path, manifest: Manifest, chunks, dense, sent_vecs, spans, lex
     pointer.write_text(version + "\n")
     os.replace(pointer, folder / "CURRENT")  # the atomic switch
     for old in folder.iterdir():  # clear older versions and leftovers of killed builds
-        if old.name not in (version, "CURRENT") and (old.name.startswith("v-") or old.name.startswith(".v-")):
-            shutil.rmtree(old, ignore_errors=True)
+        if old.name not in (version, "CURRENT") and old.name.startswith(("v-", ".v-", ".CURRENT.")):
+            if old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                old.unlink(missing_ok=True)
 
 
 def read_manifest(folder: Path) -> Manifest:
@@ -234,9 +237,11 @@ def load(folder: Path) -> Index:
         lexical = {v: BM25.from_json(d) for v, d in lex["bm25"].items()}
         freq = lex["vocabulary"]
         places = frozenset(lex["places"])
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as e:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError) as e:
         raise IndexUnusable(f"{folder}: index files are corrupt ({type(e).__name__}); "
                             "rebuild with: qa index --rebuild") from None
+    if not all(len(s) == 3 and all(isinstance(x, int) for x in s) and 0 <= s[0] < len(chunks) for s in spans):
+        raise IndexUnusable(f"{folder}: index sentence table is malformed; rebuild with: qa index --rebuild")
     if (len(chunks) != manifest.chunks or dense.ntotal != manifest.chunks or dense.d != manifest.dim
             or len(spans) != manifest.sentences or sent_vecs.shape != (manifest.sentences, manifest.dim)
             or set(lexical) != set(VARIANTS)):

@@ -330,11 +330,13 @@ def as_json(ans: Answer) -> str:
     return json.dumps(ans.to_json(), ensure_ascii=False, sort_keys=True)
 
 
+@pytest.mark.slow
 def test_same_question_same_json(service):
     for q in QUESTIONS:
         assert as_json(service.ask(q)) == as_json(service.ask(q)), q
 
 
+@pytest.mark.slow
 def test_same_answers_after_a_fresh_load(service, built_index_dir):
     fresh = Service.open(Settings(corpus=REPORT, index_dir=built_index_dir), rebuild=False)
     for q in QUESTIONS:
@@ -350,6 +352,7 @@ def test_cli_twice_gives_identical_json(built_index_dir, tmp_path):
     assert first.stdout == second.stdout
 
 
+@pytest.mark.slow
 def test_threads_give_the_same_answers(service):
     expected = {q: as_json(service.ask(q)) for q in QUESTIONS}
 
@@ -447,6 +450,7 @@ question_text = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(question=question_text, mode=st.sampled_from(["hybrid", "dense", "bm25"]), k=st.integers(1, 100))
 def test_ask_returns_answer_or_bad_question(service, question, mode, k):
