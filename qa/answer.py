@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from dataclasses import asdict, dataclass
 
 from qa.chunk import Chunk
@@ -97,23 +98,32 @@ def strip_source_intent(question: str) -> str:
 _QUESTION_CHARS = set("多少什么哪几吗呢谁怎何是的了有在和与及或为对其这那个些么如否请问呀吧啊中")
 
 
-def coverage(question: str, text: str, index: Index) -> float:
-    """Share of the question's bigram weight that ``text`` contains, 0..1.
+def question_weights(question: str, index: Index) -> dict[str, float]:
+    """The question's bigrams and their weights, for ``coverage``.
 
     A bigram weighs its IDF in the corpus; one the corpus never uses (日本,
     2023) weighs the most, since a question about something the document never
     names is likely one it cannot answer. Bigrams of question words (多少, 哪些)
-    weigh nothing.
+    are left out.
     """
     q = {b for b in bigrams(normalise(question)) if not (set(b) & _QUESTION_CHARS)}
-    if not q:
-        return 0.0
     bm = index.lexical["bigram"]
     unseen = math.log(1 + (len(index.chunks) + 0.5) / 0.5)
-    t = normalise(text)
-    weights = {b: bm.idf("#" + b) or unseen for b in q}
+    return {b: bm.idf("#" + b) or unseen for b in q}
+
+
+@lru_cache(maxsize=16384)
+def _normalised(text: str) -> str:
+    return normalise(text)  # passages repeat across questions: convert each once
+
+
+def coverage(weights: dict[str, float], text: str) -> float:
+    """Share of the question's bigram weight (``question_weights``) that ``text`` contains, 0..1."""
     total = sum(weights.values())
-    return sum(w for b, w in weights.items() if b in t) / total if total > 0 else 0.0
+    if total <= 0:
+        return 0.0
+    t = _normalised(text)
+    return sum(w for b, w in weights.items() if b in t) / total
 
 
 def citation(chunk: Chunk, score: float) -> Citation:
@@ -163,6 +173,7 @@ def pick_sentence(index: Index, hits: list[Hit], scores: Scores, question: str, 
                   ) -> tuple[int, int, float, float]:
     """Best ``(sentence row, hit rank, sentence score, its cosine)`` among the top ``depth`` hits."""
     best = (-1, 0, -1e9, 0.0)
+    weights = question_weights(question, index)
     for rank, hit in enumerate(hits[:depth]):
         rows = index.sentences_of(hit.row)
         if not len(rows):
@@ -171,7 +182,7 @@ def pick_sentence(index: Index, hits: list[Hit], scores: Scores, question: str, 
         chunk = index.chunks[hit.row]
         for j, s in enumerate(rows):
             _, a, b = index.sentence_spans[s]
-            cov = coverage(question, chunk.text[a:b], index)
+            cov = coverage(weights, chunk.text[a:b])
             met = expected_type_met(question, chunk.text[a:b])
             value = float(cos[j]) + 0.35 * cov - 0.03 * rank + (0.05 if met else -0.05 if met is False else 0.0)
             if value > best[2]:
@@ -207,7 +218,7 @@ def answerability(scores: Scores, hits: list[Hit], sent_cos: float, question: st
     top_chunk = index.chunks[hits[0].row]
     if not any("\u3400" <= ch <= "\u9fff" for ch in question):
         return max(0.0, min(1.0, (max(float(scores.dense.max()), sent_cos) - 0.75) * 10))
-    return coverage(question, top_chunk.text + (top_chunk.section or ""), index)
+    return coverage(question_weights(question, index), top_chunk.text + (top_chunk.section or ""))
 
 
 def _widen(index: Index, srow: int, question: str) -> tuple[int, int]:
