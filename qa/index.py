@@ -22,6 +22,7 @@ Invariant: inner product equals cosine similarity, because every vector is L2-no
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -154,9 +155,15 @@ def build(chunks: list[Chunk], encoder, corpus_hash: str, folder: Path, progress
 
 
 def _save(folder: Path, manifest: Manifest, chunks, dense, sent_vecs, spans, lexical, freq, places) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one writer at a time: cleanup must not delete another build's files
+        _write_version(folder, manifest, chunks, dense, sent_vecs, spans, lexical, freq, places)
+
+
+def _write_version(folder: Path, manifest: Manifest, chunks, dense, sent_vecs, spans, lexical, freq, places) -> None:
     import faiss
 
-    folder.mkdir(parents=True, exist_ok=True)
     version = f"v-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     tmp = folder / f".{version}.tmp"
     tmp.mkdir()
@@ -179,7 +186,7 @@ def _save(folder: Path, manifest: Manifest, chunks, dense, sent_vecs, spans, lex
     pointer.write_text(version + "\n")
     os.replace(pointer, folder / "CURRENT")  # the atomic switch
     for old in folder.iterdir():  # clear older versions and leftovers of killed builds
-        if old.name not in (version, "CURRENT") and old.name.startswith(("v-", ".v-", ".CURRENT.")):
+        if old.name not in (version, "CURRENT", ".lock") and old.name.startswith(("v-", ".v-", ".CURRENT.")):
             if old.is_dir():
                 shutil.rmtree(old, ignore_errors=True)
             else:

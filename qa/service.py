@@ -53,11 +53,11 @@ class Service:
                     raise
                 reason = str(e)
         if index is None:
+            chunks = load_corpus(settings.corpus)  # a bad corpus fails here, before any notice
             if reason and "no index here" not in reason:
                 print(f"qa: rebuilding the index: {reason.split(': ', 1)[-1].split(';')[0]}", file=sys.stderr)
             elif progress is not False:
                 print(f"qa: building the index for {settings.corpus} (first use) …", file=sys.stderr)
-            chunks = load_corpus(settings.corpus)
             index = ix.build(chunks, enc, digest, folder, progress=progress, sentences=sentences)
         return cls(settings, index, enc, reason)
 

@@ -293,7 +293,7 @@ def test_killed_build_leaves_previous_index_usable(small_copy, tmp_path):
     corpus.write_text(SMALL + "\n驻地协调员由秘书长任命。\n", encoding="utf-8")
     service = Service.open(Settings(corpus=corpus, index_dir=folder), rebuild=True, progress=False)
     assert service.index.manifest.chunks == 4
-    assert [p.name for p in folder.iterdir() if p.name != "CURRENT"] == [live(folder).name]
+    assert [p.name for p in folder.iterdir() if p.name not in ("CURRENT", ".lock")] == [live(folder).name]
 
 
 @pytest.mark.slow
@@ -307,7 +307,8 @@ def test_next_build_clears_leftovers_of_killed_builds(small_copy):
     Service.open(Settings(corpus=corpus, index_dir=folder), rebuild=False)  # leftovers don't disturb loading
     corpus.write_text(SMALL + "\n驻地协调员由秘书长任命。\n", encoding="utf-8")
     Service.open(Settings(corpus=corpus, index_dir=folder), rebuild=True, progress=False)
-    assert sorted(p.name for p in folder.iterdir()) == sorted(["CURRENT", live(folder).name])
+    # .lock is the build lock, kept on purpose; everything else but the live version is gone
+    assert sorted(p.name for p in folder.iterdir()) == sorted([".lock", "CURRENT", live(folder).name])
 
 
 # --- determinism and threads -------------------------------------------------------------
@@ -465,3 +466,15 @@ def test_ask_returns_answer_or_bad_question(service, question, mode, k):
     json.dumps(ans.to_json(), ensure_ascii=False).encode("utf-8")
     if not ans.abstained:
         assert ans.highlight is not None and ans.answer
+
+
+@pytest.mark.slow
+def test_concurrent_builds_do_not_break_each_other(small_copy):
+    """Two processes rebuilding one index: the build lock keeps one from deleting the other's files."""
+    corpus, folder = small_copy
+    corpus.write_text(SMALL + "\n驻地协调员由秘书长任命。\n", encoding="utf-8")
+    cmd = [sys.executable, "-m", "qa.cli", "index", "--rebuild", "--corpus", str(corpus), "--index-dir", str(folder)]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err for _, err in outs]
+    assert ix.load(folder).manifest.chunks == 4
