@@ -253,21 +253,17 @@ def compose(question: str, index: Index, hits: list[Hit], scores: Scores, thresh
     wants_source = asks_for_source(question)
     retrieval_q = strip_source_intent(question) if wants_source else question
     srow, rank, _, sent_cos = pick_sentence(index, hits, scores, retrieval_q)
-    score = answerability(scores, hits, sent_cos, retrieval_q, index)
-    if srow >= 0:
-        crow = index.sentence_spans[srow][0]
-        passage = index.chunks[crow].text + (index.chunks[crow].section or "")
-        if missing_names(retrieval_q, passage, index):
-            score = 0.0  # the question names a year or place its best passage never mentions
-    if srow < 0 or score < threshold:
-        return Answer(question, True, NO_ANSWER, cites, None, notice, round(score, 4))
-    crow, a, b = index.sentence_spans[srow]
+    if srow < 0:
+        return Answer(question, True, NO_ANSWER, cites, None, notice, 0.0)
+    crow = index.sentence_spans[srow][0]
     chunk = index.chunks[crow]
-    text = chunk.text[a:b]
+    score = answerability(scores, hits, sent_cos, retrieval_q, index)
+    if missing_names(retrieval_q, chunk.text + (chunk.section or ""), index):
+        score = 0.0  # the question names a year or place its best passage never mentions
     a, b = _widen(index, srow, retrieval_q)
     text = chunk.text[a:b]
-    if expected_type_met(retrieval_q, text) is False:  # asks a number or date the passage does not give
-        return Answer(question, True, NO_ANSWER, cites, None, notice, 0.0)
+    if score < threshold or expected_type_met(retrieval_q, text) is False:  # or lacks the number/date asked
+        return Answer(question, True, NO_ANSWER, cites, None, notice, round(score, 4))
     if wants_source:
         src = footnote_for(chunk, a, b)
         if src is not None:
