@@ -134,6 +134,7 @@ def citation(chunk: Chunk, score: float) -> Citation:
 
 _ASKS_NUMBER = re.compile(r"多少|(?<!哪)几[个名项次年倍轮天]|百分之|比例|比率|how many|how much|what share|what percentage|\bhow\b.*\b(large|big)", re.I)
 _ASKS_DATE = re.compile(r"哪一?[年天月]|何时|什么时候|哪个月|\bwhen\b|what year", re.I)
+_ASKS_COUNT = re.compile(r"(?:多少|(?<!哪)几)\s*([个名人项次家所])")
 _HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+[个名项次年倍轮天%％]|[一二三四五六七八九十]分之")
 _HAS_DATE = re.compile(r"(19|20)\d\d\s*年|\d+\s*月|\d+\s*日")
 _YEAR = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
@@ -147,6 +148,9 @@ def expected_type_met(question: str, sentence: str) -> bool | None:
     """
     if _ASKS_DATE.search(question):
         return bool(_HAS_DATE.search(sentence))
+    unit = _ASKS_COUNT.search(question)
+    if unit:  # 多少个联合方案 wants "35 个": a count of that unit, not any number
+        return bool(re.search(rf"(\d|[一二两三四五六七八九十百千万])\s*多?\s*{unit.group(1)}", sentence))
     if _ASKS_NUMBER.search(question):
         return bool(_HAS_NUMBER.search(sentence))
     return None
@@ -155,17 +159,21 @@ def expected_type_met(question: str, sentence: str) -> bool | None:
 def missing_names(question: str, passage: str, index: Index) -> list[str]:
     """Years and place names in the question that the passage never mentions.
 
-    >>> # "日本在 2019 年…" against a passage without 日本: ["日本"]
+    Place names are matched longest first, and a shorter one that straddles a
+    longer one is not a match: in 巴布亚新几内亚联合国, 亚联 is no place.
     """
     q = normalise(question)
     text = normalise(passage)
     missing = [m.group(0) for m in _YEAR.finditer(q) if m.group(0) not in text]
-    for run in re.findall(r"[\u3400-\u9fff]+", q):
-        for n in range(2, 6):
-            for i in range(len(run) - n + 1):
-                w = run[i:i + n]
-                if w in index.places and w not in text and w not in missing:
-                    missing.append(w)
+    taken: list[tuple[int, int]] = []
+    for n in range(8, 1, -1):
+        for i in range(len(q) - n + 1):
+            w = q[i:i + n]
+            if w not in index.places or any(i < e and s < i + n for s, e in taken):
+                continue
+            taken.append((i, i + n))
+            if w not in text and w not in missing:
+                missing.append(w)
     return missing
 
 
@@ -262,7 +270,8 @@ def compose(question: str, index: Index, hits: list[Hit], scores: Scores, thresh
         score = 0.0  # the question names a year or place its best passage never mentions
     a, b = _widen(index, srow, retrieval_q)
     text = chunk.text[a:b]
-    if score < threshold or expected_type_met(retrieval_q, text) is False:  # or lacks the number/date asked
+    lacks_asked = chunk.kind != "table" and expected_type_met(retrieval_q, text) is False  # table cells carry no units
+    if score < threshold or lacks_asked:
         return Answer(question, True, NO_ANSWER, cites, None, notice, round(score, 4))
     if wants_source:
         src = footnote_for(chunk, a, b)

@@ -95,3 +95,30 @@ def test_deterministic(service):
     a = service.ask("2019 年协调税产生了多少资金").to_json()
     b = service.ask("2019 年协调税产生了多少资金").to_json()
     assert a == b
+
+
+def test_abstains_on_a_place_the_report_never_names(service):
+    ans = service.ask("日本在 2019 年向驻地协调员系统特别用途信托基金捐了多少钱？")
+    assert ans.abstained and ans.answer.startswith("报告中没有找到")
+    assert ans.citations  # the closest passages are still listed
+
+
+def test_place_names_match_longest_first(service):
+    from qa.answer import missing_names
+
+    q = "德国政府向巴布亚新几内亚联合国国家基金首次捐款"
+    assert missing_names(q, "对巴布亚新几内亚的联合国国家基金，德国政府是首次捐款", service.index) == []  # no 亚联
+    assert missing_names("越南 2023 年的情况", "越南", service.index) == ["2023"]
+
+
+@pytest.mark.parametrize("question,sentence,met", [
+    ("首次征集活动产生了多少个联合方案", "总金额为 7 000 万美元。", False),  # a number, but not a count of 个
+    ("首次征集活动产生了多少个联合方案", "其产生了 35 个联合方案。", True),
+    ("有多少核心职位", "现在都有五个核心职位。", True),
+    ("从哪一天起全面铺开", "重振活力的驻地协调员系统全面铺开。", False),
+    ("哪几个机构的执行局已同意", "开发署、人口基金已同意。", None),  # 哪几 asks which, not how many
+])
+def test_expected_answer_type(question, sentence, met):
+    from qa.answer import expected_type_met
+
+    assert expected_type_met(question, sentence) is met
