@@ -140,6 +140,27 @@ _HAS_DATE = re.compile(r"(19|20)\d\d\s*年|\d+\s*月|\d+\s*日")
 _YEAR = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
 
 
+_ASKED_NOUN = re.compile(r"([\u4e00-\u9fff]{2,6}?)(?:是|为|有|共|达到|约)?多少|多少([\u4e00-\u9fff]{2,6})")
+
+
+def asked_noun_found(question: str, sentence: str) -> bool | None:
+    """Whether the thing a 多少-question counts (访问量, 租金总额, 核心职位) shares a bigram with ``sentence``.
+
+    None when the question has no such noun.
+
+    >>> asked_noun_found("网站的总访问量是多少", "50 个网站活跃着。"), asked_noun_found("有多少核心职位", "五个核心职位。")
+    (False, True)
+    """
+    m = _ASKED_NOUN.search(normalise(question))
+    if not m:
+        return None
+    noun = "".join(ch for ch in (m.group(1) or m.group(2)) if ch not in _QUESTION_CHARS)
+    grams = {noun[i:i + 2] for i in range(len(noun) - 1)}
+    if not grams:
+        return None
+    return any(g in normalise(sentence) for g in grams)
+
+
 def expected_type_met(question: str, sentence: str) -> bool | None:
     """Whether ``sentence`` holds what the question asks for (a number, a date); None if it asks neither.
 
@@ -270,7 +291,8 @@ def compose(question: str, index: Index, hits: list[Hit], scores: Scores, thresh
         score = 0.0  # the question names a year or place its best passage never mentions
     a, b = _widen(index, srow, retrieval_q)
     text = chunk.text[a:b]
-    lacks_asked = chunk.kind != "table" and expected_type_met(retrieval_q, text) is False  # table cells carry no units
+    lacks_asked = chunk.kind not in ("table", "figure") and (  # cells and chart labels carry no units
+        expected_type_met(retrieval_q, text) is False or asked_noun_found(retrieval_q, chunk.text) is False)
     if score < threshold or lacks_asked:
         return Answer(question, True, NO_ANSWER, cites, None, notice, round(score, 4))
     if wants_source:

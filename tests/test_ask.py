@@ -122,3 +122,14 @@ def test_expected_answer_type(question, sentence, met):
     from qa.answer import expected_type_met
 
     assert expected_type_met(question, sentence) is met
+
+
+@pytest.mark.parametrize("question,passage,found", [
+    ("2019 年联合国国家工作队网站的总访问量是多少？", "50 个新的联合国国家工作队网站作为数据可视化和叙事平台活跃着。", False),
+    ("驻地协调员办公室有多少核心职位", "每个驻地协调员办公室现在都有五个核心职位。", True),
+    ("谁领导发展协调办公室", "发展协调办公室", None),  # not a 多少 question
+])
+def test_asked_noun_must_appear(question, passage, found):
+    from qa.answer import asked_noun_found
+
+    assert asked_noun_found(question, passage) is found
