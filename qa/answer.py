@@ -117,6 +117,11 @@ def _normalised(text: str) -> str:
     return normalise(text)  # passages repeat across questions: convert each once
 
 
+def retrieval_query(question: str) -> str:
+    """What is searched for: the question, without its 'what is the source' wording if it has one."""
+    return strip_source_intent(question) if asks_for_source(question) else question
+
+
 def coverage(weights: dict[str, float], text: str) -> float:
     """Share of the question's bigram weight (``question_weights``) that ``text`` contains, 0..1."""
     total = sum(weights.values())
@@ -198,11 +203,10 @@ def missing_names(question: str, passage: str, index: Index) -> list[str]:
     return missing
 
 
-def pick_sentence(index: Index, hits: list[Hit], scores: Scores, question: str, depth: int = 3
-                  ) -> tuple[int, int, float, float]:
+def pick_sentence(index: Index, hits: list[Hit], scores: Scores, question: str, weights: dict[str, float],
+                  depth: int = 3) -> tuple[int, int, float, float]:
     """Best ``(sentence row, hit rank, sentence score, its cosine)`` among the top ``depth`` hits."""
     best = (-1, 0, -1e9, 0.0)
-    weights = question_weights(question, index)
     for rank, hit in enumerate(hits[:depth]):
         rows = index.sentences_of(hit.row)
         if not len(rows):
@@ -234,7 +238,8 @@ def footnote_for(chunk: Chunk, start: int, end: int) -> Source | None:
     return Source(srcs[0][0], srcs[0][1]) if srcs else None
 
 
-def answerability(scores: Scores, hits: list[Hit], sent_cos: float, question: str, index: Index) -> float:
+def answerability(scores: Scores, hits: list[Hit], sent_cos: float, question: str, weights: dict[str, float],
+                  index: Index) -> float:
     """How well the best passage covers the question, 0..1; below the threshold we abstain.
 
     For a Chinese question: the IDF-weighted share of its bigrams found in the
@@ -247,7 +252,7 @@ def answerability(scores: Scores, hits: list[Hit], sent_cos: float, question: st
     top_chunk = index.chunks[hits[0].row]
     if not any("\u3400" <= ch <= "\u9fff" for ch in question):
         return max(0.0, min(1.0, (max(float(scores.dense.max()), sent_cos) - 0.75) * 10))
-    return coverage(question_weights(question, index), top_chunk.text + (top_chunk.section or ""))
+    return coverage(weights, top_chunk.text + (top_chunk.section or ""))
 
 
 def _widen(index: Index, srow: int, question: str) -> tuple[int, int]:
@@ -280,13 +285,14 @@ def compose(question: str, index: Index, hits: list[Hit], scores: Scores, thresh
     if not hits:
         return Answer(question, True, NO_ANSWER, cites, None, notice, 0.0)
     wants_source = asks_for_source(question)
-    retrieval_q = strip_source_intent(question) if wants_source else question
-    srow, rank, _, sent_cos = pick_sentence(index, hits, scores, retrieval_q)
+    retrieval_q = retrieval_query(question)
+    weights = question_weights(retrieval_q, index)  # once per question
+    srow, rank, _, sent_cos = pick_sentence(index, hits, scores, retrieval_q, weights)
     if srow < 0:
         return Answer(question, True, NO_ANSWER, cites, None, notice, 0.0)
     crow = index.sentence_spans[srow][0]
     chunk = index.chunks[crow]
-    score = answerability(scores, hits, sent_cos, retrieval_q, index)
+    score = answerability(scores, hits, sent_cos, retrieval_q, weights, index)
     if missing_names(retrieval_q, chunk.text + (chunk.section or ""), index):
         score = 0.0  # the question names a year or place its best passage never mentions
     a, b = _widen(index, srow, retrieval_q)

@@ -7,7 +7,7 @@ chosen on ``eval/questions.jsonl`` with ``qa eval --tune``; the README shows the
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from qa.encoder import DEFAULT_ENCODER
@@ -28,7 +28,6 @@ class Settings:
     rrf_k: int = 60  # RRF constant, when fusion == "rrf"
     dense_weight: float = 16.0  # dense cosine weight; BM25 enters scaled to max 1.0 per question
     abstain_threshold: float = 0.1  # answerability below this abstains; see the trade-off table in the README
-    extra: dict = field(default_factory=dict)
 
     @property
     def index_path(self) -> Path:

@@ -105,13 +105,13 @@ class _Prepared:
 
 
 def _prepare(service, gold: list[Gold]) -> _Prepared:
-    from qa.answer import asks_for_source, strip_source_intent
+    from qa.answer import retrieval_query
     from qa.question import clean
     from qa.retrieve import score
     from qa.tokenize import VARIANTS, normalise
 
     qs = [clean(g.question).text for g in gold]
-    queries = [strip_source_intent(q) if asks_for_source(q) else q for q in qs]
+    queries = [retrieval_query(q) for q in qs]
     vecs = np.vstack([service.encoder.queries(queries[i:i + 32]) for i in range(0, len(queries), 32)])
     prep = _Prepared(gold, cleaned=qs)
     for variant in VARIANTS:

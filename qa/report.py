@@ -54,9 +54,6 @@ class _Block:
     def first(self) -> str:
         return self.lines[0].text
 
-    def raw(self) -> str:
-        return "\n".join(line.text for line in self.lines)
-
 
 def parse_report(text: str, doc: str) -> list[Chunk]:
     """Chunks of a UN report, in reading order.

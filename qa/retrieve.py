@@ -34,7 +34,6 @@ class Scores:
     dense: np.ndarray  # cosine similarity per chunk
     lexical: np.ndarray  # BM25 per chunk
     query_vec: np.ndarray  # (dim,)
-    query_tokens: list[str]
 
 
 def score(index: Index, query_vec: np.ndarray, question_norm: str, lexical: str) -> Scores:
@@ -44,7 +43,7 @@ def score(index: Index, query_vec: np.ndarray, question_norm: str, lexical: str)
     dense[i[0]] = d[0]
     toks = tokens(expand_english(question_norm), lexical, index.segmenter)
     lex = index.lexical[lexical].scores(toks)
-    return Scores(dense, lex, query_vec, toks)
+    return Scores(dense, lex, query_vec)
 
 
 def _ranks(x: np.ndarray) -> np.ndarray:

@@ -26,7 +26,6 @@ class Service:
     settings: Settings
     index: object  # qa.index.Index
     encoder: object  # qa.encoder.Encoder
-    rebuilt: str | None = None  # why the index was (re)built on open, if it was
 
     @classmethod
     def open(cls, settings: Settings, rebuild: bool = True, force: bool = False,
@@ -59,10 +58,10 @@ class Service:
             elif progress is not False:
                 print(f"qa: building the index for {settings.corpus} (first use) …", file=sys.stderr)
             index = ix.build(chunks, enc, digest, folder, progress=progress, sentences=sentences)
-        return cls(settings, index, enc, reason)
+        return cls(settings, index, enc)
 
     def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
-        from qa.answer import strip_source_intent, asks_for_source
+        from qa.answer import retrieval_query
         from qa.retrieve import MODES, fuse, score, top
         from qa.tokenize import normalise
 
@@ -73,7 +72,7 @@ class Service:
         if not 1 <= k <= 100:
             raise BadQuestion(f"k must be between 1 and 100, not {k}")
         q = clean(question)
-        query = strip_source_intent(q.text) if asks_for_source(q.text) else q.text
+        query = retrieval_query(q.text)
         vec = self.encoder.queries([query])[0]
         scores = score(self.index, vec, normalise(query), self.settings.lexical)
         hits = top(fuse(scores, mode, self.settings), min(k, len(self.index.chunks)))
