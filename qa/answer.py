@@ -19,10 +19,12 @@ import re
 from functools import lru_cache
 from dataclasses import asdict, dataclass
 
+from qa.asks import QUESTION_CHARS, asked_noun_found, asks_for_unit, asks_for_value, expected_type_met
 from qa.chunk import Chunk
 from qa.index import Index
+from qa.names import mentioned, named_in
 from qa.retrieve import Hit, Scores
-from qa.tokenize import bigrams, normalise
+from qa.tokenize import bigrams, normalise, normalised
 
 NO_ANSWER = "报告中没有找到这个问题的答案。"
 _SOURCE_INTENT = re.compile(
@@ -95,9 +97,6 @@ def strip_source_intent(question: str) -> str:
     return stripped if len(stripped) >= 2 else question
 
 
-_QUESTION_CHARS = set("多少什么哪几吗呢谁怎何是的了有在和与及或为对其这那个些么如否请问呀吧啊中")
-
-
 def question_weights(question: str, index: Index) -> dict[str, float]:
     """The question's bigrams and their weights, for ``coverage``.
 
@@ -106,15 +105,10 @@ def question_weights(question: str, index: Index) -> dict[str, float]:
     names is likely one it cannot answer. Bigrams of question words (多少, 哪些)
     are left out.
     """
-    q = {b for b in bigrams(normalise(question)) if not (set(b) & _QUESTION_CHARS)}
+    q = {b for b in bigrams(normalise(question)) if not (set(b) & QUESTION_CHARS)}
     bm = index.lexical["bigram"]
     unseen = math.log(1 + (len(index.chunks) + 0.5) / 0.5)
     return {b: bm.idf("#" + b) or unseen for b in q}
-
-
-@lru_cache(maxsize=16384)
-def _normalised(text: str) -> str:
-    return normalise(text)  # passages repeat across questions: convert each once
 
 
 def retrieval_query(question: str) -> str:
@@ -127,7 +121,7 @@ def coverage(weights: dict[str, float], text: str) -> float:
     total = sum(weights.values())
     if total <= 0:
         return 0.0
-    t = _normalised(text)
+    t = normalised(text)
     return sum(w for b, w in weights.items() if b in t) / total
 
 
@@ -137,76 +131,58 @@ def citation(chunk: Chunk, score: float) -> Citation:
                     sources)
 
 
-_ASKS_NUMBER = re.compile(r"多少|(?<!哪)几[个名项次年倍轮天]|百分之|比例|比率|how many|how much|what share|what percentage|\bhow\b.*\b(large|big)", re.I)
-_ASKS_DATE = re.compile(r"哪一?[年天月]|何时|什么时候|哪个月|\bwhen\b|what year", re.I)
-_ASKS_COUNT = re.compile(r"(?:多少|(?<!哪)几)\s*([个名人项次家所])")
-_HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+[个名项次年倍轮天%％]|[一二三四五六七八九十]分之")
-_HAS_DATE = re.compile(r"(19|20)\d\d\s*年|\d+\s*月|\d+\s*日")
 _YEAR = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
 
 
-_ASKED_NOUN = re.compile(r"([\u4e00-\u9fff]{2,6}?)(?:是|为|有|共|达到|约)?多少|多少([\u4e00-\u9fff]{2,6})")
+_ORDINAL = re.compile(r"第[一二三四五六七八九十\d]+[次轮届期]|首[次轮届期]")
 
 
-def asked_noun_found(question: str, sentence: str) -> bool | None:
-    """Whether the thing a 多少-question counts (访问量, 租金总额, 核心职位) shares a bigram with ``sentence``.
-
-    None when the question has no such noun.
-
-    >>> asked_noun_found("网站的总访问量是多少", "50 个网站活跃着。"), asked_noun_found("有多少核心职位", "五个核心职位。")
-    (False, True)
-    """
-    m = _ASKED_NOUN.search(normalise(question))
-    if not m:
-        return None
-    noun = "".join(ch for ch in (m.group(1) or m.group(2)) if ch not in _QUESTION_CHARS)
-    grams = {noun[i:i + 2] for i in range(len(noun) - 1)}
-    if not grams:
-        return None
-    return any(g in normalise(sentence) for g in grams)
-
-
-def expected_type_met(question: str, sentence: str) -> bool | None:
-    """Whether ``sentence`` holds what the question asks for (a number, a date); None if it asks neither.
-
-    >>> expected_type_met("有多少核心职位", "现在都有五个核心职位。"), expected_type_met("是谁", "甲。")
-    (True, None)
-    """
-    if _ASKS_DATE.search(question):
-        return bool(_HAS_DATE.search(sentence))
-    unit = _ASKS_COUNT.search(question)
-    if unit:  # 多少个联合方案 wants "35 个": a count of that unit, not any number
-        return bool(re.search(rf"(\d|[一二两三四五六七八九十百千万])\s*多?\s*{unit.group(1)}", sentence))
-    if _ASKS_NUMBER.search(question):
-        return bool(_HAS_NUMBER.search(sentence))
-    return None
+def _ordinals(text: str) -> set[str]:
+    return {m.group(0).replace("首", "第一") for m in _ORDINAL.finditer(text)}
 
 
 def missing_names(question: str, passage: str, index: Index) -> list[str]:
-    """Years and place names in the question that the passage never mentions.
+    """Years, ordinals (第二次), countries and bodies in the question that the passage never mentions.
 
-    Place names are matched longest first, and a shorter one that straddles a
-    longer one is not a match: in 巴布亚新几内亚联合国, 亚联 is no place.
+    A country or body counts as mentioned under any of its names (美国 =
+    美利坚合众国); see ``qa.names``. 首次 and 第一次 are one ordinal.
     """
-    q = normalise(question)
-    text = normalise(passage)
+    q = normalised(question)
+    text = normalised(passage)
     missing = [m.group(0) for m in _YEAR.finditer(q) if m.group(0) not in text]
-    taken: list[tuple[int, int]] = []
-    for n in range(8, 1, -1):
-        for i in range(len(q) - n + 1):
-            w = q[i:i + n]
-            if w not in index.places or any(i < e and s < i + n for s, e in taken):
-                continue
-            taken.append((i, i + n))
-            if w not in text and w not in missing:
-                missing.append(w)
-    return missing
+    missing += sorted(_ordinals(q) - _ordinals(text))
+    every = index.names.every
+    missing += [w for w in named_in(q, every) if not mentioned(w, text, every)]
+    return list(dict.fromkeys(missing))
+
+
+_NOT_CHART = re.compile(r"资料来源|注[：:]|缩写[：:]")
+
+
+def chart_values(chunk: Chunk) -> str:
+    """What a figure's chart says beyond its title and notes: its labels and values, '' if none survived.
+
+    The PDF's text keeps the values of some charts (图四: "粮农组织 1% | 2%")
+    and only the title and source line of others (图八), which then cannot
+    answer how much or how many.
+    """
+    lines = chunk.text.split("\n")[1:]
+    body = "\n".join(ln for ln in lines if not _NOT_CHART.match(ln.strip()))
+    return body if re.search(r"\d", body) else ""
 
 
 def pick_sentence(index: Index, hits: list[Hit], scores: Scores, question: str, weights: dict[str, float],
                   depth: int = 3) -> tuple[int, int, float, float]:
-    """Best ``(sentence row, hit rank, sentence score, its cosine)`` among the top ``depth`` hits."""
+    """Best ``(sentence row, hit rank, sentence score, its cosine)`` among the top ``depth`` hits.
+
+    When the best sentence lacks the value the question asks for (a count, a date)
+    and another sentence of the same passage has it, that one is the answer:
+    "首次征集活动产生了多少个联合方案" is answered by "其产生了 35 个联合方案",
+    two sentences after the one naming the first call.
+    """
     best = (-1, 0, -1e9, 0.0)
+    best_met: dict[int, tuple[int, int, float, float]] = {}  # chunk row -> its best sentence that has it
+    unmet = set()
     for rank, hit in enumerate(hits[:depth]):
         rows = index.sentences_of(hit.row)
         if not len(rows):
@@ -216,10 +192,17 @@ def pick_sentence(index: Index, hits: list[Hit], scores: Scores, question: str, 
         for j, s in enumerate(rows):
             _, a, b = index.sentence_spans[s]
             cov = coverage(weights, chunk.text[a:b])
-            met = expected_type_met(question, chunk.text[a:b])
+            met = expected_type_met(question, chunk.text[a:b], index.names)
             value = float(cos[j]) + 0.35 * cov - 0.03 * rank + (0.05 if met else -0.05 if met is False else 0.0)
+            candidate = (s, rank, value, float(cos[j]))
+            if met is False:
+                unmet.add(s)
+            elif met and value > best_met.get(hit.row, (0, 0, -1e9))[2]:
+                best_met[hit.row] = candidate
             if value > best[2]:
-                best = (s, rank, value, float(cos[j]))
+                best = candidate
+    if best[0] in unmet and asks_for_unit(question):  # "any number" or "a reason" is too loose a test to jump to
+        return best_met.get(index.sentence_spans[best[0]][0], best)
     return best
 
 
@@ -267,11 +250,11 @@ def _widen(index: Index, srow: int, question: str) -> tuple[int, int]:
     rows = index.sentences_of(crow)
     prev_row = srow - 1 if srow - 1 >= rows.start else None
     next_row = srow + 1 if srow + 1 < rows.stop else None
-    if expected_type_met(question, text[a:b]) is False:
+    if expected_type_met(question, text[a:b], index.names) is False:
         for other in (prev_row, next_row):
             if other is not None:
                 _, oa, ob = index.sentence_spans[other]
-                if expected_type_met(question, text[oa:ob]):
+                if expected_type_met(question, text[oa:ob], index.names):
                     return min(a, oa), max(b, ob)
     if b - a < 12 and next_row is not None:
         return a, index.sentence_spans[next_row][2]
@@ -297,8 +280,11 @@ def compose(question: str, index: Index, hits: list[Hit], scores: Scores, thresh
         score = 0.0  # the question names a year or place its best passage never mentions
     a, b = _widen(index, srow, retrieval_q)
     text = chunk.text[a:b]
-    lacks_asked = chunk.kind not in ("table", "figure") and (  # cells and chart labels carry no units
-        expected_type_met(retrieval_q, text) is False or asked_noun_found(retrieval_q, chunk.text) is False)
+    if chunk.kind == "figure" and asks_for_value(retrieval_q) and not chart_values(chunk):
+        name = chunk.text.split("：", 1)[0] if "：" in chunk.text[:8] else "该图"
+        return Answer(question, True, f"{NO_ANSWER}{name}的数值不在报告文本中。", cites, None, notice, round(score, 4))
+    lacks_asked = not wants_source and chunk.kind not in ("table", "figure") and (  # cells and chart labels carry no units
+        expected_type_met(retrieval_q, text, index.names) is False or asked_noun_found(retrieval_q, chunk.text) is False)
     if score < threshold or lacks_asked:
         return Answer(question, True, NO_ANSWER, cites, None, notice, round(score, 4))
     if wants_source:

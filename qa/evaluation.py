@@ -8,7 +8,8 @@ Answers are checked for the default pipeline: answer accuracy, source accuracy,
 abstention precision and recall.
 
 Writes ``report.json`` and ``report.png`` (Recall@k per retriever; accuracy per
-question type) into the output folder. ``run_beir`` does the retrieval part on
+question type) into the output folder; for a set other than ``questions.jsonl``,
+``report-<set name>.json`` and ``.png``. ``run_beir`` does the retrieval part on
 a BEIR folder (``corpus.jsonl``, ``queries.jsonl``, ``qrels.tsv``).
 """
 
@@ -213,7 +214,7 @@ def run_gold(path: Path, settings: Settings, out: Path, limit: int | None = None
     report["answers"] = answer_metrics(gold, _answers(service, prep, settings))
     if tune:
         report["tuning"] = tune_settings(service, prep, settings, answerable, rel)
-    write_report(report, out)
+    write_report(report, out, name="report" if path.stem == "questions" else f"report-{path.stem}")
     return report
 
 

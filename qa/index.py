@@ -30,7 +30,7 @@ import shutil
 import sys
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -39,11 +39,12 @@ from qa.bm25 import BM25
 from qa.chunk import Chunk
 from qa.errors import IndexUnusable
 from qa.text import split_sentences
-from qa.tokenize import VARIANTS, Segmenter, place_names, tokens
+from qa.names import Names
+from qa.tokenize import VARIANTS, Segmenter, tokens
 
 log = logging.getLogger(__name__)
 
-FORMAT = 8
+FORMAT = 11
 BATCH = 16
 
 
@@ -72,7 +73,7 @@ class Index:
     sentence_spans: list[tuple[int, int, int]]  # sentence row -> (chunk row, start, end)
     lexical: dict[str, BM25]  # variant -> BM25
     segmenter: Segmenter
-    places: frozenset[str] = frozenset()  # place names known to jieba (日本, 越南 …)
+    names: Names = field(default_factory=Names)  # countries and bodies, for abstaining
 
     def sentences_of(self, row: int) -> range:
         lo, hi = self._by_chunk[row]
@@ -147,21 +148,21 @@ def build(chunks: list[Chunk], encoder, corpus_hash: str, folder: Path, progress
         lexical[variant] = BM25.build(docs)
         vocab.update(t for d in docs for t in d if not t.startswith("#"))
     freq = seg.vocabulary(vocab)
-    places = place_names()
+    names = Names.build()
     manifest = Manifest(FORMAT, encoder.id, int(encoder.dim), corpus_hash, len(chunks), len(spans),
                         time.strftime("%Y-%m-%dT%H:%M:%S"), round(time.perf_counter() - started, 2))
-    _save(folder, manifest, chunks, dense, sent_vecs, spans, lexical, freq, places)
-    return Index(manifest, chunks, dense, sent_vecs, spans, lexical, Segmenter.from_vocabulary(freq), places)
+    _save(folder, manifest, chunks, dense, sent_vecs, spans, lexical, freq, names)
+    return Index(manifest, chunks, dense, sent_vecs, spans, lexical, Segmenter.from_vocabulary(freq), names)
 
 
-def _save(folder: Path, manifest: Manifest, chunks, dense, sent_vecs, spans, lexical, freq, places) -> None:
+def _save(folder: Path, manifest: Manifest, chunks, dense, sent_vecs, spans, lexical, freq, names) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one writer at a time: cleanup must not delete another build's files
-        _write_version(folder, manifest, chunks, dense, sent_vecs, spans, lexical, freq, places)
+        _write_version(folder, manifest, chunks, dense, sent_vecs, spans, lexical, freq, names)
 
 
-def _write_version(folder: Path, manifest: Manifest, chunks, dense, sent_vecs, spans, lexical, freq, places) -> None:
+def _write_version(folder: Path, manifest: Manifest, chunks, dense, sent_vecs, spans, lexical, freq, names) -> None:
     import faiss
 
     version = f"v-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -175,7 +176,7 @@ def _write_version(folder: Path, manifest: Manifest, chunks, dense, sent_vecs, s
     faiss.write_index(dense, str(tmp / "dense.faiss"))
     np.save(tmp / "sentences.npy", sent_vecs)
     (tmp / "sentences.json").write_text(json.dumps(spans))
-    lex = {"vocabulary": freq, "places": sorted(places), "bm25": {v: b.to_json() for v, b in lexical.items()}}
+    lex = {"vocabulary": freq, "names": names.to_json(), "bm25": {v: b.to_json() for v, b in lexical.items()}}
     (tmp / "lexical.json").write_text(json.dumps(lex, ensure_ascii=False), encoding="utf-8")
     (tmp / "manifest.json").write_text(json.dumps(manifest.__dict__, indent=2))
     for p in tmp.iterdir():
@@ -243,7 +244,7 @@ def load(folder: Path) -> Index:
         lex = json.loads((live / "lexical.json").read_text(encoding="utf-8"))
         lexical = {v: BM25.from_json(d) for v, d in lex["bm25"].items()}
         freq = lex["vocabulary"]
-        places = frozenset(lex["places"])
+        names = Names.from_json(lex["names"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError) as e:
         raise IndexUnusable(f"{folder}: index files are corrupt ({type(e).__name__}); "
                             "rebuild with: qa index --rebuild") from None
@@ -254,4 +255,4 @@ def load(folder: Path) -> Index:
             or set(lexical) != set(VARIANTS)):
         raise IndexUnusable(f"{folder}: index files disagree with their manifest (truncated?); "
                             "rebuild with: qa index --rebuild")
-    return Index(manifest, chunks, dense, sent_vecs, spans, lexical, Segmenter.from_vocabulary(freq), places)
+    return Index(manifest, chunks, dense, sent_vecs, spans, lexical, Segmenter.from_vocabulary(freq), names)

@@ -95,6 +95,12 @@ def normalise(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=16384)
+def normalised(text: str) -> str:
+    """``normalise``, remembered: passages and questions recur, and opencc is slow."""
+    return normalise(text)
+
+
 def bigrams(text: str) -> list[str]:
     """CJK character bigrams (a lone character stays a unigram) and ASCII words.
 
@@ -187,23 +193,3 @@ def tokens(text: str, variant: str, seg: Segmenter) -> list[str]:
     if variant not in VARIANTS:
         raise ValueError(f"unknown lexical variant {variant!r}")
     return out
-
-
-def place_names() -> frozenset[str]:
-    """Place names (jieba's ``ns`` tag, two characters or more) from jieba's dictionary.
-
-    A question naming a place its best passage never mentions (日本, 越南) is
-    one the passage cannot answer. Read at index time and stored in the index.
-    """
-    import os
-
-    import jieba
-
-    path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
-    out = set()
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) == 3 and parts[2] == "ns" and len(parts[0]) >= 2:
-                out.add(parts[0])
-    return frozenset(out)

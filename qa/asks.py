@@ -1,0 +1,219 @@
+"""What kind of answer a question asks for, and whether a sentence holds one.
+
+A passage can share every word with a question and still not answer it:
+"哪一天发布" is not answered by "2020 年", "驻地协调员是谁" not by a sentence
+that names no one, "为什么" not by one that gives no reason. Each rule pairs
+what a question asks (a pattern) with what an answer must then contain. The
+first rule whose pattern matches the question decides; a question none match
+(most "what" questions) asks for nothing checkable.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable
+
+from qa.names import CITIES, Names, mentioned, named_in
+from qa.tokenize import normalise, normalised
+
+_NUMERAL = "一二两三四五六七八九十百千万"
+
+
+@dataclass(frozen=True)
+class Want:
+    name: str  # person, country, city, place, reason, ranking, finding, day, month, date, money, count, number
+    asks: re.Pattern
+    met: Callable[[str, re.Match, Names], bool]  # (sentence, the question's match, names) -> holds it?
+
+
+def _has(pattern: str) -> Callable[[str, re.Match, Names], bool]:
+    rx = re.compile(pattern)
+    return lambda sentence, _m, _names: bool(rx.search(sentence))
+
+
+def _names_a_country(sentence: str, _m: re.Match, names: Names) -> bool:
+    return bool(named_in(normalised(sentence), names.countries)) if names.countries else True
+
+
+def _names_a_city(sentence: str, _m: re.Match, _names: Names) -> bool:
+    return any(city in sentence for city in CITIES) or bool(re.search(r"[\u4e00-\u9fff]{2,4}市", sentence))
+
+
+def _names_a_place(sentence: str, m: re.Match, names: Names) -> bool:
+    return _names_a_city(sentence, m, names) or bool(named_in(normalised(sentence), {**names.countries, **names.regions}))
+
+
+def _counts_unit(sentence: str, m: re.Match, _names: Names) -> bool:
+    # 多少个联合方案 wants "35 个": a count of that unit, not any number
+    return bool(re.search(rf"(\d|[{_NUMERAL}])\s*多?\s*{m.group(1)}", sentence))
+
+
+_DATE = re.compile(r"(?:19|20)\d\d\s*年(?:\s*\d{1,2}\s*月)?(?:\s*\d{1,2}\s*日)?|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?")
+_QUANTITY = re.compile(rf"\d|[{_NUMERAL}亿]+[个名项次年倍轮天%％]|[一二三四五六七八九十]分之")
+
+
+def _quantity(sentence: str, _m: re.Match, _names: Names) -> bool:
+    # how much / how many is not answered by a date: "2019 年" is no amount
+    return bool(_QUANTITY.search(_DATE.sub(" ", sentence)))
+
+
+_MONEY = re.compile(r"(\d|[万亿])\s*(?:万|亿)?\s*(?:美元|欧元|瑞士法郎|英镑|日元|元)")
+# planned or under way, not done: 将于 2020 年 7 月完成, 正在制作中
+_NOT_YET = re.compile(r"将[^,，。]{0,12}(?:完成|试行|审查|进行|开展|推出|启动|建立)|将于|即将|正在|尚未|仍在|有待")
+
+# Questions are matched after ``normalise``: Simplified, half-width punctuation (, ? ( )), lower case.
+WANTS: tuple[Want, ...] = (
+    # a person's name: the report names no one, so these go unanswered unless a name is printed
+    Want("person", re.compile(r"是谁\??$|哪位|姓名|(?:人|者|长|员|官|主任|主席|特使|代表)叫什么名字"
+                              r"|\bname of the (?:head|chief|director)|\bwho is the (?:head|chief|director)"),
+         _has(r"[\u4e00-\u9fff]·[\u4e00-\u9fff]|先生|女士")),
+    Want("country", re.compile(r"哪[一]?[个些两三四五六七八九十\d]*\s*(?:会员国|国家)|(?:国家|会员国)[^,。?]{0,6}(?:是|有|包括)哪"
+                               r"|\bwhich (?:countries|country|member states?)\b"),
+         _names_a_country),
+    Want("city", re.compile(r"哪[个些座]?城市|\bwhich cit(?:y|ies)\b|\bin what city\b"), _names_a_city),
+    Want("place", re.compile(r"哪些?地[点方区]|什么地方|在哪里|位于哪|设在哪|\bwhere\b"), _names_a_place),
+    Want("reason", re.compile(r"为什么|为何|什么原因|原因是什么|\bwhy\b"),
+         _has(r"因为|由于|原因|因此|所以|得益于|鉴于|为了|以便|导致|使得|因而|从而|出于")),
+    Want("ranking", re.compile(r"最[高多大低少小早晚](?:的[\u4e00-\u9fff]{1,6})?是哪|哪一?[个家位][^,。]{0,16}最[高多大低少小早晚]\??$"
+                               r"|\bwhich\b.*\b(?:most|largest|highest|lowest|least)\b"),
+         _has(r"最[高多大低少小早晚]|居首|首位|之首|排名第一")),
+    # what something found or concluded: not answered by a sentence saying it is still to come
+    Want("finding", re.compile(r"(?:得出|发现|反映出|显示出|表明|查明)了?(?:哪些|什么)|(?:哪些|什么)(?:主要|具体)?(?:结论|结果|成效)"
+                               r"|结果如何|结论是什么"),
+         lambda sentence, _m, _names: not _NOT_YET.search(sentence)),
+    Want("day", re.compile(r"哪一?[天日]|几号|日期|what (?:date|day)|which day"), _has(r"\d+\s*日")),
+    Want("month", re.compile(r"哪一?个?月|几月|what month|which month"), _has(r"\d+\s*月")),
+    Want("date", re.compile(r"哪一?年|何时|什么时候|\bwhen\b|what year|which year"),
+         _has(r"(19|20)\d\d\s*年|\d+\s*月|\d+\s*日")),
+    # an amount of money wants a currency: 280 000 人 is no sum
+    Want("money", re.compile(r"多少(?:资金|钱|经费|开支|费用|捐款|金额)|(?:金额|资金|开支|费用|预算|收入|支出|成本|经费)(?:总额|总计)?(?:是|为|共|约|达到)?多少"
+                             r"|how much (?:money|funding)"),
+         lambda sentence, _m, _names: bool(_MONEY.search(sentence))),
+    Want("count", re.compile(r"(?:多少|(?<!哪)几)\s*([个名人项次家所])"), _counts_unit),
+    Want("number", re.compile(r"多少|(?<!哪)几[个名项次年倍轮天]|百分之|比例|比率|how many|how much|what share"
+                              r"|what percentage|\bhow\b.*\b(large|big)"),
+         _quantity),
+)
+
+
+_ASIDE = re.compile(r"\([^()]*\)")
+
+
+@lru_cache(maxsize=4096)
+def wanted(question: str) -> tuple[Want, re.Match] | None:
+    """The first rule whose pattern the question matches, with the match.
+
+    Asides in brackets are read past: 负责人（助理秘书长）叫什么名字 asks a name.
+    """
+    plain = _ASIDE.sub("", normalised(question))
+    for want in WANTS:
+        m = want.asks.search(plain)
+        if m:
+            return want, m
+    return None
+
+
+def expected_type_met(question: str, sentence: str, names: Names | None = None) -> bool | None:
+    """Whether ``sentence`` holds what the question asks for; None if it asks for nothing checkable.
+
+    Numbers and names the question itself gives do not count. A number or date
+    asked about a country or body must stand in a clause that names it or
+    names no other (``names`` is needed for this and for "which country";
+    without it those checks are skipped).
+
+    >>> expected_type_met("有多少核心职位", "现在都有五个核心职位。"), expected_type_met("是什么", "甲。")
+    (True, None)
+    >>> expected_type_met("特别指南是在哪一天发布的", "2020 年，还需要最后确定特别指南。")
+    False
+    >>> expected_type_met("112 个国家办事处中有多少个报告更方便", "对 112 个国家办事处进行的调查显示")
+    False
+    """
+    hit = wanted(question)
+    if hit is None:
+        return None
+    want, m = hit
+    names = names or Names()
+    asked = _asked_names(question, names)
+    if not asked or want.name not in VALUES:
+        return want.met(_without_given(question, asked, sentence, names), m, names)
+    for clause in _CLAUSE.split(sentence):
+        text = normalised(clause)
+        about_it = any(mentioned(a, text, names.every) for a in asked)
+        if (about_it or not named_in(text, names.every)) and want.met(_without_given(question, asked, clause, names), m, names):
+            return True
+    return False
+
+
+@lru_cache(maxsize=1024)
+def _asked_names(question: str, names: Names) -> list[str]:
+    return named_in(normalised(question), names.every)
+
+
+VALUES = ("day", "month", "date", "money", "count", "number")
+_CLAUSE = re.compile(r"[，；。,;]")
+_NUMBER = re.compile(rf"\d[\d\s,.]*\d|\d|[{_NUMERAL}]+(?=\s*[个名项次人家所])")
+
+
+def _without_given(question: str, asked: list[str], sentence: str, names: Names) -> str:
+    """``sentence`` less the numbers and names the question itself gives.
+
+    Asked "112 个国家办事处中有多少个…", the 112 in the answer is no answer;
+    asked "在危地马拉，哪个国家…", 危地马拉 is not the country sought.
+    """
+    given = {re.sub(r"\s", "", n) for n in _NUMBER.findall(question)}
+    out = _NUMBER.sub(lambda m: " " if re.sub(r"\s", "", m.group(0)) in given else m.group(0), sentence)
+    for name in asked:
+        for alias in names.every.get(name, (name,)):
+            out = out.replace(alias, " ")
+    return out
+
+
+def asks_for_unit(question: str) -> bool:
+    """Whether the question asks for a count of a unit (多少个), a sum, a day or a month: values a sentence plainly has or lacks."""
+    hit = wanted(question)
+    return hit is not None and hit[0].name in ("day", "month", "money", "count")
+
+
+def asks_for_value(question: str) -> bool:
+    """Whether the question asks for a number or a date (what a chart would show)."""
+    hit = wanted(question)
+    return hit is not None and hit[0].name in VALUES
+
+
+QUESTION_CHARS = set("多少什么哪几吗呢谁怎何是的了有在和与及或为对其这那个些么如否请问呀吧啊中")
+_NOUN_BEFORE = re.compile(r"([\u4e00-\u9fff]{2,6}?)(?:是|为|共|达到|约)多少")  # 总访问量是多少
+_WORDS_BEFORE = re.compile(r"([\u4e00-\u9fff]{2,6}?)多少(?![个名人项次家所位])")  # 捐款征收多少比例
+_NOUN_AFTER = re.compile(r"多少(?![个名人项次家所位])([\u4e00-\u9fff]{2,4})")  # 带来了多少收入
+
+
+# the kind of number asked for (比例是多少), not the thing it is about
+_VALUE_WORDS = re.compile(r"具体|百分比|比例|比率|数额|金额|数量|数目|人数|总额|总数|数字|份额|规模")
+
+
+def asked_noun(question: str) -> list[str]:
+    """What a 多少-question asks about: 总访问量是多少 -> [总访问量]; 带来了多少收入 -> [带来了, 收入].
+
+    Before 是多少 stands the thing itself. Otherwise both the words before and
+    after 多少 are kept, since either may be the one the passage uses. A count
+    with a unit (多少名婴儿) is judged by the count itself, so it has none.
+    """
+    q = normalise(question)
+    m = _NOUN_BEFORE.search(q)
+    found = [m.group(1)] if m else [m.group(1) for m in (_WORDS_BEFORE.search(q), _NOUN_AFTER.search(q)) if m]
+    words = [_VALUE_WORDS.sub("", "".join(ch for ch in w if ch not in QUESTION_CHARS)) for w in found]
+    return [w for w in words if len(w) >= 2]
+
+
+def asked_noun_found(question: str, passage: str) -> bool | None:
+    """Whether what a 多少-question asks about (``asked_noun``) shares a bigram with ``passage``; None if nothing.
+
+    >>> asked_noun_found("网站的总访问量是多少", "50 个网站活跃着。"), asked_noun_found("有多少核心职位", "五个核心职位。")
+    (False, True)
+    """
+    words = asked_noun(question)
+    if not words:
+        return None
+    text = normalised(passage)
+    return any(w[i:i + 2] in text for w in words for i in range(len(w) - 1))
