@@ -47,7 +47,8 @@ def _names_a_place(sentence: str, m: re.Match, names: Names) -> bool:
 
 def _counts_unit(sentence: str, m: re.Match, _names: Names) -> bool:
     # 多少个联合方案 wants "35 个": a count of that unit, not any number
-    return bool(re.search(rf"(\d|[{_NUMERAL}])\s*多?\s*{m.group(1)}", sentence))
+    unit = "[人名位]" if m.group(1) in "人名位" else m.group(1)  # 多少人 is answered by 311 名
+    return bool(re.search(rf"(\d|[{_NUMERAL}])\s*多?\s*{unit}", sentence))
 
 
 _DATE = re.compile(r"(?:19|20)\d\d\s*年(?:\s*\d{1,2}\s*月)?(?:\s*\d{1,2}\s*日)?|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?")
@@ -66,7 +67,8 @@ _NOT_YET = re.compile(r"将[^,，。]{0,12}(?:完成|试行|审查|进行|开展
 # Questions are matched after ``normalise``: Simplified, half-width punctuation (, ? ( )), lower case.
 WANTS: tuple[Want, ...] = (
     # a person's name: the report names no one, so these go unanswered unless a name is printed
-    Want("person", re.compile(r"是谁\??$|哪位|姓名|(?:人|者|长|员|官|主任|主席|特使|代表)叫什么名字"
+    # (asked of a role: 驻地协调员是谁; but 与驻地协调员共同牵头的是谁 is answered by a role, 外交部长)
+    Want("person", re.compile(r"姓名|(?:人|者|长|员|官|主任|主席|特使|代表)(?:叫什么名字|是谁|是哪位)"
                               r"|\bname of the (?:head|chief|director)|\bwho is the (?:head|chief|director)"),
          _has(r"[\u4e00-\u9fff]·[\u4e00-\u9fff]|先生|女士")),
     Want("country", re.compile(r"哪[一]?[个些两三四五六七八九十\d]*\s*(?:会员国|国家)|(?:国家|会员国)[^,。?]{0,6}(?:是|有|包括)哪"
@@ -91,7 +93,7 @@ WANTS: tuple[Want, ...] = (
     Want("money", re.compile(r"多少(?:资金|钱|经费|开支|费用|捐款|金额)|(?:金额|资金|开支|费用|预算|收入|支出|成本|经费)(?:总额|总计)?(?:是|为|共|约|达到)?多少"
                              r"|how much (?:money|funding)"),
          lambda sentence, _m, _names: bool(_MONEY.search(sentence))),
-    Want("count", re.compile(r"(?:多少|(?<!哪)几)\s*([个名人项次家所])"), _counts_unit),
+    Want("count", re.compile(r"(?:多少|(?<!哪)几)\s*([个名人位项次家所])"), _counts_unit),
     Want("number", re.compile(r"多少|(?<!哪)几[个名项次年倍轮天]|百分之|比例|比率|how many|how much|what share"
                               r"|what percentage|\bhow\b.*\b(large|big)"),
          _quantity),
@@ -184,36 +186,33 @@ def asks_for_value(question: str) -> bool:
 
 QUESTION_CHARS = set("多少什么哪几吗呢谁怎何是的了有在和与及或为对其这那个些么如否请问呀吧啊中")
 _NOUN_BEFORE = re.compile(r"([\u4e00-\u9fff]{2,6}?)(?:是|为|共|达到|约)多少")  # 总访问量是多少
-_WORDS_BEFORE = re.compile(r"([\u4e00-\u9fff]{2,6}?)多少(?![个名人项次家所位])")  # 捐款征收多少比例
-_NOUN_AFTER = re.compile(r"多少(?![个名人项次家所位])([\u4e00-\u9fff]{2,4})")  # 带来了多少收入
 
 
 # the kind of number asked for (比例是多少), not the thing it is about
 _VALUE_WORDS = re.compile(r"具体|百分比|比例|比率|数额|金额|数量|数目|人数|总额|总数|数字|份额|规模")
 
 
-def asked_noun(question: str) -> list[str]:
-    """What a 多少-question asks about: 总访问量是多少 -> [总访问量]; 带来了多少收入 -> [带来了, 收入].
+def asked_noun(question: str) -> str | None:
+    """What a "X 是多少" question asks about: 网站的总访问量是多少 -> 网站总访问量.
 
-    Before 是多少 stands the thing itself. Otherwise both the words before and
-    after 多少 are kept, since either may be the one the passage uses. A count
-    with a unit (多少名婴儿) is judged by the count itself, so it has none.
+    Only the copula form names the thing itself; in "带来了多少收入" or "隔了多少年"
+    the words around 多少 are as often the question's own paraphrase.
     """
-    q = normalise(question)
-    m = _NOUN_BEFORE.search(q)
-    found = [m.group(1)] if m else [m.group(1) for m in (_WORDS_BEFORE.search(q), _NOUN_AFTER.search(q)) if m]
-    words = [_VALUE_WORDS.sub("", "".join(ch for ch in w if ch not in QUESTION_CHARS)) for w in found]
-    return [w for w in words if len(w) >= 2]
+    m = _NOUN_BEFORE.search(normalise(question))
+    if not m:
+        return None
+    noun = _VALUE_WORDS.sub("", "".join(ch for ch in m.group(1) if ch not in QUESTION_CHARS))
+    return noun if len(noun) >= 2 else None
 
 
 def asked_noun_found(question: str, passage: str) -> bool | None:
-    """Whether what a 多少-question asks about (``asked_noun``) shares a bigram with ``passage``; None if nothing.
+    """Whether what a "X 是多少" question asks about (``asked_noun``) shares a bigram with ``passage``; None if none.
 
     >>> asked_noun_found("网站的总访问量是多少", "50 个网站活跃着。"), asked_noun_found("有多少核心职位", "五个核心职位。")
-    (False, True)
+    (False, None)
     """
-    words = asked_noun(question)
-    if not words:
+    noun = asked_noun(question)
+    if noun is None:
         return None
     text = normalised(passage)
-    return any(w[i:i + 2] in text for w in words for i in range(len(w) - 1))
+    return any(noun[i:i + 2] in text for i in range(len(noun) - 1))

@@ -11,7 +11,7 @@ from qa.evaluation import TYPES, load_gold, run_beir, run_gold
 from tests.conftest import GOLD, REPORT
 
 
-SETS = [GOLD, GOLD.parent / "heldout.jsonl", GOLD.parent / "heldout2.jsonl"]
+SETS = [GOLD] + [GOLD.parent / f"heldout{n}.jsonl" for n in ("", "2", "3", "4")]
 
 
 @pytest.mark.parametrize("path", SETS, ids=lambda p: p.name)
