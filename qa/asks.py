@@ -19,6 +19,7 @@ from qa.names import CITIES, Names, mentioned, named_in
 from qa.tokenize import normalise, normalised
 
 _NUMERAL = "一二两三四五六七八九十百千万"
+_UNITS = "个名人位项次家所层部台辆座条种份批篇本张届轮"  # measure words a count is given in
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ WANTS: tuple[Want, ...] = (
     Want("money", re.compile(r"多少(?:资金|钱|经费|开支|费用|捐款|金额)|(?:金额|资金|开支|费用|预算|收入|支出|成本|经费)(?:总额|总计)?(?:是|为|共|约|达到)?多少"
                              r"|how much (?:money|funding)"),
          lambda sentence, _m, _names: bool(_MONEY.search(sentence))),
-    Want("count", re.compile(r"(?:多少|(?<!哪)几)\s*([个名人位项次家所])"), _counts_unit),
+    Want("count", re.compile(rf"(?:多少|(?<!哪)几)\s*([{_UNITS}])"), _counts_unit),
     Want("number", re.compile(r"多少|(?<!哪)几[个名项次年倍轮天]|百分之|比例|比率|how many|how much|what share"
                               r"|what percentage|\bhow\b.*\b(large|big)"),
          _quantity),
@@ -155,7 +156,7 @@ def _asked_names(question: str, names: Names) -> list[str]:
 
 VALUES = ("day", "month", "date", "money", "count", "number")
 _CLAUSE = re.compile(r"[，；。,;]")
-_NUMBER = re.compile(rf"\d[\d\s,.]*\d|\d|[{_NUMERAL}]+(?=\s*[个名项次人家所])")
+_NUMBER = re.compile(rf"\d[\d\s,.]*\d|\d|[{_NUMERAL}]+(?=\s*[{_UNITS}])")
 
 
 def _without_given(question: str, asked: list[str], sentence: str, names: Names) -> str:

@@ -31,6 +31,7 @@ from qa.names import named_in
     ("这项合作倡议叫什么名字？", "正在支持该国的“硅大草原”。", None),
     ("乌干达政府新任命的国家可持续发展目标协调人是谁？", "政府任命了一名新的国家可持续发展目标协调人。", False),
     ("在佛得角，与驻地协调员共同牵头对话的是谁？", "驻地协调员和外交部长共同领导了对话。", None),  # a role answers
+    ("联合国总部大楼有多少层？", "总部和区域一级 82%的工作人员已被聘用。", False),  # a count of 层, not a share
     # people are counted in 人, 名 or 位
     ("原计划招多少人，实际聘用了多少人？", "从预计 399 名本国干事中聘用了 311 名。", True),
     # a reason, a ranking, a city
