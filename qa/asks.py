@@ -62,6 +62,8 @@ def _quantity(sentence: str, _m: re.Match, _names: Names) -> bool:
 
 
 _MONEY = re.compile(r"(\d|[万亿])\s*(?:万|亿)?\s*(?:美元|欧元|瑞士法郎|英镑|日元|元)")
+# a finding reported: 调查发现, 报告说, 结果显示
+_FOUND = re.compile(r"发现|显示|表明|表示|指出|认为|报告说|结论|结果|查明|确定了")
 # planned or under way, not done: 将于 2020 年 7 月完成, 正在制作中
 _NOT_YET = re.compile(r"将[^,，。]{0,12}(?:完成|试行|审查|进行|开展|推出|启动|建立)|将于|即将|正在|尚未|仍在|有待")
 
@@ -85,7 +87,7 @@ WANTS: tuple[Want, ...] = (
     # what something found or concluded: not answered by a sentence saying it is still to come
     Want("finding", re.compile(r"(?:得出|发现|反映出|显示出|表明|查明)了?(?:哪些|什么)|(?:哪些|什么)(?:主要|具体)?(?:结论|结果|成效)"
                                r"|结果如何|结论是什么"),
-         lambda sentence, _m, _names: not _NOT_YET.search(sentence)),
+         lambda sentence, _m, _names: bool(_FOUND.search(sentence)) and not _NOT_YET.search(sentence)),
     Want("day", re.compile(r"哪一?[天日]|几号|日期|what (?:date|day)|which day"), _has(r"\d+\s*日")),
     Want("month", re.compile(r"哪一?个?月|几月|what month|which month"), _has(r"\d+\s*月")),
     Want("date", re.compile(r"哪一?年|何时|什么时候|\bwhen\b|what year|which year"),
