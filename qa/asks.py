@@ -56,9 +56,12 @@ _DATE = re.compile(r"(?:19|20)\d\d\s*年(?:\s*\d{1,2}\s*月)?(?:\s*\d{1,2}\s*日
 _QUANTITY = re.compile(rf"\d|[{_NUMERAL}亿]+[个名项次年倍轮天%％]|[一二三四五六七八九十]分之")
 
 
+_ARTICLE = re.compile(rf"(?<![{_NUMERAL}\d])一(?=[{_UNITS}])")  # 一项新的战略: "a", not a quantity
+
+
 def _quantity(sentence: str, _m: re.Match, _names: Names) -> bool:
-    # how much / how many is not answered by a date: "2019 年" is no amount
-    return bool(_QUANTITY.search(_DATE.sub(" ", sentence)))
+    # how much is not answered by a date ("2019 年") nor by an article ("一项新的…")
+    return bool(_QUANTITY.search(_ARTICLE.sub(" ", _DATE.sub(" ", sentence))))
 
 
 _MONEY = re.compile(r"(\d|[万亿])\s*(?:万|亿)?\s*(?:美元|欧元|瑞士法郎|英镑|日元|元)")
