@@ -270,7 +270,11 @@ def compose(question: str, index: Index, hits: list[Hit], scores: Scores, thresh
     wants_source = asks_for_source(question)
     retrieval_q = retrieval_query(question)
     weights = question_weights(retrieval_q, index)  # once per question
-    srow, rank, _, sent_cos = pick_sentence(index, hits, scores, retrieval_q, weights)
+    # a question naming a figure or table (图八中…) is answered from it, or not at all
+    named = [h for h in hits if scores.referenced is not None and scores.referenced[h.row]]
+    srow, rank, _, sent_cos = pick_sentence(index, named or hits, scores, retrieval_q, weights)
+    if named and srow >= 0:
+        rank = next(i for i, h in enumerate(hits) if h.row == named[rank].row)
     if srow < 0:
         return Answer(question, True, NO_ANSWER, cites, None, notice, 0.0)
     crow = index.sentence_spans[srow][0]

@@ -100,7 +100,8 @@ WANTS: tuple[Want, ...] = (
                              r"|how much (?:money|funding)"),
          lambda sentence, _m, _names: bool(_MONEY.search(sentence))),
     Want("count", re.compile(rf"(?:多少|(?<!哪)几)\s*([{_UNITS}])"), _counts_unit),
-    Want("number", re.compile(r"多少|(?<!哪)几[个名项次年倍轮天]|百分之|比例|比率|how many|how much|what share"
+    # (比例 alone is a topic, not a request: 这个比例依据的是哪项调查, 比例之和与 100% 的差额代表什么)
+    Want("number", re.compile(r"多少|多大|多高|多长|多久|(?<!哪)几[个名项次年倍轮天]|百分之几|how many|how much|what share"
                               r"|what percentage|\bhow\b.*\b(large|big)"),
          _quantity),
 )

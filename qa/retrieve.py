@@ -5,11 +5,16 @@ weighted sum of max-normalised scores; which one, and its weights, were chosen
 on the gold set (``qa eval --tune``). Every retriever scores every chunk: the
 corpora here are small, so exact search is cheap and deterministic.
 
+A question that names a figure or table by number (图八, 表 3, Figure 4) gets
+that figure's or table's chunks first in the hybrid ranking, in their fused
+order: the reader said where to look.
+
 Does not pick answer sentences or decide to abstain; that is ``qa.answer``.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +39,24 @@ class Scores:
     dense: np.ndarray  # cosine similarity per chunk
     lexical: np.ndarray  # BM25 per chunk
     query_vec: np.ndarray  # (dim,)
+    referenced: np.ndarray | None = None  # bool per chunk: a figure or table the question names
+
+
+_CN_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", 1)}
+_REFERENCE = re.compile(r"(图|表|figure|table)\s*([一二三四五六七八九十]|\d{1,2})(?![\d示明达现格])", re.I)
+
+
+def referenced(index: Index, question_norm: str) -> np.ndarray:
+    """Which chunks are the figures and tables the question names: 图八 -> figure 8, 表 3 -> table 3's rows.
+
+    >>> _REFERENCE.findall("图八中和附件表 3 里，代表表示")
+    [('图', '八'), ('表', '3')]
+    """
+    wanted = set()
+    for kind, num in _REFERENCE.findall(question_norm):
+        n = int(num) if num.isdigit() else _CN_DIGITS[num]
+        wanted.add(("figure" if kind.lower() in ("图", "figure") else "table", n))
+    return np.array([(c.kind, c.number) in wanted for c in index.chunks], dtype=bool)
 
 
 def score(index: Index, query_vec: np.ndarray, question_norm: str, lexical: str) -> Scores:
@@ -43,7 +66,7 @@ def score(index: Index, query_vec: np.ndarray, question_norm: str, lexical: str)
     dense[i[0]] = d[0]
     toks = tokens(expand_english(question_norm), lexical, index.segmenter)
     lex = index.lexical[lexical].scores(toks)
-    return Scores(dense, lex, query_vec)
+    return Scores(dense, lex, query_vec, referenced(index, question_norm))
 
 
 def _ranks(x: np.ndarray) -> np.ndarray:
@@ -62,11 +85,14 @@ def fuse(s: Scores, mode: str, settings: Settings) -> np.ndarray:
         return s.lexical
     if settings.fusion == "weighted":
         lex = s.lexical / s.lexical.max() if s.lexical.max() > 0 else s.lexical
-        return settings.dense_weight * s.dense + lex
-    rd, rl = _ranks(s.dense), _ranks(s.lexical)
-    fused = settings.dense_weight / (settings.rrf_k + rd) + 1.0 / (settings.rrf_k + rl)
-    no_lex = s.lexical <= 0  # a chunk sharing no term with the question gets no lexical vote
-    fused[no_lex] = settings.dense_weight / (settings.rrf_k + rd[no_lex])
+        fused = settings.dense_weight * s.dense + lex
+    else:
+        rd, rl = _ranks(s.dense), _ranks(s.lexical)
+        fused = settings.dense_weight / (settings.rrf_k + rd) + 1.0 / (settings.rrf_k + rl)
+        no_lex = s.lexical <= 0  # a chunk sharing no term with the question gets no lexical vote
+        fused[no_lex] = settings.dense_weight / (settings.rrf_k + rd[no_lex])
+    if s.referenced is not None and s.referenced.any():
+        fused = fused + s.referenced * (fused.max() - fused.min() + 1.0)  # named figures and tables first
     return fused
 
 

@@ -20,6 +20,7 @@ from qa.names import named_in
     ("捐款的金额是多少", "2019 年，这些基金的资本化速度加快。", False),
     ("捐款的金额是多少", "一笔 1 亿欧元的捐款正在进行中。", True),
     ("私营部门伙伴关系占多大比例？", "一项新的私营部门参与战略激发了支持。", False),  # 一项 is "a"
+    ("图六中各项答案比例之和与 100% 之间的差额代表什么？", "差值为 100%表示答案为“不适用”。", None),  # asks what, not how much
     ("共同房地试点在几个国家？", "在六个国家最终确定共同房地试点。", True),
     # a date as precise as asked
     ("从哪一天起全面铺开", "重振活力的驻地协调员系统全面铺开。", False),
@@ -128,6 +129,16 @@ def test_figure_without_values_says_so(service):
     # a figure whose values survived is still read
     ans = service.ask("图四中，原属粮农组织的驻地协调员在 2020 年 3 月所占比例是多少？")
     assert not ans.abstained and "粮农组织 1% | 2%" in ans.answer
+
+
+def test_named_figure_answers_or_says_it_cannot(service):
+    ans = service.ask("图八中，私营部门伙伴关系占多大比例？")  # p55 speaks of 私营部门 at length; 图八 was named
+    assert ans.abstained and ans.answer.endswith("图八的数值不在报告文本中。")
+    ans = service.ask("从图四看，原属机构为人居署的驻地协调员在 2018 年和 2020 年 3 月分别占多少？")
+    assert not ans.abstained and "人居署 2% | 2%" in ans.answer
+    assert ans.citations[0].id.endswith("#fig4")
+    ans = service.ask("图六中各项答案比例之和与 100% 之间的差额代表什么？")
+    assert not ans.abstained and "不适用" in ans.answer
 
 
 def test_count_found_two_sentences_on(service):
