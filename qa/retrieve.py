@@ -46,14 +46,17 @@ _CN_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", 1)}
 _REFERENCE = re.compile(r"(图|表|figure|table)\s*([一二三四五六七八九十]|\d{1,2})(?![\d示明达现格])", re.I)
 
 
-def referenced(index: Index, question_norm: str) -> np.ndarray:
-    """Which chunks are the figures and tables the question names: 图八 -> figure 8, 表 3 -> table 3's rows.
+def referenced(index: Index, question_norm: str) -> np.ndarray | None:
+    """Which chunks are the figures and tables the question names (图八 -> figure 8, 表 3 -> table 3's rows); None if it names none.
 
     >>> _REFERENCE.findall("图八中和附件表 3 里，代表表示")
     [('图', '八'), ('表', '3')]
     """
+    found = _REFERENCE.findall(question_norm)
+    if not found:
+        return None
     wanted = set()
-    for kind, num in _REFERENCE.findall(question_norm):
+    for kind, num in found:
         n = int(num) if num.isdigit() else _CN_DIGITS[num]
         wanted.add(("figure" if kind.lower() in ("图", "figure") else "table", n))
     return np.array([(c.kind, c.number) in wanted for c in index.chunks], dtype=bool)
