@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 import re
-from functools import lru_cache
 from dataclasses import asdict, dataclass
 
 from qa.asks import QUESTION_CHARS, asked_noun_found, asks_for_unit, asks_for_value, expected_type_met
@@ -175,8 +174,8 @@ def pick_sentence(index: Index, hits: list[Hit], scores: Scores, question: str, 
                   depth: int = 3) -> tuple[int, int, float, float]:
     """Best ``(sentence row, hit rank, sentence score, its cosine)`` among the top ``depth`` hits.
 
-    When the best sentence lacks the value the question asks for (a count, a date)
-    and another sentence of the same passage has it, that one is the answer:
+    When the best sentence lacks the value the question asks for (a count, a sum,
+    a day or month) and another sentence of the same passage has it, that one is the answer:
     "首次征集活动产生了多少个联合方案" is answered by "其产生了 35 个联合方案",
     two sentences after the one naming the first call.
     """
@@ -281,7 +280,7 @@ def compose(question: str, index: Index, hits: list[Hit], scores: Scores, thresh
     chunk = index.chunks[crow]
     score = answerability(scores, hits, sent_cos, retrieval_q, weights, index)
     if missing_names(retrieval_q, chunk.text + (chunk.section or ""), index):
-        score = 0.0  # the question names a year or place its best passage never mentions
+        score = 0.0  # the question names a year, ordinal, country or body its best passage never mentions
     a, b = _widen(index, srow, retrieval_q)
     text = chunk.text[a:b]
     if chunk.kind == "figure" and asks_for_value(retrieval_q) and not chart_values(chunk):

@@ -43,7 +43,7 @@ def _names_a_city(sentence: str, _m: re.Match, _names: Names) -> bool:
 
 
 def _names_a_place(sentence: str, m: re.Match, names: Names) -> bool:
-    return _names_a_city(sentence, m, names) or bool(named_in(normalised(sentence), {**names.countries, **names.regions}))
+    return _names_a_city(sentence, m, names) or bool(named_in(normalised(sentence), names.places))
 
 
 def _counts_unit(sentence: str, m: re.Match, _names: Names) -> bool:

@@ -152,6 +152,10 @@ class Names:
     def every(self) -> dict[str, tuple[str, ...]]:
         return {**self.countries, **self.bodies, **self.regions}
 
+    @cached_property
+    def places(self) -> dict[str, tuple[str, ...]]:
+        return {**self.countries, **self.regions}
+
 
 LONGEST = 24  # no name here is longer (联合国促进性别平等和增强妇女权能署: 17)
 
