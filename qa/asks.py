@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Callable
 
 from qa.names import CITIES, Names, mentioned, named_in
-from qa.tokenize import normalise, normalised
+from qa.tokenize import normalised
 
 _NUMERAL = "一二两三四五六七八九十百千万"
 _UNITS = "个名人位项次家所层部台辆座条种份批篇本张届轮"  # measure words a count is given in
@@ -143,7 +143,7 @@ def expected_type_met(question: str, sentence: str, names: Names | None = None) 
     if hit is None:
         return None
     want, m = hit
-    names = names or Names()
+    names = names or _NO_NAMES
     asked = _asked_names(question, names)
     if not asked or want.name not in VALUES:
         return want.met(_without_given(question, asked, sentence, names), m, names)
@@ -160,6 +160,14 @@ def _asked_names(question: str, names: Names) -> list[str]:
     return named_in(normalised(question), names.every)
 
 
+_NO_NAMES = Names()  # one instance, so the per-question caches keyed on it stay small
+
+
+@lru_cache(maxsize=1024)
+def _given_numbers(question: str) -> frozenset[str]:
+    return frozenset(re.sub(r"\s", "", n) for n in _NUMBER.findall(question))
+
+
 VALUES = ("day", "month", "date", "money", "count", "number")
 _CLAUSE = re.compile(r"[，；。,;]")
 _NUMBER = re.compile(rf"\d[\d\s,.]*\d|\d|[{_NUMERAL}]+(?=\s*[{_UNITS}])")
@@ -171,7 +179,7 @@ def _without_given(question: str, asked: list[str], sentence: str, names: Names)
     Asked "112 个国家办事处中有多少个…", the 112 in the answer is no answer;
     asked "在危地马拉，哪个国家…", 危地马拉 is not the country sought.
     """
-    given = {re.sub(r"\s", "", n) for n in _NUMBER.findall(question)}
+    given = _given_numbers(question)  # once per question, not once per sentence
     out = _NUMBER.sub(lambda m: " " if re.sub(r"\s", "", m.group(0)) in given else m.group(0), sentence)
     for name in asked:
         for alias in names.every.get(name, (name,)):
@@ -205,7 +213,7 @@ def asked_noun(question: str) -> str | None:
     Only the copula form names the thing itself; in "带来了多少收入" or "隔了多少年"
     the words around 多少 are as often the question's own paraphrase.
     """
-    m = _NOUN_BEFORE.search(normalise(question))
+    m = _NOUN_BEFORE.search(normalised(question))
     if not m:
         return None
     noun = _VALUE_WORDS.sub("", "".join(ch for ch in m.group(1) if ch not in QUESTION_CHARS))
