@@ -175,6 +175,25 @@ def eval_(gold, beir, out, limit, tune, as_json, corpus, index_dir, encoder):
 
 
 @main.command()
+@click.option("--set", "sets", multiple=True, type=click.Path(path_type=str),
+              help="Training set (JSONL, repeatable). [default: eval/questions.jsonl and eval/heldout*.jsonl]")
+@click.option("--out", type=click.Path(path_type=str), help="Where to write the model. [default: qa/data/answer_model.json]")
+@click.option("--json", "as_json", is_flag=True, help="Print the model's metadata as JSON.")
+@corpus_opt
+@index_opt
+def train(sets, out, as_json, corpus, index_dir):
+    """Fit the answer model (sentence choice and abstention); report leave-one-set-out results."""
+    from qa import train as tr
+    from qa.model import AnswerModel
+    from qa.service import Service
+
+    paths = [Path(s) for s in sets] or list(tr.DEFAULT_SETS)
+    service = Service.open(_settings(corpus, index_dir), model=AnswerModel.blank())
+    meta = tr.run(service, paths, Path(out) if out else None, progress=sys.stderr.isatty())
+    click.echo(json.dumps(meta, ensure_ascii=False, indent=2) if as_json else tr.table(meta))
+
+
+@main.command()
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--questions", type=int, default=100, show_default=True, help="Questions per mode for latency.")
 @corpus_opt

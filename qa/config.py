@@ -1,7 +1,8 @@
 """Settings: one frozen object. A CLI flag beats a ``QA_*`` environment variable beats the default.
 
-Retrieval defaults (fusion weights, RRF constant, abstention thresholds) were
-chosen on ``eval/questions.jsonl`` with ``qa eval --tune``; the README shows the run.
+Retrieval defaults (fusion weights, RRF constant) were chosen on
+``eval/questions.jsonl`` with ``qa eval --tune``; the answer model's abstention
+threshold lives in the model file (``qa train``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ class Settings:
     fusion: str = "weighted"  # weighted | rrf
     rrf_k: int = 60  # RRF constant, when fusion == "rrf"
     dense_weight: float = 16.0  # dense cosine weight; BM25 enters scaled to max 1.0 per question
-    abstain_threshold: float = 0.1  # answerability below this abstains; see the trade-off table in the README
+    model: Path | None = None  # answer model file; default: the one shipped in qa/data (rebuilt by qa train)
 
     @property
     def index_path(self) -> Path:
@@ -50,6 +51,8 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         changes["index_dir"] = Path(env["QA_INDEX_DIR"])
     if env.get("QA_ENCODER"):
         changes["encoder"] = env["QA_ENCODER"]
+    if env.get("QA_MODEL"):
+        changes["model"] = Path(env["QA_MODEL"])
     if env.get("QA_MODE"):
         changes["mode"] = env["QA_MODE"]
     return s.with_(**changes)

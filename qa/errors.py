@@ -43,6 +43,12 @@ class EvalSetError(QAError):
     exit_code = 6
 
 
+class ModelError(QAError):
+    """The answer model file is missing, unreadable, or fitted on other features (rebuild: qa train)."""
+
+    exit_code = 7
+
+
 # Exit codes, documented in the README and checked by tests/test_docs.py.
 EXIT_CODES = {
     0: "success (an abstention — 报告中没有找到… — is a success too)",
@@ -52,5 +58,6 @@ EXIT_CODES = {
     IndexUnusable.exit_code: "index missing, corrupt, or built for another corpus/encoder/format (and --no-rebuild)",
     EncoderError.exit_code: "embedding model unavailable",
     EvalSetError.exit_code: "gold set or benchmark folder missing or malformed",
+    ModelError.exit_code: "answer model missing, unreadable or out of date (rebuild it with qa train)",
     130: "interrupted (Ctrl-C)",
 }

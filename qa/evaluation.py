@@ -28,7 +28,8 @@ from qa.errors import EvalSetError
 from qa.metrics import mean, mrr_at, ndcg_at, recall_at
 from qa.text import squash
 
-TYPES = ("fact", "number", "paraphrase", "source", "table", "figure", "box", "english", "unanswerable")
+TYPES = ("fact", "number", "paraphrase", "source", "table", "figure", "box", "english", "traditional", "list",
+         "twopart", "unanswerable")
 KS = (1, 3, 5, 10)
 
 
@@ -40,6 +41,7 @@ class Gold:
     evidence: tuple[str, ...]
     type: str
     source: str | None = None
+    parts: tuple[str, ...] = ()  # list and two-part questions: every one must be in the answer
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def load_gold(path: Path) -> list[Gold]:
         try:
             d = json.loads(line)
             g = Gold(str(d["id"]), str(d["question"]), str(d.get("answer", "")), tuple(d.get("evidence") or ()),
-                     str(d["type"]), d.get("source"))
+                     str(d["type"]), d.get("source"), tuple(str(p) for p in d.get("parts") or ()))
         except (ValueError, KeyError, TypeError):
             raise EvalSetError(f"{path}:{n}: expected {{\"id\", \"question\", \"answer\", \"evidence\", \"type\"}}") from None
         if g.type not in TYPES:
@@ -98,25 +100,20 @@ def ranking_metrics(rankings: list[list[int]], relevant: list[set[int]]) -> dict
 
 @dataclass
 class _Prepared:
-    """Per-question scores, computed once and re-fused for every retriever and setting."""
+    """Per-question queries and scores, computed once and re-fused for every retriever and setting."""
 
     gold: list[Gold]
+    queries: list = field(default_factory=list)  # qa.query.Query per question, as Service.ask makes it
     scores: dict[str, list] = field(default_factory=dict)  # lexical variant -> [Scores]
-    cleaned: list[str] = field(default_factory=list)
 
 
 def _prepare(service, gold: list[Gold]) -> _Prepared:
-    from qa.answer import retrieval_query
-    from qa.question import clean
     from qa.retrieve import score
-    from qa.tokenize import VARIANTS, normalise
+    from qa.tokenize import VARIANTS
 
-    qs = [clean(g.question).text for g in gold]
-    queries = [retrieval_query(q) for q in qs]
-    vecs = np.vstack([service.encoder.queries(queries[i:i + 32]) for i in range(0, len(queries), 32)])
-    prep = _Prepared(gold, cleaned=qs)
+    prep = _Prepared(gold, queries=[service.query(g.question) for g in gold])
     for variant in VARIANTS:
-        prep.scores[variant] = [score(service.index, v, normalise(q), variant) for v, q in zip(vecs, queries)]
+        prep.scores[variant] = [score(service.index, q, variant) for q in prep.queries]
     return prep
 
 
@@ -128,23 +125,23 @@ def _rank(prep: _Prepared, r: Retriever, settings: Settings) -> list[list[int]]:
 
 
 def _answers(service, prep: _Prepared, settings: Settings) -> list:
-    from qa.answer import compose
-    from qa.retrieve import fuse, top
+    """Each question answered by ``Service.answer``: the path ``qa ask`` takes, from the same ``Query``."""
+    return [service.answer(q, settings.k, settings.mode) for q in prep.queries]
 
-    out = []
-    for q, sc in zip(prep.cleaned, prep.scores[settings.lexical]):
-        hits = top(fuse(sc, settings.mode, settings), settings.k)
-        out.append(compose(q, service.index, hits, sc, settings.abstain_threshold))
-    return out
+
+def answer_correct(g: Gold, a) -> bool:
+    """The answer holds the gold answer or an evidence string (whitespace ignored); for a list or
+    two-part question, every one of its parts."""
+    if a.abstained:
+        return False
+    text = squash(a.answer)
+    if g.parts:
+        return all(squash(p) in text for p in g.parts)
+    return any(squash(e) in text for e in g.evidence) or (bool(g.answer) and squash(g.answer) in text)
 
 
 def answer_metrics(gold: list[Gold], answers: list) -> dict:
-    def correct(g: Gold, a) -> bool:
-        if a.abstained:
-            return False
-        text = squash(a.answer)
-        return any(squash(e) in text for e in g.evidence) or (bool(g.answer) and squash(g.answer) in text)
-
+    correct = answer_correct
     answerable = [(g, a) for g, a in zip(gold, answers) if g.type != "unanswerable"]
     unanswerable = [(g, a) for g, a in zip(gold, answers) if g.type == "unanswerable"]
     sources = [(g, a) for g, a in answerable if g.type == "source" and g.source]
@@ -167,9 +164,11 @@ def answer_metrics(gold: list[Gold], answers: list) -> dict:
         "wrongly_abstained": mean([float(a.abstained) for _, a in answerable]),
         "per_type": per_type,
         "failures": [{"id": g.id, "type": g.type, "question": g.question, "abstained": a.abstained,
-                      "answer": a.answer[:120], "top": a.citations[0].id if a.citations else None}
+                      "answer": a.answer[:120], "top": a.citations[0].id if a.citations else None,
+                      "reason": a.reason}
                      for g, a in answerable if not correct(g, a)]
-        + [{"id": g.id, "type": g.type, "question": g.question, "abstained": False, "answer": a.answer[:120]}
+        + [{"id": g.id, "type": g.type, "question": g.question, "abstained": False, "answer": a.answer[:120],
+            "top": a.citations[0].id if a.citations else None, "reason": a.reason}
            for g, a in unanswerable if not a.abstained],
     }
 
@@ -219,7 +218,7 @@ def run_gold(path: Path, settings: Settings, out: Path, limit: int | None = None
 
 
 def tune_settings(service, prep: _Prepared, settings: Settings, answerable: list[int], rel: list[set[int]]) -> dict:
-    """Grid-search fusion settings on MRR@10 (ties: Recall@1), then the abstention threshold."""
+    """Grid-search fusion settings on MRR@10 (ties: Recall@1); abstention is the answer model's (qa train)."""
     grid = []
     for lexical in ("jieba", "bigram", "jieba+bigram"):
         for fusion, weights, ks in (("rrf", (0.5, 0.75, 1.0, 1.5, 2.0), (5, 10, 20, 60)),
@@ -232,14 +231,7 @@ def tune_settings(service, prep: _Prepared, settings: Settings, answerable: list
                     grid.append(({"lexical": lexical, "fusion": fusion, "dense_weight": w, "rrf_k": k}, m))
     grid.sort(key=lambda x: (-x[1]["mrr@10"], -x[1]["recall@1"]))
     best = grid[0]
-    s = replace(settings, **best[0])
-    thresholds = []
-    for t in np.arange(0.2, 0.81, 0.05):
-        st = replace(s, abstain_threshold=float(round(t, 2)))
-        am = answer_metrics(prep.gold, _answers(service, prep, st))
-        thresholds.append({"threshold": float(round(t, 2)), "abstention_recall": am["abstention_recall"],
-                           "wrongly_abstained": am["wrongly_abstained"], "answer_accuracy": am["answer_accuracy"]})
-    return {"best": best[0], "best_metrics": best[1], "top5": [g for g in grid[:5]], "thresholds": thresholds}
+    return {"best": best[0], "best_metrics": best[1], "top5": [g for g in grid[:5]]}
 
 
 def run_beir(folder: Path, settings: Settings, out: Path, limit: int | None = None) -> dict:
@@ -272,7 +264,7 @@ def run_beir(folder: Path, settings: Settings, out: Path, limit: int | None = No
     service = Service.open(s, sentences=False)  # retrieval only: no sentence vectors needed
     ids = [c.id for c in service.index.chunks]
     gold = [Gold(qid, text, "", ("x",), "fact") for qid, text in queries]
-    prep = _prepare(service, gold)
+    prep = _prepare(service, gold)  # Query.make encodes each question once
     row_of = {d: i for i, d in enumerate(ids)}
     rel = [{row_of[d] for d in qrels[qid] if d in row_of} for qid, _ in queries]
     report: dict = {"beir": str(folder), "questions": len(queries), "corpus": len(ids),
@@ -285,7 +277,7 @@ def run_beir(folder: Path, settings: Settings, out: Path, limit: int | None = No
 
 def _settings_json(s: Settings) -> dict:
     return {"encoder": s.encoder, "lexical": s.lexical, "fusion": s.fusion, "rrf_k": s.rrf_k,
-            "dense_weight": s.dense_weight, "abstain_threshold": s.abstain_threshold, "k": s.k}
+            "dense_weight": s.dense_weight, "k": s.k, "model": str(s.model) if s.model else "default"}
 
 
 def write_report(report: dict, out: Path, name: str = "report") -> None:
@@ -353,6 +345,13 @@ def table(report: dict) -> str:
             val = v.get("answer_accuracy", v.get("abstained"))
             label = "abstained" if t == "unanswerable" else "answer acc"
             lines.append(f"  {t:<13} n={v['n']:<4} {label} {val:.3f}")
+        fails = a.get("failures", [])
+        if fails:
+            lines.append(f"\nfailures ({len(fails)}), each with the answer's reason:")
+        for f in fails:
+            got = "abstained" if f["abstained"] else f"answered {f['answer'][:60]!r}"
+            lines.append(f"  {f['id']} [{f['type']}] {f['question']}\n    {got} · top {f.get('top')}\n"
+                         f"    why: {f.get('reason') or '—'}")
     if report.get("tuning"):
         lines.append(f"\nbest fusion on this set: {report['tuning']['best']} -> {report['tuning']['best_metrics']}")
     return "\n".join(lines)

@@ -14,13 +14,13 @@ Does not pick answer sentences or decide to abstain; that is ``qa.answer``.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from qa.config import Settings
 from qa.index import Index
+from qa.query import Query
 from qa.tokenize import expand_english, tokens
 
 MODES = ("hybrid", "dense", "bm25")
@@ -42,34 +42,23 @@ class Scores:
     referenced: np.ndarray | None = None  # bool per chunk: a figure or table the question names
 
 
-_CN_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", 1)}
-_REFERENCE = re.compile(r"(图|表|figure|table)\s*([一二三四五六七八九十]|\d{1,2})(?![\d示明达现格])", re.I)
-
-
-def referenced(index: Index, question_norm: str) -> np.ndarray | None:
-    """Which chunks are the figures and tables the question names (图八 -> figure 8, 表 3 -> table 3's rows); None if it names none.
-
-    >>> _REFERENCE.findall("图八中和附件表 3 里，代表表示")
-    [('图', '八'), ('表', '3')]
-    """
-    found = _REFERENCE.findall(question_norm)
-    if not found:
+def referenced(index: Index, refs: tuple[tuple[str, int], ...]) -> np.ndarray | None:
+    """Which chunks are the figures and tables the question names (``Query.references``); None if it names none."""
+    if not refs:
         return None
-    wanted = set()
-    for kind, num in found:
-        n = int(num) if num.isdigit() else _CN_DIGITS[num]
-        wanted.add(("figure" if kind.lower() in ("图", "figure") else "table", n))
+    wanted = set(refs)
     return np.array([(c.kind, c.number) in wanted for c in index.chunks], dtype=bool)
 
 
-def score(index: Index, query_vec: np.ndarray, question_norm: str, lexical: str) -> Scores:
+def score(index: Index, query: Query, lexical: str) -> Scores:
+    """Every chunk's dense and ``lexical`` BM25 score for ``query``."""
     n = len(index.chunks)
-    d, i = index.dense.search(query_vec.reshape(1, -1).astype(np.float32), n)
+    d, i = index.dense.search(query.vector.reshape(1, -1).astype(np.float32), n)
     dense = np.zeros(n, dtype=np.float64)
     dense[i[0]] = d[0]
-    toks = tokens(expand_english(question_norm), lexical, index.segmenter)
+    toks = tokens(expand_english(query.norm), lexical, index.segmenter)
     lex = index.lexical[lexical].scores(toks)
-    return Scores(dense, lex, query_vec, referenced(index, question_norm))
+    return Scores(dense, lex, query.vector, referenced(index, query.references))
 
 
 def _ranks(x: np.ndarray) -> np.ndarray:

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import logging
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
-from qa.answer import Answer, compose
+from qa.answer import Answer, combine, compose
 from qa.config import Settings
 from qa.errors import BadQuestion, IndexUnusable
-from qa.question import clean
+from qa.features import DEPTH
+from qa.model import AnswerModel
+from qa.query import Query
 
 log = logging.getLogger(__name__)
 
@@ -26,10 +28,12 @@ class Service:
     settings: Settings
     index: object  # qa.index.Index
     encoder: object  # qa.encoder.Encoder
+    model: AnswerModel = field(default_factory=AnswerModel.load)  # picks the sentence, decides to abstain
 
     @classmethod
     def open(cls, settings: Settings, rebuild: bool = True, force: bool = False,
-             progress: bool | None = None, encoder=None, sentences: bool = True) -> "Service":
+             progress: bool | None = None, encoder=None, sentences: bool = True,
+             model: AnswerModel | None = None) -> "Service":
         from qa import index as ix
         from qa.corpus import corpus_hash, load_corpus
         from qa.encoder import make_encoder
@@ -58,22 +62,44 @@ class Service:
             elif progress is not False:
                 print(f"qa: building the index for {settings.corpus} (first use) …", file=sys.stderr)
             index = ix.build(chunks, enc, digest, folder, progress=progress, sentences=sentences)
-        return cls(settings, index, enc)
+        return cls(settings, index, enc, model or AnswerModel.load(settings.model))
+
+    def query(self, question: str) -> Query:
+        """The question prepared once (cleaned, normalised, encoded, read); raises ``BadQuestion``."""
+        return Query.make(question, self.index, self.encoder)
 
     def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
-        from qa.answer import retrieval_query
-        from qa.retrieve import MODES, fuse, score, top
-        from qa.tokenize import normalise
+        """Answer ``question``: what ``qa ask``, the web page, the API and ``qa eval`` all call."""
+        k, mode = self._options(k, mode)
+        return self.answer(self.query(question), k, mode)
+
+    def answer(self, query: Query, k: int | None = None, mode: str | None = None) -> Answer:
+        """Retrieve for a prepared ``query`` and compose its answer; a two-part question is answered part by part."""
+        k, mode = self._options(k, mode)
+        if query.parts:
+            parts = [self._answer(Query.make(part, self.index, self.encoder), k, mode) for part in query.parts]
+            return combine(query, parts, k)
+        return self._answer(query, k, mode)
+
+    def hits(self, query: Query, k: int, mode: str) -> tuple[list, object]:
+        """The top ``k`` chunks for ``query`` in ``mode``, and every chunk's scores."""
+        from qa.retrieve import fuse, score, top
+
+        scores = score(self.index, query, self.settings.lexical)
+        return top(fuse(scores, mode, self.settings), min(k, len(self.index.chunks))), scores
+
+    def _answer(self, query: Query, k: int, mode: str) -> Answer:
+        hits, scores = self.hits(query, max(k, DEPTH), mode)
+        ans = compose(query, self.index, hits, scores, self.model)
+        return replace(ans, citations=ans.citations[:k])
+
+    def _options(self, k: int | None, mode: str | None) -> tuple[int, str]:
+        from qa.retrieve import MODES
 
         k = self.settings.k if k is None else k
         mode = self.settings.mode if mode is None else mode
         if mode not in MODES:
             raise BadQuestion(f"unknown mode {mode!r}; use one of: {', '.join(MODES)}")
-        if not 1 <= k <= 100:
+        if not isinstance(k, int) or not 1 <= k <= 100:
             raise BadQuestion(f"k must be between 1 and 100, not {k}")
-        q = clean(question)
-        query = retrieval_query(q.text)
-        vec = self.encoder.queries([query])[0]
-        scores = score(self.index, vec, normalise(query), self.settings.lexical)
-        hits = top(fuse(scores, mode, self.settings), min(k, len(self.index.chunks)))
-        return compose(q.text, self.index, hits, scores, self.settings.abstain_threshold, q.notice)
+        return k, mode

@@ -1,0 +1,218 @@
+"""Candidate answer sentences and what is known about each: the inputs of the answer model.
+
+A candidate is one sentence of one of the top passages. Its features say how
+close it is to the question (e5 cosine of question and sentence, and of question
+and passage), how much of the question's key wording it and its passage share
+(IDF-weighted bigram coverage), where its passage ranks, whether it holds the
+kind of answer asked for (a count, a date, a sum, a name …: ``qa.asks``), and
+whether the passage leaves out a year, ordinal, country or body the question
+names (``qa.names``). The hand-written checks of earlier versions are features
+here, not vetoes: the fitted model (``qa.model``) weighs them.
+
+    cands = candidates(query, index, hits, scores)
+    matrix = np.array([c.values for c in cands])   # (n candidates, len(FEATURES))
+
+Does not decide anything: ``qa.answer`` picks and abstains with the model.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from qa.asks import asked_noun_found, expected_type_met
+from qa.chunk import Chunk
+from qa.names import mentioned, named_in
+from qa.query import Query, ordinals
+from qa.tokenize import normalised
+
+DEPTH = 4  # candidate sentences come from this many top passages
+
+# name -> what it means, for a person reading an explanation
+FEATURES: dict[str, str] = {
+    "sent_cos": "sentence close in meaning",
+    "sent_cos_gap": "another sentence closer in meaning",
+    "passage_cos": "passage close in meaning",
+    "passage_cos_gap": "another passage closer in meaning",
+    "fused_gap": "passage ranked below the best",
+    "rank0": "best-ranked passage",
+    "rank_inv": "passage rank",
+    "lexical": "passage shares the question's words (BM25)",
+    "sent_cov": "sentence shares the question's key terms",
+    "sent_cov_gap": "another sentence shares more key terms",
+    "ctx_cov": "sentence and neighbours share the key terms",
+    "passage_cov": "passage shares the question's key terms",
+    "top_cov": "best passage covers the question",
+    "type_met": "holds the kind of answer asked for",
+    "type_unmet": "lacks the kind of answer asked for",
+    "ctx_type_met": "a neighbour holds the kind of answer asked for",
+    "noun_missing": "the thing asked about is not in the passage",
+    "missing": "the passage never names a year, ordinal, country or body the question names",
+    "english": "English question",
+    "english_sent_cos": "English question, sentence close in meaning",
+    "english_passage_cos": "English question, passage close in meaning",
+    "kind_table": "a table row",
+    "kind_figure": "a figure",
+    "kind_box": "a box",
+    "kind_summary": "the summary",
+    "named": "the figure or table the question names",
+    "chart_blank": "a figure whose values are not in the text",
+    "first": "first sentence of its passage",
+    "log_len": "sentence length",
+    "source_note": "a source question and the sentence carries a footnote",
+    "wants_checkable": "the question asks for a checkable kind of answer",
+}
+NAMES = tuple(FEATURES)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    sentence: int  # sentence row in the index
+    hit: int  # rank of its passage among the hits
+    chunk: int  # chunk row
+    start: int  # span of the sentence in the chunk's text
+    end: int
+    values: tuple[float, ...]  # one per FEATURES name
+    missing: tuple[str, ...]  # what the passage never names (for the explanation)
+
+    def feature(self, name: str) -> float:
+        return self.values[NAMES.index(name)]
+
+
+def coverage(weights: dict[str, float], text: str) -> float:
+    """Share of the question's key-bigram weight (``Query.weights``) that ``text`` contains, 0..1.
+
+    >>> coverage({"核心": 1.0, "职位": 1.0, "日本": 2.0}, "五个核心职位")
+    0.5
+    """
+    total = sum(weights.values())
+    if total <= 0:
+        return 0.0
+    t = normalised(text)
+    return sum(w for b, w in weights.items() if b in t) / total
+
+
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
+def missing_names(query: Query, passage: str, index) -> list[str]:
+    """Years, ordinals (第二次), countries and bodies the question names that ``passage`` never mentions.
+
+    A country or body counts as mentioned under any of its names (美国 =
+    美利坚合众国; ``qa.names``); 首次 and 第一次 are one ordinal.
+    """
+    text = normalised(passage)
+    missing = [y for y in query.years if y not in _YEAR.findall(text)]
+    missing += sorted(set(query.ordinals) - ordinals(text))
+    every = index.names.every
+    missing += [w for w in named_in(query.norm, every) if not mentioned(w, text, every)]
+    return list(dict.fromkeys(missing))
+
+
+_NOT_CHART = re.compile(r"资料来源|注[：:]|缩写[：:]")
+
+
+def chart_values(chunk: Chunk) -> str:
+    """What a figure's chart says beyond its title and notes: its labels and values, '' if none survived.
+
+    The PDF's text keeps the values of some charts (图四: "粮农组织 1% | 2%")
+    and only the title and source line of others (图八), which then cannot
+    answer how much or how many.
+    """
+    lines = chunk.text.split("\n")[1:]
+    body = "\n".join(ln for ln in lines if not _NOT_CHART.match(ln.strip()))
+    return body if re.search(r"\d", body) else ""
+
+
+VALUE_KINDS = ("day", "month", "date", "money", "count", "number")
+
+
+def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> list[Candidate]:
+    """Every sentence of the top ``depth`` hits, with its features.
+
+    A question that names a figure or table takes its candidates from those
+    chunks alone, when they are among the hits: the reader said where to look.
+    """
+    pool = list(enumerate(hits))
+    if scores.referenced is not None:
+        named = [(r, h) for r, h in pool if scores.referenced[h.row]]
+        pool = named or pool
+    pool = pool[:depth]
+    if not pool:
+        return []
+    top_row = hits[0].row
+    top_chunk = index.chunks[top_row]
+    top_cov = coverage(query.weights, top_chunk.text + (top_chunk.section or ""))
+    dense_max = float(scores.dense.max()) if len(scores.dense) else 0.0
+    lex_max = float(scores.lexical.max()) if len(scores.lexical) and scores.lexical.max() > 0 else 1.0
+    fused_top = hits[0].score
+    raw: list[tuple] = []
+    for rank, hit in pool:
+        chunk = index.chunks[hit.row]
+        rows = index.sentences_of(hit.row)
+        if not len(rows):
+            continue
+        passage = chunk.text + (chunk.section or "")
+        p_cov = coverage(query.weights, passage)
+        missing = tuple(missing_names(query, passage, index))
+        noun_missing = asked_noun_found(query.search, chunk.text) is False
+        cos = index.sentence_vecs[rows.start:rows.stop] @ query.vector
+        spans = [index.sentence_spans[s] for s in rows]
+        texts = [chunk.text[a:b] for _, a, b in spans]
+        met = [expected_type_met(query.search, t, index.names) for t in texts]
+        cells = chunk.kind in ("table", "figure")  # cells and chart labels carry no units or nouns
+        chart_blank = chunk.kind == "figure" and query.want in VALUE_KINDS and not chart_values(chunk)
+        for j, s in enumerate(rows):
+            _, a, b = spans[j]
+            neighbours = texts[max(0, j - 1):j + 2]
+            ctx_met = any(m for m in met[max(0, j - 1):j + 2])
+            note = any(a < f.offset <= b + 1 for f in chunk.footnotes)
+            raw.append((s, rank, hit.row, a, b, missing, {
+                "sent_cos": float(cos[j]),
+                "passage_cos": float(scores.dense[hit.row]),
+                "passage_cos_gap": dense_max - float(scores.dense[hit.row]),
+                "fused_gap": (fused_top - hit.score) / 16.0,
+                "rank0": float(rank == 0),
+                "rank_inv": 1.0 / (1 + rank),
+                "lexical": float(scores.lexical[hit.row]) / lex_max,
+                "sent_cov": coverage(query.weights, texts[j]),
+                "ctx_cov": coverage(query.weights, "".join(neighbours)),
+                "passage_cov": p_cov,
+                "top_cov": top_cov,
+                "type_met": float(met[j] is True or (cells and met[j] is not None)),
+                "type_unmet": float(met[j] is False and not cells),
+                "ctx_type_met": float(ctx_met),
+                "noun_missing": float(noun_missing and not cells),
+                "missing": float(min(len(missing), 2)),
+                "english": float(query.english),
+                "english_sent_cos": float(cos[j]) if query.english else 0.0,
+                "english_passage_cos": float(scores.dense[hit.row]) if query.english else 0.0,
+                "kind_table": float(chunk.kind == "table"),
+                "kind_figure": float(chunk.kind == "figure"),
+                "kind_box": float(chunk.kind == "box"),
+                "kind_summary": float(chunk.kind == "summary"),
+                "named": float(scores.referenced is not None and bool(scores.referenced[hit.row])),
+                "chart_blank": float(chart_blank),
+                "first": float(j == 0),
+                "log_len": math.log(1 + b - a),
+                "source_note": float(query.wants_source and note),
+                "wants_checkable": float(query.want is not None),
+            }))
+    if not raw:
+        return []
+    best_cos = max(f["sent_cos"] for *_, f in raw)
+    best_cov = max(f["sent_cov"] for *_, f in raw)
+    out = []
+    for s, rank, row, a, b, missing, f in raw:
+        f["sent_cos_gap"] = best_cos - f["sent_cos"]
+        f["sent_cov_gap"] = best_cov - f["sent_cov"]
+        out.append(Candidate(s, rank, row, a, b, tuple(f[n] for n in NAMES), missing))
+    return out
+
+
+def matrix(cands: list[Candidate]) -> np.ndarray:
+    """``(len(cands), len(FEATURES))`` float64."""
+    return np.array([c.values for c in cands], dtype=np.float64).reshape(len(cands), len(NAMES))

@@ -1,0 +1,161 @@
+"""A question, prepared once: everything retrieval and answer choice need to know about it.
+
+``Query.make(question, index, encoder)`` cleans the question (``qa.question.clean``),
+drops its "what is the source" wording for searching, normalises it (Traditional
+to Simplified, full-width to half-width, lower case), encodes it once, and reads
+what it mentions and what it asks for. Retrieval (``qa.retrieve``) and answer
+choice (``qa.answer``) take the ``Query`` and derive nothing from the raw text again.
+
+    q = Query.make("駐地協調員辦公室有多少核心職位？", index, encoder)
+    q.norm -> "驻地协调员办公室有多少核心职位?"   q.want -> "count"   q.wants_source -> False
+
+Does not retrieve, rank or answer.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from qa.asks import QUESTION_CHARS
+from qa.question import clean
+from qa.tokenize import bigrams, normalise
+
+
+_SOURCE_INTENT = re.compile(
+    r"(数据|统计|这一?数字?|该数字?|此)?(的)?(来源|出处|出自|依据|根据|口径)(是|于)?(什么|哪|何)?|"
+    r"哪[一个项份]*(调查|资料)|从哪[里儿]?(来|得)|"
+    r"\b(source|sources|come from|comes from|based on|according to what|where does .* come from)\b",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+_ORDINAL = re.compile(r"第[一二三四五六七八九十\d]+[次轮届期]|首[次轮届期]")
+_CN_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", 1)}
+_REFERENCE = re.compile(r"(图|表|figure|table)\s*([一二三四五六七八九十]|\d{1,2})(?![\d示明达现格])", re.I)
+# a list is asked for: 哪些, 哪几个, 包括什么, 有哪些方面, which … (plural), list, name the
+_LIST = re.compile(r"哪些|哪几|包括什么|包含什么|有什么.{0,4}(?:方面|领域|措施|内容)|分别|"
+                   r"\bwhich (?:\w+ )?(?:are|were|areas|countries|entities|agencies|organizations|bodies|steps|measures)\b|"
+                   r"\bwhat (?:are|were) the\b|\blist\b|\bname the\b")
+# a second question after the first: …多少？何时…？ / …是什么，由谁… (split before the second question word)
+_SECOND = re.compile(r"(?:[?？;；]|[,，](?:以及|并且|并|还有|另外|同时)?)\s*(?=[^,，?？]{0,14}"
+                     r"(?:多少|几|何时|什么时候|哪一?年|哪一?天|哪[个些位家]|谁|什么|为什么|如何|是否))"
+                     r"|(?:[?;]|,?\s+and)\s+(?=(?:when|how|what|who|which|where|why)\b)", re.IGNORECASE)
+_ASKS = re.compile(r"多少|几|何时|什么|哪|谁|为何|如何|是否|吗|\b(?:how|what|when|which|who|where|why)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, eq=False)
+class Query:
+    text: str  # the question as asked, cleaned
+    notice: str | None  # e.g. "问题过长…" when it was cut
+    search: str  # what is searched for: the question less its "what is the source" wording
+    norm: str  # ``normalise(search)``: Simplified, half-width, lower case
+    vector: np.ndarray  # (dim,) L2-normalised e5 query vector of ``search``
+    wants_source: bool  # asks where a statistic comes from
+    want: str | None  # the kind of answer asked for (``qa.asks.WANTS`` name), None if nothing checkable
+    english: bool  # no Chinese characters: wording overlap with the report means little
+    weights: dict[str, float]  # key bigram -> IDF weight in the corpus (unseen bigrams weigh most)
+    years: tuple[str, ...]
+    ordinals: tuple[str, ...]  # 第二次; 首次 read as 第一次
+    references: tuple[tuple[str, int], ...]  # figures and tables named: ("figure", 8), ("table", 3)
+    is_list: bool  # asks for an enumeration (哪些, 哪几个, which … are)
+    parts: tuple[str, ...]  # the sub-questions of a question that asks two things, else ()
+
+    @classmethod
+    def make(cls, question: str, index, encoder) -> "Query":
+        """Clean, normalise, encode and read ``question`` once (raises ``BadQuestion`` if empty)."""
+        from qa.asks import wanted
+
+        cleaned = clean(question)
+        wants_source = asks_for_source(cleaned.text)
+        search = strip_source_intent(cleaned.text) if wants_source else cleaned.text
+        norm = normalise(search)
+        vector = encoder.queries([search])[0]
+        hit = wanted(search)
+        return cls(
+            text=cleaned.text, notice=cleaned.notice, search=search, norm=norm, vector=vector,
+            wants_source=wants_source, want=hit[0].name if hit else None,
+            english=not any("\u3400" <= ch <= "\u9fff" for ch in search),
+            weights=question_weights(norm, index), years=tuple(dict.fromkeys(_YEAR.findall(norm))),
+            ordinals=tuple(sorted(ordinals(norm))), references=references(norm),
+            is_list=bool(_LIST.search(norm)), parts=split_parts(search),
+        )
+
+
+def asks_for_source(question: str) -> bool:
+    """True when the question asks where a statistic comes from.
+
+    >>> asks_for_source("95%这个数据的来源是什么？"), asks_for_source("有多少核心职位")
+    (True, False)
+    """
+    return bool(_SOURCE_INTENT.search(question))
+
+
+def strip_source_intent(question: str) -> str:
+    """The question without its 'what is the source' wording, for retrieval.
+
+    >>> strip_source_intent("95%的国家工作队报告关系加强，这一数据的来源是什么？")
+    '95%的国家工作队报告关系加强'
+    """
+    stripped = _SOURCE_INTENT.sub(" ", question).strip(" ，,。？?")
+    return stripped if len(stripped) >= 2 else question
+
+
+def question_weights(norm: str, index) -> dict[str, float]:
+    """The question's key bigrams and their IDF in the corpus; bigrams of question words (多少, 哪些) left out.
+
+    A bigram the corpus never uses (日本, 2023) weighs the most, since a question
+    about something the document never names is likely one it cannot answer.
+    """
+    q = {b for b in bigrams(norm) if not (set(b) & QUESTION_CHARS)}
+    bm = index.lexical["bigram"]
+    unseen = math.log(1 + (len(index.chunks) + 0.5) / 0.5)
+    return {b: bm.idf("#" + b) or unseen for b in q}
+
+
+def ordinals(text: str) -> set[str]:
+    """Ordinals in ``text``, 首 read as 第一: ``ordinals("首次征集和第二轮") == {"第一次", "第二轮"}``."""
+    return {m.group(0).replace("首", "第一") for m in _ORDINAL.finditer(text)}
+
+
+def references(norm: str) -> tuple[tuple[str, int], ...]:
+    """Figures and tables a (normalised) question names.
+
+    >>> references("图八中和附件表 3 里，代表表示")
+    (('figure', 8), ('table', 3))
+    """
+    out = []
+    for kind, num in _REFERENCE.findall(norm):
+        n = int(num) if num.isdigit() else _CN_DIGITS[num]
+        out.append(("figure" if kind.lower() in ("图", "figure") else "table", n))
+    return tuple(dict.fromkeys(out))
+
+
+def split_parts(question: str) -> tuple[str, ...]:
+    """The two questions of a question that asks two things, else ``()``.
+
+    The second part often leans on the first for its subject ("…有多少个？何时启动的？"),
+    so it is given the first part's words before the split as context.
+
+    >>> split_parts("联合基金有多少资金？何时启动？")
+    ('联合基金有多少资金', '联合基金 何时启动')
+    >>> split_parts("驻地协调员办公室有多少核心职位？")
+    ()
+    """
+    text = question.strip().rstrip("?？。. ")
+    m = _SECOND.search(text)
+    if not m or m.start() < 4 or len(text) - m.end() < 3:
+        return ()
+    first, second = text[:m.start()].strip(), text[m.end():].strip()
+    if not (_ASKS.search(first) and _ASKS.search(second)):
+        return ()  # "在佛得角，…是谁": the first part only sets the scene
+    from qa.asks import wanted
+
+    if wanted(first) is None and wanted(second) is None:
+        return ()  # "是什么，…什么" with nothing checkable in either part: one question reworded
+    subject = re.split(r"[有是为在的]|多少|几", first, maxsplit=1)[0].strip()
+    if subject and subject not in second and len(subject) <= 20:
+        second = f"{subject} {second}"
+    return first, second

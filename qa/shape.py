@@ -1,0 +1,144 @@
+"""Give a chosen answer sentence the shape the question asks for.
+
+- A table row answers with its labelled value, ``表 2 · 共计 · 2021 年估计数：281 826.4 千美元``,
+  the column picked by the year or heading the question names (every labelled value when it names none),
+  never the raw printed row.
+- A list question keeps the whole enumeration: the sentence, and the next one when
+  the sentence only introduces it (ends in ``：``) or the enumeration runs on.
+- A long sentence is cut to the clauses that answer: from the clause sharing most of
+  the question's key terms to the clause holding the kind of value asked for.
+
+Every shape is a span of the passage's text (``start``, ``end``), so the page can
+still mark it in place; only a table's labelled value is rewritten around its span.
+
+Does not choose the sentence (``qa.answer`` does).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.asks import expected_type_met
+from qa.chunk import Chunk
+from qa.features import coverage
+from qa.query import Query
+from qa.tokenize import normalised
+
+LONG = 70  # a sentence longer than this (characters) is cut to its answering clauses
+_CLAUSE_END = re.compile(r"[，；：,;:]")
+_ITEMS = re.compile(r"[、；;]")
+_CELL = re.compile(r"([^—;；\n]+?)[:：]\s*([^;；\n]+)")
+
+
+@dataclass(frozen=True)
+class Shaped:
+    text: str  # what the user reads
+    start: int  # the span of the passage it comes from
+    end: int
+    how: str  # "table cell", "list", "clauses", "sentence": for the explanation
+
+
+def shape(query: Query, chunk: Chunk, start: int, end: int, sentence_rows: list[tuple[int, int]],
+          names=None) -> Shaped:
+    """The answer from ``chunk.text[start:end]``; ``sentence_rows`` are the passage's sentence spans, in order."""
+    if chunk.kind == "table":
+        cell = table_cell(query, chunk)
+        if cell is not None:
+            return cell
+    if query.is_list:
+        return enumeration(chunk, start, end, sentence_rows)
+    if end - start > LONG and chunk.kind not in ("figure", "table"):
+        return clauses(query, chunk, start, end, names)
+    return Shaped(chunk.text[start:end], start, end, "sentence")
+
+
+def table_cell(query: Query, chunk: Chunk) -> Shaped | None:
+    """``表 2 · 共计 · 2021 年估计数：281 826.4 千美元`` from a self-describing table row.
+
+    The row's first line reads ``表 2 按支出用途分列的财政资源（千美元） — 共计 — 2019 年支出: 149 811.7; …``.
+    """
+    first = chunk.text.split("\n", 1)[0]
+    parts = first.split(" — ")
+    if len(parts) < 3:
+        return None
+    title, label, cells = parts[0], " — ".join(parts[1:-1]), parts[-1]
+    found = [(m.group(1).strip(), m.group(2).strip(), m.start(1), m.end(2)) for m in _CELL.finditer(cells)]
+    if not found:
+        return None
+    unit = re.search(r"[（(]([^）)]*(?:美元|%|人)[^）)]*)[）)]", title)
+    unit_text = f" {unit.group(1)}" if unit else ""
+    q = normalised(query.search)
+    chosen = [c for c in found if _heading_named(c[0], q)]
+    if not chosen and query.years:
+        chosen = [c for c in found if any(y in c[0] for y in query.years)]
+    chosen = chosen or found
+    number = f"表 {chunk.number}" if chunk.number else title.split(" ", 1)[0]
+    offset = len(first) - len(cells)
+    values = "；".join(f"{h}：{v}{unit_text if _is_amount(v) else ''}" for h, v, _, _ in chosen)
+    return Shaped(f"{number} · {label} · {values}", offset + chosen[0][2], offset + chosen[-1][3], "table cell")
+
+
+def _heading_named(heading: str, question: str) -> bool:
+    """A column heading the question names: all of its year and words (2021 年估计数 ⊂ "2021 年的估计数")."""
+    h = normalised(heading).replace(" ", "")
+    q = question.replace(" ", "").replace("的", "")
+    if h in q:
+        return True
+    years = re.findall(r"(?:19|20)\d\d", h)
+    words = re.sub(r"(?:19|20)\d\d|年", "", h)
+    return bool(years) and all(y in q for y in years) and len(words) >= 2 and words in q
+
+
+def _is_amount(value: str) -> bool:
+    return bool(re.fullmatch(r"\(?[\d\s.,]+\)?", value))
+
+
+def enumeration(chunk: Chunk, start: int, end: int, sentence_rows: list[tuple[int, int]]) -> Shaped:
+    """The sentence, plus the next one when this one introduces a list (…：) or the list runs on (…；/…、)."""
+    text = chunk.text
+    sentence = text[start:end]
+    following = [(a, b) for a, b in sentence_rows if a >= end]
+    if following:
+        a, b = following[0]
+        nxt = text[a:b]
+        introduces = sentence.rstrip().endswith(("：", ":"))
+        runs_on = len(_ITEMS.findall(sentence)) < 2 and len(_ITEMS.findall(nxt)) >= 2
+        if introduces or runs_on:
+            end = b
+    return Shaped(text[start:end], start, end, "list")
+
+
+def clauses(query: Query, chunk: Chunk, start: int, end: int, names=None) -> Shaped:
+    """The clauses of a long sentence that answer: the one sharing most key terms, through the one holding the value.
+
+    Cut only when that leaves out at least a third of the sentence; a clause is
+    kept whole with its closing punctuation.
+    """
+    text = chunk.text
+    bounds, a = [], start
+    for m in _CLAUSE_END.finditer(text, start, end):
+        bounds.append((a, m.end()))
+        a = m.end()
+    if a < end:
+        bounds.append((a, end))
+    if len(bounds) < 2:
+        return Shaped(text[start:end], start, end, "sentence")
+    cov = [coverage(query.weights, text[x:y]) for x, y in bounds]
+    topic = max(range(len(bounds)), key=lambda i: (cov[i], -i))
+    lo = hi = topic
+    if query.want is not None and expected_type_met(query.search, text[slice(*bounds[topic])], names) is not True:
+        holding = [i for i, (x, y) in enumerate(bounds) if expected_type_met(query.search, text[x:y], names)]
+        if not holding:
+            return Shaped(text[start:end], start, end, "sentence")
+        near = min(holding, key=lambda i: abs(i - topic))
+        lo, hi = min(topic, near), max(topic, near)
+    if lo > 0 and len(text[bounds[lo][0]:bounds[hi][1]]) < 12:
+        lo -= 1  # a bare value ("35 个。") keeps the clause before it
+    a, b = bounds[lo][0], bounds[hi][1]
+    if (b - a) > (end - start) * 2 / 3:
+        return Shaped(text[start:end], start, end, "sentence")
+    piece = text[a:b].strip()
+    lead = "…" if a > start else ""
+    tail = "…" if b < end and not piece.endswith(("。", "！", "？")) else ""
+    return Shaped(f"{lead}{piece.rstrip('，；：,;:')}{tail}", a, b, "clauses")

@@ -1,0 +1,213 @@
+"""Fit the answer model from labelled question sets: ``qa train``.
+
+For every question of the training sets the service prepares the ``Query`` and
+retrieves as ``qa ask`` does; every candidate sentence of the top passages
+(``qa.features``) is labelled 1 when it holds the gold answer — it overlaps one
+of the question's evidence strings by 8 characters or more, or holds the gold
+answer inside a passage that has the evidence — and 0 otherwise (every
+candidate of an unanswerable question is 0). A logistic regression on the
+standardised features is fitted to those labels.
+
+The abstention threshold is chosen out of fold: each set's questions are scored
+by a model fitted on the other sets, and the threshold is the highest at which
+no more than ``MAX_WRONG_ABSTAIN`` of the answerable questions fall below it.
+
+The reported numbers are leave-one-set-out: for each set, a model (and its
+threshold, from the remaining sets alone) fitted without that set answers it
+through ``Service.answer``, the same path as ``qa ask``. The final model is
+fitted on all sets and written, with its training sets (and their SHA-256),
+features, and the leave-one-set-out results, to ``qa/data/answer_model.json``
+(atomically). The index is not touched.
+
+Does not tune retrieval (``qa eval --tune`` does).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from qa.evaluation import Gold, answer_metrics, load_gold
+from qa.features import NAMES, Candidate, candidates, matrix
+from qa.model import DEFAULT_MODEL, AnswerModel
+from qa.text import squash
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SETS = tuple(Path("eval") / f"{n}.jsonl" for n in ("questions", "heldout", "heldout2", "heldout3", "heldout4"))
+C = 0.3  # inverse regularisation strength of the logistic regression
+MAX_WRONG_ABSTAIN = 0.04  # out-of-fold share of answerable questions allowed below the threshold (target: 5%)
+OVERLAP = 8  # characters of an evidence string a sentence must share to be the answer
+
+
+@dataclass
+class Example:
+    """One question, its candidates, their features and labels."""
+
+    gold: Gold
+    set: str  # file stem of its set
+    query: object  # qa.query.Query
+    cands: list[Candidate]
+    x: np.ndarray  # (n candidates, n features)
+    y: np.ndarray  # (n candidates,) 1 = holds the answer
+
+
+def label(g: Gold, cands: list[Candidate], index) -> np.ndarray:
+    """1 for each candidate that holds ``g``'s answer (see the module docstring)."""
+    y = np.zeros(len(cands))
+    if g.type == "unanswerable":
+        return y
+    evidence = [squash(e) for e in g.evidence]
+    answer = squash(g.answer)
+    for i, c in enumerate(cands):
+        text = index.chunks[c.chunk].text
+        flat = squash(text)
+        lo = len(squash(text[:c.start]))
+        hi = lo + len(squash(text[c.start:c.end]))
+        for e in evidence:
+            at = flat.find(e)
+            while at >= 0:
+                if min(hi, at + len(e)) - max(lo, at) >= min(OVERLAP, len(e)):
+                    y[i] = 1
+                at = flat.find(e, at + 1)
+        if not y[i] and len(answer) >= 2 and answer in flat[lo:hi] and any(e in flat for e in evidence):
+            y[i] = 1
+    return y
+
+
+def collect(service, paths: list[Path], progress: bool | None = None) -> list[Example]:
+    """Every question of ``paths`` prepared, retrieved and turned into labelled candidates."""
+    from tqdm import tqdm
+
+    from qa.features import DEPTH
+
+    golds = [(p.stem, g) for p in paths for g in load_gold(p)]
+    out = []
+    for name, g in tqdm(golds, desc="questions", disable=not progress if progress is not None else None,
+                        leave=False):
+        q = service.query(g.question)
+        hits, scores = service.hits(q, max(service.settings.k, DEPTH), service.settings.mode)
+        cands = candidates(q, service.index, hits, scores)
+        out.append(Example(g, name, q, cands, matrix(cands), label(g, cands, service.index)))
+    return out
+
+
+def fit(examples: list[Example], meta: dict | None = None) -> AnswerModel:
+    """A logistic regression on the candidates of ``examples`` (threshold left at 0.5)."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.vstack([e.x for e in examples if len(e.cands)])
+    y = np.concatenate([e.y for e in examples if len(e.cands)])
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    lr = LogisticRegression(C=C, max_iter=5000)
+    lr.fit((x - mean) / scale, y)
+    return AnswerModel(NAMES, mean, scale, lr.coef_[0].astype(np.float64), float(lr.intercept_[0]), 0.5,
+                       meta or {})
+
+
+def best_probability(model: AnswerModel, e: Example) -> float:
+    return float(model.probability(e.x).max()) if len(e.cands) else 0.0
+
+
+def threshold_for(probs: list[float]) -> float:
+    """The highest threshold that leaves at most ``MAX_WRONG_ABSTAIN`` of these answerable questions below it."""
+    if not probs:
+        return 0.5
+    p = np.sort(np.asarray(probs))
+    allowed = int(np.floor(MAX_WRONG_ABSTAIN * len(p)))  # questions that may fall below
+    return float(p[allowed]) - 1e-6 if allowed < len(p) else 0.0
+
+
+def out_of_fold(examples: list[Example]) -> list[float]:
+    """Each answerable example's best probability under a model fitted without its set."""
+    sets = sorted({e.set for e in examples})
+    probs = []
+    for s in sets:
+        train = [e for e in examples if e.set != s]
+        if not train:
+            continue
+        m = fit(train)
+        probs += [best_probability(m, e) for e in examples if e.set == s and e.gold.type != "unanswerable"]
+    return probs
+
+
+def fitted(examples: list[Example], meta: dict | None = None) -> AnswerModel:
+    """The model fitted on ``examples``, with its threshold chosen out of fold over their sets."""
+    model = fit(examples, meta)
+    sets = {e.set for e in examples}
+    probs = out_of_fold(examples) if len(sets) > 1 else \
+        [best_probability(model, e) for e in examples if e.gold.type != "unanswerable"]
+    return replace(model, threshold=threshold_for(probs))
+
+
+def leave_one_set_out(service, examples: list[Example]) -> dict:
+    """For each set: fitted (with threshold) on the others, answering that set through ``Service.answer``."""
+    out = {}
+    for s in sorted({e.set for e in examples}):
+        held = [e for e in examples if e.set == s]
+        model = fitted([e for e in examples if e.set != s])
+        svc = replace(service, model=model)
+        answers = [svc.answer(e.query) for e in held]
+        m = answer_metrics([e.gold for e in held], answers)
+        out[s] = {k: round(v, 4) if isinstance(v, float) else v for k, v in m.items()
+                  if k not in ("failures", "per_type")}
+        out[s]["threshold"] = round(model.threshold, 4)
+        out[s]["per_type"] = m["per_type"]
+    return out
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def run(service, paths: list[Path], out: Path | None = None, progress: bool | None = None) -> dict:
+    """Collect, report leave-one-set-out results, fit on everything, write the model; returns the model's meta."""
+    import sklearn
+
+    out = Path(out or DEFAULT_MODEL)
+    examples = collect(service, paths, progress)
+    loso = leave_one_set_out(service, examples)
+    meta = {
+        "sets": [{"path": str(p), "sha256": _sha256(p), "questions": sum(1 for e in examples if e.set == p.stem)}
+                 for p in paths],
+        "candidates": int(sum(len(e.cands) for e in examples)),
+        "positives": int(sum(e.y.sum() for e in examples)),
+        "C": C, "max_wrong_abstain": MAX_WRONG_ABSTAIN, "encoder": service.encoder.id,
+        "sklearn": sklearn.__version__,
+        "leave_one_set_out": loso,
+    }
+    model = fitted(examples, meta)
+    write_model(model, out)
+    return model.meta | {"threshold": round(model.threshold, 4), "out": str(out)}
+
+
+def write_model(model: AnswerModel, path: Path) -> None:
+    """The model as JSON, written atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(model.to_json(), f, ensure_ascii=False, indent=1)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def table(meta: dict) -> str:
+    """Leave-one-set-out results, one row per set, and the pooled figures."""
+    rows = meta["leave_one_set_out"]
+    head = f"{'held-out set':<14}{'answer acc':>11}{'wrongly abst.':>14}{'unans. abst.':>13}{'threshold':>10}"
+    lines = [head, "-" * len(head)]
+    for s, m in rows.items():
+        lines.append(f"{s:<14}{m['answer_accuracy']:>11.3f}{m['wrongly_abstained']:>14.3f}"
+                     f"{m['abstention_recall']:>13.3f}{m['threshold']:>10.3f}")
+    lines.append(f"\nmodel: {len(NAMES)} features, {meta['candidates']} candidates ({meta['positives']} answers), "
+                 f"threshold {meta['threshold']:.3f} -> {meta['out']}")
+    return "\n".join(lines)
