@@ -24,7 +24,7 @@ _UNITS = "个名人位项次家所层部台辆座条种份批篇本张届轮"  #
 
 @dataclass(frozen=True)
 class Want:
-    name: str  # person, country, city, place, reason, ranking, finding, day, month, date, money, count, number
+    name: str  # person, country, body, city, place, reason, ranking, finding, day, month, date, money, count, number
     asks: re.Pattern
     met: Callable[[str, re.Match, Names], bool]  # (sentence, the question's match, names) -> holds it?
 
@@ -80,6 +80,10 @@ WANTS: tuple[Want, ...] = (
     Want("country", re.compile(r"哪[一]?[个些两三四五六七八九十\d]*\s*(?:会员国|国家)|(?:国家|会员国)[^,。?]{0,6}(?:是|有|包括)哪"
                                r"|\bwhich (?:countries|country|member states?)\b"),
          _names_a_country),
+    # which body: answered by a sentence naming a UN entity or another international body
+    Want("body", re.compile(r"哪[一]?[个些两三四五六七八九十\d]*\s*(?:[\u4e00-\u9fff]{0,6}成员|机构|实体|组织|基金|署|办事处)"
+                            r"|\bwhich (?:\w+ )?(?:\w+ )?(?:members?|entities|entity|agenc(?:y|ies)|organi[sz]ations?|bod(?:y|ies))\b"),
+         lambda sentence, _m, names: bool(named_in(normalised(sentence), names.bodies)) if names.bodies else True),
     Want("city", re.compile(r"哪[个些座]?城市|\bwhich cit(?:y|ies)\b|\bin what city\b"), _names_a_city),
     Want("place", re.compile(r"哪些?地[点方区]|什么地方|在哪里|位于哪|设在哪|\bwhere\b"), _names_a_place),
     Want("reason", re.compile(r"为什么|为何|什么原因|原因是什么|\bwhy\b"),
@@ -173,13 +177,17 @@ _CLAUSE = re.compile(r"[，；。,;]")
 _NUMBER = re.compile(rf"\d[\d\s,.]*\d|\d|[{_NUMERAL}]+(?=\s*[{_UNITS}])")
 
 
+_TITLE = re.compile(r"《[^《》]*》")  # 《2030 年议程》 is a title: its 2030 is no date or amount
+
+
 def _without_given(question: str, asked: list[str], sentence: str, names: Names) -> str:
-    """``sentence`` less the numbers and names the question itself gives.
+    """``sentence`` less titles (《…》) and the numbers and names the question itself gives.
 
     Asked "112 个国家办事处中有多少个…", the 112 in the answer is no answer;
     asked "在危地马拉，哪个国家…", 危地马拉 is not the country sought.
     """
     given = _given_numbers(question)  # once per question, not once per sentence
+    sentence = _TITLE.sub("《》", sentence)
     out = _NUMBER.sub(lambda m: " " if re.sub(r"\s", "", m.group(0)) in given else m.group(0), sentence)
     for name in asked:
         for alias in names.every.get(name, (name,)):

@@ -49,6 +49,9 @@ FEATURES: dict[str, str] = {
     "type_met": "holds the kind of answer asked for",
     "type_unmet": "lacks the kind of answer asked for",
     "ctx_type_met": "a neighbour holds the kind of answer asked for",
+    "strict_met": "holds the exact kind of value or name asked for (a count, sum, day, body …)",
+    "strict_unmet": "lacks the exact kind of value or name asked for",
+    "unseen": "the question's key terms the report never uses",
     "noun_missing": "the thing asked about is not in the passage",
     "missing": "the passage never names a year, ordinal, country or body the question names",
     "english": "English question",
@@ -128,6 +131,8 @@ def chart_values(chunk: Chunk) -> str:
 
 
 VALUE_KINDS = ("day", "month", "date", "money", "count", "number")
+# kinds a sentence plainly has or lacks (a number or a reason is too loose a test)
+STRICT_KINDS = ("day", "month", "date", "money", "count", "person", "country", "body", "city")
 
 
 def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> list[Candidate]:
@@ -149,6 +154,10 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
     dense_max = float(scores.dense.max()) if len(scores.dense) else 0.0
     lex_max = float(scores.lexical.max()) if len(scores.lexical) and scores.lexical.max() > 0 else 1.0
     fused_top = hits[0].score
+    bm = index.lexical["bigram"]
+    total = sum(query.weights.values()) or 1.0
+    unseen = sum(w for b, w in query.weights.items() if not bm.idf("#" + b)) / total
+    strict = query.want in STRICT_KINDS
     raw: list[tuple] = []
     for rank, hit in pool:
         chunk = index.chunks[hit.row]
@@ -185,6 +194,9 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
                 "type_met": float(met[j] is True or (cells and met[j] is not None)),
                 "type_unmet": float(met[j] is False and not cells),
                 "ctx_type_met": float(ctx_met),
+                "strict_met": float(strict and (met[j] is True or (cells and met[j] is not None))),
+                "strict_unmet": float(strict and met[j] is False and not cells),
+                "unseen": unseen,
                 "noun_missing": float(noun_missing and not cells),
                 "missing": float(min(len(missing), 2)),
                 "english": float(query.english),

@@ -43,6 +43,8 @@ _LIST = re.compile(r"哪些|哪几|包括什么|包含什么|有什么.{0,4}(?:�
 _SECOND = re.compile(r"(?:[?？;；]|[,，](?:以及|并且|并|还有|另外|同时)?)\s*(?=[^,，?？]{0,14}"
                      r"(?:多少|几|何时|什么时候|哪一?年|哪一?天|哪[个些位家]|谁|什么|为什么|如何|是否))"
                      r"|(?:[?;]|,?\s+and)\s+(?=(?:when|how|what|who|which|where|why)\b)", re.IGNORECASE)
+_INTERROGATIVE = re.compile(r"(?:多少|几|幾)[个個名位项項次人年天]?|何[时時]|什[么麼]时候|什[么麼]時候|哪一?[年天个個些位家]?"
+                            r"|[谁誰]|[为為]什[么麼]|什[么麼]|如何|是否|[吗嗎]|[?？]")
 _ASKS = re.compile(r"多少|几|何时|什么|哪|谁|为何|如何|是否|吗|\b(?:how|what|when|which|who|where|why)\b", re.IGNORECASE)
 
 
@@ -136,11 +138,11 @@ def references(norm: str) -> tuple[tuple[str, int], ...]:
 def split_parts(question: str) -> tuple[str, ...]:
     """The two questions of a question that asks two things, else ``()``.
 
-    The second part often leans on the first for its subject ("…有多少个？何时启动的？"),
-    so it is given the first part's words before the split as context.
+    A short second part often leans on the first for its subject ("…有多少个？何时启动的？"),
+    so it is given the first part, less its question words, as context.
 
     >>> split_parts("联合基金有多少资金？何时启动？")
-    ('联合基金有多少资金', '联合基金 何时启动')
+    ('联合基金有多少资金', '联合基金有资金，何时启动')
     >>> split_parts("驻地协调员办公室有多少核心职位？")
     ()
     """
@@ -155,7 +157,7 @@ def split_parts(question: str) -> tuple[str, ...]:
 
     if wanted(first) is None and wanted(second) is None:
         return ()  # "是什么，…什么" with nothing checkable in either part: one question reworded
-    subject = re.split(r"[有是为在的]|多少|几", first, maxsplit=1)[0].strip()
-    if subject and subject not in second and len(subject) <= 20:
-        second = f"{subject} {second}"
+    context = _INTERROGATIVE.sub("", first).strip(" ，,")
+    if context and len(second) < 16:
+        second = f"{context}，{second}"
     return first, second

@@ -5,8 +5,10 @@
   never the raw printed row.
 - A list question keeps the whole enumeration: the sentence, and the next one when
   the sentence only introduces it (ends in ``：``) or the enumeration runs on.
-- A long sentence is cut to the clauses that answer: from the clause sharing most of
-  the question's key terms to the clause holding the kind of value asked for.
+- A long sentence asked for a value (a count, a sum, a date …) is cut to the clauses
+  that answer: from the clause sharing most of the question's key terms to the one
+  clause holding the value. A sentence holding several such values, or none, stays whole:
+  which one answers is then for the reader to see.
 
 Every shape is a span of the passage's text (``start``, ``end``), so the page can
 still mark it in place; only a table's labelled value is rewritten around its span.
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 
 from qa.asks import expected_type_met
 from qa.chunk import Chunk
-from qa.features import coverage
+from qa.features import VALUE_KINDS, coverage
 from qa.query import Query
 from qa.tokenize import normalised
 
@@ -48,7 +50,7 @@ def shape(query: Query, chunk: Chunk, start: int, end: int, sentence_rows: list[
             return cell
     if query.is_list:
         return enumeration(chunk, start, end, sentence_rows)
-    if end - start > LONG and chunk.kind not in ("figure", "table"):
+    if end - start > LONG and query.want in VALUE_KINDS and chunk.kind not in ("figure", "table"):
         return clauses(query, chunk, start, end, names)
     return Shaped(chunk.text[start:end], start, end, "sentence")
 
@@ -112,8 +114,8 @@ def enumeration(chunk: Chunk, start: int, end: int, sentence_rows: list[tuple[in
 def clauses(query: Query, chunk: Chunk, start: int, end: int, names=None) -> Shaped:
     """The clauses of a long sentence that answer: the one sharing most key terms, through the one holding the value.
 
-    Cut only when that leaves out at least a third of the sentence; a clause is
-    kept whole with its closing punctuation.
+    Cut only when exactly one clause holds the value and the cut leaves out at
+    least a third of the sentence; a clause is kept whole with its punctuation.
     """
     text = chunk.text
     bounds, a = [], start
@@ -124,15 +126,12 @@ def clauses(query: Query, chunk: Chunk, start: int, end: int, names=None) -> Sha
         bounds.append((a, end))
     if len(bounds) < 2:
         return Shaped(text[start:end], start, end, "sentence")
+    holding = [i for i, (x, y) in enumerate(bounds) if expected_type_met(query.search, text[x:y], names)]
+    if len(holding) != 1:
+        return Shaped(text[start:end], start, end, "sentence")  # no value, or several: which one answers is unclear
     cov = [coverage(query.weights, text[x:y]) for x, y in bounds]
     topic = max(range(len(bounds)), key=lambda i: (cov[i], -i))
-    lo = hi = topic
-    if query.want is not None and expected_type_met(query.search, text[slice(*bounds[topic])], names) is not True:
-        holding = [i for i, (x, y) in enumerate(bounds) if expected_type_met(query.search, text[x:y], names)]
-        if not holding:
-            return Shaped(text[start:end], start, end, "sentence")
-        near = min(holding, key=lambda i: abs(i - topic))
-        lo, hi = min(topic, near), max(topic, near)
+    lo, hi = min(topic, holding[0]), max(topic, holding[0])
     if lo > 0 and len(text[bounds[lo][0]:bounds[hi][1]]) < 12:
         lo -= 1  # a bare value ("35 个。") keeps the clause before it
     a, b = bounds[lo][0], bounds[hi][1]

@@ -42,7 +42,7 @@ from qa.text import squash
 log = logging.getLogger(__name__)
 
 DEFAULT_SETS = tuple(Path("eval") / f"{n}.jsonl" for n in ("questions", "heldout", "heldout2", "heldout3", "heldout4"))
-C = 0.3  # inverse regularisation strength of the logistic regression
+C = 1.0  # inverse regularisation strength of the logistic regression
 MAX_WRONG_ABSTAIN = 0.04  # out-of-fold share of answerable questions allowed below the threshold (target: 5%)
 OVERLAP = 8  # characters of an evidence string a sentence must share to be the answer
 
