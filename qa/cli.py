@@ -62,15 +62,17 @@ def main(verbose: bool) -> None:
 @main.command()
 @click.argument("question", required=False)
 @click.option("-k", type=click.IntRange(1, 100), default=5, show_default=True, help="Passages to cite.")
-@click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), default="hybrid", show_default=True)
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), envvar="QA_MODE",
+              help="Retrieval mode (or QA_MODE). [default: hybrid]")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per question.")
+@click.option("--explain", is_flag=True, help="Also print why: the model's confidence and what weighed most.")
 @click.option("--batch", type=click.File("r", encoding="utf-8", errors="replace"),
               help="Questions from FILE, one per line ('-' for stdin).")
 @click.option("--no-rebuild", is_flag=True, help="Refuse (exit 4) instead of rebuilding a stale index.")
 @corpus_opt
 @index_opt
 @encoder_opt
-def ask(question, k, mode, as_json, batch, no_rebuild, corpus, index_dir, encoder):
+def ask(question, k, mode, as_json, explain, batch, no_rebuild, corpus, index_dir, encoder):
     """Answer QUESTION from the corpus, citing paragraphs and sources.
 
     Example: qa ask "驻地协调员办公室有多少核心职位"
@@ -87,7 +89,7 @@ def ask(question, k, mode, as_json, batch, no_rebuild, corpus, index_dir, encode
         clean(question)  # reject an empty question before loading anything
     service = Service.open(settings, rebuild=not no_rebuild)
     if question is not None:
-        _print_answer(service.ask(question, k, mode), as_json)
+        _print_answer(service.ask(question, k, mode), as_json, explain)
         return
     failures = 0
     for line in batch:
@@ -102,20 +104,22 @@ def ask(question, k, mode, as_json, batch, no_rebuild, corpus, index_dir, encode
             else:
                 click.echo(f"qa: skipped a question: {e}", err=True)
             continue
-        _print_answer(ans, as_json)
+        _print_answer(ans, as_json, explain)
         if not as_json:
             click.echo("")
     if failures:
         click.echo(f"qa: {failures} question(s) skipped", err=True)
 
 
-def _print_answer(ans, as_json: bool) -> None:
+def _print_answer(ans, as_json: bool, explain: bool = False) -> None:
     if as_json:
         click.echo(json.dumps(ans.to_json(), ensure_ascii=False))
         return
-    from qa.render import answer_text
+    from qa.render import answer_text, reason_text
 
     click.echo(answer_text(ans, color=sys.stdout.isatty()))
+    if explain:
+        click.echo(reason_text(ans))
 
 
 @main.command()

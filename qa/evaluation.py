@@ -210,7 +210,18 @@ def run_gold(path: Path, settings: Settings, out: Path, limit: int | None = None
                                [x for x, i in zip(rel, answerable) if gold[i].type == t])
             for t in TYPES if any(gold[i].type == t for i in answerable)
         }
-    report["answers"] = answer_metrics(gold, _answers(service, prep, settings))
+    answers = _answers(service, prep, settings)
+    # what the reader sees first: the answer's passage, then the hybrid order (passages re-ranked by their best sentence)
+    row_of = {c.id: i for i, c in enumerate(service.index.chunks)}
+    hybrid = _rank(prep, RETRIEVERS[-1], settings)
+    cited = [list(dict.fromkeys([row_of[c.id] for c in answers[i].citations] + hybrid[i]))[:10] for i in answerable]
+    report["retrievers"]["hybrid+answer"] = ranking_metrics(cited, rel)
+    report["retrievers"]["hybrid+answer"]["per_type"] = {
+        t: ranking_metrics([s for s, i in zip(cited, answerable) if gold[i].type == t],
+                           [x for x, i in zip(rel, answerable) if gold[i].type == t])
+        for t in TYPES if any(gold[i].type == t for i in answerable)
+    }
+    report["answers"] = answer_metrics(gold, answers)
     if tune:
         report["tuning"] = tune_settings(service, prep, settings, answerable, rel)
     write_report(report, out, name="report" if path.stem == "questions" else f"report-{path.stem}")

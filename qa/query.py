@@ -22,7 +22,7 @@ import numpy as np
 
 from qa.asks import QUESTION_CHARS
 from qa.question import clean
-from qa.tokenize import bigrams, normalise
+from qa.tokenize import bigrams, expand_english, normalise
 
 
 _SOURCE_INTENT = re.compile(
@@ -108,9 +108,15 @@ def strip_source_intent(question: str) -> str:
 def question_weights(norm: str, index) -> dict[str, float]:
     """The question's key bigrams and their IDF in the corpus; bigrams of question words (多少, 哪些) left out.
 
+    An English question's words cannot be found in a Chinese report, so its key
+    terms are the Chinese of the UN terms it uses (``expand_english``); it has
+    none when it uses no such term ("What is the capital of France?").
+
     A bigram the corpus never uses (日本, 2023) weighs the most, since a question
     about something the document never names is likely one it cannot answer.
     """
+    if not any("\u3400" <= ch <= "\u9fff" for ch in norm):  # English: the Chinese of its UN terms, if any
+        norm = expand_english(norm)[len(norm):]
     q = {b for b in bigrams(norm) if not (set(b) & QUESTION_CHARS)}
     bm = index.lexical["bigram"]
     unseen = math.log(1 + (len(index.chunks) + 0.5) / 0.5)

@@ -44,3 +44,24 @@ def answer_text(ans: Answer, color: bool = False, width: int = 160) -> str:
             label = f"（脚注 {s.footnote}）" if s.footnote else ""
             lines.append(f"    资料来源：{s.text}{label}")
     return "\n".join(lines)
+
+
+def reason_text(ans: Answer) -> str:
+    """``为什么：…`` — the answer's reason laid out one clause a line, for ``qa ask --explain``.
+
+    confidence 0.86 ≥ threshold 0.22; sentence from ¶23 (passage 1 of 5); for it: a; b
+    -> 为什么：confidence 0.86 ≥ threshold 0.22
+           sentence from ¶23 (passage 1 of 5)
+           for it: a
+                   b
+    """
+    lines = []
+    for part in ans.reason.split(" | "):
+        head, _, rest = part.partition("; for it: ") if "; for it: " in part else part.partition("; against it: ")
+        lines += [p.strip() for p in head.split("; ")]
+        if rest:
+            label = "for it: " if "; for it: " in part else "against it: "
+            items = rest.split("; ")
+            lines.append(label + items[0])
+            lines += [" " * len(label) + i for i in items[1:]]
+    return "为什么：" + "\n       ".join(lines)

@@ -30,7 +30,7 @@ from qa.tokenize import normalised
 LONG = 70  # a sentence longer than this (characters) is cut to its answering clauses
 _CLAUSE_END = re.compile(r"[，；：,;:]")
 _ITEMS = re.compile(r"[、；;]")
-_CELL = re.compile(r"([^—;；\n]+?)[:：]\s*([^;；\n]+)")
+_CELL = re.compile(r"\s*([^—;；\n]+?)[:：]\s*([^;；\n]+)")
 
 
 @dataclass(frozen=True)

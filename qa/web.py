@@ -29,7 +29,8 @@ import re
 
 import gradio as gr
 
-from qa.answer import Answer, Citation, asks_for_source, strip_source_intent
+from qa.answer import Answer, Citation
+from qa.query import asks_for_source, strip_source_intent
 from qa.config import Settings
 from qa.errors import QAError
 from qa.render import where

@@ -315,9 +315,9 @@ def test_next_build_clears_leftovers_of_killed_builds(small_copy):
 
 QUESTIONS = [
     CORE_POSTS,
-    "驻地协调员目前在多少个国家和地区负责协调国家一级的发展活动？",
-    "本报告所用的数据是通过哪个系统收集的？",
-    "几乎所有联合国国家工作队(95%)都报告说联合的做法加强了它们与各国政府的关系，这一数据出自哪里？",
+    "驻地协调员在多少个国家和地区协调发展活动？",
+    "报告的数据由哪个信息系统收集？",
+    "95%的国家工作队说联合做法加强了与政府的关系，这个数字的出处是什么？",
     "特别用途信托基金收到了多少捐款？",
     "大会在哪一年哪一月通过了第 72/279 号决议？",
     "How many core posts does a resident coordinator office have?",

@@ -1,0 +1,153 @@
+"""Answers on the real report: the kind of answer asked for, names, the answer model, shapes, reasons.
+
+Questions here are written for the tests; none is taken from an evaluation set
+(``tests/test_eval_isolation.py`` checks that).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.answer import NO_ANSWER
+from qa.asks import asked_noun_found, expected_type_met
+from qa.features import FEATURES, coverage, missing_names
+from qa.model import AnswerModel
+from qa.names import named_in
+from qa.query import references, split_parts
+
+
+@pytest.mark.parametrize("question,sentence,met", [
+    # counts want the unit asked for, and not a number the question already gives
+    ("第一轮征集一共有多少个联合方案", "总金额为 7 000 万美元。", False),
+    ("第一轮征集一共有多少个联合方案", "其产生了 35 个联合方案。", True),
+    ("112 个国家办事处中有多少个报告更方便", "对 112 个国家办事处进行的调查显示", False),
+    ("哪几个机构的执行局已同意", "开发署、人口基金已同意。", None),  # 哪几 asks which, not how many
+    # how much is not answered by a date, nor by an article (一项 = "a")
+    ("捐款的金额是多少", "2019 年，这些基金的资本化速度加快。", False),
+    ("私营部门伙伴关系占多大比例？", "一项新的私营部门参与战略激发了支持。", False),
+    # a date as precise as asked; a title (《2030 年议程》) holds no date
+    ("指南是在哪一天发布的", "2020 年，还需要最后确定特别指南。", False),
+    ("新系统从哪一天开始运作", "2019 年 1 月 1 日，新系统开始运作。", True),
+    ("改革是什么时候开始的", "改革旨在落实《2030 年可持续发展议程》。", False),
+    ("改革是什么时候开始的", "改革于 2019 年开始。", True),
+    # a person's name; a role answers "…的是谁"
+    ("协调办公室主任叫什么名字？", "发展协调办公室由一名助理秘书长领导。", False),
+    ("发展协调办公室主任是谁？", "阿米娜·穆罕默德主持集团。", True),
+    # which body: answered by a sentence naming one
+    ("哪两个成员没有参加费用分摊？", "费用分摊安排增加了一倍。", False),
+    ("哪个机构主持了这个平台？", "儿童基金会主持的多部门平台。", True),
+    # a reason, a city, a sum of money, a finding
+    ("为什么没有影响改革实施？", "由于及时提供了资金，改革没有受到影响。", True),
+    ("会议在哪个城市举行？", "秘书长于 2019 年 11 月召开了会议。", False),
+    ("该方案获得了多少资金？", "该系统将惠及 280 000 人。", False),
+    ("审查得出了什么结论？", "国家分支将在 2020 年得到审查。", False),
+    # Traditional Chinese asks the same
+    ("記分卡預計於何時完成？", "记分卡正在制作中。", False),
+])
+def test_expected_answer_kind(service, question, sentence, met):
+    assert expected_type_met(question, sentence, service.index.names) is met
+
+
+def test_asked_noun_must_appear():
+    assert asked_noun_found("网站的总访问量是多少", "50 个网站活跃着。") is False
+    assert asked_noun_found("有多少核心职位", "五个核心职位。") is None  # judged by the count
+
+
+def test_names_under_any_form_and_longest_first(service):
+    q = service.query("德国政府向巴布亚新几内亚联合国国家基金首次捐款多少")
+    assert missing_names(q, "对巴布亚新几内亚的联合国国家基金，德国政府是首次捐款", service.index) == []  # no 亚联
+    assert missing_names(service.query("美国硅谷的伙伴关系"), "与美利坚合众国硅谷之间", service.index) == []
+    assert missing_names(service.query("第二次征集活动有多少方案"), "首次征集活动产生了 35 个联合方案",
+                         service.index) == ["第二次"]
+    assert missing_names(service.query("越南 2023 年的情况如何"), "越南", service.index) == ["2023"]
+    assert named_in("发展中国家的需求", service.index.names.countries) == []
+
+
+def test_query_reads_the_question_once(service):
+    q = service.query("駐地協調員辦公室有多少個核心職位？")
+    assert q.norm.startswith("驻地协调员办公室") and q.want == "count" and not q.english
+    assert q.vector.shape == (service.encoder.dim,)
+    assert service.query("哪些国家提升了驻地协调员的级别").is_list
+    assert references("图八和表 3 中") == (("figure", 8), ("table", 3))
+    # coverage: 2 of the 4 weight units ("核心" 1 + "职位" 1 of 1 + 1 + 2)
+    assert coverage({"核心": 1.0, "职位": 1.0, "日本": 2.0}, "五个核心职位") == 0.5
+
+
+@pytest.mark.parametrize("question,parts", [
+    ("首批征集产生了多少个联合方案？总金额是多少？", ("首批征集产生了多少个联合方案", "首批征集产生了联合方案，总金额是多少")),
+    ("在佛得角，与驻地协调员共同领导对话的是谁？", ()),  # the first clause only sets the scene
+    ("驻地协调员办公室有多少核心职位", ()),
+])
+def test_two_part_questions_are_split(question, parts):
+    assert split_parts(question) == parts
+
+
+def test_model_ships_and_explains(service):
+    model = AnswerModel.load()
+    assert model.features == tuple(FEATURES) and 0 < model.threshold < 1
+    assert {s["path"] for s in model.meta["sets"]} >= {"eval/questions.jsonl", "eval/heldout.jsonl"}
+    ans = service.ask("驻地协调员办公室有多少核心职位")
+    assert not ans.abstained and "五个核心职位" in ans.answer
+    assert ans.confidence >= model.threshold
+    assert ans.reason.startswith(f"confidence {ans.confidence:.2f} ≥ threshold")
+    assert "¶23" in ans.reason
+
+
+@pytest.mark.parametrize("question", [
+    "日本在 2018 年向信托基金捐了多少钱？",  # a country and year the report never pairs
+    "协调办公室现任主任叫什么名字？",  # the report names no one
+    "联合基金第三次征集资助了多少个方案？",  # there was no third call
+    "区域协调办公室分别设在哪些城市？",  # no city is named
+    "联合国在火星上有多少办事处？",  # off-topic
+])
+def test_abstains_where_the_report_is_silent(service, question):
+    ans = service.ask(question)
+    assert ans.abstained, ans.answer
+    assert ans.answer.startswith(NO_ANSWER) and ans.highlight is None
+    assert ans.citations  # the closest passages are still listed
+    assert ans.reason.startswith("confidence ") and "< threshold" in ans.reason
+
+
+def test_wrong_dates_are_not_answers(service):
+    ans = service.ask("联合国发展系统改革是从什么时候开始实施的？")
+    assert ans.abstained or "2019 年 1 月 1 日" in ans.answer or "2018 年" in ans.answer
+
+
+def test_figure_without_values_says_so(service):
+    ans = service.ask("图八里私营部门伙伴关系的百分比是多少？")
+    assert ans.abstained and ans.answer == NO_ANSWER + "图八的数值不在报告文本中。"
+    assert ans.citations[0].id.endswith("#fig8")
+    assert "chart values are not in the report's text" in ans.reason
+    ans = service.ask("图四里来自粮农组织的驻地协调员占多少？")  # a figure whose values survived is read
+    assert not ans.abstained and "粮农组织 1% | 2%" in ans.answer
+
+
+def test_table_question_gets_the_labelled_value(service):
+    ans = service.ask("表 2 的共计在 2021 年估计数是多少？")
+    assert not ans.abstained
+    assert ans.answer == "表 2 · 共计 · 2021 年估计数：281 826.4 千美元"
+    top = ans.citations[0]
+    assert top.kind == "table" and top.text[ans.highlight.start:ans.highlight.end] == "2021 年估计数: 281 826.4"
+
+
+def test_list_question_gets_the_whole_enumeration(service):
+    ans = service.ask("列出驻地协调员办公室五个核心职位所涉及的领域。")
+    assert not ans.abstained
+    for item in ("战略规划", "经济学", "伙伴关系和发展融资", "传播和宣传"):
+        assert item in ans.answer
+
+
+def test_long_sentence_cut_to_the_answering_clauses(service):
+    ans = service.ask("认为全球政策与国家工作队现实严重脱节的驻地协调员比例是多少？")
+    assert not ans.abstained and ans.answer.startswith("…45%的驻地协调员认为")
+    top = ans.citations[0]
+    assert top.number == 29 and top.id == ans.highlight.id
+    assert top.text[ans.highlight.start:ans.highlight.end].startswith("45%的驻地协调员")
+    assert "持续存在的挑战" not in ans.answer  # the clause that answers, not the whole sentence
+
+
+def test_two_part_question_answers_both_or_names_the_missing_part(service):
+    ans = service.ask("首次征集产生了多少个联合方案？第三次征集又资助了多少个？")
+    assert not ans.abstained
+    assert ans.answer.startswith("（1）") and "35 个联合方案" in ans.answer
+    assert "（2）报告中没有找到" in ans.answer
