@@ -24,7 +24,7 @@ import numpy as np
 
 from qa.asks import expected_type_met
 from qa.chunk import Chunk
-from qa.features import VALUE_KINDS, candidates, matrix
+from qa.features import candidates, matrix
 from qa.index import Index
 from qa.model import AnswerModel
 from qa.query import Query

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
 
-from qa.names import CITIES, Names, mentioned, named_in
+from qa.names import CITIES, Names, mentioned
 from qa.tokenize import normalised
 
 _NUMERAL = "一二两三四五六七八九十百千万"
@@ -35,7 +35,7 @@ def _has(pattern: str) -> Callable[[str, re.Match, Names], bool]:
 
 
 def _names_a_country(sentence: str, _m: re.Match, names: Names) -> bool:
-    return bool(named_in(normalised(sentence), names.countries)) if names.countries else True
+    return bool(names.find(normalised(sentence), "countries")) if names.countries else True
 
 
 def _names_a_city(sentence: str, _m: re.Match, _names: Names) -> bool:
@@ -43,7 +43,7 @@ def _names_a_city(sentence: str, _m: re.Match, _names: Names) -> bool:
 
 
 def _names_a_place(sentence: str, m: re.Match, names: Names) -> bool:
-    return _names_a_city(sentence, m, names) or bool(named_in(normalised(sentence), names.places))
+    return _names_a_city(sentence, m, names) or bool(names.find(normalised(sentence), "places"))
 
 
 def _counts_unit(sentence: str, m: re.Match, _names: Names) -> bool:
@@ -83,7 +83,7 @@ WANTS: tuple[Want, ...] = (
     # which body: answered by a sentence naming a UN entity or another international body
     Want("body", re.compile(r"哪[一]?[个些两三四五六七八九十\d]*\s*(?:[\u4e00-\u9fff]{0,6}成员|机构|实体|组织|基金|署|办事处)"
                             r"|\bwhich (?:\w+ )?(?:\w+ )?(?:members?|entities|entity|agenc(?:y|ies)|organi[sz]ations?|bod(?:y|ies))\b"),
-         lambda sentence, _m, names: bool(named_in(normalised(sentence), names.bodies)) if names.bodies else True),
+         lambda sentence, _m, names: bool(names.find(normalised(sentence), "bodies")) if names.bodies else True),
     Want("city", re.compile(r"哪[个些座]?城市|\bwhich cit(?:y|ies)\b|\bin what city\b"), _names_a_city),
     Want("place", re.compile(r"哪些?地[点方区]|什么地方|在哪里|位于哪|设在哪|\bwhere\b"), _names_a_place),
     Want("reason", re.compile(r"为什么|为何|什么原因|原因是什么|\bwhy\b"),
@@ -154,14 +154,14 @@ def expected_type_met(question: str, sentence: str, names: Names | None = None) 
     for clause in _CLAUSE.split(sentence):
         text = normalised(clause)
         about_it = any(mentioned(a, text, names.every) for a in asked)
-        if (about_it or not named_in(text, names.every)) and want.met(_without_given(question, asked, clause, names), m, names):
+        if (about_it or not names.find(text)) and want.met(_without_given(question, asked, clause, names), m, names):
             return True
     return False
 
 
 @lru_cache(maxsize=1024)
 def _asked_names(question: str, names: Names) -> list[str]:
-    return named_in(normalised(question), names.every)
+    return names.find(normalised(question))
 
 
 _NO_NAMES = Names()  # one instance, so the per-question caches keyed on it stay small

@@ -25,7 +25,7 @@ import numpy as np
 
 from qa.asks import asked_noun_found, expected_type_met
 from qa.chunk import Chunk
-from qa.names import mentioned, named_in
+from qa.names import mentioned
 from qa.query import Query, ordinals
 from qa.tokenize import normalised
 
@@ -71,6 +71,10 @@ FEATURES: dict[str, str] = {
     "wants_checkable": "the question asks for a checkable kind of answer",
 }
 NAMES = tuple(FEATURES)
+# features that are yes/no by definition (the rest are measures)
+BINARY = frozenset({"rank0", "type_met", "type_unmet", "ctx_type_met", "strict_met", "strict_unmet", "noun_missing",
+                    "english", "kind_table", "kind_figure", "kind_box", "kind_summary", "named", "chart_blank",
+                    "first", "source_note", "wants_checkable", "no_key_terms"})
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,7 @@ def missing_names(query: Query, passage: str, index) -> list[str]:
     missing = [y for y in query.years if y not in _YEAR.findall(text)]
     missing += sorted(set(query.ordinals) - ordinals(text))
     every = index.names.every
-    missing += [w for w in named_in(query.norm, every) if not mentioned(w, text, every)]
+    missing += [w for w in index.names.find(query.norm) if not mentioned(w, text, every)]
     return list(dict.fromkeys(missing))
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.errors import ModelError
-from qa.features import FEATURES, NAMES
+from qa.features import BINARY, FEATURES, NAMES
 
 MODEL_FORMAT = 1
 DEFAULT_MODEL = Path(__file__).parent / "data" / "answer_model.json"
@@ -88,6 +88,6 @@ class AnswerModel:
         for i in order[:n]:
             if (contrib[i] < 0) != against or abs(contrib[i]) < 0.05:
                 break
-            value = ("yes" if row[i] else "no") if row[i] in (0.0, 1.0) and self.mean[i] <= 1 else f"{row[i]:.2f}"
+            value = ("yes" if row[i] else "no") if self.features[i] in BINARY else f"{row[i]:.2f}"
             out.append(f"{FEATURES[self.features[i]]}: {value} ({contrib[i]:+.1f})")
         return out

@@ -39,8 +39,6 @@ BODIES: Groups = [
     ("安全理事会", "安理会"),
     ("联合国大会",),
     ("联合国秘书处",),
-    ("联合国可持续发展集团", "可持续发展集团"),
-    ("发展协调办公室", "协调办公室"),
     ("全球传播部",),
     ("和平行动部",),
     ("政治和建设和平事务部", "政治建和部"),
@@ -164,6 +162,20 @@ class Names:
     @cached_property
     def places(self) -> dict[str, tuple[str, ...]]:
         return {**self.countries, **self.regions}
+
+    def find(self, text: str, kind: str = "every") -> list[str]:
+        """``named_in(text, <kind>)``, remembered: sentences recur from question to question.
+
+        ``kind`` is countries, bodies, regions, places or every.
+        """
+        cache = self.__dict__.setdefault("_found", {})
+        key = (kind, text)
+        hit = cache.get(key)
+        if hit is None:
+            if len(cache) > 50_000:
+                cache.clear()
+            hit = cache[key] = named_in(text, getattr(self, kind))
+        return list(hit)
 
 
 LONGEST = 24  # no name here is longer (联合国促进性别平等和增强妇女权能署: 17)

@@ -26,7 +26,7 @@ from qa.tokenize import bigrams, expand_english, normalise
 
 
 _SOURCE_INTENT = re.compile(
-    r"(数据|统计|这一?数字?|该数字?|此)?(的)?(来源|出处|出自|依据|根据|口径)(是|于)?(什么|哪|何)?|"
+    r"(这一?个?|该|此|这些)?[项个]?(数据|统计数字|统计|数字|数值|比例|百分比)?(的)?(来源|出处|出自|依据|根据|口径)(是|于)?(什么|哪|何)?|"
     r"哪[一个项份]*(调查|资料)|从哪[里儿]?(来|得)|"
     r"\b(source|sources|come from|comes from|based on|according to what|where does .* come from)\b",
     re.IGNORECASE,
@@ -66,15 +66,18 @@ class Query:
     parts: tuple[str, ...]  # the sub-questions of a question that asks two things, else ()
 
     @classmethod
-    def make(cls, question: str, index, encoder) -> "Query":
-        """Clean, normalise, encode and read ``question`` once (raises ``BadQuestion`` if empty)."""
+    def make(cls, question: str, index, encoder, vector: np.ndarray | None = None) -> "Query":
+        """Clean, normalise, encode and read ``question`` once (raises ``BadQuestion`` if empty).
+
+        ``vector`` is the encoding of the question's search text, when the caller has it already.
+        """
         from qa.asks import wanted
 
         cleaned = clean(question)
         wants_source = asks_for_source(cleaned.text)
-        search = strip_source_intent(cleaned.text) if wants_source else cleaned.text
+        search = search_text(cleaned.text)
         norm = normalise(search)
-        vector = encoder.queries([search])[0]
+        vector = encoder.queries([search])[0] if vector is None else vector
         hit = wanted(search)
         return cls(
             text=cleaned.text, notice=cleaned.notice, search=search, norm=norm, vector=vector,
@@ -84,6 +87,11 @@ class Query:
             ordinals=tuple(sorted(ordinals(norm))), references=references(norm),
             is_list=bool(_LIST.search(norm)), parts=split_parts(search),
         )
+
+
+def search_text(question: str) -> str:
+    """What is searched for and encoded: the question, less its "what is the source" wording if it has one."""
+    return strip_source_intent(question) if asks_for_source(question) else question
 
 
 def asks_for_source(question: str) -> bool:
@@ -102,7 +110,7 @@ def strip_source_intent(question: str) -> str:
     '95%的国家工作队报告关系加强'
     """
     stripped = _SOURCE_INTENT.sub(" ", question).strip(" ，,。？?")
-    return stripped if len(stripped) >= 2 else question
+    return stripped if len(stripped) >= 3 else question
 
 
 def question_weights(norm: str, index) -> dict[str, float]:

@@ -18,7 +18,7 @@ from qa.config import Settings
 from qa.errors import BadQuestion, IndexUnusable
 from qa.features import DEPTH
 from qa.model import AnswerModel
-from qa.query import Query
+from qa.query import Query, search_text
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,9 @@ class Service:
         """Retrieve for a prepared ``query`` and compose its answer; a two-part question is answered part by part."""
         k, mode = self._options(k, mode)
         if query.parts:
-            parts = [self._answer(Query.make(part, self.index, self.encoder), k, mode) for part in query.parts]
+            vectors = self.encoder.queries([search_text(p) for p in query.parts])  # both parts in one call
+            parts = [self._answer(Query.make(part, self.index, self.encoder, vec), k, mode)
+                     for part, vec in zip(query.parts, vectors)]
             return combine(query, parts, k)
         return self._answer(query, k, mode)
 

@@ -83,6 +83,26 @@ def _t2s():
     return opencc.OpenCC("t2s")
 
 
+@lru_cache(maxsize=1)
+def _traditional() -> frozenset[str]:
+    """Characters t2s changes (alone or inside a phrase): text with none of them is already Simplified."""
+    from pathlib import Path
+
+    import opencc
+
+    folder = Path(opencc.__file__).parent / "dictionary"
+    out = set()
+    for name in ("TSCharacters.txt", "TSPhrases.txt"):
+        for line in (folder / name).read_text(encoding="utf-8").splitlines():
+            key, _, value = line.partition("\t")
+            first = value.split(" ")[0]
+            if key and first != key:
+                out.update(a for a, b in zip(key, first) if a != b)
+                if len(key) != len(first):
+                    out.update(key)
+    return frozenset(out)
+
+
 def normalise(text: str) -> str:
     """Traditional to Simplified, NFKC (full-width to half-width), lower case.
 
@@ -90,7 +110,7 @@ def normalise(text: str) -> str:
     '驻地协调员abc'
     """
     text = unicodedata.normalize("NFKC", text).lower()
-    if any("\u3400" <= ch <= "\u9fff" for ch in text):
+    if not _traditional().isdisjoint(text):  # opencc is slow; most text is Simplified already
         text = _t2s().convert(text)
     return text
 

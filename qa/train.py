@@ -160,6 +160,8 @@ def leave_one_set_out(service, examples: list[Example]) -> dict:
         m = answer_metrics([e.gold for e in held], answers)
         out[s] = {k: round(v, 4) if isinstance(v, float) else v for k, v in m.items()
                   if k not in ("failures", "per_type")}
+        out[s]["answerable"] = sum(1 for e in held if e.gold.type != "unanswerable")
+        out[s]["unanswerable"] = len(held) - out[s]["answerable"]
         out[s]["threshold"] = round(model.threshold, 4)
         out[s]["per_type"] = m["per_type"]
     return out
@@ -200,6 +202,15 @@ def write_model(model: AnswerModel, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def pool(rows: dict) -> dict:
+    """Leave-one-set-out figures over all sets together, each set weighted by its question counts."""
+    ans = sum(m["answerable"] for m in rows.values()) or 1
+    unans = sum(m["unanswerable"] for m in rows.values()) or 1
+    return {k: sum(m[k] * m[w] for m in rows.values()) / (ans if w == "answerable" else unans)
+            for k, w in (("answer_accuracy", "answerable"), ("wrongly_abstained", "answerable"),
+                         ("abstention_recall", "unanswerable"))}
+
+
 def table(meta: dict) -> str:
     """Leave-one-set-out results, one row per set, and the pooled figures."""
     rows = meta["leave_one_set_out"]
@@ -208,6 +219,9 @@ def table(meta: dict) -> str:
     for s, m in rows.items():
         lines.append(f"{s:<14}{m['answer_accuracy']:>11.3f}{m['wrongly_abstained']:>14.3f}"
                      f"{m['abstention_recall']:>13.3f}{m['threshold']:>10.3f}")
+    pooled = pool(rows)
+    lines.append(f"{'all (pooled)':<14}{pooled['answer_accuracy']:>11.3f}{pooled['wrongly_abstained']:>14.3f}"
+                 f"{pooled['abstention_recall']:>13.3f}")
     lines.append(f"\nmodel: {len(NAMES)} features, {meta['candidates']} candidates ({meta['positives']} answers), "
                  f"threshold {meta['threshold']:.3f} -> {meta['out']}")
     return "\n".join(lines)
