@@ -91,7 +91,8 @@ def check_bind(host: str, api_key: str | None) -> None:
 
 
 class Pool:
-    """The service behind a fixed pool of threads: ``ask`` blocks its caller, ``answer`` awaits."""
+    """The service behind a fixed pool of threads: ``ask`` blocks its caller (the page's handler),
+    ``run`` awaits any function on the pool (the API's routes). Quacks like a Service for ``build_app``."""
 
     def __init__(self, service, workers: int = WORKERS):
         self.service, self.settings, self.index = service, service.settings, service.index
@@ -103,9 +104,6 @@ class Pool:
 
     async def run(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 class AskRequest(BaseModel):

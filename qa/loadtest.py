@@ -8,10 +8,12 @@ answer before asking again. Every answer is compared with the answer to the
 same question asked alone first, so "correct" means the same answer,
 citations, scores and sources as an unloaded server gives. For the API
 (``POST /api/ask``, one asyncio task per client over keep-alive connections)
-the in-process run comes first, in the same process: ``Service.ask`` from N
+the in-process run is measured in the same process: ``Service.ask`` from N
 threads at once, on the index of ``QA_CORPUS``/``QA_INDEX_DIR``, its answers
-checked the same way and against the server's. ``ratio`` is API throughput
-over in-process throughput: what the HTTP layer costs.
+checked the same way and against the server's. The two alternate in blocks
+(``--rounds``, 5 by default), so that what else the machine runs weighs on
+both alike. ``ratio`` is API throughput over in-process throughput: what the
+HTTP layer costs.
 
 Reports latency p50/p95 and throughput. The load generator shares the
 machine with the server, so on 2 cores its own work is part of the cost.
@@ -26,7 +28,7 @@ import json
 import statistics
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from urllib.parse import urlparse
 
 QUESTIONS = [
@@ -67,15 +69,28 @@ def _shares(clients: int, total: int) -> list[int]:
     return [total // clients + (1 if i < total % clients else 0) for i in range(clients)]
 
 
-def _result(target: str, clients: int, latencies: list[float], correct: int, errors: int, seconds: float) -> LoadResult:
-    xs = sorted(latencies)
-    return LoadResult(target, clients, len(xs), correct, errors,
-                      round(statistics.median(xs), 1) if xs else 0.0,
-                      round(xs[int(0.95 * (len(xs) - 1))], 1) if xs else 0.0,
-                      round(len(xs) / seconds, 2) if seconds else 0.0, round(seconds, 2))
+@dataclass
+class _Tally:
+    """What one or more blocks of load measured: latencies (ms), outcomes, wall seconds under load."""
+
+    latencies: list[float] = field(default_factory=list)
+    correct: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+
+    def add(self, other: "_Tally") -> "_Tally":
+        return _Tally(self.latencies + other.latencies, self.correct + other.correct,
+                      self.errors + other.errors, self.seconds + other.seconds)
+
+    def result(self, target: str, clients: int) -> LoadResult:
+        xs = sorted(self.latencies)
+        return LoadResult(target, clients, len(xs), self.correct, self.errors,
+                          round(statistics.median(xs), 1) if xs else 0.0,
+                          round(xs[int(0.95 * (len(xs) - 1))], 1) if xs else 0.0,
+                          round(len(xs) / self.seconds, 2) if self.seconds else 0.0, round(self.seconds, 2))
 
 
-def _threads(clients: int, total: int, make_ask, expected: dict, target: str) -> LoadResult:
+def _threads(clients: int, total: int, make_ask, expected: dict) -> _Tally:
     """``clients`` threads, each calling its own ``make_ask()`` on its share of questions, released together."""
     per_client = _shares(clients, total)
     latencies: list[float] = []
@@ -104,21 +119,27 @@ def _threads(clients: int, total: int, make_ask, expected: dict, target: str) ->
     began = time.perf_counter()
     for th in threads:
         th.join(timeout=900)
-    return _result(target, clients, latencies, outcome["correct"], outcome["errors"], time.perf_counter() - began)
+    return _Tally(latencies, outcome["correct"], outcome["errors"], time.perf_counter() - began)
 
 
 # -- in process ------------------------------------------------------------------------------------
 
-def run_in_process(service, clients: int = 50, total: int = 1000) -> tuple[LoadResult, dict]:
-    """``service.ask`` from ``clients`` threads; returns the result and the unloaded answers (question -> JSON)."""
-    expected = {q: service.ask(q).to_json() for q in QUESTIONS}
-    result = _threads(clients, total, lambda: lambda q: service.ask(q).to_json(), expected, "in-process")
-    return result, {q: json.loads(json.dumps(a)) for q, a in expected.items()}  # as JSON reads (lists, not tuples)
+def _unloaded(service) -> dict:
+    return {q: service.ask(q).to_json() for q in QUESTIONS}  # question -> answer JSON, each asked alone
+
+
+def _in_process(service, clients: int, total: int, expected: dict) -> _Tally:
+    return _threads(clients, total, lambda: lambda q: service.ask(q).to_json(), expected)
+
+
+def run_in_process(service, clients: int = 50, total: int = 1000) -> LoadResult:
+    """``service.ask`` from ``clients`` threads, each answer compared with the one given alone."""
+    return _in_process(service, clients, total, _unloaded(service)).result("in-process", clients)
 
 
 # -- the API ---------------------------------------------------------------------------------------
 
-async def _api(url: str, clients: int, total: int, key: str | None, expected: dict) -> LoadResult:
+async def _api(url: str, clients: int, total: int, key: str | None, expected: dict) -> _Tally:
     import httpx
 
     headers = {"Authorization": f"Bearer {key}"} if key else {}
@@ -150,7 +171,7 @@ async def _api(url: str, clients: int, total: int, key: str | None, expected: di
         began = time.perf_counter()
         await asyncio.gather(*(worker(i, n) for i, n in enumerate(_shares(clients, total))))
         seconds = time.perf_counter() - began
-    return _result("api", clients, latencies, outcome["correct"], outcome["errors"], seconds)
+    return _Tally(latencies, outcome["correct"], outcome["errors"], seconds)
 
 
 def run_api(url: str, clients: int = 50, total: int = 1000, key: str | None = None,
@@ -158,7 +179,7 @@ def run_api(url: str, clients: int = 50, total: int = 1000, key: str | None = No
     """``clients`` concurrent callers of ``POST /api/ask``; answers must equal ``expected`` (question -> JSON)
     when given (the in-process answers), else the server's own unloaded answers."""
     _check_loopback(url)
-    return asyncio.run(_api(url, clients, total, key, dict(expected or {})))
+    return asyncio.run(_api(url, clients, total, key, dict(expected or {}))).result("api", clients)
 
 
 # -- the chat page ---------------------------------------------------------------------------------
@@ -181,21 +202,27 @@ def run_page(url: str, clients: int = 50, total: int = 1000) -> LoadResult:
     _check_loopback(url)
     first = _page_asker(url)
     expected = {q: first(q) for q in QUESTIONS}
-    return _threads(clients, total, lambda: _page_asker(url), expected, "page")
+    return _threads(clients, total, lambda: _page_asker(url), expected).result("page", clients)
 
 
-def compare(url: str, clients: int, total: int, key: str | None = None, service=None) -> dict:
-    """In process, then the API, in one run: both results and ``ratio`` = API / in-process throughput."""
+def compare(url: str, clients: int, total: int, key: str | None = None, service=None, rounds: int = 5) -> dict:
+    """In process and through the API, ``total`` questions each, alternating in ``rounds`` blocks so that a
+    change in what else the machine runs hits both alike; ``ratio`` = API / in-process throughput."""
     _check_loopback(url)
     if service is None:
         from qa.config import from_env
         from qa.service import Service
 
         service = Service.open(from_env(), rebuild=False)
-    local, expected = run_in_process(service, clients, total)
-    api = run_api(url, clients, total, key, expected)
-    return {"in_process": asdict(local), "api": asdict(api),
-            "ratio": round(api.throughput_qps / local.throughput_qps, 3) if local.throughput_qps else 0.0}
+    expected = _unloaded(service)
+    as_read = {q: json.loads(json.dumps(a)) for q, a in expected.items()}  # as JSON reads: lists, not tuples
+    local, remote = _Tally(), _Tally()
+    for block in _shares(rounds, total):
+        local = local.add(_in_process(service, clients, block, expected))
+        remote = remote.add(asyncio.run(_api(url, clients, block, key, dict(as_read))))
+    local_r, api_r = local.result("in-process", clients), remote.result("api", clients)
+    return {"in_process": asdict(local_r), "api": asdict(api_r),
+            "ratio": round(api_r.throughput_qps / local_r.throughput_qps, 3) if local_r.throughput_qps else 0.0}
 
 
 def main() -> None:
@@ -206,11 +233,12 @@ def main() -> None:
     p.add_argument("--target", choices=["api", "page"], default="api",
                    help="api: /api/ask and Service.ask in process (same index, via QA_* variables); page: the chat page")
     p.add_argument("--api-key", help="bearer key, when the server has one")
+    p.add_argument("--rounds", type=int, default=5, help="alternating blocks of in-process and API load")
     args = p.parse_args()
     if args.target == "page":
         report = asdict(run_page(args.url, args.clients, args.total))
     else:
-        report = compare(args.url, args.clients, args.total, args.api_key)
+        report = compare(args.url, args.clients, args.total, args.api_key, rounds=args.rounds)
     print(json.dumps(report, indent=2))
 
 

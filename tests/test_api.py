@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 
 import httpx
 import pytest
@@ -369,3 +369,40 @@ def test_the_event_loop_answers_while_questions_queue(server):
     # 40 questions at ~20 ms of CPU each need ≥ 0.4 s on 2 cores; a loop blocked by them would hold the
     # health check for most of that
     assert health_s < 0.25 * total_s, (health_s, total_s)
+
+
+def test_readme_documents_every_route_and_option():
+    from fastapi.routing import APIRoute
+
+    from qa.cli import serve
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## HTTP API", 1)[1].split("\n## ", 1)[0]
+    app = api.build_api(_StubService())
+    for route in app.routes:
+        if isinstance(route, APIRoute) and route.include_in_schema:
+            for method in route.methods:
+                assert f"`{method} {route.path.replace('{chunk_id:path}', '{id}')}`" in section, (method, route.path)
+    for option in serve.params:
+        if option.name not in ("corpus", "index_dir"):
+            assert f"--{option.name.replace('_', '-')}" in readme, option.name
+    for status in (400, 401, 404, 413):
+        assert f"| {status} |" in section
+    assert "curl" in section and "from openai import OpenAI" in section and "proxy_pass" in section
+
+
+class _StubService:
+    """Just enough of a Service to build the app (no index, no encoder)."""
+
+    @dataclass(frozen=True)
+    class Manifest:
+        built_at: str = "2026-01-01T00:00:00"
+
+    def __init__(self):
+        from qa.config import Settings
+
+        self.settings = Settings()
+        self.index = type("Index", (), {"chunks": [], "manifest": self.Manifest()})()
+
+    def ask(self, question, k=None, mode=None):
+        raise BadQuestion("stub")
