@@ -6,7 +6,7 @@
     GET  /api/health          -> {"status": "ok", "corpus": …, "index": the manifest, "workers": 4}
     POST /v1/chat/completions OpenAI Chat Completions, plain and ``stream: true`` (``qa.chat``)
     GET  /v1/models           the one model, ``qa-e2020-54``
-    GET  /docs                the OpenAPI description
+    GET  /docs                the OpenAPI description (Swagger UI served from the package, no CDN)
 
 Questions are answered in a pool of ``workers`` threads (``Pool``): ``Service.ask``
 is CPU work in C and numpy, so it never runs on the event loop, and on 2 cores
@@ -161,14 +161,16 @@ class Guard:
 
     def __init__(self, app, options: ApiOptions):
         self.app, self.options = app, options
-        self._key = f"Bearer {options.api_key}".encode() if options.api_key else None
+        self._key = options.api_key.encode() if options.api_key else None
 
     async def __call__(self, scope, receive, send):
         path = scope.get("path", "")
         if scope["type"] != "http" or not path.startswith(GUARDED) or scope.get("method") == "OPTIONS":
             return await self.app(scope, receive, send)
         headers = dict(scope["headers"])
-        if self._key is not None and not hmac.compare_digest(headers.get(b"authorization", b""), self._key):
+        scheme, _, token = headers.get(b"authorization", b"").partition(b" ")
+        if self._key is not None and not (scheme.lower() == b"bearer"
+                                          and hmac.compare_digest(token.strip(), self._key)):
             return await error(path, 401, "missing or wrong API key; send the header: Authorization: Bearer KEY",
                                {"WWW-Authenticate": "Bearer"})(scope, receive, send)
         limit = self.options.max_body
@@ -208,9 +210,11 @@ def build_api(service, options: ApiOptions = ApiOptions()) -> FastAPI:
     pool = Pool(service, options.workers)
     chunks = {c.id: c for c in service.index.chunks}  # chunk id -> Chunk
     manifest = asdict(service.index.manifest)
-    app = FastAPI(title="qa: cited answers from UN report E/2020/54", version="1",
-                  description=__doc__.split("\n\n")[0], openapi_url="/openapi.json", docs_url="/docs",
-                  redoc_url=None)
+    from fastapi_offline import FastAPIOffline  # /docs from files in the package: an intranet may have no CDN
+
+    app = FastAPIOffline(title="qa: cited answers from UN report E/2020/54", version="1",
+                         description=__doc__.split("\n\n")[0], openapi_url="/openapi.json", docs_url="/docs",
+                         redoc_url=None)
     app.state.pool = pool
 
     @app.exception_handler(RequestValidationError)

@@ -239,6 +239,28 @@ def test_docs_and_page_are_served_beside_the_api(server):
 
 
 @pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.skipif(not os.path.exists("/usr/bin/chromium"), reason="no Chromium at /usr/bin/chromium")
+def test_docs_render_without_a_cdn(server):
+    """Swagger UI comes from the server itself, so /docs works on a machine with no way out (like this one)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.test_web import CHROMIUM, CHROMIUM_ARGS
+
+    html = httpx.get(server + "/docs").text
+    assert "cdn." not in html and "/static-offline-docs/swagger-ui-bundle.js" in html
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(server + "/docs")
+            expect(page.locator(".opblock-summary-path", has_text="/api/ask").first).to_be_visible(timeout=30_000)
+            expect(page.locator(".opblock-summary-path", has_text="/v1/chat/completions").first).to_be_visible()
+        finally:
+            browser.close()
+
+
+@pytest.mark.slow
 def test_page_answers_through_the_same_server(server):
     from gradio_client import Client
 
@@ -327,6 +349,7 @@ def test_the_right_key_opens_the_api_and_the_page_stays_open(keyed):
     auth = {"Authorization": f"Bearer {KEY}"}
     assert httpx.post(keyed + "/api/ask", json={"question": Q23}, headers=auth).status_code == 200
     assert httpx.post(keyed + "/api/ask", json={"question": Q23}).status_code == 401
+    assert httpx.get(keyed + "/api/health", headers={"Authorization": f"bearer  {KEY}"}).status_code == 200  # scheme in any case
     assert openai_client(keyed, KEY).chat.completions.create(model=chat.MODEL, messages=[
         {"role": "user", "content": Q23}]).choices[0].message.content.startswith("答案：")
     with pytest.raises(openai.AuthenticationError):
