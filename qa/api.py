@@ -95,6 +95,8 @@ class Pool:
     ``run`` awaits any function on the pool (the API's routes). Quacks like a Service for ``build_app``."""
 
     def __init__(self, service, workers: int = WORKERS):
+        if workers < 1:
+            raise BadQuestion(f"--workers must be at least 1, not {workers}")
         self.service, self.settings, self.index = service, service.settings, service.index
         self.workers = workers
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qa-ask")
