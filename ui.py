@@ -1,21 +1,27 @@
-"""Serve the chat UI: ``python ui.py [--host 127.0.0.1] [--port 7860]`` (the same as ``qa serve``).
+"""Serve the chat page and the HTTP API: ``python ui.py [--host 127.0.0.1] [--port 7860]`` (= ``qa serve``).
 
-Corpus, index and encoder come from the ``QA_*`` environment variables, as in the CLI.
+Corpus, index, encoder and API key come from the ``QA_*`` environment variables, as in the CLI.
 """
 
 import argparse
+import os
 import sys
 
+from qa.api import WORKERS, ApiOptions
 from qa.config import from_env
 from qa.errors import QAError
 from qa.web import launch
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description="Serve the question-answering chat UI for E/2020/54.")
+    parser = argparse.ArgumentParser(description="Serve the question-answering chat page and API for E/2020/54.")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     parser.add_argument("--port", type=int, default=7860, help="port to listen on (default: %(default)s)")
+    parser.add_argument("--api-key", default=os.environ.get("QA_API_KEY"), help="bearer key for /api and /v1")
+    parser.add_argument("--cors", action="append", default=[], metavar="ORIGIN", help="origin allowed to call the API")
+    parser.add_argument("--workers", type=int, default=WORKERS, help="threads answering questions")
     args = parser.parse_args()
     try:
-        launch(from_env(), host=args.host, port=args.port)
+        launch(from_env(), host=args.host, port=args.port,
+               options=ApiOptions(api_key=args.api_key or None, cors=tuple(args.cors), workers=args.workers))
     except QAError as e:
         sys.exit(f"ui: error: {e}")

@@ -212,16 +212,25 @@ def bench(as_json, questions, corpus, index_dir):
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but loopback needs --api-key.")
 @click.option("--port", type=int, default=7860, show_default=True)
-@click.option("--share", is_flag=True, help="Ask Gradio for a public share link (off by default).")
+@click.option("--api-key", envvar="QA_API_KEY", help="Require 'Authorization: Bearer KEY' on /api and /v1. [env: QA_API_KEY]")
+@click.option("--cors", multiple=True, metavar="ORIGIN", help="Let pages from ORIGIN call the API (repeatable; none by default).")
+@click.option("--workers", type=click.IntRange(1, 64),
+              help="Threads answering questions. [default: 2 per core, at most 8]")
+@click.option("--share", is_flag=True, help="Ask Gradio for a public share link to the page alone (off by default).")
 @corpus_opt
 @index_opt
-def serve(host, port, share, corpus, index_dir):
-    """Start the web chat UI."""
+def serve(host, port, api_key, cors, workers, share, corpus, index_dir):
+    """Serve the chat page at / and the HTTP API (/api, /v1, /docs)."""
+    from qa.api import ApiOptions, check_bind
+
+    check_bind(host, api_key)  # before loading anything
     from qa.web import launch
 
-    launch(_settings(corpus, index_dir), host=host, port=port, share=share)
+    launch(_settings(corpus, index_dir), host=host, port=port, share=share,
+           options=ApiOptions(api_key=api_key or None, cors=tuple(cors), **({"workers": workers} if workers else {})))
 
 
 if __name__ == "__main__":  # pragma: no cover

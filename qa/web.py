@@ -18,19 +18,22 @@ Every question and document text is HTML-escaped here, and the Chatbot neither
 renders markdown nor skips its sanitiser, so nothing a user types or the report
 contains can run in the page. Errors (``QAError``) become a message in the chat.
 
-Does not generate text, keep chats after the page closes, or authenticate users.
+``build_server`` puts the page at ``/`` of the API's app (``qa.api``), and
+``launch`` serves both from one process with uvicorn.
+
+Does not generate text, keep chats after the page closes, or authenticate users
+(an API key guards ``/api`` and ``/v1``, not the page).
 """
 
 from __future__ import annotations
 
 import html
 import logging
-import re
 
 import gradio as gr
 
+from qa import followup
 from qa.answer import Answer, Citation
-from qa.query import asks_for_source, strip_source_intent
 from qa.config import Settings
 from qa.errors import QAError
 from qa.render import where
@@ -45,14 +48,7 @@ EXAMPLES = [
     "联合国在火星上有多少办事处？",
 ]
 MODES = ["hybrid", "dense", "bm25"]
-CONCURRENCY = 8  # questions answered at once; the rest wait in Gradio's queue
-SHORT = 6  # a question with fewer word characters than this is a follow-up: "来源呢？", "为什么？"
-
-_LEAD = re.compile(r"^\s*(那么|那|这|它|其|该|and\b|what about\b|how about\b)", re.IGNORECASE)
-_LEAD_WORD = re.compile(r"^\s*(那么|那|and|what about|how about)\s*[,，]?\s*", re.IGNORECASE)
-_TAIL = re.compile(r"\s*[呢吗]?\s*[?？。.!！]*\s*$")
-_YEAR = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
-_DEMONSTRATIVE = re.compile(r"这一?个?|那一?个?|该|此|其|它|\b(this|that|it)\b", re.IGNORECASE)
+CONCURRENCY = 8  # page questions waiting at once; the API's pool bounds how many run (qa.api.WORKERS)
 
 # Inline styles: the reply is a self-contained fragment, whatever page or client shows it.
 _ANSWER_BOX = "border-left:4px solid #16a34a;background:rgba(22,163,74,.08);padding:.5em .8em;border-radius:4px"
@@ -62,37 +58,7 @@ _PASSAGE = "white-space:pre-wrap;margin:.4em 0 .4em 1em"
 _NOTE = "opacity:.75;font-size:.9em;margin:0 0 .4em"
 
 
-# -- follow-up questions ---------------------------------------------------------------------------
-
-def _words(text: str) -> str:
-    return re.sub(r"[\W_]", "", text)
-
-
-def is_follow_up(message: str) -> bool:
-    """True when ``message`` leans on the previous question.
-
-    >>> is_follow_up("那 2020 年呢？"), is_follow_up("这个数据的来源是什么？"), is_follow_up("驻地协调员办公室有多少核心职位")
-    (True, True, False)
-    """
-    words = _words(message)
-    if not words:
-        return False  # nothing to combine: let the service reject it
-    if _LEAD.match(message) or len(words) < SHORT:
-        return True
-    if asks_for_source(message):  # "数据来源是什么" has no subject of its own
-        rest = strip_source_intent(message)
-        return rest == message or len(_words(_DEMONSTRATIVE.sub("", rest))) < 2
-    return False
-
-
-def _rewrite(message: str, previous: str) -> str:
-    """``message`` read after ``previous``: a lone new year replaces the old one, else both are asked."""
-    rest = _TAIL.sub("", _LEAD_WORD.sub("", message))
-    year = _YEAR.fullmatch(re.sub(r"\s*年$", "", rest))
-    if year and _YEAR.search(previous):
-        return _YEAR.sub(year.group(0), previous)
-    return f"{previous} {message.strip()}"
-
+# -- follow-up questions (qa.followup does the reading; here only Gradio's history format) ---------
 
 def _text(content) -> str:
     """The plain text of a chat message's content (a string, or Gradio's list of parts)."""
@@ -108,20 +74,11 @@ def _text(content) -> str:
 def contextualise(message: str, history: list[dict]) -> str:
     """The question ``message`` means, given the chat so far (Gradio messages, oldest first).
 
-    A follow-up (see ``is_follow_up``) is combined with the previous question
-    as it was understood, so follow-ups can chain:
-
-        contextualise("这个数据的来源是什么？", [{"role": "user", "content": "2019 年驻地协调员系统的收入是多少"}])
-        -> "2019 年驻地协调员系统的收入是多少 这个数据的来源是什么？"
+    The page shows user messages HTML-escaped, so their text is unescaped first;
+    see ``qa.followup.contextualise`` for how a follow-up is read.
     """
-    previous = None
-    for turn in history or []:
-        if turn.get("role") == "user":
-            text = _text(turn.get("content"))
-            previous = _rewrite(text, previous) if previous and is_follow_up(text) else text
-    if previous and is_follow_up(message):
-        return _rewrite(message, previous)
-    return message
+    previous = [_text(t.get("content")) for t in history or [] if t.get("role") == "user"]
+    return followup.contextualise(message, previous)
 
 
 # -- HTML ------------------------------------------------------------------------------------------
@@ -214,9 +171,35 @@ def build_app(service) -> gr.Blocks:
     return demo
 
 
-def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, share: bool = False) -> None:
-    """Open the service once (building the index on first use) and serve the UI until interrupted."""
+def build_server(service, options=None):
+    """One app: the API routes (``qa.api``) and ``/docs``, with the chat page mounted at ``/``.
+
+    The page asks through the API's thread pool, so the two share one bound on work at once.
+    """
+    from qa.api import ApiOptions, build_api
+
+    api = build_api(service, options or ApiOptions())
+    return gr.mount_gradio_app(api, build_app(api.state.pool), path="/")
+
+
+def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, share: bool = False,
+           options=None) -> None:
+    """Open the service once (building the index on first use) and serve page and API until interrupted.
+
+    Refuses (``BadQuestion``) to listen beyond loopback without an API key. With ``share``,
+    Gradio serves the page alone through its public link, without the API.
+    """
+    import uvicorn
+
+    from qa.api import ApiOptions, check_bind
     from qa.service import Service
 
+    options = options or ApiOptions()
+    check_bind(host, options.api_key)
     service = Service.open(settings)
-    build_app(service).launch(server_name=host, server_port=port, share=share)
+    if share:
+        log.warning("--share serves the chat page only; the API stays off")
+        build_app(service).launch(server_name=host, server_port=port, share=True)
+        return
+    log.info("serving the page at http://%s:%d/ and the API docs at /docs", host, port)
+    uvicorn.run(build_server(service, options), host=host, port=port, log_level="info", access_log=False)

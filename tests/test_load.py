@@ -1,4 +1,5 @@
-"""The real UI server, in its own process, under 50 concurrent clients asking 1,000 questions."""
+"""The real server (``python ui.py``), in its own process, under 50 concurrent clients asking 1,000 questions:
+through the API, compared with ``Service.ask`` in process in the same run, and through the chat page."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def ui_server(built_index_dir):
     port = _free_port()
     env = dict(os.environ, QA_CORPUS=str(REPORT), QA_INDEX_DIR=str(built_index_dir))
@@ -45,17 +46,32 @@ def ui_server(built_index_dir):
 
 
 @pytest.mark.slow
-def test_fifty_clients_thousand_questions_all_correct(ui_server):
-    from qa.loadtest import run
+def test_api_fifty_clients_thousand_questions_against_in_process(ui_server, service):
+    from qa.loadtest import compare
 
-    result = run(ui_server, clients=50, total=1000)
+    report = compare(ui_server, clients=50, total=1000, service=service)
+    print(f"\nload: {report}")
+    local, api = report["in_process"], report["api"]
+    assert local["questions"] == api["questions"] == 1000
+    assert local["errors"] == api["errors"] == 0 and local["correct"] == api["correct"] == 1000
+    # The README records the 0.8 target, measured on a quiet machine; the machine running the tests is
+    # shared, so this guards only against losing the parallelism (answering on the event loop: ~0.5).
+    assert report["ratio"] >= 0.6, report
+
+
+@pytest.mark.slow
+def test_page_fifty_clients_thousand_questions_all_correct(ui_server):
+    from qa.loadtest import run_page
+
+    result = run_page(ui_server, clients=50, total=1000)
     print(f"\nload: {result}")
     assert result.questions == 1000
     assert result.errors == 0 and result.correct == 1000
 
 
-def test_load_test_refuses_other_hosts():
-    from qa.loadtest import run
+@pytest.mark.parametrize("run", ["run_api", "run_page"])
+def test_load_test_refuses_other_hosts(run):
+    from qa import loadtest
 
     with pytest.raises(ValueError, match="loopback"):
-        run("http://10.0.0.1:7860/", clients=1, total=1)
+        getattr(loadtest, run)("http://10.0.0.1:7860/", clients=1, total=1)

@@ -6,6 +6,7 @@ import html
 import re
 import shutil
 import socket
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -156,12 +157,23 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(service):
-    """The app for the session's service, served from a background thread; yields its URL."""
-    demo = web.build_app(service)
+    """The whole app (API, with the page mounted at /) for the session's service, served by uvicorn from a
+    background thread, as ``qa serve`` does; yields its URL."""
+    import threading
+
+    import uvicorn
+
     port = _free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    srv = uvicorn.Server(uvicorn.Config(web.build_server(service), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 60
+    while not srv.started and time.time() < deadline:
+        time.sleep(0.1)
+    assert srv.started, "uvicorn did not start within 60 s"
     yield f"http://127.0.0.1:{port}/"
-    demo.close()
+    srv.should_exit = True
+    thread.join(timeout=30)
 
 
 @pytest.mark.slow
