@@ -24,7 +24,7 @@ _UNITS = "个名人位项次家所层部台辆座条种份批篇本张届轮"  #
 
 @dataclass(frozen=True)
 class Want:
-    name: str  # person, country, body, city, place, reason, ranking, finding, day, month, date, money, count, number
+    name: str  # person, agent, country, body, city, place, reason, ranking, finding, day, month, date, money, count, number
     asks: re.Pattern
     met: Callable[[str, re.Match, Names], bool]  # (sentence, the question's match, names) -> holds it?
 
@@ -52,6 +52,11 @@ def _counts_unit(sentence: str, m: re.Match, _names: Names) -> bool:
     return bool(re.search(rf"(\d|[{_NUMERAL}])\s*多?\s*{unit}", sentence))
 
 
+def _counts_thing(sentence: str, _m: re.Match, _names: Names) -> bool:
+    # 多少工作人员, how many staff: a number that is neither a share (82%) nor a date
+    return bool(_QUANTITY.search(_PERCENT.sub(" ", _ARTICLE.sub(" ", _DATE.sub(" ", sentence)))))
+
+
 _DATE = re.compile(r"(?:19|20)\d\d\s*年(?:\s*\d{1,2}\s*月)?(?:\s*\d{1,2}\s*日)?|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?")
 _QUANTITY = re.compile(rf"\d|[{_NUMERAL}亿]+[个名项次年倍轮天%％]|[一二三四五六七八九十]分之")
 
@@ -64,6 +69,10 @@ def _quantity(sentence: str, _m: re.Match, _names: Names) -> bool:
     return bool(_QUANTITY.search(_ARTICLE.sub(" ", _DATE.sub(" ", sentence))))
 
 
+_PERCENT = re.compile(r"\d[\d\s.]*\s*[%％]|百分之[一二三四五六七八九十百零\d]+")
+# roles and bodies that act in a UN report: the answer to "谁…" names one
+_ROLE = re.compile(r"秘书长|主席|协调员|主任|部长|总统|总理|大使|政府|会员国|大会|理事会|执行局|委员会|机构|实体|办公室|"
+                   r"工作队|集团|署|组织|基金|部门|[\u4e00-\u9fff]·[\u4e00-\u9fff]|先生|女士")
 _MONEY = re.compile(r"(\d|[万亿])\s*(?:万|亿)?\s*(?:美元|欧元|瑞士法郎|英镑|日元|元)")
 # a finding reported: 调查发现, 报告说, 结果显示
 _FOUND = re.compile(r"发现|显示|表明|表示|指出|认为|报告说|结论|结果|查明|确定了")
@@ -77,6 +86,9 @@ WANTS: tuple[Want, ...] = (
     Want("person", re.compile(r"姓名|(?:人|者|长|员|官|主任|主席|特使|代表)(?:叫什么名字|是谁|是哪位)"
                               r"|\bname of the (?:head|chief|director)|\bwho is the (?:head|chief|director)"),
          _has(r"[\u4e00-\u9fff]·[\u4e00-\u9fff]|先生|女士")),
+    # who did it, asked of no role: answered by a sentence naming a body, a role or a person
+    Want("agent", re.compile(r"谁|\bwho\b|\bby whom\b"),
+         lambda sentence, _m, names: bool(_ROLE.search(sentence)) or bool(names.find(normalised(sentence), "bodies"))),
     Want("country", re.compile(r"哪[一]?[个些两三四五六七八九十\d]*\s*(?:会员国|国家)|(?:国家|会员国)[^,。?]{0,6}(?:是|有|包括)哪"
                                r"|\bwhich (?:countries|country|member states?)\b"),
          _names_a_country),
@@ -100,10 +112,12 @@ WANTS: tuple[Want, ...] = (
     Want("date", re.compile(r"哪一?年|何时|什么时候|\bwhen\b|what year|which year"),
          _has(r"(19|20)\d\d\s*年|\d+\s*月|\d+\s*日")),
     # an amount of money wants a currency: 280 000 人 is no sum
-    Want("money", re.compile(r"多少(?:资金|钱|经费|开支|费用|捐款|金额)|(?:金额|资金|开支|费用|预算|收入|支出|成本|经费)(?:总额|总计)?(?:是|为|共|约|达到)?多少"
+    Want("money", re.compile(r"多少(?:资金|钱|经费|开支|费用|捐款|金额|收入|预算|支出|资源|捐助|供资)|(?:金额|资金|开支|费用|预算|收入|支出|成本|经费)(?:总额|总计)?(?:是|为|共|约|达到)?多少"
                              r"|how much (?:money|funding)"),
          lambda sentence, _m, _names: bool(_MONEY.search(sentence))),
     Want("count", re.compile(rf"(?:多少|(?<!哪)几)\s*([{_UNITS}])"), _counts_unit),
+    # how many of a thing (多少工作人员, how many staff) is a count: a share (82%) does not answer it
+    Want("amount", re.compile(r"多少(?!比例|百分比|份额|比率|倍)([\u4e00-\u9fff]{2})|\bhow many\b"), _counts_thing),
     # (比例 alone is a topic, not a request: 这个比例依据的是哪项调查, 比例之和与 100% 的差额代表什么)
     Want("number", re.compile(r"多少|多大|多高|多长|多久|(?<!哪)几[个名项次年倍轮天]|百分之几|how many|how much|what share"
                               r"|what percentage|\bhow\b.*\b(large|big)"),
@@ -172,7 +186,7 @@ def _given_numbers(question: str) -> frozenset[str]:
     return frozenset(re.sub(r"\s", "", n) for n in _NUMBER.findall(question))
 
 
-VALUES = ("day", "month", "date", "money", "count", "number")
+VALUES = ("day", "month", "date", "money", "count", "amount", "number")
 _CLAUSE = re.compile(r"[，；。,;]")
 _NUMBER = re.compile(rf"\d[\d\s,.]*\d|\d|[{_NUMERAL}]+(?=\s*[{_UNITS}])")
 

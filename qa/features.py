@@ -136,9 +136,9 @@ def chart_values(chunk: Chunk) -> str:
     return body if re.search(r"\d", body) else ""
 
 
-VALUE_KINDS = ("day", "month", "date", "money", "count", "number")
+VALUE_KINDS = ("day", "month", "date", "money", "count", "amount", "number")
 # kinds a sentence plainly has or lacks (a number or a reason is too loose a test)
-STRICT_KINDS = ("day", "month", "date", "money", "count", "person", "country", "body", "city")
+STRICT_KINDS = ("day", "month", "date", "money", "count", "amount", "person", "agent", "country", "body", "city")
 
 
 def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> list[Candidate]:

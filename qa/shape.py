@@ -77,7 +77,7 @@ def table_cell(query: Query, chunk: Chunk) -> Shaped | None:
     chosen = chosen or found
     number = f"表 {chunk.number}" if chunk.number else title.split(" ", 1)[0]
     offset = len(first) - len(cells)
-    values = "；".join(f"{h}：{v}{unit_text if _is_amount(v) else ''}" for h, v, _, _ in chosen)
+    values = "；".join(f"{h}：{v}{unit_text if _is_amount(v) and not _is_share(h) else ''}" for h, v, _, _ in chosen)
     return Shaped(f"{number} · {label} · {values}", offset + chosen[0][2], offset + chosen[-1][3], "table cell")
 
 
@@ -90,6 +90,10 @@ def _heading_named(heading: str, question: str) -> bool:
     years = re.findall(r"(?:19|20)\d\d", h)
     words = re.sub(r"(?:19|20)\d\d|年", "", h)
     return bool(years) and all(y in q for y in years) and len(words) >= 2 and words in q
+
+
+def _is_share(heading: str) -> bool:
+    return bool(re.search(r"百分比|比例|%|％", heading))
 
 
 def _is_amount(value: str) -> bool:
