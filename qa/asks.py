@@ -109,7 +109,7 @@ WANTS: tuple[Want, ...] = (
          lambda sentence, _m, _names: bool(_FOUND.search(sentence)) and not _NOT_YET.search(sentence)),
     Want("day", re.compile(r"哪一?[天日]|几号|日期|what (?:date|day)|which day"), _has(r"\d+\s*日")),
     Want("month", re.compile(r"哪一?个?月|几月|what month|which month"), _has(r"\d+\s*月")),
-    Want("date", re.compile(r"哪一?年|何时|什么时候|\bwhen\b|what year|which year"),
+    Want("date", re.compile(r"哪一?年|哪几年|何时|什么时候|\bwhen\b|what year|which year"),
          _has(r"(19|20)\d\d\s*年|\d+\s*月|\d+\s*日")),
     # an amount of money wants a currency: 280 000 人 is no sum
     Want("money", re.compile(r"多少(?:资金|钱|经费|开支|费用|捐款|金额|收入|预算|支出|资源|捐助|供资)|(?:金额|资金|开支|费用|预算|收入|支出|成本|经费)(?:总额|总计)?(?:是|为|共|约|达到)?多少"

@@ -52,7 +52,8 @@ _ASKS = re.compile(r"多少|几|何时|什么|哪|谁|为何|如何|是否|吗|\
 class Query:
     text: str  # the question as asked, cleaned
     notice: str | None  # e.g. "问题过长…" when it was cut
-    search: str  # what is searched for: the question less its "what is the source" wording
+    search: str  # what is searched for and encoded: ``asked``, after its context for a second part
+    asked: str  # the question less its "what is the source" wording: what kind of answer, which key terms
     norm: str  # ``normalise(search)``: Simplified, half-width, lower case
     vector: np.ndarray  # (dim,) L2-normalised e5 query vector of ``search``
     wants_source: bool  # asks where a statistic comes from
@@ -66,32 +67,47 @@ class Query:
     parts: tuple[str, ...]  # the sub-questions of a question that asks two things, else ()
 
     @classmethod
-    def make(cls, question: str, index, encoder, vector: np.ndarray | None = None) -> "Query":
+    def make(cls, question: str, index, encoder, vector: np.ndarray | None = None,
+             context: str | None = None) -> "Query":
         """Clean, normalise, encode and read ``question`` once (raises ``BadQuestion`` if empty).
 
-        ``vector`` is the encoding of the question's search text, when the caller has it already.
+        ``context``: for the second part of a two-part question, the first part less its question
+        words; it is searched with the part (``search_text``) but adds no key terms and asks nothing.
+        ``vector`` is the encoding of ``search_text(question, context)``, when the caller has it already.
         """
         from qa.asks import wanted
 
         cleaned = clean(question)
         wants_source = asks_for_source(cleaned.text)
-        search = search_text(cleaned.text)
+        asked = strip_source_intent(cleaned.text) if wants_source else cleaned.text
+        search = search_text(cleaned.text, context)
         norm = normalise(search)
         vector = encoder.queries([search])[0] if vector is None else vector
-        hit = wanted(search)
+        hit = wanted(asked)
         return cls(
-            text=cleaned.text, notice=cleaned.notice, search=search, norm=norm, vector=vector,
+            text=cleaned.text, notice=cleaned.notice, search=search, asked=asked, norm=norm, vector=vector,
             wants_source=wants_source, want=hit[0].name if hit else None,
             english=not any("\u3400" <= ch <= "\u9fff" for ch in search),
-            weights=question_weights(norm, index), years=tuple(dict.fromkeys(_YEAR.findall(norm))),
+            weights=question_weights(normalise(asked), index), years=tuple(dict.fromkeys(_YEAR.findall(norm))),
             ordinals=tuple(sorted(ordinals(norm))), references=references(norm),
-            is_list=bool(_LIST.search(norm)), parts=split_parts(search),
+            is_list=bool(_LIST.search(normalise(asked))), parts=() if context else split_parts(asked),
         )
 
 
-def search_text(question: str) -> str:
-    """What is searched for and encoded: the question, less its "what is the source" wording if it has one."""
-    return strip_source_intent(question) if asks_for_source(question) else question
+def search_text(question: str, context: str | None = None) -> str:
+    """What is searched for and encoded: the question less its "what is the source" wording, after
+    ``context`` when it is a short part that leans on it ("何时启动" -> "联合基金有资金，何时启动")."""
+    asked = strip_source_intent(question) if asks_for_source(question) else question
+    return f"{context}，{asked}" if context and len(asked) < 16 else asked
+
+
+def context_of(first_part: str) -> str:
+    """The first part of a two-part question less its question words: the second part's context.
+
+    >>> context_of("联合基金有多少资金")
+    '联合基金有资金'
+    """
+    return _INTERROGATIVE.sub("", first_part).strip(" ，,")
 
 
 def asks_for_source(question: str) -> bool:
@@ -131,9 +147,18 @@ def question_weights(norm: str, index) -> dict[str, float]:
     return {b: bm.idf("#" + b) or unseen for b in q}
 
 
+_EN_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth)\s+(?:call|round|session|time|meeting|year|report)", re.I)
+_EN_NUMBER = {"first": "一", "second": "二", "third": "三", "fourth": "四", "fifth": "五"}
+
+
 def ordinals(text: str) -> set[str]:
-    """Ordinals in ``text``, 首 read as 第一: ``ordinals("首次征集和第二轮") == {"第一次", "第二轮"}``."""
-    return {m.group(0).replace("首", "第一") for m in _ORDINAL.finditer(text)}
+    """Ordinals in ``text`` (the Nth call, round, session): 首 is 第一, and 次, 轮, 届, 期 alike.
+
+    >>> sorted(ordinals("首次征集和第二轮")), sorted(ordinals("the second call for proposals"))
+    (['第一', '第二'], ['第二'])
+    """
+    found = {m.group(0).replace("首", "第一")[:-1] for m in _ORDINAL.finditer(text)}
+    return found | {"第" + _EN_NUMBER[m.group(1).lower()] for m in _EN_ORDINAL.finditer(text)}
 
 
 def references(norm: str) -> tuple[tuple[str, int], ...]:
@@ -152,11 +177,11 @@ def references(norm: str) -> tuple[tuple[str, int], ...]:
 def split_parts(question: str) -> tuple[str, ...]:
     """The two questions of a question that asks two things, else ``()``.
 
-    A short second part often leans on the first for its subject ("…有多少个？何时启动的？"),
-    so it is given the first part, less its question words, as context.
+    A short second part often leans on the first for its subject ("…有多少个？何时启动的？"):
+    it is searched with ``context_of`` the first part (``Service.answer``).
 
     >>> split_parts("联合基金有多少资金？何时启动？")
-    ('联合基金有多少资金', '联合基金有资金，何时启动')
+    ('联合基金有多少资金', '何时启动')
     >>> split_parts("驻地协调员办公室有多少核心职位？")
     ()
     """
@@ -171,7 +196,4 @@ def split_parts(question: str) -> tuple[str, ...]:
 
     if wanted(first) is None and wanted(second) is None:
         return ()  # "是什么，…什么" with nothing checkable in either part: one question reworded
-    context = _INTERROGATIVE.sub("", first).strip(" ，,")
-    if context and len(second) < 16:
-        second = f"{context}，{second}"
     return first, second

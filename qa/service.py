@@ -18,7 +18,7 @@ from qa.config import Settings
 from qa.errors import BadQuestion, IndexUnusable
 from qa.features import DEPTH
 from qa.model import AnswerModel
-from qa.query import Query, search_text
+from qa.query import Query, context_of, search_text
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +77,10 @@ class Service:
         """Retrieve for a prepared ``query`` and compose its answer; a two-part question is answered part by part."""
         k, mode = self._options(k, mode)
         if query.parts:
-            vectors = self.encoder.queries([search_text(p) for p in query.parts])  # both parts in one call
-            parts = [self._answer(Query.make(part, self.index, self.encoder, vec), k, mode)
-                     for part, vec in zip(query.parts, vectors)]
+            contexts = [None] + [context_of(query.parts[0])] * (len(query.parts) - 1)
+            vectors = self.encoder.queries([search_text(p, c) for p, c in zip(query.parts, contexts)])  # one call
+            parts = [self._answer(Query.make(part, self.index, self.encoder, vec, context), k, mode)
+                     for part, vec, context in zip(query.parts, vectors, contexts)]
             return combine(query, parts, k)
         return self._answer(query, k, mode)
 

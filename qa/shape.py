@@ -70,7 +70,7 @@ def table_cell(query: Query, chunk: Chunk) -> Shaped | None:
         return None
     unit = re.search(r"[（(]([^）)]*(?:美元|%|人)[^）)]*)[）)]", title)
     unit_text = f" {unit.group(1)}" if unit else ""
-    q = normalised(query.search)
+    q = normalised(query.asked)
     chosen = [c for c in found if _heading_named(c[0], q)]
     if not chosen and query.years:
         chosen = [c for c in found if any(y in c[0] for y in query.years)]
@@ -81,12 +81,24 @@ def table_cell(query: Query, chunk: Chunk) -> Shaped | None:
     return Shaped(f"{number} · {label} · {values}", offset + chosen[0][2], offset + chosen[-1][3], "table cell")
 
 
+# how questions name a table's columns: 相差多少 asks for the 差异 (variance) column, 百分之几 for a percentage
+_COLUMN_WORDS = ((re.compile(r"相差|差了|差额|差距|差异|变动|变化|增减|增加了多少|减少了多少"), "差异"),
+                 (re.compile(r"百分之几|百分比|百分点|%|多大比例"), "百分比"),
+                 (re.compile(r"一共|总共|总计|总数|合计|\btotal\b"), "总计"))
+
+
 def _heading_named(heading: str, question: str) -> bool:
-    """A column heading the question names: all of its year and words (2021 年估计数 ⊂ "2021 年的估计数")."""
+    """A column heading the question names: all of its year and words (2021 年估计数 ⊂ "2021 年的估计数"),
+    or the variance column when it asks for a difference (and its percentage when it asks for one)."""
     h = normalised(heading).replace(" ", "")
     q = question.replace(" ", "").replace("的", "")
     if h in q:
         return True
+    asked = {word for rx, word in _COLUMN_WORDS if rx.search(q)}
+    if "总计" in asked and h == "总计":
+        return True
+    if "差异" in asked:
+        return "差异" in h and (("百分比" in h) == ("百分比" in asked))
     years = re.findall(r"(?:19|20)\d\d", h)
     words = re.sub(r"(?:19|20)\d\d|年", "", h)
     return bool(years) and all(y in q for y in years) and len(words) >= 2 and words in q
@@ -130,7 +142,7 @@ def clauses(query: Query, chunk: Chunk, start: int, end: int, names=None) -> Sha
         bounds.append((a, end))
     if len(bounds) < 2:
         return Shaped(text[start:end], start, end, "sentence")
-    holding = [i for i, (x, y) in enumerate(bounds) if expected_type_met(query.search, text[x:y], names)]
+    holding = [i for i, (x, y) in enumerate(bounds) if expected_type_met(query.asked, text[x:y], names)]
     if len(holding) != 1:
         return Shaped(text[start:end], start, end, "sentence")  # no value, or several: which one answers is unclear
     cov = [coverage(query.weights, text[x:y]) for x, y in bounds]
