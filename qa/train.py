@@ -42,9 +42,10 @@ from qa.text import squash
 
 log = logging.getLogger(__name__)
 
-# every set that has been studied; blind3 and blind4 are kept out: they measure, they do not train
+# every set that has been studied, and off-topic questions (all unanswerable) so that the model learns what a
+# question from outside the report looks like; blind3 and blind4 are kept out: they measure, they do not train
 DEFAULT_SETS = tuple(Path("eval") / f"{n}.jsonl" for n in ("questions", "heldout", "heldout2", "heldout3", "heldout4",
-                                                           "blind1", "blind2"))
+                                                           "blind1", "blind2", "offtopic"))
 C = 1.0  # inverse regularisation strength of the logistic regression
 MAX_WRONG_ABSTAIN = 0.04  # out-of-fold share of answerable questions allowed below the threshold (target: 5%)
 OVERLAP = 8  # characters of an evidence string a sentence must share to be the answer
@@ -234,9 +235,13 @@ def table(meta: dict) -> str:
     rows = meta["leave_one_set_out"]
     head = f"{'held-out set':<14}{'answer acc':>11}{'wrongly abst.':>14}{'unans. abst.':>13}{'threshold':>10}"
     lines = [head, "-" * len(head)]
+    def cell(m: dict, key: str, width: int, count: str) -> str:
+        return f"{m[key]:>{width}.3f}" if m[count] else f"{'—':>{width}}"
+
     for s, m in rows.items():
-        lines.append(f"{s:<14}{m['answer_accuracy']:>11.3f}{m['wrongly_abstained']:>14.3f}"
-                     f"{m['abstention_recall']:>13.3f}{m['threshold']:>10.3f}")
+        lines.append(f"{s:<14}{cell(m, 'answer_accuracy', 11, 'answerable')}"
+                     f"{cell(m, 'wrongly_abstained', 14, 'answerable')}"
+                     f"{cell(m, 'abstention_recall', 13, 'unanswerable')}{m['threshold']:>10.3f}")
     pooled = pool(rows)
     lines.append(f"{'all (pooled)':<14}{pooled['answer_accuracy']:>11.3f}{pooled['wrongly_abstained']:>14.3f}"
                  f"{pooled['abstention_recall']:>13.3f}")

@@ -45,7 +45,7 @@ EXAMPLES = [
     "95%的联合国国家工作队报告与政府关系加强，这一数据的来源是什么？",
     "2021 年国家协调的估计数是多少",
     "How many resident coordinators were appointed in 2019?",
-    "联合国在火星上有多少办事处？",
+    "日本在 2018 年向信托基金捐了多少钱？",
 ]
 MODES = ["hybrid", "dense", "bm25"]
 CONCURRENCY = 8  # page questions waiting at once; the API's pool bounds how many run (qa.api.WORKERS)

@@ -58,7 +58,8 @@ def test_names_under_any_form_and_longest_first(service):
     assert missing_names(q, "对巴布亚新几内亚的联合国国家基金，德国政府是首次捐款", service.index) == []  # no 亚联
     assert missing_names(service.query("美国硅谷的伙伴关系"), "与美利坚合众国硅谷之间", service.index) == []
     assert missing_names(service.query("第二次征集活动有多少方案"), "首次征集活动产生了 35 个联合方案",
-                         service.index) == ["第二次"]
+                         service.index) == ["第二"]
+    assert missing_names(service.query("第二轮征集有多少方案"), "第二次征集活动侧重于融资", service.index) == []
     assert missing_names(service.query("越南 2023 年的情况如何"), "越南", service.index) == ["2023"]
     assert named_in("发展中国家的需求", service.index.names.countries) == []
 
@@ -98,7 +99,7 @@ def test_model_ships_and_explains(service):
     "协调办公室现任主任叫什么名字？",  # the report names no one
     "联合基金第三次征集资助了多少个方案？",  # there was no third call
     "区域协调办公室分别设在哪些城市？",  # no city is named
-    "联合国在火星上有多少办事处？",  # off-topic
+    "What is the capital of France?",  # off-topic, and English
 ])
 def test_abstains_where_the_report_is_silent(service, question):
     ans = service.ask(question)

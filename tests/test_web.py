@@ -106,7 +106,7 @@ def test_respond_shows_how_a_follow_up_was_understood(service):
 
 
 def test_abstention_looks_different(service):
-    real = web.respond("联合国在火星上有多少办事处？", [], service.settings, service)
+    real = web.respond("日本在 2018 年向信托基金捐了多少钱？", [], service.settings, service)
     answered = service.ask(Q23)
     stub = Stub(service.settings, replace(answered, abstained=True, answer=NO_ANSWER, highlight=None))
     made = web.respond(Q23, [], stub.settings, stub)
