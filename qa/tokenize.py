@@ -101,6 +101,15 @@ def normalised(text: str) -> str:
     return normalise(text)
 
 
+def dense_text(text: str) -> str:
+    """The text the dense encoder sees for ``text`` (a question or a passage): the text as written.
+
+    >>> dense_text("驻地协调员办公室")
+    '驻地协调员办公室'
+    """
+    return text
+
+
 def bigrams(text: str) -> list[str]:
     """CJK character bigrams (a lone character stays a unigram) and ASCII words.
 
