@@ -46,7 +46,7 @@ from qa.errors import EncoderError
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2
 NAME = "multilingual-e5-small"
 SOURCE_FILE = "e5-small-q4.bin"
 QK = 32  # weights per Q4_0 block
