@@ -271,7 +271,9 @@ def run_beir(folder: Path, settings: Settings, out: Path, limit: int | None = No
     s = replace(settings, corpus=corpus, index_dir=idx_dir)
     service = Service.open(s, sentences=False)  # retrieval only: no sentence vectors needed
     ids = [c.id for c in service.index.chunks]
-    gold = [Gold(qid, text, "", ("x",), "fact") for qid, text in queries]
+    from qa.tokenize import dense_text  # the dense side sees what the index encoded (the lexical side normalises anyway)
+
+    gold = [Gold(qid, dense_text(text), "", ("x",), "fact") for qid, text in queries]
     prep = _prepare(service, gold)
     row_of = {d: i for i, d in enumerate(ids)}
     rel = [{row_of[d] for d in qrels[qid] if d in row_of} for qid, _ in queries]

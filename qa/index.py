@@ -46,7 +46,7 @@ from qa.vector_cache import VectorCache
 
 log = logging.getLogger(__name__)
 
-FORMAT = 11
+FORMAT = 12  # 12: passages encoded as dense_text (Traditional as Simplified)
 BATCH = 16
 
 

@@ -47,7 +47,7 @@ def q4_blocks(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     A Q4_0 block's largest magnitude is always its q=0 value ``-8 d``, so ``d = that value / -8``.
 
     >>> q, s = q4_blocks(np.array([[-4.0, 0.5] + [0.0] * 30], dtype=np.float32))
-    >>> s.tolist(), q[0, 0, 0] & 15, q[0, 0, 0] >> 4
+    >>> s.tolist(), int(q[0, 0, 0] & 15), int(q[0, 0, 0] >> 4)
     ([0.5], 0, 9)
     """
     out, k = w.shape

@@ -33,7 +33,9 @@ FORMAT = 1
 
 
 def key(text: str) -> str:
-    """>>> key("你好")
+    """The sha1 of the text's UTF-8 bytes.
+
+    >>> key("你好")
     '440ee0853ad1e99f962b63e459ef992d7c211722'
     """
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
