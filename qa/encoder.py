@@ -210,6 +210,12 @@ class STEncoder:
             ) from None
         path = _resolve_model(name)
         try:
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # no "Loading weights" bar on every load
+        except ImportError:  # pragma: no cover
+            pass
+        try:
             self._model = SentenceTransformer(path, device="cpu")
         except Exception as e:  # the library raises many kinds for a missing model
             raise EncoderError(f"cannot load sentence-transformers model {name!r}: {str(e).splitlines()[0]}") from None
