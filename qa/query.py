@@ -22,7 +22,7 @@ import numpy as np
 
 from qa.asks import QUESTION_CHARS
 from qa.question import clean
-from qa.tokenize import bigrams, expand_english, normalise
+from qa.tokenize import bigrams, dense_text, expand_english, normalise
 
 
 _SOURCE_INTENT = re.compile(
@@ -73,7 +73,7 @@ class Query:
 
         ``context``: for the second part of a two-part question, the first part less its question
         words; it is searched with the part (``search_text``) but adds no key terms and asks nothing.
-        ``vector`` is the encoding of ``search_text(question, context)``, when the caller has it already.
+        ``vector`` is the encoding of ``dense_text(search_text(question, context))``, when the caller has it.
         """
         from qa.asks import wanted
 
@@ -82,7 +82,7 @@ class Query:
         asked = strip_source_intent(cleaned.text) if wants_source else cleaned.text
         search = search_text(cleaned.text, context)
         norm = normalise(search)
-        vector = encoder.queries([search])[0] if vector is None else vector
+        vector = encoder.queries([dense_text(search)])[0] if vector is None else vector
         hit = wanted(asked)
         return cls(
             text=cleaned.text, notice=cleaned.notice, search=search, asked=asked, norm=norm, vector=vector,

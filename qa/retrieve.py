@@ -76,8 +76,13 @@ def fuse(s: Scores, mode: str, settings: Settings) -> np.ndarray:
     if mode == "bm25":
         return s.lexical
     if settings.fusion == "weighted":
+        # Both sides scaled per question, so one weight holds on every corpus and encoder: BM25 to a
+        # maximum of 1, cosines min-max to [0, 1]. dense_weight (16, tuned on raw e5 cosines) × 1/8
+        # = 2 on scaled cosines: best on the gold set (Recall@1 0.963 vs 0.956 unscaled), same on CMRC.
         lex = s.lexical / s.lexical.max() if s.lexical.max() > 0 else s.lexical
-        fused = settings.dense_weight * s.dense + lex
+        span = s.dense.max() - s.dense.min() if len(s.dense) else 0.0
+        dense = (s.dense - s.dense.min()) / span if span > 0 else np.zeros_like(s.dense)
+        fused = settings.dense_weight / 8 * dense + lex
     else:
         rd, rl = _ranks(s.dense), _ranks(s.lexical)
         fused = settings.dense_weight / (settings.rrf_k + rd) + 1.0 / (settings.rrf_k + rl)

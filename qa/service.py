@@ -19,6 +19,7 @@ from qa.errors import BadQuestion, IndexUnusable
 from qa.features import DEPTH
 from qa.model import AnswerModel
 from qa.query import Query, context_of, search_text
+from qa.tokenize import dense_text
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ class Service:
         k, mode = self._options(k, mode)
         if query.parts:
             contexts = [None] + [context_of(query.parts[0])] * (len(query.parts) - 1)
-            vectors = self.encoder.queries([search_text(p, c) for p, c in zip(query.parts, contexts)])  # one call
+            vectors = self.encoder.queries([dense_text(search_text(p, c)) for p, c in zip(query.parts, contexts)])
             parts = [self._answer(Query.make(part, self.index, self.encoder, vec, context), k, mode)
                      for part, vec, context in zip(query.parts, vectors, contexts)]
             return combine(query, parts, k)

@@ -121,6 +121,21 @@ def normalised(text: str) -> str:
     return normalise(text)
 
 
+def dense_text(text: str) -> str:
+    """The text the dense encoder sees for ``text`` (a question or a passage): Traditional
+    characters as Simplified (opencc ``t2s``), nothing else changed (no case folding: e5 is cased).
+
+    e5 matches Simplified text better, and a Traditional question must meet the same vector space
+    as a Simplified report (and a Traditional corpus the same as its questions, in either script).
+
+    >>> dense_text("駐地協調員辦公室 Resident Coordinator")
+    '驻地协调员办公室 Resident Coordinator'
+    """
+    if _traditional().isdisjoint(text):  # already Simplified (or no Chinese): opencc is slow
+        return text
+    return _t2s().convert(text)
+
+
 def bigrams(text: str) -> list[str]:
     """CJK character bigrams (a lone character stays a unigram) and ASCII words.
 

