@@ -11,7 +11,6 @@ Layout of an index folder::
         sentences.npy     vectors of every sentence (for picking the answer sentence)
         sentences.json    [[chunk row, start, end], ...] per sentence row
         lexical.json      BM25 postings per lexical variant + jieba vocabulary
-      cache/              vectors by (encoder id, text hash), kept across builds (qa.vector_cache)
 
 A build writes a new version folder, then replaces ``CURRENT`` with
 ``os.replace``: a build killed midway leaves the previous index in use.
@@ -141,7 +140,7 @@ def token_counts(encoder, texts: list[str]) -> list[int]:
 
 
 def build(chunks: list[Chunk], encoder, corpus_hash: str, folder: Path, progress: bool | None = None,
-          sentences: bool = True) -> Index:
+          sentences: bool = True, vectors: Path | None = None) -> Index:
     """Encode and index ``chunks``, save to ``folder`` atomically, and return the index.
 
     ``sentences=False`` skips the sentence vectors (retrieval-only, for benchmarks):
@@ -153,7 +152,7 @@ def build(chunks: list[Chunk], encoder, corpus_hash: str, folder: Path, progress
     spans = sentence_spans(chunks) if sentences else []
     texts = [c.text for c in chunks]
     sents = [chunks[r].text[a:b] for r, a, b in spans]
-    cache = VectorCache(folder, encoder.id, encoder.dim)
+    cache = VectorCache(vectors, encoder.id, encoder.dim)
     allv = cache.encode([dense_text(t) for t in texts + sents],
                         lambda todo: encode_passages(encoder, todo, progress))
     if cache.hits:
@@ -211,7 +210,7 @@ def _write_version(folder: Path, manifest: Manifest, chunks, dense, sent_vecs, s
     pointer.write_text(version + "\n")
     os.replace(pointer, folder / "CURRENT")  # the atomic switch
     for old in folder.iterdir():  # clear older versions and leftovers of killed builds
-        if old.name not in (version, "CURRENT", ".lock", "cache") and old.name.startswith(("v-", ".v-", ".CURRENT.")):
+        if old.name not in (version, "CURRENT", ".lock") and old.name.startswith(("v-", ".v-", ".CURRENT.")):
             if old.is_dir():
                 shutil.rmtree(old, ignore_errors=True)
             else:

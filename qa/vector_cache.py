@@ -1,16 +1,17 @@
 """Vectors remembered by (encoder id, text hash), so rebuilding an index re-encodes only new text.
 
-One cache per index folder and encoder, beside the index versions::
+One store per encoder, shared by every index (a corpus and its Traditional copy, once both are
+encoded as Simplified, share most of their vectors)::
 
-    index/E-2020-54/cache/<encoder id>.npy    float32 rows
-    index/E-2020-54/cache/<encoder id>.json   {"format", "encoder", "dim", "count", "keys": [sha1 of each text]}
+    ~/.cache/qa/vectors/<encoder id>.npy     float32 rows        ($QA_VECTOR_DIR moves the folder)
+    ~/.cache/qa/vectors/<encoder id>.json    {"format", "encoder", "dim", "count", "keys": [sha1 of each text]}
 
-``encode()`` takes the rows it has, encodes the rest with the encoder, and ``save()`` writes
-the vectors of the texts of this build (older ones are dropped, so the cache never grows past one
-index). Both files are written to temporary names and renamed, rows first and keys last; keys
-that disagree with the rows (a crash, a damaged file) make the cache empty, with a log line.
-The text hashed is exactly the text the encoder saw, prompt aside (passages and queries are
-never mixed: an index encodes passages only).
+``encode()`` takes the rows it has, encodes the rest with the encoder, and ``save()`` writes the
+old rows and the new ones (about 1.5 kB a text: the report is 1 MB, CMRC 2018 under 2 MB). Both
+files are written to temporary names and renamed, rows first and keys last; keys that disagree
+with the rows (a crash, a damaged file) make the cache empty, with a log line. Two builds saving
+at once lose one's new rows, never the file. The text hashed is exactly the text the encoder saw,
+prompt aside (an index encodes passages only).
 
 Does not decide what text to encode (``qa.index``).
 """
@@ -32,6 +33,13 @@ log = logging.getLogger(__name__)
 FORMAT = 1
 
 
+def default_dir() -> Path:
+    """``$QA_VECTOR_DIR``, else ``$XDG_CACHE_HOME/qa/vectors`` (``~/.cache/qa/vectors``)."""
+    if os.environ.get("QA_VECTOR_DIR"):
+        return Path(os.environ["QA_VECTOR_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qa" / "vectors"
+
+
 def key(text: str) -> str:
     """The sha1 of the text's UTF-8 bytes.
 
@@ -42,13 +50,12 @@ def key(text: str) -> str:
 
 
 class VectorCache:
-    def __init__(self, folder: Path, encoder_id: str, dim: int):
+    def __init__(self, folder: Path | None, encoder_id: str, dim: int):
         self.encoder_id, self.dim = encoder_id, dim
         slug = re.sub(r"[^A-Za-z0-9._-]+", "_", encoder_id)
-        self._rows_path = Path(folder) / "cache" / f"{slug}.npy"
+        self._rows_path = Path(folder or default_dir()) / f"{slug}.npy"
         self._keys_path = self._rows_path.with_suffix(".json")
         self._rows: dict[str, np.ndarray] = self._load()
-        self._used: dict[str, np.ndarray] = {}
         self.hits = 0
 
     def _load(self) -> dict[str, np.ndarray]:
@@ -77,14 +84,14 @@ class VectorCache:
             self._rows.update(zip(missing, np.asarray(new, dtype=np.float32)))
         out = np.zeros((len(texts), self.dim), np.float32)
         for i, k in enumerate(keys):
-            out[i] = self._used[k] = self._rows[k]
+            out[i] = self._rows[k]
         return out
 
     def save(self) -> None:
-        """Keep the vectors used since this cache was opened; atomic (rows, then keys)."""
+        """Write the rows it had and the new ones; atomic (rows, then keys)."""
         self._rows_path.parent.mkdir(parents=True, exist_ok=True)
-        keys = list(self._used)
-        rows = np.stack([self._used[k] for k in keys]) if keys else np.zeros((0, self.dim), np.float32)
+        keys = list(self._rows)
+        rows = np.stack([self._rows[k] for k in keys]) if keys else np.zeros((0, self.dim), np.float32)
         tag = f".tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         tmp_rows = self._rows_path.with_name(self._rows_path.name + tag)
         tmp_keys = self._keys_path.with_name(self._keys_path.name + tag)

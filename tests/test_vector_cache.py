@@ -49,6 +49,18 @@ def test_second_pass_encodes_nothing_and_an_edit_encodes_one(tmp_path, e5):
     assert float(third[1] @ e5.passages([edited[1]])[0]) >= 0.99
 
 
+def test_the_store_keeps_old_rows_and_new(tmp_path, e5):
+    a = VectorCache(tmp_path, e5.id, e5.dim)
+    a.encode(["你好"], e5.passages)
+    a.save()
+    b = VectorCache(tmp_path, e5.id, e5.dim)
+    b.encode(["再见"], e5.passages)
+    b.save()
+    seen = []
+    VectorCache(tmp_path, e5.id, e5.dim).encode(["你好", "再见"], lambda t: seen.extend(t) or e5.passages(t))
+    assert seen == []
+
+
 def test_another_encoder_does_not_share_vectors(tmp_path, e5):
     cache = VectorCache(tmp_path, e5.id, e5.dim)
     cache.encode(["你好"], e5.passages)
@@ -64,7 +76,7 @@ def test_a_damaged_cache_is_ignored_with_a_notice(tmp_path, e5, damage, caplog):
     cache = VectorCache(tmp_path, e5.id, e5.dim)
     cache.encode(["你好", "再见"], e5.passages)
     cache.save()
-    rows = next((tmp_path / "cache").glob("*.npy"))
+    rows = next(tmp_path.glob("*.npy"))
     keys = rows.with_suffix(".json")
     if damage == "rows truncated":
         rows.write_bytes(rows.read_bytes()[:200])
@@ -91,12 +103,12 @@ def test_rebuilding_an_edited_corpus_reencodes_only_the_edit(tmp_path, e5):
     corpus.write_text("\n\n".join(paras), encoding="utf-8")
     folder = tmp_path / "index"
     enc = Counting(e5)
-    first = ix.build(load_corpus(corpus), enc, corpus_hash(corpus), folder, progress=False)
+    first = ix.build(load_corpus(corpus), enc, corpus_hash(corpus), folder, progress=False, vectors=tmp_path / "v")
     n_first = len(enc.seen)
     # 3 chunks + 3 sentences, but each one-sentence paragraph is the same text as its chunk: 3 encoded
     assert n_first == len(paras) == 3
     corpus.write_text("\n\n".join(paras[:2] + ["资金缺口为 6 000 万美元。"]), encoding="utf-8")
-    second = ix.build(load_corpus(corpus), enc, corpus_hash(corpus), folder, progress=False)
+    second = ix.build(load_corpus(corpus), enc, corpus_hash(corpus), folder, progress=False, vectors=tmp_path / "v")
     assert enc.seen[n_first:] == ["资金缺口为 6 000 万美元。"]
     loaded = ix.load(folder)
     fresh = e5.passages([c.text for c in loaded.chunks])
