@@ -134,7 +134,7 @@ def question_weights(norm: str, index) -> dict[str, float]:
 
     An English question's words cannot be found in a Chinese report, so its key
     terms are the Chinese of the UN terms it uses (``expand_english``); it has
-    none when it uses no such term ("What is the capital of France?").
+    none when it uses no such term (a question about the weather in Paris).
 
     A bigram the corpus never uses (日本, 2023) weighs the most, since a question
     about something the document never names is likely one it cannot answer.
