@@ -192,8 +192,10 @@ def test_api_answers_and_follows_up(server):
 def test_api_escapes_the_question_and_serves_users_at_once(server):
     from gradio_client import Client
 
-    client = Client(server, verbose=False)
-    jobs = [client.submit(q, [], 3, "hybrid", api_name="/ask") for q in (INJECTION, *web.EXAMPLES[:3])]
+    # one client per user, as in real use (jobs sharing one client's event stream can be cancelled by
+    # gradio_client when another job on it finishes first)
+    clients = [Client(server, verbose=False) for _ in range(4)]
+    jobs = [c.submit(q, [], 3, "hybrid", api_name="/ask") for c, q in zip(clients, (INJECTION, *web.EXAMPLES[:3]))]
     results = [job.result(timeout=120) for job in jobs]
     injected = str(results[0][1])
     assert html.escape(INJECTION) in injected and "<script" not in injected and "<img" not in injected
