@@ -209,18 +209,6 @@ def _without_given(question: str, asked: list[str], sentence: str, names: Names)
     return out
 
 
-def asks_for_unit(question: str) -> bool:
-    """Whether the question asks for a count of a unit (多少个), a sum, a day or a month: values a sentence plainly has or lacks."""
-    hit = wanted(question)
-    return hit is not None and hit[0].name in ("day", "month", "money", "count")
-
-
-def asks_for_value(question: str) -> bool:
-    """Whether the question asks for a number or a date (what a chart would show)."""
-    hit = wanted(question)
-    return hit is not None and hit[0].name in VALUES
-
-
 QUESTION_CHARS = set("多少什么哪几吗呢谁怎何是的了有在和与及或为对其这那个些么如否请问呀吧啊中")
 _NOUN_BEFORE = re.compile(r"([\u4e00-\u9fff]{2,6}?)(?:是|为|共|达到|约)多少")  # 总访问量是多少
 

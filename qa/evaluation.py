@@ -201,26 +201,23 @@ def run_gold(path: Path, settings: Settings, out: Path, limit: int | None = None
     missing = [gold[i].id for i, r in zip(answerable, rel) if not r]
     report: dict = {"set": str(path), "questions": len(gold), "answerable": len(answerable),
                     "evidence_not_found": missing, "settings": _settings_json(settings), "retrievers": {}}
+
+    def metrics(sub: list[list[int]]) -> dict:  # sub: the answerable questions' rankings
+        out = ranking_metrics(sub, rel)
+        out["per_type"] = {t: ranking_metrics([s for s, i in zip(sub, answerable) if gold[i].type == t],
+                                              [x for x, i in zip(rel, answerable) if gold[i].type == t])
+                           for t in TYPES if any(gold[i].type == t for i in answerable)}
+        return out
+
     for r in RETRIEVERS:
         ranks = _rank(prep, r, settings)
-        sub = [ranks[i] for i in answerable]
-        report["retrievers"][r.name] = ranking_metrics(sub, rel)
-        report["retrievers"][r.name]["per_type"] = {
-            t: ranking_metrics([s for s, i in zip(sub, answerable) if gold[i].type == t],
-                               [x for x, i in zip(rel, answerable) if gold[i].type == t])
-            for t in TYPES if any(gold[i].type == t for i in answerable)
-        }
+        report["retrievers"][r.name] = metrics([ranks[i] for i in answerable])
+    hybrid = ranks  # RETRIEVERS ends with the hybrid, what qa ask uses
     answers = _answers(service, prep, settings)
     # what the reader sees first: the answer's passage, then the hybrid order (passages re-ranked by their best sentence)
     row_of = {c.id: i for i, c in enumerate(service.index.chunks)}
-    hybrid = _rank(prep, RETRIEVERS[-1], settings)
-    cited = [list(dict.fromkeys([row_of[c.id] for c in answers[i].citations] + hybrid[i]))[:10] for i in answerable]
-    report["retrievers"]["hybrid+answer"] = ranking_metrics(cited, rel)
-    report["retrievers"]["hybrid+answer"]["per_type"] = {
-        t: ranking_metrics([s for s, i in zip(cited, answerable) if gold[i].type == t],
-                           [x for x, i in zip(rel, answerable) if gold[i].type == t])
-        for t in TYPES if any(gold[i].type == t for i in answerable)
-    }
+    report["retrievers"]["hybrid+answer"] = metrics(
+        [list(dict.fromkeys([row_of[c.id] for c in answers[i].citations] + hybrid[i]))[:10] for i in answerable])
     report["answers"] = answer_metrics(gold, answers)
     if tune:
         report["tuning"] = tune_settings(service, prep, settings, answerable, rel)

@@ -23,10 +23,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.asks import asked_noun_found, expected_type_met
+from qa.asks import VALUES, asked_noun_found, expected_type_met
 from qa.chunk import Chunk
 from qa.names import mentioned
-from qa.query import Query, ordinals
+from qa.query import YEAR, Query, ordinals
+from qa.tables import read_row
 from qa.tokenize import normalised
 
 DEPTH = 4  # candidate sentences come from this many top passages
@@ -119,9 +120,6 @@ def coverage(weights: dict[str, float], text: str) -> float:
     return sum(w for b, w in weights.items() if b in t) / total
 
 
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
-
-
 def missing_names(query: Query, passage: str, index) -> list[str]:
     """Years, ordinals (第二次), countries and bodies the question names that ``passage`` never mentions.
 
@@ -129,7 +127,7 @@ def missing_names(query: Query, passage: str, index) -> list[str]:
     美利坚合众国; ``qa.names``); 首次 and 第一次 are one ordinal.
     """
     text = normalised(passage)
-    missing = [y for y in query.years if y not in _YEAR.findall(text)]
+    missing = [y for y in query.years if y not in YEAR.findall(text)]
     missing += sorted(set(query.ordinals) - ordinals(text))
     every = index.names.every
     missing += [w for w in index.names.find(query.norm) if not mentioned(w, text, every)]
@@ -153,7 +151,6 @@ def chart_values(chunk: Chunk) -> str:
 
 _ASKS_TOTAL = re.compile(r"一共|总共|总计|共计|合计|总数|总额|全部|\btotal\b|\bin all\b|\baltogether\b")
 _TOTAL_ROW = re.compile(r"^\s*(?:共计|总计|合计)")
-VALUE_KINDS = ("day", "month", "date", "money", "count", "amount", "number")
 # kinds a sentence plainly has or lacks (a number or a reason is too loose a test)
 STRICT_KINDS = ("day", "month", "date", "money", "count", "amount", "person", "agent", "country", "body", "city")
 
@@ -178,8 +175,8 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
     lex_max = float(scores.lexical.max()) if len(scores.lexical) and scores.lexical.max() > 0 else 1.0
     fused_top = hits[0].score
     bm = index.lexical["bigram"]
-    total = sum(query.weights.values()) or 1.0
-    unseen = sum(w for b, w in query.weights.items() if not bm.idf("#" + b)) / total
+    weight = sum(query.weights.values()) or 1.0
+    unseen = sum(w for b, w in query.weights.items() if not bm.idf("#" + b)) / weight
     strict = query.want in STRICT_KINDS
     asks_total = bool(_ASKS_TOTAL.search(query.norm))
     asked_names = index.names.find(query.norm)
@@ -199,13 +196,13 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
         texts = [chunk.text[a:b] for _, a, b in spans]
         met = [expected_type_met(query.asked, t, index.names) for t in texts]
         cells = chunk.kind in ("table", "figure")  # cells and chart labels carry no units or nouns
-        chart_blank = chunk.kind == "figure" and query.want in VALUE_KINDS and not chart_values(chunk)
-        total = chunk.kind == "table" and asks_total and bool(_TOTAL_ROW.search(chunk.text.split(" — ")[1:2][0]
-                                                                                 if " — " in chunk.text else ""))
+        chart_blank = chunk.kind == "figure" and query.want in VALUES and not chart_values(chunk)
+        row = read_row(chunk.text) if chunk.kind == "table" else None
+        total_row = asks_total and row is not None and bool(_TOTAL_ROW.match(row[1]))
         for j, s in enumerate(rows):
             _, a, b = spans[j]
             neighbours = texts[max(0, j - 1):j + 2]
-            years = set(_YEAR.findall(texts[j]))
+            years = set(YEAR.findall(texts[j]))
             near = normalised("".join(neighbours))
             far = [n for n in asked_names if n not in missing and not mentioned(n, near, every)]
             ctx_met = any(m for m in met[max(0, j - 1):j + 2])
@@ -239,8 +236,8 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
                 "english_top_cov": top_cov if query.english else 0.0,
                 "no_key_terms": float(not query.weights),
                 "kind_table": float(chunk.kind == "table"),
-                "total_row": float(total),
-                "part_row": float(chunk.kind == "table" and asks_total and not total),
+                "total_row": float(total_row),
+                "part_row": float(chunk.kind == "table" and asks_total and not total_row),
                 "kind_figure": float(chunk.kind == "figure"),
                 "kind_box": float(chunk.kind == "box"),
                 "kind_summary": float(chunk.kind == "summary"),

@@ -104,21 +104,23 @@ def build(folder: Path, weights: str = "q4"):
                                       [q, k, v], axis=-1))
         nodes.append(helper.make_node("MultiHeadAttention", [q, k, v, const(f"l{i}.qkv.b", qkv_b), "mask"],
                                       [f"l{i}.ctx"], domain="com.microsoft", num_heads=heads))
+        def skip_norm(dense: str, skip: str, block: str, tag: str, out: str) -> None:
+            """out = LayerNorm(dense + bias + skip), the weights of ``block`` (a BERT output block)."""
+            nodes.append(helper.make_node("SkipLayerNormalization", [
+                dense, skip, const(f"l{i}.{tag}ln.w", sd[p + block + "LayerNorm.weight"]),
+                const(f"l{i}.{tag}ln.b", sd[p + block + "LayerNorm.bias"]),
+                const(f"l{i}.{dense.rsplit('.', 1)[-1]}.b", sd[p + block + "dense.bias"])], [out],
+                domain="com.microsoft", epsilon=eps))
+
         ao = linear(f"l{i}.ctx", sd[p + "attention.output.dense.weight"], f"l{i}.ao")
         x1 = f"l{i}.x1"
-        nodes.append(helper.make_node("SkipLayerNormalization", [
-            ao, x, const(f"l{i}.aln.w", sd[p + "attention.output.LayerNorm.weight"]),
-            const(f"l{i}.aln.b", sd[p + "attention.output.LayerNorm.bias"]),
-            const(f"l{i}.ao.b", sd[p + "attention.output.dense.bias"])], [x1], domain="com.microsoft", epsilon=eps))
+        skip_norm(ao, x, "attention.output.", "a", x1)
         fi = linear(x1, sd[p + "intermediate.dense.weight"], f"l{i}.fi")
         nodes.append(helper.make_node("BiasGelu", [fi, const(f"l{i}.fi.b", sd[p + "intermediate.dense.bias"])],
                                       [f"l{i}.gelu"], domain="com.microsoft"))  # erf GELU, as BERT
         fo = linear(f"l{i}.gelu", sd[p + "output.dense.weight"], f"l{i}.fo")
         x = f"l{i}.out"
-        nodes.append(helper.make_node("SkipLayerNormalization", [
-            fo, x1, const(f"l{i}.oln.w", sd[p + "output.LayerNorm.weight"]),
-            const(f"l{i}.oln.b", sd[p + "output.LayerNorm.bias"]),
-            const(f"l{i}.fo.b", sd[p + "output.dense.bias"])], [x], domain="com.microsoft", epsilon=eps))
+        skip_norm(fo, x1, "output.", "o", x)
     # mean over the mask: sum(x * m) / sum(m)
     nodes += [
         helper.make_node("Cast", ["mask"], ["mask_f"], to=TensorProto.FLOAT),

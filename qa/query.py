@@ -31,7 +31,7 @@ _SOURCE_INTENT = re.compile(
     r"\b(source|sources|come from|comes from|based on|according to what|where does .* come from)\b",
     re.IGNORECASE,
 )
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")  # a year standing alone: 2019, not 12019
 _ORDINAL = re.compile(r"第[一二三四五六七八九十\d]+[次轮届期]|首[次轮届期]")
 _CN_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", 1)}
 _REFERENCE = re.compile(r"(图|表|figure|table)\s*([一二三四五六七八九十]|\d{1,2})(?![\d示明达现格])", re.I)
@@ -88,7 +88,7 @@ class Query:
             text=cleaned.text, notice=cleaned.notice, search=search, asked=asked, norm=norm, vector=vector,
             wants_source=wants_source, want=hit[0].name if hit else None,
             english=not any("\u3400" <= ch <= "\u9fff" for ch in search),
-            weights=question_weights(normalise(asked), index), years=tuple(dict.fromkeys(_YEAR.findall(norm))),
+            weights=question_weights(normalise(asked), index), years=tuple(dict.fromkeys(YEAR.findall(norm))),
             ordinals=tuple(sorted(ordinals(norm))), references=references(norm),
             is_list=bool(_LIST.search(normalise(asked))), parts=() if context else split_parts(asked),
         )

@@ -71,12 +71,14 @@ class Service:
 
     def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
         """Answer ``question``: what ``qa ask``, the web page, the API and ``qa eval`` all call."""
-        k, mode = self._options(k, mode)
-        return self.answer(self.query(question), k, mode)
+        k, mode = self._options(k, mode)  # before encoding: a bad option costs nothing
+        return self._answer_query(self.query(question), k, mode)
 
     def answer(self, query: Query, k: int | None = None, mode: str | None = None) -> Answer:
         """Retrieve for a prepared ``query`` and compose its answer; a two-part question is answered part by part."""
-        k, mode = self._options(k, mode)
+        return self._answer_query(query, *self._options(k, mode))
+
+    def _answer_query(self, query: Query, k: int, mode: str) -> Answer:
         if query.parts:
             contexts = [None] + [context_of(query.parts[0])] * (len(query.parts) - 1)
             vectors = self.encoder.queries([dense_text(search_text(p, c)) for p, c in zip(query.parts, contexts)])
@@ -86,14 +88,15 @@ class Service:
         return self._answer(query, k, mode)
 
     def hits(self, query: Query, k: int, mode: str) -> tuple[list, object]:
-        """The top ``k`` chunks for ``query`` in ``mode``, and every chunk's scores."""
+        """The top ``max(k, DEPTH)`` chunks for ``query`` in ``mode`` (answer candidates come from ``DEPTH``
+        of them, whatever ``k`` is cited), and every chunk's scores."""
         from qa.retrieve import fuse, score, top
 
         scores = score(self.index, query, self.settings.lexical)
-        return top(fuse(scores, mode, self.settings), min(k, len(self.index.chunks))), scores
+        return top(fuse(scores, mode, self.settings), min(max(k, DEPTH), len(self.index.chunks))), scores
 
     def _answer(self, query: Query, k: int, mode: str) -> Answer:
-        hits, scores = self.hits(query, max(k, DEPTH), mode)
+        hits, scores = self.hits(query, k, mode)
         ans = compose(query, self.index, hits, scores, self.model)
         return replace(ans, citations=ans.citations[:k])
 

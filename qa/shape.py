@@ -23,7 +23,9 @@ from dataclasses import dataclass
 
 from qa.asks import expected_type_met
 from qa.chunk import Chunk
-from qa.features import VALUE_KINDS, coverage
+from qa.tables import read_row
+from qa.asks import VALUES
+from qa.features import coverage
 from qa.query import Query
 from qa.tokenize import normalised
 
@@ -50,7 +52,7 @@ def shape(query: Query, chunk: Chunk, start: int, end: int, sentence_rows: list[
             return cell
     if query.is_list:
         return enumeration(chunk, start, end, sentence_rows)
-    if end - start > LONG and query.want in VALUE_KINDS and chunk.kind not in ("figure", "table"):
+    if end - start > LONG and query.want in VALUES and chunk.kind not in ("figure", "table"):
         return clauses(query, chunk, start, end, names)
     return Shaped(chunk.text[start:end], start, end, "sentence")
 
@@ -60,11 +62,10 @@ def table_cell(query: Query, chunk: Chunk) -> Shaped | None:
 
     The row's first line reads ``表 2 按支出用途分列的财政资源（千美元） — 共计 — 2019 年支出: 149 811.7; …``.
     """
-    first = chunk.text.split("\n", 1)[0]
-    parts = first.split(" — ")
-    if len(parts) < 3:
+    row = read_row(chunk.text)
+    if row is None:
         return None
-    title, label, cells = parts[0], " — ".join(parts[1:-1]), parts[-1]
+    title, label, cells = row
     found = [(m.group(1).strip(), m.group(2).strip(), m.start(1), m.end(2)) for m in _CELL.finditer(cells)]
     if not found:
         return None
@@ -76,7 +77,7 @@ def table_cell(query: Query, chunk: Chunk) -> Shaped | None:
         chosen = [c for c in found if any(y in c[0] for y in query.years)]
     chosen = chosen or found
     number = f"表 {chunk.number}" if chunk.number else title.split(" ", 1)[0]
-    offset = len(first) - len(cells)
+    offset = len(chunk.text.split("\n", 1)[0]) - len(cells)
     values = "；".join(f"{h}：{v}{unit_text if _is_amount(v) and not _is_share(h) else ''}" for h, v, _, _ in chosen)
     return Shaped(f"{number} · {label} · {values}", offset + chosen[0][2], offset + chosen[-1][3], "table cell")
 

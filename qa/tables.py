@@ -40,7 +40,22 @@ class Row:
         where = f"{self.group} / {self.label}" if self.group and self.group != self.label else self.label
         pairs = "; ".join(f"{h}: {v if v else '（空）'}" for h, v in zip(table.columns, self.cells))
         unit = f"（{table.unit}）" if table.unit else ""
-        return f"表 {table.number} {table.title}{unit} — {where} — {pairs}"
+        return SEP.join((f"表 {table.number} {table.title}{unit}", where, pairs))
+
+
+SEP = " — "  # between a row line's title, row label and labelled cells
+
+
+def read_row(text: str) -> tuple[str, str, str] | None:
+    """``(title, row label, labelled cells)`` of a row chunk's first line, as ``Row.describe`` writes it.
+
+    >>> read_row("表 2 资源（千美元） — 共计 — 2019 年支出: 149 811.7\\n原表行：…")
+    ('表 2 资源（千美元）', '共计', '2019 年支出: 149 811.7')
+    """
+    parts = text.split("\n", 1)[0].split(SEP)
+    if len(parts) < 3:
+        return None
+    return parts[0], SEP.join(parts[1:-1]), parts[-1]
 
 
 @dataclass(frozen=True)

@@ -90,14 +90,12 @@ def collect(service, paths: list[Path], progress: bool | None = None) -> list[Ex
     """Every question of ``paths`` prepared, retrieved and turned into labelled candidates."""
     from tqdm import tqdm
 
-    from qa.features import DEPTH
-
     golds = [(p.stem, g) for p in paths for g in load_gold(p)]
     out = []
     for name, g in tqdm(golds, desc="questions", disable=not progress if progress is not None else None,
                         leave=False):
         q = service.query(g.question)
-        hits, scores = service.hits(q, max(service.settings.k, DEPTH), service.settings.mode)
+        hits, scores = service.hits(q, service.settings.k, service.settings.mode)
         cands = candidates(q, service.index, hits, scores)
         out.append(Example(g, name, q, cands, matrix(cands), label(g, cands, service.index)))
     return out
