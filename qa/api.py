@@ -3,16 +3,17 @@
     POST /api/ask             {"question": "驻地协调员办公室有多少核心职位", "k": 5, "mode": "hybrid"}
                               -> exactly the object ``qa ask --json`` prints
     GET  /api/chunks/{id}     -> the chunk as ``qa chunks --json`` prints it (``#`` in an id is ``%23``)
-    GET  /api/health          -> {"status": "ok", "corpus": …, "index": the manifest, "workers": 4}
+    GET  /api/health          -> {"status": "ok", "corpus": …, "index": the manifest, "workers": 2, "pool": "process"}
     POST /v1/chat/completions OpenAI Chat Completions, plain and ``stream: true`` (``qa.chat``)
     GET  /v1/models           the one model, ``qa-e2020-54``
     GET  /docs                the OpenAPI description (Swagger UI served from the package, no CDN)
 
-Questions are answered in a pool of ``workers`` threads (``Pool``): ``Service.ask``
-is CPU work in C and numpy, so it never runs on the event loop, and on 2 cores
-two threads a core keep both cores busy (see ``WORKERS``). The chat page shares
-the same pool (``qa.web``), so page and API together never run more questions
-at once than the pool has threads.
+Questions are answered in a pool (``Pool``), never on the event loop: worker
+processes, one per core, for ``qa serve`` (the Python half of an answer then
+does not wait for one interpreter's lock), or threads of this process (the
+default of ``build_api``, for tests and embedding). The chat page shares the
+same pool (``qa.web``), so page and API together never run more questions at
+once than the pool has workers.
 
 Errors are one line in the CLI's wording. ``/api/*`` answers ``{"error": "…"}``;
 ``/v1/*`` answers OpenAI's ``{"error": {"message": "…", "type": …}}`` so its
@@ -36,7 +37,8 @@ import logging
 import os
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
 from typing import Literal
 
@@ -56,6 +58,10 @@ log = logging.getLogger(__name__)
 # 0.98 of in-process throughput, 2 gave 0.65 (a core idles while the other thread holds the GIL) and
 # 8 gave 0.76 (threads queue for the GIL). Capped so a big machine does not start a crowd.
 WORKERS = min(8, 2 * (os.cpu_count() or 1))
+# Processes answering questions, for qa serve: one per core, each answering one question at a time. Measured
+# on 2 shared cores with 50 clients: see README (HTTP API, load).
+PROCESSES = min(8, os.cpu_count() or 1)
+POOLS = ("process", "thread")
 MAX_BODY = 1 << 20  # bytes; a question is cut at 500 characters anyway, a chat history rarely needs more
 GUARDED = ("/api/", "/v1/")  # path prefixes that need the key and have the body limit
 EXAMPLE = "驻地协调员办公室有多少核心职位"
@@ -65,8 +71,13 @@ EXAMPLE = "驻地协调员办公室有多少核心职位"
 class ApiOptions:
     api_key: str | None = None  # when set, required as "Authorization: Bearer KEY" on GUARDED paths
     cors: tuple[str, ...] = ()  # origins allowed to call from a browser; none by default
-    workers: int = WORKERS
+    pool: str = "thread"  # "thread": threads of this process; "process": worker processes (what qa serve runs)
+    workers: int | None = None  # answering at once; default WORKERS threads or PROCESSES processes
     max_body: int = MAX_BODY
+
+    @property
+    def pool_size(self) -> int:
+        return self.workers or (PROCESSES if self.pool == "process" else WORKERS)
 
 
 def is_loopback(host: str) -> bool:
@@ -91,21 +102,90 @@ def check_bind(host: str, api_key: str | None) -> None:
 
 
 class Pool:
-    """The service behind a fixed pool of threads: ``ask`` blocks its caller (the page's handler),
-    ``run`` awaits any function on the pool (the API's routes). Quacks like a Service for ``build_app``."""
+    """The service behind a fixed pool of ``workers``: ``ask`` blocks its caller (the page's handler),
+    ``run(fn, *args)`` awaits ``fn(service, *args)`` on the pool (the API's routes). Quacks like a Service
+    for ``build_app``.
 
-    def __init__(self, service, workers: int = WORKERS):
+    ``kind="thread"``: threads of this process share ``service``. ``kind="process"``: each worker is a
+    process (spawned, never forked: ONNX Runtime's threads do not survive a fork) that opens its own
+    Service from ``service.settings`` and answers one question at a time, so answering is not bound by one
+    interpreter's lock; ``fn`` must then be a module-level function (it is sent by name).
+    """
+
+    def __init__(self, service, workers: int = WORKERS, kind: str = "thread"):
         if workers < 1:
             raise BadQuestion(f"--workers must be at least 1, not {workers}")
+        if kind not in POOLS:
+            raise BadQuestion(f"unknown pool {kind!r}; use one of: {', '.join(POOLS)}")
         self.service, self.settings, self.index = service, service.settings, service.index
-        self.workers = workers
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qa-ask")
+        self.workers, self.kind = workers, kind
+        if kind == "thread":
+            self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qa-ask")
+        else:
+            import multiprocessing
+
+            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_open_worker, initargs=(service.settings,))
+            self._warm()
+
+    def _warm(self) -> None:
+        """Start every worker process now, not on the first questions (``workers`` tasks at once start
+        ``workers`` processes); a worker that cannot open the index fails here, at startup."""
+        try:
+            for f in [self._pool.submit(_in_worker, _ready) for _ in range(self.workers)]:
+                f.result(timeout=300)
+        except BrokenProcessPool as e:
+            raise QAError(f"a worker process could not start ({e}); try --pool thread, or see the log") from e
+
+    def submit(self, fn, *args) -> Future:
+        if self.kind == "thread":
+            return self._pool.submit(fn, self.service, *args)
+        return self._pool.submit(_in_worker, fn, *args)
 
     def ask(self, question: str, k: int | None = None, mode: str | None = None):
-        return self._pool.submit(self.service.ask, question, k, mode).result()
+        return self.submit(_ask, question, k, mode).result()
 
     async def run(self, fn, *args):
-        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+        return await asyncio.wrap_future(self.submit(fn, *args))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+# What a pool runs: module-level, so a process pool can send them by name. Each takes the service first.
+
+_worker_service = None  # in a worker process: the Service it opened
+
+
+def _open_worker(settings) -> None:
+    global _worker_service
+    os.environ.setdefault("QA_THREADS", "1")  # one process a core already keeps the cores busy
+    from qa.service import Service
+
+    _worker_service = Service.open(settings, rebuild=False)
+
+
+def _in_worker(fn, *args):
+    return fn(_worker_service, *args)
+
+
+def _ready(service) -> int:
+    return os.getpid()
+
+
+def _ask(service, question: str, k: int | None, mode: str | None):
+    return service.ask(question, k, mode)
+
+
+def _ask_json(service, question: str, k: int | None, mode: str | None) -> bytes:
+    return _dumps(service.ask(question, k, mode).to_json())
+
+
+def _answer_chat(service, req: chat.ChatRequest) -> tuple[str, dict]:
+    understood, asked = chat.question_of(req.messages)
+    answer = service.ask(understood, req.k, req.mode)
+    data = answer.to_json()
+    return chat.reply_text(answer, data, understood if understood != asked else None), data
 
 
 class AskRequest(BaseModel):
@@ -209,7 +289,7 @@ class Guard:
 
 def build_api(service, options: ApiOptions = ApiOptions()) -> FastAPI:
     """The API app for ``service``; ``app.state.pool`` is the pool that answers (share it with the page)."""
-    pool = Pool(service, options.workers)
+    pool = Pool(service, options.pool_size, options.pool)
     chunks = {c.id: c for c in service.index.chunks}  # chunk id -> Chunk
     manifest = asdict(service.index.manifest)
     from fastapi_offline import FastAPIOffline  # /docs from files in the package: an intranet may have no CDN
@@ -239,13 +319,10 @@ def build_api(service, options: ApiOptions = ApiOptions()) -> FastAPI:
         log.exception("%s failed", request.url.path)
         return error(request.url.path, 500, "internal error; the server log has the details")
 
-    def ask_json(question: str, k: int | None, mode: str | None) -> bytes:
-        return _dumps(service.ask(question, k, mode).to_json())
-
     @app.post("/api/ask", summary="Answer a question, citing passages and sources")
     async def ask(body: AskRequest) -> Response:
         """The answer object of ``qa ask --json``: question, abstained, answer, citations, highlight, notice…"""
-        return Response(await pool.run(ask_json, body.question, body.k, body.mode), media_type="application/json")
+        return Response(await pool.run(_ask_json, body.question, body.k, body.mode), media_type="application/json")
 
     @app.get("/api/chunks/{chunk_id:path}", summary="One chunk of the corpus, as qa chunks --json prints it")
     async def chunk(chunk_id: str) -> Response:
@@ -257,17 +334,12 @@ def build_api(service, options: ApiOptions = ApiOptions()) -> FastAPI:
 
     @app.get("/api/health", summary="Status and the index manifest")
     async def health() -> dict:
-        return {"status": "ok", "corpus": str(service.settings.corpus), "index": manifest, "workers": pool.workers}
-
-    def answer_chat(req: chat.ChatRequest) -> tuple[str, dict]:
-        understood, asked = chat.question_of(req.messages)
-        answer = service.ask(understood, req.k, req.mode)
-        data = answer.to_json()
-        return chat.reply_text(answer, data, understood if understood != asked else None), data
+        return {"status": "ok", "corpus": str(service.settings.corpus), "index": manifest, "workers": pool.workers,
+                "pool": pool.kind}
 
     @app.post("/v1/chat/completions", summary="OpenAI Chat Completions (plain or stream: true)")
     async def completions(req: chat.ChatRequest) -> Response:
-        text, data = await pool.run(answer_chat, req)  # errors surface here, before any streaming
+        text, data = await pool.run(_answer_chat, req)  # errors surface here, before any streaming
         ident, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
         if not req.stream:
             return Response(_dumps(chat.completion(text, data, ident, created)), media_type="application/json")

@@ -253,12 +253,15 @@ def model_export(folder, force):
 @click.option("--port", type=int, default=7860, show_default=True)
 @click.option("--api-key", envvar="QA_API_KEY", help="Require 'Authorization: Bearer KEY' on /api and /v1. [env: QA_API_KEY]")
 @click.option("--cors", multiple=True, metavar="ORIGIN", help="Let pages from ORIGIN call the API (repeatable; none by default).")
+@click.option("--pool", type=click.Choice(["process", "thread"]), default="process", show_default=True,
+              help="Answer in worker processes (each opens the index; not bound by one Python lock) "
+                   "or in threads of the server process (less memory).")
 @click.option("--workers", type=click.IntRange(1, 64),
-              help="Threads answering questions. [default: 2 per core, at most 8]")
+              help="Questions answered at once. [default: 1 process per core, or 2 threads per core; at most 8]")
 @click.option("--share", is_flag=True, help="Ask Gradio for a public share link to the page alone (off by default).")
 @corpus_opt
 @index_opt
-def serve(host, port, api_key, cors, workers, share, corpus, index_dir):
+def serve(host, port, api_key, cors, pool, workers, share, corpus, index_dir):
     """Serve the chat page at / and the HTTP API (/api, /v1, /docs)."""
     from qa.api import ApiOptions, check_bind
 
@@ -266,7 +269,7 @@ def serve(host, port, api_key, cors, workers, share, corpus, index_dir):
     from qa.web import launch
 
     launch(_settings(corpus, index_dir), host=host, port=port, share=share,
-           options=ApiOptions(api_key=api_key or None, cors=tuple(cors), **({"workers": workers} if workers else {})))
+           options=ApiOptions(api_key=api_key or None, cors=tuple(cors), pool=pool, workers=workers))
 
 
 if __name__ == "__main__":  # pragma: no cover

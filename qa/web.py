@@ -194,7 +194,7 @@ def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, share:
     from qa.api import ApiOptions, check_bind
     from qa.service import Service
 
-    options = options or ApiOptions()
+    options = options or ApiOptions(pool="process")
     check_bind(host, options.api_key)
     service = Service.open(settings)
     if share:

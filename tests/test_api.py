@@ -224,7 +224,8 @@ def test_chunks_and_health(server, chunks, service):
     assert missing.json() == {"error": "no chunk 'E-2020-54#p999'; list the ids with: qa chunks --json (write # as %23 in a URL)"}
     health = httpx.get(server + "/api/health").json()
     assert health["status"] == "ok" and health["index"] == asdict(service.index.manifest)
-    assert health["index"]["chunks"] == len(chunks) and health["workers"] == api.WORKERS
+    assert health["index"]["chunks"] == len(chunks) and health["workers"] == api.PROCESSES
+    assert health["pool"] == "process"  # qa serve answers in worker processes
     assert httpx.get(server + "/api/nothing").json() == {"error": "no route GET /api/nothing; see /docs"}
 
 
@@ -429,3 +430,31 @@ class _StubService:
 
     def ask(self, question, k=None, mode=None):
         raise BadQuestion("stub")
+
+
+def test_process_pool_answers_as_the_service_does(service):
+    """Worker processes open their own Service from the settings and give the in-process answer."""
+    pool = api.Pool(service, workers=2, kind="process")
+    try:
+        question = "驻地协调员办公室的核心职位有几个"
+        assert pool.ask(question).to_json() == service.ask(question).to_json()
+        got = asyncio.run(pool.run(api._ask_json, question, 3, "bm25"))
+        assert json.loads(got) == as_json(service.ask(question, 3, "bm25").to_json())
+        with pytest.raises(BadQuestion, match="k"):
+            pool.ask(question, 0)  # the worker's error reaches the caller as the same error
+    finally:
+        pool.close()
+
+
+def test_process_pool_that_cannot_open_the_index_fails_at_startup(tmp_path):
+    stub = _StubService()
+    stub.settings = replace(stub.settings, index_dir=tmp_path / "no-index")
+    with pytest.raises(api.QAError, match="worker process could not start"):
+        api.Pool(stub, workers=1, kind="process")
+
+
+def test_pool_options_are_checked():
+    with pytest.raises(BadQuestion, match="unknown pool"):
+        api.Pool(_StubService(), kind="fork")
+    with pytest.raises(BadQuestion, match="at least 1"):
+        api.Pool(_StubService(), workers=0)

