@@ -47,9 +47,10 @@ def _names_a_place(sentence: str, m: re.Match, names: Names) -> bool:
 
 
 def _counts_unit(sentence: str, m: re.Match, _names: Names) -> bool:
-    # 多少个联合方案 wants "35 个": a count of that unit, not any number
-    unit = "[人名位]" if m.group(1) in "人名位" else m.group(1)  # 多少人 is answered by 311 名
-    return bool(re.search(rf"(\d|[{_NUMERAL}])\s*多?\s*{unit}", sentence))
+    # 多少个联合方案 wants "35 个": a count of that unit, not any number. 个 is the general measure word, so
+    # any measure word answers it (多少个新生儿: 3 万多名); 多少人 is answered by 311 名; 3 万多名 is a count too
+    unit = (f"[{_UNITS}]" if m.group(1) == "个" else "[人名位]" if m.group(1) in "人名位" else m.group(1))
+    return bool(re.search(rf"(\d|[{_NUMERAL}])\s*[十百千万亿]?\s*多?\s*{unit}", sentence))
 
 
 def _counts_thing(sentence: str, _m: re.Match, _names: Names) -> bool:
@@ -215,6 +216,28 @@ _NOUN_BEFORE = re.compile(r"([\u4e00-\u9fff]{2,6}?)(?:是|为|共|达到|约)多
 
 # the kind of number asked for (比例是多少), not the thing it is about
 _VALUE_WORDS = re.compile(r"具体|百分比|比例|比率|数额|金额|数量|数目|人数|总额|总数|数字|份额|规模")
+
+
+_COUNTED = re.compile(rf"(?:多少|(?<!哪)几)\s*[{_UNITS}]?\s*([\u4e00-\u9fff]{{2,3}})")
+
+
+def counted(question: str) -> str | None:
+    """The thing a "多少/几 + measure word + thing" question counts: 帮多少个新生儿上了户口 -> 新生儿.
+
+    >>> counted("最后帮多少个新生儿上了户口"), counted("有多少比例"), counted("一共几家")
+    ('新生儿', None, None)
+    """
+    m = _COUNTED.search(normalised(question))
+    if not m:
+        return None
+    thing = _VALUE_WORDS.sub("", "".join(ch for ch in m.group(1) if ch not in QUESTION_CHARS))
+    return thing if len(thing) >= 2 else None
+
+
+def counted_in(thing: str | None, sentence: str) -> bool:
+    """Whether ``sentence`` names the counted ``thing`` (shares a bigram with it)."""
+    text = normalised(sentence)
+    return thing is not None and any(thing[i:i + 2] in text for i in range(len(thing) - 1))
 
 
 def asked_noun(question: str) -> str | None:

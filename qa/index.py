@@ -31,6 +31,7 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +41,7 @@ from qa.chunk import Chunk
 from qa.errors import IndexUnusable
 from qa.text import split_sentences
 from qa.names import Names
-from qa.tokenize import VARIANTS, Segmenter, dense_text, tokens
+from qa.tokenize import VARIANTS, Segmenter, dense_text, normalise, tokens
 from qa.vector_cache import VectorCache
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,30 @@ class Index:
     lexical: dict[str, BM25]  # variant -> BM25
     segmenter: Segmenter
     names: Names = field(default_factory=Names)  # countries and bodies, for abstaining
+
+    @cached_property
+    def plain_text(self) -> str:
+        """Every chunk's text, normalised and joined: what the report writes, for ``in`` tests."""
+        return "\n".join(normalise(c.text) for c in self.chunks)
+
+    @cached_property
+    def terms_by_first(self) -> dict[str, tuple[str, ...]]:
+        """The report's words of 4+ characters (its jieba vocabulary), by first character."""
+        out: dict[str, list[str]] = {}
+        for w in self.segmenter.known_words():
+            if len(w) >= 4 and w in self.plain_text:
+                out.setdefault(w[0], []).append(w)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @cached_property
+    def english(self):
+        """English words to the report's words (``qa.english``), built on the first English question."""
+        from qa.english import Lexicon
+
+        return Lexicon.build(self.plain_text)
+
+    def term_uses(self, term: str) -> int:
+        return self.plain_text.count(term)
 
     def sentences_of(self, row: int) -> range:
         lo, hi = self._by_chunk[row]

@@ -1,7 +1,8 @@
 """A question, prepared once: everything retrieval and answer choice need to know about it.
 
 ``Query.make(question, index, encoder)`` cleans the question (``qa.question.clean``),
-drops its "what is the source" wording for searching, normalises it (Traditional
+reads abbreviations the report never writes as its terms (``qa.abbrev``: 驻协 ->
+驻地协调员), drops its "what is the source" wording for searching, normalises it (Traditional
 to Simplified, full-width to half-width, lower case), encodes it once, and reads
 what it mentions and what it asks for. Retrieval (``qa.retrieve``) and answer
 choice (``qa.answer``) take the ``Query`` and derive nothing from the raw text again.
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qa.abbrev import expand
 from qa.asks import QUESTION_CHARS
 from qa.question import clean
 from qa.tokenize import bigrams, dense_text, expand_english, normalise
@@ -65,6 +67,8 @@ class Query:
     references: tuple[tuple[str, int], ...]  # figures and tables named: ("figure", 8), ("table", 3)
     is_list: bool  # asks for an enumeration (哪些, 哪几个, which … are)
     parts: tuple[str, ...]  # the sub-questions of a question that asks two things, else ()
+    english_terms: tuple[str, ...] = ()  # report words for an English question's words (``qa.english``)
+    readings: tuple[tuple[str, str], ...] = ()  # abbreviations read as the report's terms: ("驻协", "驻地协调员")
 
     @classmethod
     def make(cls, question: str, index, encoder, vector: np.ndarray | None = None,
@@ -78,19 +82,23 @@ class Query:
         from qa.asks import wanted
 
         cleaned = clean(question)
-        wants_source = asks_for_source(cleaned.text)
-        asked = strip_source_intent(cleaned.text) if wants_source else cleaned.text
-        search = search_text(cleaned.text, context)
+        expanded, readings = expand(normalise(cleaned.text), index)
+        text = expanded if readings else cleaned.text  # 驻协 read as 驻地协调员 from here on
+        wants_source = asks_for_source(text)
+        asked = strip_source_intent(text) if wants_source else text
+        search = search_text(text, context)
         norm = normalise(search)
         vector = encoder.queries([dense_text(search)])[0] if vector is None else vector
         hit = wanted(asked)
+        english = not any("\u3400" <= ch <= "\u9fff" for ch in search)
         return cls(
             text=cleaned.text, notice=cleaned.notice, search=search, asked=asked, norm=norm, vector=vector,
             wants_source=wants_source, want=hit[0].name if hit else None,
-            english=not any("\u3400" <= ch <= "\u9fff" for ch in search),
+            english=english, english_terms=tuple(index.english.terms(search)) if english else (),
             weights=question_weights(normalise(asked), index), years=tuple(dict.fromkeys(YEAR.findall(norm))),
             ordinals=tuple(sorted(ordinals(norm))), references=references(norm),
             is_list=bool(_LIST.search(normalise(asked))), parts=() if context else split_parts(asked),
+            readings=readings,
         )
 
 
@@ -141,10 +149,39 @@ def question_weights(norm: str, index) -> dict[str, float]:
     """
     if not any("\u3400" <= ch <= "\u9fff" for ch in norm):  # English: the Chinese of its UN terms, if any
         norm = expand_english(norm)[len(norm):]
-    q = {b for b in bigrams(norm) if not (set(b) & QUESTION_CHARS)}
+    norm = _FILLER.sub(" ", _UNIT.sub(" ", norm))  # "2019年新派" has no key term 年新 (nor 年): a unit belongs to its number
+    q = {b for piece in _pieces(norm, index.segmenter) for b in bigrams(piece) if not (set(b) & QUESTION_CHARS)}
     bm = index.lexical["bigram"]
     unseen = math.log(1 + (len(index.chunks) + 0.5) / 0.5)
     return {b: bm.idf("#" + b) or unseen for b in q}
+
+
+def _pieces(norm: str, segmenter) -> list[str]:
+    """``norm`` cut where the report's own words end, so that no key term straddles two of them
+    (系统|员额 gives no 统员): each word the report knows, and each run of characters it does not (上线, 日本).
+
+    Characters outside the report's words come out of its jieba one by one; kept together they are the
+    question's own words, which the report may never use.
+    """
+    pieces = []
+    for m in re.finditer(r"[\u3400-\u9fff]+|[^\u3400-\u9fff]+", norm):
+        if not "\u3400" <= m.group(0)[0] <= "\u9fff":
+            pieces.append(m.group(0))  # digits and Latin words: bigrams() reads them whole
+            continue
+        run = ""
+        for w in segmenter.words(m.group(0)):
+            if len(w) == 1:
+                run += w
+                continue
+            pieces.extend((run, w) if run else (w,))
+            run = ""
+        pieces.append(run)
+    return pieces
+
+
+# adverbs that say how, not what: they name nothing the report could hold
+_FILLER = re.compile(r"到底|究竟|一共|总共|大概|大约|请问|一下|具体地?|实际上")
+_UNIT = re.compile(r"(?<=\d)\s*([年月日号个名位人次万亿元岁天家项条])")  # the unit after a number
 
 
 _EN_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth)\s+(?:call|round|session|time|meeting|year|report)", re.I)

@@ -56,7 +56,7 @@ def score(index: Index, query: Query, lexical: str) -> Scores:
     d, i = index.dense.search(query.vector.reshape(1, -1).astype(np.float32), n)
     dense = np.zeros(n, dtype=np.float64)
     dense[i[0]] = d[0]
-    toks = tokens(expand_english(query.norm), lexical, index.segmenter)
+    toks = tokens(" ".join((expand_english(query.norm), *query.english_terms)), lexical, index.segmenter)
     lex = index.lexical[lexical].scores(toks)
     return Scores(dense, lex, query.vector, referenced(index, query.references))
 

@@ -79,6 +79,13 @@ class Service:
         return self._answer_query(query, *self._options(k, mode))
 
     def _answer_query(self, query: Query, k: int, mode: str) -> Answer:
+        answer = self._answer_parts(query, k, mode)
+        if query.readings:  # say how the question was read: a wrong reading is then plain to see
+            read = "; ".join(f"read {short} as {term}" for short, term in query.readings)
+            answer = replace(answer, reason=f"{read}; {answer.reason}")
+        return answer
+
+    def _answer_parts(self, query: Query, k: int, mode: str) -> Answer:
         if query.parts:
             contexts = [None] + [context_of(query.parts[0])] * (len(query.parts) - 1)
             vectors = self.encoder.queries([dense_text(search_text(p, c)) for p, c in zip(query.parts, contexts)])

@@ -192,6 +192,10 @@ class Segmenter:
         with self._lock:  # jieba's Tokenizer is not thread-safe while it lazily builds state
             return list(self._tk.cut(text, HMM=False))
 
+    def known_words(self) -> list[str]:
+        """The words of this tokenizer's dictionary (not the prefixes jieba keeps beside them)."""
+        return [w for w, n in self._tk.FREQ.items() if n]
+
     def vocabulary(self, words: set[str]) -> dict[str, int]:
         """Dictionary entries (with counts) for the words given, as ``from_vocabulary`` takes them."""
         return {w: int(self._tk.FREQ.get(w) or 1) for w in words if len(w) > 1}

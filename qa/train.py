@@ -43,9 +43,10 @@ from qa.text import squash
 log = logging.getLogger(__name__)
 
 # every set that has been studied, and off-topic questions (all unanswerable) so that the model learns what a
-# question from outside the report looks like; blind3 and blind4 are kept out: they measure, they do not train
+# question from outside the report looks like; blind5 and blind6 (the headline, frozen) are kept out: they
+# measure, they do not train
 DEFAULT_SETS = tuple(Path("eval") / f"{n}.jsonl" for n in ("questions", "heldout", "heldout2", "heldout3", "heldout4",
-                                                           "blind1", "blind2", "offtopic"))
+                                                           "blind1", "blind2", "blind3", "blind4", "offtopic"))
 C = 1.0  # inverse regularisation strength of the logistic regression
 MAX_WRONG_ABSTAIN = 0.04  # out-of-fold share of answerable questions allowed below the threshold (target: 5%)
 OVERLAP = 8  # characters of an evidence string a sentence must share to be the answer

@@ -155,3 +155,43 @@ def test_two_part_question_answers_both_or_names_the_missing_part(service):
     assert not ans.abstained
     assert ans.answer.startswith("（1）") and "35 个联合方案" in ans.answer
     assert "（2）报告中没有找到" in ans.answer
+
+
+def test_an_abbreviation_is_read_as_the_reports_term_and_says_so(service):
+    from qa.abbrev import expand, is_abbreviation
+
+    q = service.query("驻协由谁任命，向谁负责？")
+    assert q.readings == (("驻协", "驻地协调员"),) and q.text.startswith("驻协")  # the user's words are kept
+    answer = service.ask("每个驻协办现在有几个核心职位？")
+    assert answer.reason.startswith("read 驻协办 as 驻地协调员办公室; ")
+    assert not answer.abstained and "五个核心职位" in answer.answer
+    # not expanded: a term the report writes itself, and words that abbreviate none of its terms
+    assert expand("发协办的预算", service.index) == ("发协办的预算", ())
+    assert expand("新闻中心上线了吗", service.index)[1] == ()
+    assert not is_abbreviation("协调", "驻地协调员") and is_abbreviation("国工队", "国家工作队")
+
+
+def test_key_terms_do_not_straddle_words_or_units(service):
+    q = service.query("2021年驻地协调员系统员额总共有多少个")
+    assert "员额" in q.weights and "2021" in q.weights
+    assert not {"年驻", "统员", "额总", "总共", "年"} & set(q.weights)  # word junctions, a unit, a filler
+    assert "日本" in service.query("日本捐了多少钱").weights  # a name the report never writes stays a key term
+
+
+def test_counted_thing_must_be_in_the_sentence(service):
+    from qa.asks import counted, counted_in
+
+    assert counted("报告说共有多少名新生儿得到登记") == "新生儿"
+    assert counted_in("新生儿", "帮助登记了 3 万多名新生儿。") and not counted_in("新生儿", "10 多万人可以发表意见。")
+    # 个 is the general measure word: any measure word answers it
+    assert expected_type_met("得到登记的婴儿有多少个", "政府帮助登记了 3 万多名新生儿。", service.index.names)
+
+
+def test_english_everyday_words_reach_the_report(service):
+    lexicon = service.index.english
+    assert "巴基斯坦" in lexicon.terms("pakistan") and "网络" in lexicon.terms("networks")
+    q = service.query("Which country set up a peace trust fund with private investment?")
+    assert q.english and {"信托", "基金", "和平", "私营", "投资"} <= set(q.english_terms)
+    assert q.english_terms[:3] == ("国家", "各国", "本国")  # in question order, the report's most used first
+    hits, _ = service.hits(q, 5, "hybrid")
+    assert "哥伦比亚，保持和平多伙伴信托基金" in service.index.chunks[hits[0].row].text

