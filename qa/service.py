@@ -97,10 +97,11 @@ class Service:
     def hits(self, query: Query, k: int, mode: str) -> tuple[list, object]:
         """The top ``max(k, DEPTH)`` chunks for ``query`` in ``mode`` (answer candidates come from ``DEPTH``
         of them, whatever ``k`` is cited), and every chunk's scores."""
-        from qa.retrieve import fuse, score, top
+        from qa.retrieve import fuse, score, top, with_total_rows
 
         scores = score(self.index, query, self.settings.lexical)
-        return top(fuse(scores, mode, self.settings), min(max(k, DEPTH), len(self.index.chunks))), scores
+        hits = top(fuse(scores, mode, self.settings), min(max(k, DEPTH), len(self.index.chunks)))
+        return with_total_rows(self.index, query, hits, DEPTH), scores
 
     def _answer(self, query: Query, k: int, mode: str) -> Answer:
         hits, scores = self.hits(query, k, mode)

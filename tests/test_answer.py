@@ -195,3 +195,11 @@ def test_english_everyday_words_reach_the_report(service):
     assert q.english_terms[:3] == ("国家", "各国", "本国")  # in question order, the report's most used first
     hits, _ = service.hits(q, 5, "hybrid")
     assert "哥伦比亚，保持和平多伙伴信托基金" in service.index.chunks[hits[0].row].text
+
+
+def test_a_total_is_read_from_the_tables_total_row(service):
+    # the table's part rows rank above its total row on wording; a question asking for a total reads the total
+    answer = service.ask("2021 年驻地协调员系统的员额合计有多少个？")
+    assert answer.citations[0].id == "E-2020-54#t3r7" and "1 113" in answer.answer
+    hits, _ = service.hits(service.query("2021 年国家协调有多少个员额？"), 5, "hybrid")  # no total asked
+    assert "E-2020-54#t3r4" in [service.index.chunks[h.row].id for h in hits[:2]]
