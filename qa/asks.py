@@ -84,7 +84,7 @@ _NOT_YET = re.compile(r"将[^,，。]{0,12}(?:完成|试行|审查|进行|开展
 WANTS: tuple[Want, ...] = (
     # a person's name: the report names no one, so these go unanswered unless a name is printed
     # (asked of a role: 驻地协调员是谁; but 与驻地协调员共同牵头的是谁 is answered by a role, 外交部长)
-    Want("person", re.compile(r"姓名|(?:人|者|长|员|官|主任|主席|特使|代表)(?:叫什么名字|是谁|是哪位)"
+    Want("person", re.compile(r"姓名|(?:人|者|长|员|官|主任|主席|特使|代表|干事|总裁)(?:叫什么名字|是谁|是哪位)"
                               r"|\bname of the (?:head|chief|director)|\bwho is the (?:head|chief|director)"),
          _has(r"[\u4e00-\u9fff]·[\u4e00-\u9fff]|先生|女士")),
     # who did it, asked of no role: answered by a sentence naming a body, a role or a person

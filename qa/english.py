@@ -74,15 +74,19 @@ class Lexicon:
 
     def terms(self, question: str) -> list[str]:
         """Report words for the content words of an English ``question``, in question order."""
-        out: list[str] = []
+        return list(dict.fromkeys(t for group in self.groups(question) for t in group))
+
+    def groups(self, question: str) -> list[tuple[str, ...]]:
+        """For each content word of ``question`` the dictionary knows, its report words."""
+        out: list[tuple[str, ...]] = []
         for word in _WORD.findall(question.lower()):
             if word in _QUESTION_WORDS:
                 continue
             for stem in _stems(word):
                 if stem in self.words:
-                    out.extend(self.words[stem])
+                    out.append(self.words[stem])
                     break
-        return list(dict.fromkeys(out))
+        return out
 
 
 def _dictionary() -> str:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.asks import VALUES, asked_noun_found, counted, counted_in, expected_type_met
+from qa.asks import QUESTION_CHARS, VALUES, asked_noun_found, counted, counted_in, expected_type_met
 from qa.chunk import Chunk
 from qa.names import mentioned
 from qa.query import YEAR, Query, ordinals
@@ -44,6 +44,8 @@ FEATURES: dict[str, str] = {
     "lexical": "passage shares the question's words (BM25)",
     "sent_cov": "sentence shares the question's key terms",
     "sent_cov_gap": "how many more key terms another sentence shares (0: none does)",
+    "char_cov": "sentence shares the question's characters (IDF-weighted; paraphrases share few whole words)",
+    "char_cov_gap": "how many more of the question's characters another sentence shares (0: none does)",
     "ctx_cov": "sentence and neighbours share the key terms",
     "passage_cov": "passage shares the question's key terms",
     "top_cov": "best passage covers the question",
@@ -63,6 +65,7 @@ FEATURES: dict[str, str] = {
     "english_sent_cos": "English question, sentence close in meaning",
     "english_passage_cos": "English question, passage close in meaning",
     "english_top_cov": "English question, best passage holds its UN terms",
+    "english_words": "English question, share of its words whose Chinese the sentence or a neighbour holds",
     "no_key_terms": "the question has no key terms to look for",
     "kind_table": "a table row",
     "total_row": "a table's total row, and the question asks for a total",
@@ -84,7 +87,7 @@ NAMES = tuple(FEATURES)
 # similarity features too (which overlap each other) abstained less often out of fold (0.781 against 0.788).
 SIGNS: dict[str, int] = {
     **{n: 1 for n in ("sent_cov", "top_cov", "english_top_cov", "type_met", "strict_met", "total_row",
-                      "counted_here")},
+                      "counted_here", "english_words")},
     **{n: -1 for n in ("type_unmet", "strict_unmet", "noun_missing", "missing", "unseen", "chart_blank", "no_key_terms",
                        "year_conflict", "name_far", "top_cov_low")},
 }
@@ -157,6 +160,18 @@ TOTAL_ROW = re.compile(r"^\s*(?:共计|总计|合计)")
 STRICT_KINDS = ("day", "month", "date", "money", "count", "amount", "person", "agent", "country", "body", "city")
 
 
+def _share_found(groups: tuple[tuple[str, ...], ...], text: str) -> float:
+    """The share of ``groups`` (an English question's words, each as its report words) that ``text`` holds."""
+    return sum(any(t in text for t in g) for g in groups) / len(groups) if groups else 0.0
+
+
+def _question_chars(query: Query, index) -> dict[str, float]:
+    """The question's Chinese characters, less its question words, each weighted by its IDF in the report."""
+    idf = index.char_idf
+    text = normalised(query.asked) if not query.english else "".join(query.english_terms)
+    return {ch: idf[ch] for ch in set(text) if ch in idf and ch not in QUESTION_CHARS}
+
+
 def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> list[Candidate]:
     """Every sentence of the top ``depth`` hits, with its features.
 
@@ -181,6 +196,7 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
     unseen = sum(w for b, w in query.weights.items() if not bm.idf("#" + b)) / weight
     strict = query.want in STRICT_KINDS
     asks_total = bool(ASKS_TOTAL.search(query.norm))
+    chars = _question_chars(query, index)
     thing = counted(query.asked)
     asked_names = index.names.find(query.norm)
     every = index.names.every
@@ -220,6 +236,7 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
                 "lexical": float(scores.lexical[hit.row]) / lex_max,
                 "sent_cov": coverage(query.weights, texts[j]),
                 "ctx_cov": coverage(query.weights, "".join(neighbours)),
+                "char_cov": coverage(chars, texts[j]),
                 "passage_cov": p_cov,
                 "top_cov": top_cov,
                 "type_met": float(met[j] is True or (cells and met[j] is not None)),
@@ -238,6 +255,7 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
                 "english_sent_cos": float(cos[j]) if query.english else 0.0,
                 "english_passage_cos": float(scores.dense[hit.row]) if query.english else 0.0,
                 "english_top_cov": top_cov if query.english else 0.0,
+                "english_words": _share_found(query.english_groups, "".join(neighbours)),
                 "no_key_terms": float(not query.weights),
                 "kind_table": float(chunk.kind == "table"),
                 "total_row": float(total_row),
@@ -256,10 +274,12 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
         return []
     best_cos = max(f["sent_cos"] for *_, f in raw)
     best_cov = max(f["sent_cov"] for *_, f in raw)
+    best_chars = max(f["char_cov"] for *_, f in raw)
     out = []
     for s, rank, row, a, b, missing, f in raw:
         f["sent_cos_gap"] = best_cos - f["sent_cos"]
         f["sent_cov_gap"] = best_cov - f["sent_cov"]
+        f["char_cov_gap"] = best_chars - f["char_cov"]
         out.append(Candidate(s, rank, row, a, b, tuple(f[n] for n in NAMES), missing))
     return out
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
+import math
 import os
 import shutil
 import sys
@@ -97,6 +98,17 @@ class Index:
         from qa.english import Lexicon
 
         return Lexicon.build(self.plain_text)
+
+    @cached_property
+    def char_idf(self) -> dict[str, float]:
+        """Each Chinese character's IDF over the chunks: how much sharing it says."""
+        n = len(self.chunks)
+        df: dict[str, int] = {}
+        for c in self.chunks:
+            for ch in set(normalise(c.text)):
+                if "\u3400" <= ch <= "\u9fff":
+                    df[ch] = df.get(ch, 0) + 1
+        return {ch: math.log(1 + (n - k + 0.5) / (k + 0.5)) for ch, k in df.items()}
 
     def term_uses(self, term: str) -> int:
         return self.plain_text.count(term)

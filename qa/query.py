@@ -68,6 +68,7 @@ class Query:
     is_list: bool  # asks for an enumeration (哪些, 哪几个, which … are)
     parts: tuple[str, ...]  # the sub-questions of a question that asks two things, else ()
     english_terms: tuple[str, ...] = ()  # report words for an English question's words (``qa.english``)
+    english_groups: tuple[tuple[str, ...], ...] = ()  # the same, one group per English word
     readings: tuple[tuple[str, str], ...] = ()  # abbreviations read as the report's terms: ("驻协", "驻地协调员")
 
     @classmethod
@@ -91,10 +92,12 @@ class Query:
         vector = encoder.queries([dense_text(search)])[0] if vector is None else vector
         hit = wanted(asked)
         english = not any("\u3400" <= ch <= "\u9fff" for ch in search)
+        groups = tuple(index.english.groups(search)) if english else ()
         return cls(
             text=cleaned.text, notice=cleaned.notice, search=search, asked=asked, norm=norm, vector=vector,
             wants_source=wants_source, want=hit[0].name if hit else None,
-            english=english, english_terms=tuple(index.english.terms(search)) if english else (),
+            english=english, english_groups=groups,
+            english_terms=tuple(dict.fromkeys(t for group in groups for t in group)),
             weights=question_weights(normalise(asked), index), years=tuple(dict.fromkeys(YEAR.findall(norm))),
             ordinals=tuple(sorted(ordinals(norm))), references=references(norm),
             is_list=bool(_LIST.search(normalise(asked))), parts=() if context else split_parts(asked),

@@ -49,3 +49,49 @@ def test_train_reproduces_the_shipped_model(built_index_dir, tmp_path):
     assert [s["sha256"] for s in meta["sets"]] == [s["sha256"] for s in shipped.meta["sets"]]
     np.testing.assert_allclose(rebuilt.coef, shipped.coef, atol=1e-4)
     assert abs(rebuilt.threshold - shipped.threshold) < 1e-3
+
+
+def test_loss_gradient_matches_finite_differences():
+    from qa.train import loss
+
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(9, 3))
+    y = np.array([0, 1, 0, 0, 0, 0, 1, 1, 0], dtype=float)  # questions at 0, 3 (no answer), 5
+    starts = np.array([0, 3, 5])
+    w = rng.normal(size=4)
+    value, grad = loss(w, z, y, starts)
+    numeric = [(loss(w + h, z, y, starts)[0] - loss(w - h, z, y, starts)[0]) / 2e-6 for h in np.eye(4) * 1e-6]
+    np.testing.assert_allclose(grad, numeric, rtol=1e-4, atol=1e-6)
+
+
+def test_listwise_term_ranks_within_a_question():
+    """A feature that tells the answer from its question's other sentences, though its level differs from
+    question to question, is learnt by the listwise term more than by the log-loss alone."""
+    from qa import train
+
+    rng = np.random.default_rng(1)
+    examples = []
+    for i in range(60):
+        level = rng.normal() * 3  # each question's own level of feature 0
+        x = np.column_stack([level + rng.normal(size=6) * 0.1, rng.normal(size=6)])
+        answer = int(rng.integers(6))
+        x[answer, 0] += 0.5  # the answer sits a little above its question's others
+        y = np.zeros(6)
+        y[answer] = 1
+        examples.append(train.Example(None, "s", None, [None] * 6, x, y))
+
+    def top1(model):
+        return np.mean([int(np.argmax(model.probability(e.x))) == int(np.argmax(e.y)) for e in examples])
+
+    names, signs = train.NAMES, train.SIGNS
+    try:
+        train.NAMES, train.SIGNS = ("a", "b"), {}
+        with_list = top1(train.fit(examples))
+        train.LISTWISE, before = 0.0, train.LISTWISE
+        try:
+            without = top1(train.fit(examples))
+        finally:
+            train.LISTWISE = before
+    finally:
+        train.NAMES, train.SIGNS = names, signs
+    assert with_list > without + 0.2, (with_list, without)
