@@ -72,7 +72,9 @@ def _longest_reading(run: list[str], index) -> tuple[int, int, str] | None:
     """(start, end, term) for the first, longest stretch of ``run`` (whole words, 2-4 characters, one of
     them a lone character) that the report never writes and one of its terms shortens to."""
     for start in range(len(run) - 1):
-        for end in range(len(run), start + 1, -1):
+        if run[start][0] not in index.terms_by_first:
+            continue  # no term of the report starts with this character
+        for end in range(min(len(run), start + 4), start + 1, -1):  # words of 1-2 characters: 4 make 4+
             short = "".join(run[start:end])
             if len(short) > 4 or all(len(w) == 2 for w in run[start:end]) or short in index.plain_text:
                 continue
