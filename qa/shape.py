@@ -82,8 +82,10 @@ def table_cell(query: Query, chunk: Chunk) -> Shaped | None:
     return Shaped(f"{number} · {label} · {values}", offset + chosen[0][2], offset + chosen[-1][3], "table cell")
 
 
-# how questions name a table's columns: 相差多少 asks for the 差异 (variance) column, 百分之几 for a percentage
-_COLUMN_WORDS = ((re.compile(r"相差|差了|差额|差距|差异|变动|变化|增减|增加了多少|减少了多少"), "差异"),
+# how questions name a table's columns: 相差多少 asks for the 差异 (variance) column, 百分之几 for a percentage;
+# a comparison (2021 年比 2020 年增加了…) asks for the variance too
+_COLUMN_WORDS = ((re.compile(r"相差|差了|差额|差距|差异|变动|变化|增减|增加了多少|减少了多少|增幅|涨幅|降幅|增长率"
+                             r"|比.{0,16}(?:增加|减少|增长|下降|多出|少了|高出|低了|涨|降)"), "差异"),
                  (re.compile(r"百分之几|百分比|百分点|%|多大比例"), "百分比"),
                  (re.compile(r"一共|总共|总计|总数|合计|\btotal\b"), "总计"))
 

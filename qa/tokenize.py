@@ -63,6 +63,11 @@ GLOSSARY = {
     "staff": "工作人员", "posts": "员额", "national": "本国", "international": "国际",
     "core positions": "核心职位", "country coordination": "国家协调", "regional coordination": "区域协调",
     "global coordination": "全球协调", "programme support": "方案支助",
+    # the shorthand UN staff and delegates write
+    "rco": "驻地协调员办公室", "rc system": "驻地协调员系统", "rc": "驻地协调员", "sptf": "特别用途信托基金",
+    "general assembly": "大会", "secretary-general": "秘书长", "member state": "会员国",
+    "ecosoc": "经济及社会理事会", "economic and social council": "经济及社会理事会", "pledge": "认捐",
+    "commitment": "承诺", "un info": "UN Info",
 }
 
 STOPWORDS = frozenset(

@@ -209,3 +209,19 @@ def test_a_total_is_read_from_the_tables_total_row(service):
     ids = [service.index.chunks[h.row].id for h in got]
     assert ids == ["E-2020-54#n3", "E-2020-54#t3r3", "E-2020-54#t3r7"] and got[2].score == hits[1].score
     assert with_total_rows(service.index, service.query("2021 年区域协调有多少个员额"), hits, 4) == hits
+
+
+@pytest.mark.parametrize("question,value", [
+    ("表 1 中区域协调 2021 年比 2020 年增加了百分之几？", "差异百分比：42.7"),  # a comparison asks for the variance
+    ("表 2 的共计 2021 年比 2020 年多出多少千美元", "差异数额：519.9 千美元"),
+    ("表 1 中区域协调 2021 年估计数是多少", "2021 年估计数：9 504.1 千美元"),  # a year's column, no comparison
+])
+def test_table_comparison_reads_the_variance_column(service, question, value):
+    assert service.ask(question).answer.endswith(value)
+
+
+def test_un_shorthand_reaches_the_reports_terms():
+    from qa.tokenize import expand_english
+
+    assert set(expand_english("when do rcs report to the sptf?").split("? ")[1].split()) == {"驻地协调员", "特别用途信托基金"}
+    assert expand_english("what did the rc system cost").endswith(" 驻地协调员系统")  # the longer term, not 驻地协调员
