@@ -153,7 +153,9 @@ def question_weights(norm: str, index) -> dict[str, float]:
     if not any("\u3400" <= ch <= "\u9fff" for ch in norm):  # English: the Chinese of its UN terms, if any
         norm = expand_english(norm)[len(norm):]
     norm = _FILLER.sub(" ", _UNIT.sub(" ", norm))  # "2019年新派" has no key term 年新 (nor 年): a unit belongs to its number
-    q = {b for piece in _pieces(norm, index.segmenter) for b in bigrams(piece) if not (set(b) & QUESTION_CHARS)}
+    norm = _INTERROGATIVE.sub(" ", norm)  # 哪一天 asks; its 一天 is no key term
+    q = {b for piece in _pieces(norm, index.segmenter) for b in bigrams(piece)
+         if not (set(b) & QUESTION_CHARS) and (len(b) > 1 or b.isascii())}  # a lone character names nothing
     bm = index.lexical["bigram"]
     unseen = math.log(1 + (len(index.chunks) + 0.5) / 0.5)
     return {b: bm.idf("#" + b) or unseen for b in q}

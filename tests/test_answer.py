@@ -176,6 +176,8 @@ def test_key_terms_do_not_straddle_words_or_units(service):
     assert "员额" in q.weights and "2021" in q.weights
     assert not {"年驻", "统员", "额总", "总共", "年"} & set(q.weights)  # word junctions, a unit, a filler
     assert "日本" in service.query("日本捐了多少钱").weights  # a name the report never writes stays a key term
+    q = service.query("新系统从哪一天开始运作")
+    assert "运作" in q.weights and not {"一天", "从", "天开"} & set(q.weights)  # a question phrase, a lone character
 
 
 def test_counted_thing_must_be_in_the_sentence(service):
