@@ -160,9 +160,23 @@ _worker_service = None  # in a worker process: the Service it opened
 def _open_worker(settings) -> None:
     global _worker_service
     os.environ.setdefault("QA_THREADS", "1")  # one process a core already keeps the cores busy
+    _exit_with_parent(os.getppid())
     from qa.service import Service
 
     _worker_service = Service.open(settings, rebuild=False)
+
+
+def _exit_with_parent(parent: int, every: float = 1.0) -> None:
+    """End this worker within ``every`` seconds of its server's end, however the server ended (a SIGTERM
+    that skips the pool's shutdown, a SIGKILL): an orphaned worker would hold its ~450 MB for ever."""
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="qa-parent-watch", daemon=True).start()
 
 
 def _in_worker(fn, *args):

@@ -458,3 +458,38 @@ def test_pool_options_are_checked():
         api.Pool(_StubService(), kind="fork")
     with pytest.raises(BadQuestion, match="at least 1"):
         api.Pool(_StubService(), workers=0)
+
+
+def test_worker_processes_end_with_their_server(built_index_dir):
+    """Killing the server (even with SIGKILL, which runs no clean-up) ends its worker processes."""
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from qa import api\n"
+        "from qa.config import Settings\n"
+        "from qa.service import Service\n"
+        f"s = Service.open(Settings(corpus=Path({str(REPORT)!r}), index_dir=Path({str(built_index_dir)!r})), rebuild=False)\n"
+        "pool = api.Pool(s, workers=2, kind='process')\n"
+        "print(' '.join(str(p) for p in pool._pool._processes), flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        workers = [int(p) for p in proc.stdout.readline().split()]
+        assert len(workers) == 2 and all(_alive(p) for p in workers), proc.stderr.read() if proc.poll() else ""
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    deadline = time.time() + 15
+    while any(_alive(p) for p in workers) and time.time() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(p) for p in workers), "worker processes outlived their server"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1][0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False
