@@ -86,5 +86,5 @@ def _longest_reading(run: list[str], index) -> tuple[int, int, str] | None:
 
 def _term_for(short: str, index) -> str | None:
     uses = index.term_uses
-    fits = [t for t in index.terms_by_first.get(short[0], ()) if is_abbreviation(short, t) and uses(t) >= MIN_USES]
-    return max(fits, key=lambda t: (uses(t), -len(t))) if fits else None
+    fits = [t for t in index.terms_by_first.get(short[0], ()) if is_abbreviation(short, t) and uses[t] >= MIN_USES]
+    return max(fits, key=lambda t: (uses[t], -len(t))) if fits else None

@@ -228,16 +228,24 @@ def counted(question: str) -> str | None:
     ('新生儿', None, None)
     """
     m = _COUNTED.search(normalised(question))
-    if not m:
-        return None
-    thing = _VALUE_WORDS.sub("", "".join(ch for ch in m.group(1) if ch not in QUESTION_CHARS))
-    return thing if len(thing) >= 2 else None
+    return _thing(m.group(1)) if m else None
 
 
 def counted_in(thing: str | None, sentence: str) -> bool:
     """Whether ``sentence`` names the counted ``thing`` (shares a bigram with it)."""
-    text = normalised(sentence)
-    return thing is not None and any(thing[i:i + 2] in text for i in range(len(thing) - 1))
+    return thing is not None and _named(thing, sentence)
+
+
+def _thing(words: str) -> str | None:
+    """``words`` less question characters and value words (比例, 金额 …), if two or more characters are left."""
+    thing = _VALUE_WORDS.sub("", "".join(ch for ch in words if ch not in QUESTION_CHARS))
+    return thing if len(thing) >= 2 else None
+
+
+def _named(thing: str, text: str) -> bool:
+    """Whether ``text`` shares a bigram with ``thing``."""
+    text = normalised(text)
+    return any(thing[i:i + 2] in text for i in range(len(thing) - 1))
 
 
 def asked_noun(question: str) -> str | None:
@@ -247,10 +255,7 @@ def asked_noun(question: str) -> str | None:
     the words around 多少 are as often the question's own paraphrase.
     """
     m = _NOUN_BEFORE.search(normalised(question))
-    if not m:
-        return None
-    noun = _VALUE_WORDS.sub("", "".join(ch for ch in m.group(1) if ch not in QUESTION_CHARS))
-    return noun if len(noun) >= 2 else None
+    return _thing(m.group(1)) if m else None
 
 
 def asked_noun_found(question: str, passage: str) -> bool | None:
@@ -260,7 +265,4 @@ def asked_noun_found(question: str, passage: str) -> bool | None:
     (False, None)
     """
     noun = asked_noun(question)
-    if noun is None:
-        return None
-    text = normalised(passage)
-    return any(noun[i:i + 2] in text for i in range(len(noun) - 1))
+    return None if noun is None else _named(noun, passage)

@@ -27,7 +27,7 @@ from qa.asks import QUESTION_CHARS, VALUES, asked_noun_found, counted, counted_i
 from qa.chunk import Chunk
 from qa.names import mentioned
 from qa.query import YEAR, Query, ordinals
-from qa.tables import read_row
+from qa.tables import is_total, read_row
 from qa.tokenize import normalised
 
 DEPTH = 4  # candidate sentences come from this many top passages
@@ -154,8 +154,6 @@ def chart_values(chunk: Chunk) -> str:
     return body if re.search(r"\d", body) else ""
 
 
-ASKS_TOTAL = re.compile(r"一共|总共|总计|共计|合计|总数|总额|全部|\btotal\b|\bin all\b|\baltogether\b")
-TOTAL_ROW = re.compile(r"^\s*(?:共计|总计|合计)")
 # kinds a sentence plainly has or lacks (a number or a reason is too loose a test)
 STRICT_KINDS = ("day", "month", "date", "money", "count", "amount", "person", "agent", "country", "body", "city")
 
@@ -195,7 +193,7 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
     weight = sum(query.weights.values()) or 1.0
     unseen = sum(w for b, w in query.weights.items() if not bm.idf("#" + b)) / weight
     strict = query.want in STRICT_KINDS
-    asks_total = bool(ASKS_TOTAL.search(query.norm))
+    asks_total = query.asks_total
     chars = _question_chars(query, index)
     thing = counted(query.asked)
     asked_names = index.names.find(query.norm)
@@ -217,7 +215,7 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
         cells = chunk.kind in ("table", "figure")  # cells and chart labels carry no units or nouns
         chart_blank = chunk.kind == "figure" and query.want in VALUES and not chart_values(chunk)
         row = read_row(chunk.text) if chunk.kind == "table" else None
-        total_row = asks_total and row is not None and bool(TOTAL_ROW.match(row[1]))
+        total_row = asks_total and row is not None and is_total(row[1])
         for j, s in enumerate(rows):
             _, a, b = spans[j]
             neighbours = texts[max(0, j - 1):j + 2]

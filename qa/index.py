@@ -79,17 +79,27 @@ class Index:
     names: Names = field(default_factory=Names)  # countries and bodies, for abstaining
 
     @cached_property
+    def normalised_texts(self) -> list[str]:
+        """Each chunk's text, normalised (Simplified, half-width, lower case)."""
+        return [normalise(c.text) for c in self.chunks]
+
+    @cached_property
     def plain_text(self) -> str:
         """Every chunk's text, normalised and joined: what the report writes, for ``in`` tests."""
-        return "\n".join(normalise(c.text) for c in self.chunks)
+        return "\n".join(self.normalised_texts)
+
+    @cached_property
+    def term_uses(self) -> dict[str, int]:
+        """The report's words of 4+ characters (its jieba vocabulary) and how often it writes each."""
+        words = (w for w in self.segmenter.known_words() if len(w) >= 4)
+        return {w: n for w in words if (n := self.plain_text.count(w))}
 
     @cached_property
     def terms_by_first(self) -> dict[str, tuple[str, ...]]:
-        """The report's words of 4+ characters (its jieba vocabulary), by first character."""
+        """``term_uses``' words by first character."""
         out: dict[str, list[str]] = {}
-        for w in self.segmenter.known_words():
-            if len(w) >= 4 and w in self.plain_text:
-                out.setdefault(w[0], []).append(w)
+        for w in self.term_uses:
+            out.setdefault(w[0], []).append(w)
         return {k: tuple(v) for k, v in out.items()}
 
     @cached_property
@@ -102,16 +112,25 @@ class Index:
     @cached_property
     def char_idf(self) -> dict[str, float]:
         """Each Chinese character's IDF over the chunks: how much sharing it says."""
-        n = len(self.chunks)
         df: dict[str, int] = {}
-        for c in self.chunks:
-            for ch in set(normalise(c.text)):
+        for text in self.normalised_texts:
+            for ch in set(text):
                 if "\u3400" <= ch <= "\u9fff":
                     df[ch] = df.get(ch, 0) + 1
+        n = len(self.chunks)
         return {ch: math.log(1 + (n - k + 0.5) / (k + 0.5)) for ch, k in df.items()}
 
-    def term_uses(self, term: str) -> int:
-        return self.plain_text.count(term)
+    @cached_property
+    def total_rows(self) -> dict[tuple[str, int | None], int]:
+        """(document, table number) -> the row of that table's total (共计/总计) row."""
+        from qa.tables import is_total, read_row
+
+        out = {}
+        for row, c in enumerate(self.chunks):
+            label = read_row(c.text) if c.kind == "table" else None
+            if label and is_total(label[1]):
+                out.setdefault((c.doc, c.number), row)
+        return out
 
     def sentences_of(self, row: int) -> range:
         lo, hi = self._by_chunk[row]

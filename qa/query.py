@@ -47,6 +47,7 @@ _SECOND = re.compile(r"(?:[?？;；]|[,，](?:以及|并且|并|还有|另外|�
                      r"|(?:[?;]|,?\s+and)\s+(?=(?:when|how|what|who|which|where|why)\b)", re.IGNORECASE)
 _INTERROGATIVE = re.compile(r"(?:多少|几|幾)[个個名位项項次人年天]?|何[时時]|什[么麼]时候|什[么麼]時候|哪一?[年天个個些位家]?"
                             r"|[谁誰]|[为為]什[么麼]|什[么麼]|如何|是否|[吗嗎]|[?？]")
+_TOTAL = re.compile(r"一共|总共|总计|共计|合计|总数|总额|全部|\btotal\b|\bin all\b|\baltogether\b")
 _ASKS = re.compile(r"多少|几|何时|什么|哪|谁|为何|如何|是否|吗|\b(?:how|what|when|which|who|where|why)\b", re.IGNORECASE)
 
 
@@ -66,10 +67,15 @@ class Query:
     ordinals: tuple[str, ...]  # 第二次; 首次 read as 第一次
     references: tuple[tuple[str, int], ...]  # figures and tables named: ("figure", 8), ("table", 3)
     is_list: bool  # asks for an enumeration (哪些, 哪几个, which … are)
+    asks_total: bool  # asks for a total (一共, 合计, in total): a table's total row answers
     parts: tuple[str, ...]  # the sub-questions of a question that asks two things, else ()
-    english_terms: tuple[str, ...] = ()  # report words for an English question's words (``qa.english``)
-    english_groups: tuple[tuple[str, ...], ...] = ()  # the same, one group per English word
+    english_groups: tuple[tuple[str, ...], ...] = ()  # report words for each English word (``qa.english``)
     readings: tuple[tuple[str, str], ...] = ()  # abbreviations read as the report's terms: ("驻协", "驻地协调员")
+
+    @property
+    def english_terms(self) -> tuple[str, ...]:
+        """The report words of an English question's words, each once, in question order."""
+        return tuple(dict.fromkeys(t for group in self.english_groups for t in group))
 
     @classmethod
     def make(cls, question: str, index, encoder, vector: np.ndarray | None = None,
@@ -97,10 +103,10 @@ class Query:
             text=cleaned.text, notice=cleaned.notice, search=search, asked=asked, norm=norm, vector=vector,
             wants_source=wants_source, want=hit[0].name if hit else None,
             english=english, english_groups=groups,
-            english_terms=tuple(dict.fromkeys(t for group in groups for t in group)),
             weights=question_weights(normalise(asked), index), years=tuple(dict.fromkeys(YEAR.findall(norm))),
             ordinals=tuple(sorted(ordinals(norm))), references=references(norm),
-            is_list=bool(_LIST.search(normalise(asked))), parts=() if context else split_parts(asked),
+            is_list=bool(_LIST.search(normalise(asked))), asks_total=bool(_TOTAL.search(norm)),
+            parts=() if context else split_parts(asked),
             readings=readings,
         )
 

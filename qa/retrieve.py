@@ -102,20 +102,14 @@ def top(fused: np.ndarray, k: int) -> list[Hit]:
 def with_total_rows(index: Index, query: Query, hits: list[Hit], depth: int) -> list[Hit]:
     """A question asking for a total reads a table's total row: each table among the first ``depth`` hits
     brings its 共计/总计 row in right after its best row, scored as that row, when it is not there already."""
-    from qa.features import ASKS_TOTAL, TOTAL_ROW
-    from qa.tables import read_row
-
-    if not ASKS_TOTAL.search(query.norm):
+    if not query.asks_total:
         return hits
     out, have = list(hits), {h.row for h in hits[:depth]}
     for hit in hits[:depth]:
         chunk = index.chunks[hit.row]
-        if chunk.kind != "table":
-            continue
-        for row, other in enumerate(index.chunks):
-            label = read_row(other.text) if other.kind == "table" and other.number == chunk.number else None
-            if row not in have and other.doc == chunk.doc and label and TOTAL_ROW.match(label[1]):
-                out = [h for h in out if h.row != row]
-                out.insert(out.index(hit) + 1, Hit(row, hit.score))
-                have.add(row)
+        row = index.total_rows.get((chunk.doc, chunk.number)) if chunk.kind == "table" else None
+        if row is not None and row not in have:
+            out = [h for h in out if h.row != row]
+            out.insert(out.index(hit) + 1, Hit(row, hit.score))
+            have.add(row)
     return out[:len(hits)]

@@ -46,6 +46,14 @@ class Row:
 SEP = " — "  # between a row line's title, row label and labelled cells
 
 
+_TOTAL_LABEL = re.compile(r"^\s*(?:共计|总计|合计)")
+
+
+def is_total(label: str) -> bool:
+    """Whether a row label (``read_row``'s second part) names a table's total row: 共计, 总计, 合计."""
+    return bool(_TOTAL_LABEL.match(label))
+
+
 def read_row(text: str) -> tuple[str, str, str] | None:
     """``(title, row label, labelled cells)`` of a row chunk's first line, as ``Row.describe`` writes it.
 

@@ -124,12 +124,9 @@ def fit(examples: list[Example], meta: dict | None = None) -> AnswerModel:
     z = (x - mean) / scale
     d = z.shape[1]
 
-    def objective(w: np.ndarray) -> tuple[float, np.ndarray]:
-        return loss(w, z, y, starts)
-
     bounds = [(0.0, None) if SIGNS.get(n, 0) > 0 else (None, 0.0) if SIGNS.get(n, 0) < 0 else (None, None)
               for n in NAMES] + [(None, None)]
-    res = minimize(objective, np.zeros(d + 1), jac=True, method="L-BFGS-B", bounds=bounds,
+    res = minimize(loss, np.zeros(d + 1), args=(z, y, starts), jac=True, method="L-BFGS-B", bounds=bounds,
                    options={"maxiter": 5000})
     return AnswerModel(NAMES, mean, scale, res.x[:d].astype(np.float64), float(res.x[d]), 0.5, meta or {})
 
