@@ -1,6 +1,6 @@
 """The chunk model every document is parsed into, and its JSON form.
 
-A chunk is the unit that is retrieved and cited: one numbered paragraph, one
+A chunk is the unit that is retrieved and cited: the cover, one numbered paragraph, one
 summary paragraph, one figure, one boxed list, one table row, or one note.
 This module only defines the shape; parsers live in ``qa.report`` (the UN
 report layout) and ``qa.corpus`` (plain text, markdown, BEIR ``corpus.jsonl``).
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-KINDS = ("summary", "paragraph", "figure", "box", "table", "note")
+KINDS = ("cover", "summary", "paragraph", "figure", "box", "table", "note")
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ from qa.vector_cache import VectorCache
 
 log = logging.getLogger(__name__)
 
-FORMAT = 12  # 12: passages encoded as dense_text (Traditional as Simplified)
+FORMAT = 13  # 13: the cover is its own kind of chunk; 12: passages encoded as dense_text
 BATCH = 16
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from qa.answer import Answer, Citation
 
-KIND_LABEL = {"summary": "摘要", "paragraph": "段", "figure": "图", "box": "框", "table": "表", "note": "注"}
+KIND_LABEL = {"summary": "摘要", "paragraph": "段", "figure": "图", "box": "框", "table": "表", "note": "注", "cover": "封面"}
 
 
 def where(c: Citation) -> str:
@@ -49,9 +49,9 @@ def answer_text(ans: Answer, color: bool = False, width: int = 160) -> str:
 def reason_text(ans: Answer) -> str:
     """``为什么：…`` — the answer's reason laid out one clause a line, for ``qa ask --explain``.
 
-    confidence 0.86 ≥ threshold 0.22; sentence from ¶23 (passage 1 of 5); for it: a; b
+    confidence 0.86 ≥ threshold 0.22; sentence from ¶23 (passage ranked 1); for it: a; b
     -> 为什么：confidence 0.86 ≥ threshold 0.22
-           sentence from ¶23 (passage 1 of 5)
+           sentence from ¶23 (passage ranked 1)
            for it: a
                    b
     """

@@ -230,8 +230,8 @@ class _Builder:
                     self.seen_summary = True
                     if self.front:
                         self.section = "封面"
-                        self._emit("note", "front", None, self.front,
-                                   "；".join(tidy(ln.text) for ln in self.front if ln.text.strip()))
+                        self._emit("cover", "front", None, self.front,
+                                   "\n".join(tidy(ln.text) for ln in self.front if ln.text.strip()))
                     self.section = "摘要"
                 else:
                     self.front.extend(b.lines)
