@@ -34,7 +34,9 @@ _NOT_A_GLOSS = ("cl:", "see ", "variant", "old variant", "surname", "abbr", "use
 _FILLER = frozenset(
     "the a an of to in on for and or is are was were be by with as at from that this it its one sb sth "
     "something someone used see also esp fig lit old".split())
-_QUESTION_WORDS = _FILLER | frozenset(
+# words that ask rather than name (and "UN", which the report writes as 联合国: its Latin "UN" is only
+# inside names such as UN Info); an English question's lexical query leaves them out
+QUESTION_WORDS = _FILLER | frozenset(
     "how many much what which who whom whose when where why did does do has have had there their they "
     "un s new now each about roughly many".split())
 
@@ -80,7 +82,7 @@ class Lexicon:
         """For each content word of ``question`` the dictionary knows, its report words."""
         out: list[tuple[str, ...]] = []
         for word in _WORD.findall(question.lower()):
-            if word in _QUESTION_WORDS:
+            if word in QUESTION_WORDS:
                 continue
             for stem in _stems(word):
                 if stem in self.words:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.config import Settings
+from qa.english import QUESTION_WORDS
 from qa.index import Index
 from qa.query import Query
 from qa.tokenize import expand_english, tokens
@@ -57,6 +58,8 @@ def score(index: Index, query: Query, lexical: str) -> Scores:
     dense = np.zeros(n, dtype=np.float64)
     dense[i[0]] = d[0]
     toks = tokens(" ".join((expand_english(query.norm), *query.english_terms)), lexical, index.segmenter)
+    if query.english:
+        toks = [t for t in toks if t.lstrip("#") not in QUESTION_WORDS]
     lex = index.lexical[lexical].scores(toks)
     return Scores(dense, lex, query.vector, referenced(index, query.references))
 
