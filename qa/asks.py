@@ -19,7 +19,7 @@ from qa.names import CITIES, Names, mentioned
 from qa.tokenize import normalised
 
 _NUMERAL = "一二两三四五六七八九十百千万"
-_UNITS = "个名人位项次家所层部台辆座条种份批篇本张届轮"  # measure words a count is given in
+_UNITS = "个名人位项次家所层部台辆座条种份批篇本张届轮度"  # measure words a count is given in
 
 
 @dataclass(frozen=True)
@@ -46,10 +46,16 @@ def _names_a_place(sentence: str, m: re.Match, names: Names) -> bool:
     return _names_a_city(sentence, m, names) or bool(names.find(normalised(sentence), "places"))
 
 
+# measure words one speaker may use where another uses the other: 几家机构 is answered by "12 个…机构",
+# 多少人 by "311 名"; 个 stands in for any of them
+_KINDRED = ("人名位", "家所座处间", "项条种份批", "次轮届")
+
+
 def _counts_unit(sentence: str, m: re.Match, _names: Names) -> bool:
     # 多少个联合方案 wants "35 个": a count of that unit, not any number. 个 is the general measure word, so
-    # any measure word answers it (多少个新生儿: 3 万多名); 多少人 is answered by 311 名; 3 万多名 is a count too
-    unit = (f"[{_UNITS}]" if m.group(1) == "个" else "[人名位]" if m.group(1) in "人名位" else m.group(1))
+    # any measure word answers it (多少个新生儿: 3 万多名), and it answers any (``_KINDRED``); 3 万多名 is a count too
+    asked = m.group(1)
+    unit = f"[{_UNITS}]" if asked == "个" else f"[{next((g for g in _KINDRED if asked in g), asked)}个]"
     return bool(re.search(rf"(\d|[{_NUMERAL}])\s*[十百千万亿]?\s*多?\s*{unit}", sentence))
 
 
@@ -85,14 +91,16 @@ WANTS: tuple[Want, ...] = (
     # a person's name: the report names no one, so these go unanswered unless a name is printed
     # (asked of a role: 驻地协调员是谁; but 与驻地协调员共同牵头的是谁 is answered by a role, 外交部长)
     Want("person", re.compile(r"姓名|(?:人|者|长|员|官|主任|主席|特使|代表|干事|总裁)(?:叫什么名字|是谁|是哪位)"
-                              r"|\bname of the (?:head|chief|director)|\bwho is the (?:head|chief|director)"),
+                              r"|\bname of the (?:head|chief|director|person)|\bwhat is the name of|\bwho is the (?:current )?(?:head|chief|director)"),
          _has(r"[\u4e00-\u9fff]·[\u4e00-\u9fff]|先生|女士")),
+    # which country; before "who": 那两个会员国分别是谁 asks for countries, not for any agent
+    Want("country", re.compile(r"哪[一]?[个些两三四五六七八九十\d]*\s*(?:会员国|国家)|(?:国家|会员国)[^,。?]{0,6}(?:是|有|包括)哪"
+                               r"|(?:国家|会员国)[^,。?]{0,4}是谁"
+                               r"|\bwhich (?:\w+ )?(?:countries|country|member states?)\b"),
+         _names_a_country),
     # who did it, asked of no role: answered by a sentence naming a body, a role or a person
     Want("agent", re.compile(r"谁|\bwho\b|\bby whom\b"),
          lambda sentence, _m, names: bool(_ROLE.search(sentence)) or bool(names.find(normalised(sentence), "bodies"))),
-    Want("country", re.compile(r"哪[一]?[个些两三四五六七八九十\d]*\s*(?:会员国|国家)|(?:国家|会员国)[^,。?]{0,6}(?:是|有|包括)哪"
-                               r"|\bwhich (?:countries|country|member states?)\b"),
-         _names_a_country),
     # which body: answered by a sentence naming a UN entity or another international body
     Want("body", re.compile(r"哪[一]?[个些两三四五六七八九十\d]*\s*(?:[\u4e00-\u9fff]{0,6}成员|机构|实体|组织|基金|署|办事处)"
                             r"|\bwhich (?:\w+ )?(?:\w+ )?(?:members?|entities|entity|agenc(?:y|ies)|organi[sz]ations?|bod(?:y|ies))\b"),
@@ -101,6 +109,10 @@ WANTS: tuple[Want, ...] = (
     Want("place", re.compile(r"哪些?地[点方区]|什么地方|在哪里|位于哪|设在哪|\bwhere\b"), _names_a_place),
     Want("reason", re.compile(r"为什么|为何|什么原因|原因是什么|\bwhy\b"),
          _has(r"因为|由于|原因|因此|所以|得益于|鉴于|为了|以便|导致|使得|因而|从而|出于")),
+    # how to do something oneself (怎么报名, 需要什么条件): answered by a procedure, which a report seldom gives
+    Want("procedure", re.compile(r"(?:怎么|怎样|如何)(?:才能)?(?:报名|申请|加入|注册|应聘|投诉|办理|联系)"
+                                 r"|需要(?:什么|哪些)(?:条件|资格|材料|手续)|\bhow (?:do|can|should) (?:i|we|you)\b"),
+         _has(r"申请|报名|程序|步骤|手续|资格|条件|必须|须|应当|通过")),
     Want("ranking", re.compile(r"最[高多大低少小早晚](?:的[\u4e00-\u9fff]{1,6})?是哪|哪一?[个家位][^,。]{0,16}最[高多大低少小早晚]\??$"
                                r"|\bwhich\b.*\b(?:most|largest|highest|lowest|least)\b"),
          _has(r"最[高多大低少小早晚]|居首|首位|之首|排名第一")),
@@ -113,8 +125,11 @@ WANTS: tuple[Want, ...] = (
     Want("date", re.compile(r"哪一?年|哪几年|何时|什么时候|\bwhen\b|what year|which year"),
          _has(r"(19|20)\d\d\s*年|\d+\s*月|\d+\s*日")),
     # an amount of money wants a currency: 280 000 人 is no sum
-    Want("money", re.compile(r"多少(?:资金|钱|经费|开支|费用|捐款|金额|收入|预算|支出|资源|捐助|供资)|(?:金额|资金|开支|费用|预算|收入|支出|成本|经费)(?:总额|总计)?(?:是|为|共|约|达到)?多少"
-                             r"|how much (?:money|funding)"),
+    # (多少美元, 花了多少, 节省了多少: a sum by its currency or by spending; 预算有多少)
+    Want("money", re.compile(r"多少(?:资金|钱|经费|开支|费用|捐款|金额|收入|预算|支出|资源|捐助|供资|美元|欧元)"
+                             r"|(?:金额|资金|开支|费用|预算|收入|支出|成本|经费)(?:总额|总计)?(?:是|为|共|约|达到|有)?多少"
+                             r"|(?:花|花费|耗费|节省|节约|支付|捐)了?多少|省了多少"
+                             r"|how much (?:money|funding)|how much did [\w ]+ (?:give|pay|spend|save|cost|contribute)"),
          lambda sentence, _m, _names: bool(_MONEY.search(sentence))),
     Want("count", re.compile(rf"(?:多少|(?<!哪)几)\s*([{_UNITS}])"), _counts_unit),
     # how many of a thing (多少工作人员, how many staff) is a count: a share (82%) does not answer it
@@ -234,6 +249,22 @@ def counted(question: str) -> str | None:
 def counted_in(thing: str | None, sentence: str) -> bool:
     """Whether ``sentence`` names the counted ``thing`` (shares a bigram with it)."""
     return thing is not None and _named(thing, sentence)
+
+
+_COUNT_OF = re.compile(rf"(?:\d[\d\s,.]*|[{_NUMERAL}]+)\s*[十百千万亿]?\s*多?\s*[{_UNITS}]?([^，。；,;:：()（）%％]{{0,16}})")
+
+
+def count_of(thing: str | None, sentence: str) -> bool:
+    """Whether ``sentence`` gives a number of the counted ``thing``: the thing follows the number closely.
+
+    >>> count_of("工作人", "聘请 196名国际驻地协调员办公室工作人员。"), count_of("工作人", "66%是女性，包括 47 个国家。")
+    (True, False)
+    """
+    if thing is None:
+        return False
+    text = normalised(sentence)
+    pairs = [thing[i:i + 2] for i in range(len(thing) - 1)]
+    return any(any(p in m.group(1) for p in pairs) for m in _COUNT_OF.finditer(text))
 
 
 def _thing(words: str) -> str | None:

@@ -42,11 +42,17 @@ _LIST = re.compile(r"哪些|哪几|包括什么|包含什么|有什么.{0,4}(?:�
                    r"\bwhich (?:\w+ )?(?:are|were|areas|countries|entities|agencies|organizations|bodies|steps|measures)\b|"
                    r"\bwhat (?:are|were) the\b|\blist\b|\bname the\b")
 # a second question after the first: …多少？何时…？ / …是什么，由谁… (split before the second question word)
-_SECOND = re.compile(r"(?:[?？;；]|[,，](?:以及|并且|并|还有|另外|同时)?)\s*(?=[^,，?？]{0,14}"
-                     r"(?:多少|几|何时|什么时候|哪一?年|哪一?天|哪[个些位家]|谁|什么|为什么|如何|是否))"
+# (after a question mark the second question may be long: …还差多少; after a comma it asks within a few characters)
+_WH = r"(?:多少|几|何时|什么时候|哪一?年|哪一?天|哪[个些位家]|谁|什么|为什么|如何|是否)"
+_SECOND = re.compile(rf"[?？;；]\s*(?=[^?？]*{_WH})|[,，](?:以及|并且|并|还有|另外|同时)?\s*(?=[^,，?？]{{0,14}}{_WH})"
                      r"|(?:[?;]|,?\s+and)\s+(?=(?:when|how|what|who|which|where|why)\b)", re.IGNORECASE)
 _INTERROGATIVE = re.compile(r"(?:多少|几|幾)[个個名位项項次人年天]?|何[时時]|什[么麼]时候|什[么麼]時候|哪一?[年天个個些位家]?"
                             r"|[谁誰]|[为為]什[么麼]|什[么麼]|如何|是否|[吗嗎]|[?？]")
+# the report itself: who wrote or submitted it, for which session or agenda item (its cover says)
+_ABOUT_REPORT = re.compile(r"(?:本|这份|这篇|这个|该|此)?报告(?:是|由)?(?:谁|哪个?(?:人|机构|部门))|报告的?(?:作者|提交者|撰写者)"
+                           r"|谁(?:写|撰写|编写|起草|提交|发布)了?(?:这份|本|该|这篇)?报告|报告(?:是)?(?:为|给|向|提交给?)?哪一?(?:届|个)(?:会议|届会)"
+                           r"|议程项目|\bwho (?:wrote|authored|submitted|prepared|issued) (?:the|this) report\b"
+                           r"|\bauthor of (?:the|this) report\b")
 _TOTAL = re.compile(r"一共|总共|总计|共计|合计|总数|总额|全部|\btotal\b|\bin all\b|\baltogether\b")
 _ASKS = re.compile(r"多少|几|何时|什么|哪|谁|为何|如何|是否|吗|\b(?:how|what|when|which|who|where|why)\b", re.IGNORECASE)
 
@@ -65,7 +71,7 @@ class Query:
     weights: dict[str, float]  # key bigram -> IDF weight in the corpus (unseen bigrams weigh most)
     years: tuple[str, ...]
     ordinals: tuple[str, ...]  # 第二次; 首次 read as 第一次
-    references: tuple[tuple[str, int], ...]  # figures and tables named: ("figure", 8), ("table", 3)
+    references: tuple[tuple[str, int | None], ...]  # named: ("figure", 8), ("table", 3); the report itself: ("cover", None)
     is_list: bool  # asks for an enumeration (哪些, 哪几个, which … are)
     asks_total: bool  # asks for a total (一共, 合计, in total): a table's total row answers
     parts: tuple[str, ...]  # the sub-questions of a question that asks two things, else ()
@@ -209,13 +215,13 @@ def ordinals(text: str) -> set[str]:
     return found | {"第" + _EN_NUMBER[m.group(1).lower()] for m in _EN_ORDINAL.finditer(text)}
 
 
-def references(norm: str) -> tuple[tuple[str, int], ...]:
-    """Figures and tables a (normalised) question names.
+def references(norm: str) -> tuple[tuple[str, int | None], ...]:
+    """Figures and tables a (normalised) question names; the cover, when it asks about the report itself.
 
-    >>> references("图八中和附件表 3 里，代表表示")
-    (('figure', 8), ('table', 3))
+    >>> references("图八中和附件表 3 里，代表表示"), references("这份报告是谁写的?")
+    ((('figure', 8), ('table', 3)), (('cover', None),))
     """
-    out = []
+    out: list[tuple[str, int | None]] = [("cover", None)] if _ABOUT_REPORT.search(norm) else []
     for kind, num in _REFERENCE.findall(norm):
         n = int(num) if num.isdigit() else _CN_DIGITS[num]
         out.append(("figure" if kind.lower() in ("图", "figure") else "table", n))
