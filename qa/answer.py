@@ -24,7 +24,7 @@ import numpy as np
 
 from qa.asks import expected_type_met
 from qa.chunk import Chunk
-from qa.features import candidates, matrix
+from qa.features import candidates, matrix, measures
 from qa.index import Index
 from qa.model import AnswerModel
 from qa.query import Query
@@ -145,16 +145,20 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
     if not cands:
         return abstain("the top passages hold no sentences")
     x = matrix(cands)
-    probs = model.probability(x)
-    best = int(np.argmax(probs))
-    c, p = cands[best], float(probs[best])
+    logits = model.logits(x)
+    best = int(np.argmax(logits))  # the sentence that answers best; the gate says whether any answers
+    c = cands[best]
+    p, gate = model.answers(x, logits, measures(query, scores))
     chunk = index.chunks[c.chunk]
     if c.feature("chart_blank"):
         name = chunk.text.split("：", 1)[0] if "：" in chunk.text[:8] else "该图"
         return abstain(f"{name} is asked for a value, and its chart values are not in the report's text",
                        p, f"{name}的数值不在报告文本中。")
-    if p < model.threshold:
-        against = model.explain(x[best], against=True)
+    # who wrote the report, for which session: its cover says, when it holds the kind of answer asked for;
+    # the questions the gate learnt from are about the report's content, not about the report
+    cover = chunk.kind == "cover" and ("cover", None) in query.references and bool(c.feature("type_met"))
+    if p < model.threshold and not cover:
+        against = model.gate.explain(gate, against=True) if gate is not None else model.explain(x[best], against=True)
         missing = f"; the passage never names {', '.join(c.missing)}" if c.missing else ""
         return abstain(f"confidence {p:.2f} < threshold {model.threshold:.2f}; best sentence in "
                        f"{_where(chunk)}; against it: {'; '.join(against) or 'nothing in particular'}{missing}", p)
@@ -172,8 +176,10 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
         order = [hits[hit]] + [h for i, h in enumerate(hits) if i != hit]
         cites = tuple(citation(index.chunks[h.row], h.score) for h in order)
     why = model.explain(x[best])
-    reason = (f"confidence {p:.2f} ≥ threshold {model.threshold:.2f}; {shaped.how} from {_where(chunk)} "
-              f"(passage {hit + 1} of {len(hits)}); for it: {'; '.join(why) or 'nothing in particular'}")
+    verdict = (f"confidence {p:.2f} ≥ threshold {model.threshold:.2f}" if p >= model.threshold else
+               f"a question about the report itself, answered by its cover (confidence {p:.2f})")
+    reason = (f"{verdict}; {shaped.how} from {_where(chunk)} "
+              f"(passage ranked {hit + 1}); for it: {'; '.join(why) or 'nothing in particular'}")
     return Answer(query.text, False, text, cites, Highlight(chunk.id, shaped.start, shaped.end), query.notice,
                   round(p, 4), reason)
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.asks import QUESTION_CHARS, VALUES, asked_noun_found, counted, counted_in, expected_type_met
+from qa.asks import QUESTION_CHARS, VALUES, asked_noun_found, count_of, counted, counted_in, expected_type_met
 from qa.chunk import Chunk
 from qa.names import mentioned
 from qa.query import YEAR, Query, ordinals
@@ -31,6 +31,10 @@ from qa.tables import is_total, read_row
 from qa.tokenize import normalised
 
 DEPTH = 4  # candidate sentences come from this many top passages
+# A question asking for a day, a sum, a count, a body … whose top passages hold none reads on down the
+# ranking to this rank, and takes up to EXTRA passages that do hold one (their low rank is a feature).
+REACH = 12
+EXTRA = 2
 
 # name -> what it means, for a person reading an explanation
 FEATURES: dict[str, str] = {
@@ -41,12 +45,14 @@ FEATURES: dict[str, str] = {
     "fused_gap": "how far the passage ranks below the best (0: it is the best)",
     "rank0": "best-ranked passage",
     "rank_inv": "passage rank",
+    "reached": "a passage below the top ones, read because none of those holds the kind of answer asked for",
     "lexical": "passage shares the question's words (BM25)",
     "sent_cov": "sentence shares the question's key terms",
     "sent_cov_gap": "how many more key terms another sentence shares (0: none does)",
     "char_cov": "sentence shares the question's characters (IDF-weighted; paraphrases share few whole words)",
     "char_cov_gap": "how many more of the question's characters another sentence shares (0: none does)",
     "ctx_cov": "sentence and neighbours share the key terms",
+    "heavy_missing": "the rarest key term the sentence and its neighbours lack (1: the question's rarest)",
     "passage_cov": "passage shares the question's key terms",
     "top_cov": "best passage covers the question",
     "type_met": "holds the kind of answer asked for",
@@ -57,6 +63,7 @@ FEATURES: dict[str, str] = {
     "unseen": "the question's key terms the report never uses",
     "noun_missing": "the thing asked about is not in the passage",
     "counted_here": "the sentence names the thing counted (多少个新生儿: 新生儿)",
+    "count_of": "the sentence gives a number of the thing counted (3 万多名新生儿), not of something else",
     "missing": "the passage never names a year, ordinal, country or body the question names",
     "year_conflict": "the sentence gives another year than the one asked about",
     "name_far": "the country or body asked about is not in the sentence or next to it",
@@ -87,15 +94,48 @@ NAMES = tuple(FEATURES)
 # similarity features too (which overlap each other) abstained less often out of fold (0.781 against 0.788).
 SIGNS: dict[str, int] = {
     **{n: 1 for n in ("sent_cov", "top_cov", "english_top_cov", "type_met", "strict_met", "total_row",
-                      "counted_here", "english_words")},
+                      "counted_here", "count_of", "english_words")},
     **{n: -1 for n in ("type_unmet", "strict_unmet", "noun_missing", "missing", "unseen", "chart_blank", "no_key_terms",
+                       "heavy_missing",
                        "year_conflict", "name_far", "top_cov_low")},
 }
 # features that are yes/no by definition (the rest are measures)
-BINARY = frozenset({"rank0", "type_met", "type_unmet", "ctx_type_met", "strict_met", "strict_unmet", "noun_missing",
+BINARY = frozenset({"rank0", "reached", "type_met", "type_unmet", "ctx_type_met", "strict_met", "strict_unmet", "noun_missing",
                     "english", "kind_table", "kind_figure", "kind_box", "kind_summary", "named", "chart_blank",
                     "first", "source_note", "wants_checkable", "no_key_terms",
-                    "total_row", "part_row", "year_conflict", "name_far", "counted_here"})
+                    "total_row", "part_row", "year_conflict", "name_far", "counted_here", "count_of"})
+
+
+# The abstention gate (``qa.model.Gate``) reads the question as a whole: how well its best sentence scores
+# and what that sentence has, and how much of the question the report meets at all. name -> meaning
+GATE: dict[str, str] = {
+    "best_score": "the best sentence's score (log-odds)",
+    "margin": "how far the best sentence scores above the next",
+    "key_terms": "how many key terms the question has",
+    "lexical_max": "the best passage's word overlap (BM25, unscaled)",
+    "dense_max": "the closest passage's closeness in meaning",
+    **{n: FEATURES[n] for n in ("english", "english_words", "unseen", "heavy_missing", "top_cov", "type_met",
+                                "type_unmet", "wants_checkable", "ctx_cov", "char_cov", "missing", "sent_cos",
+                                "named", "reached", "count_of")},
+}
+GATE_NAMES = tuple(GATE)
+_GATE_FROM_BEST = tuple(NAMES.index(n) for n in GATE_NAMES[5:])
+ALONE = 5.0  # the margin of a best sentence with no other candidate
+
+
+def measures(query: Query, scores) -> tuple[float, float, float]:
+    """The question-level inputs of the gate: its key-term count, the best BM25 score and the best cosine."""
+    lex = float(scores.lexical.max()) if len(scores.lexical) else 0.0
+    dense = float(scores.dense.max()) if len(scores.dense) else 0.0
+    return float(len(query.weights)), lex, dense
+
+
+def gate_row(logits: np.ndarray, x: np.ndarray, question: tuple[float, float, float]) -> np.ndarray:
+    """The gate's inputs (``GATE``) for a question whose candidates ``x`` score ``logits`` (not empty)."""
+    order = np.argsort(-logits, kind="stable")
+    best = int(order[0])
+    margin = float(logits[best] - logits[order[1]]) if len(logits) > 1 else ALONE
+    return np.array([float(logits[best]), margin, *question, *x[best, list(_GATE_FROM_BEST)]], dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -123,6 +163,21 @@ def coverage(weights: dict[str, float], text: str) -> float:
         return 0.0
     t = normalised(text)
     return sum(w for b, w in weights.items() if b in t) / total
+
+
+def heaviest_missing(weights: dict[str, float], text: str) -> float:
+    """The weight of the heaviest key term ``text`` (normalised) lacks, over the heaviest of all; 0 if none.
+
+    A question the report does not answer often differs from one it does by a single rare word
+    (差旅费, 德国): the sentence shares the rest.
+
+    >>> heaviest_missing({"核心": 1.0, "职位": 1.0, "日本": 2.0}, "五个核心职位")
+    1.0
+    """
+    top = max(weights.values(), default=0.0)
+    if top <= 0:
+        return 0.0
+    return max((w for b, w in weights.items() if b not in text), default=0.0) / top
 
 
 def missing_names(query: Query, passage: str, index) -> list[str]:
@@ -170,8 +225,19 @@ def _question_chars(query: Query, index) -> dict[str, float]:
     return {ch: idf[ch] for ch in set(text) if ch in idf and ch not in QUESTION_CHARS}
 
 
+def _holds_want(query: Query, index, row: int) -> bool:
+    """Whether a sentence of chunk ``row`` holds the kind of answer ``query`` asks for (a cell may hold any)."""
+    chunk = index.chunks[row]
+    for s in index.sentences_of(row):
+        _, a, b = index.sentence_spans[s]
+        met = expected_type_met(query.asked, chunk.text[a:b], index.names)
+        if met is True or (met is not None and chunk.kind in ("table", "figure")):
+            return True
+    return False
+
+
 def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> list[Candidate]:
-    """Every sentence of the top ``depth`` hits, with its features.
+    """Every sentence of the top ``depth`` hits (and of up to ``EXTRA`` more, see ``REACH``), with its features.
 
     A question that names a figure or table takes its candidates from those
     chunks alone, when they are among the hits: the reader said where to look.
@@ -180,7 +246,11 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
     if scores.referenced is not None:
         named = [(r, h) for r, h in pool if scores.referenced[h.row]]
         pool = named or pool
-    pool = pool[:depth]
+    pool, further, reached = pool[:depth], pool[depth:REACH], set()
+    if query.want in STRICT_KINDS and further and not any(_holds_want(query, index, h.row) for _, h in pool):
+        extra = [(r, h) for r, h in further if _holds_want(query, index, h.row)][:EXTRA]
+        pool += extra
+        reached = {h.row for _, h in extra}
     if not pool:
         return []
     top_row = hits[0].row
@@ -231,9 +301,11 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
                 "fused_gap": (fused_top - hit.score) / 16.0,
                 "rank0": float(rank == 0),
                 "rank_inv": 1.0 / (1 + rank),
+                "reached": float(hit.row in reached),
                 "lexical": float(scores.lexical[hit.row]) / lex_max,
                 "sent_cov": coverage(query.weights, texts[j]),
                 "ctx_cov": coverage(query.weights, "".join(neighbours)),
+                "heavy_missing": heaviest_missing(query.weights, near),
                 "char_cov": coverage(chars, texts[j]),
                 "passage_cov": p_cov,
                 "top_cov": top_cov,
@@ -245,6 +317,7 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
                 "unseen": unseen,
                 "noun_missing": float(noun_missing and not cells),
                 "counted_here": float(counted_in(thing, texts[j])),
+                "count_of": float(count_of(thing, texts[j])),
                 "missing": float(min(len(missing), 2)),
                 "year_conflict": float(bool(query.years) and bool(years) and not years & set(query.years)),
                 "name_far": float(bool(far)),

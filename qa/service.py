@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from qa.answer import Answer, combine, compose
 from qa.config import Settings
 from qa.errors import BadQuestion, IndexUnusable
-from qa.features import DEPTH
+from qa.features import DEPTH, REACH
 from qa.model import AnswerModel
 from qa.query import Query, context_of, search_text
 from qa.tokenize import dense_text
@@ -95,12 +95,12 @@ class Service:
         return self._answer(query, k, mode)
 
     def hits(self, query: Query, k: int, mode: str) -> tuple[list, object]:
-        """The top ``max(k, DEPTH)`` chunks for ``query`` in ``mode`` (answer candidates come from ``DEPTH``
-        of them, whatever ``k`` is cited), and every chunk's scores."""
+        """The top ``max(k, REACH)`` chunks for ``query`` in ``mode`` (answer candidates come from ``DEPTH``
+        of them, or a few more down to ``REACH``, whatever ``k`` is cited), and every chunk's scores."""
         from qa.retrieve import fuse, score, top, with_total_rows
 
         scores = score(self.index, query, self.settings.lexical)
-        hits = top(fuse(scores, mode, self.settings), min(max(k, DEPTH), len(self.index.chunks)))
+        hits = top(fuse(scores, mode, self.settings), min(max(k, REACH), len(self.index.chunks)))
         return with_total_rows(self.index, query, hits, DEPTH), scores
 
     def _answer(self, query: Query, k: int, mode: str) -> Answer:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from qa.answer import NO_ANSWER
 from qa.asks import asked_noun_found, expected_type_met
-from qa.features import FEATURES, coverage, missing_names
+from qa.features import FEATURES, GATE, coverage, missing_names
 from qa.model import AnswerModel
 from qa.names import named_in
 from qa.query import references, split_parts
@@ -88,6 +89,7 @@ def test_two_part_questions_are_split(question, parts):
 def test_model_ships_and_explains(service):
     model = AnswerModel.load()
     assert model.features == tuple(FEATURES) and 0 < model.threshold < 1
+    assert model.gate is not None and len(model.gate.coef) == len(GATE)  # whether to answer: a fitted gate
     assert {s["path"] for s in model.meta["sets"]} >= {"eval/questions.jsonl", "eval/heldout.jsonl"}
     ans = service.ask("驻地协调员办公室有多少核心职位")
     assert not ans.abstained and "五个核心职位" in ans.answer
@@ -227,3 +229,83 @@ def test_un_shorthand_reaches_the_reports_terms():
 
     assert set(expand_english("when do rcs report to the sptf?").split("? ")[1].split()) == {"驻地协调员", "特别用途信托基金"}
     assert expand_english("what did the rc system cost").endswith(" 驻地协调员系统")  # the longer term, not 驻地协调员
+
+
+@pytest.mark.parametrize("question,sentence,met", [
+    # "which countries … are they" asks for countries: a sentence that only counts them does not answer
+    ("提出异议的那三个会员国是谁？", "而三个会员国和欧盟提出了异议。", False),
+    ("提出异议的那三个会员国是谁？", "巴西、智利和秘鲁提出了异议。", True),
+    ("Which three member states objected?", "而三个会员国和欧盟提出了异议。", False),
+    # a sum asked by its currency or by spending: a count is no answer
+    ("合并之后节省了多少美元？", "将 44 个中心并入办公室节省了开支。", False),
+    ("合并之后节省了多少美元？", "合并节省了 300 万美元。", True),
+    ("会议的预算有多少？", "会议惠及 20 万人。", False),
+    # how to do something oneself: a report's statistics do not answer it
+    ("我想加入志愿人员，需要什么条件？", "联合国志愿人员 1% | 1%", False),
+    # a speaker's measure word is not the report's: 几家机构 is answered by "12 个…机构"
+    ("有几家机构在当地没有办公室？", "工作队包括 12 个在当地没有实际驻扎的机构。", True),
+    ("有几家机构在当地没有办公室？", "工作队包括 12 名工作人员。", False),
+])
+def test_expected_answer_kind_as_speakers_ask(service, question, sentence, met):
+    assert expected_type_met(question, sentence, service.index.names) is met
+
+
+def test_a_long_second_question_after_a_question_mark_is_a_part():
+    assert split_parts("软承诺一共有多少？要达到全额预算的那个目标数字还差多少？") == (
+        "软承诺一共有多少", "要达到全额预算的那个目标数字还差多少")
+
+
+def test_the_report_itself_is_answered_from_its_cover(service):
+    assert references("这份报告是谁写的?") == (("cover", None),)
+    assert references("报告中驻地协调员由谁任命?") == ()  # a question about what the report says
+    ans = service.ask("这份报告是谁写的？")
+    assert not ans.abstained and "联合国可持续发展集团主席" in ans.answer, ans.answer
+    assert ans.citations[0].kind == "cover"
+
+
+def test_a_day_asked_for_reads_past_passages_without_one(service):
+    from qa.features import DEPTH, candidates, matrix
+
+    q = service.query("新的驻地协调员系统具体是从哪天起开始运作的？")
+    hits, scores = service.hits(q, 5, "hybrid")
+    cands = candidates(q, service.index, hits, scores)
+    assert max(c.hit for c in cands) >= DEPTH  # no day in the top passages: it read further down
+    best = cands[int(np.argmax(service.model.logits(matrix(cands))))]
+    assert "2019 年 1 月 1 日" in service.index.chunks[best.chunk].text[best.start:best.end]  # and chose the day
+    ans = service.ask("新的驻地协调员系统具体是从哪天起开始运作的？")
+    # whether to answer from a passage so far down is the gate's call; a sentence without the day never answers
+    assert ans.abstained or "2019 年 1 月 1 日" in ans.answer, ans.answer
+
+
+def test_english_question_words_are_not_searched_as_latin_names(service):
+    # "UN" in an English question is 联合国, not the Latin "UN" of "UN Info"
+    q = service.query("What did the UN do to respond to COVID-19 in countries?")
+    hits, _ = service.hits(q, 5, "hybrid")
+    ids = [service.index.chunks[h.row].id for h in hits[:5]]
+    assert "E-2020-54#p43" in ids, ids
+
+
+def test_heaviest_missing_key_term():
+    from qa.features import heaviest_missing
+
+    assert heaviest_missing({"核心": 1.0, "职位": 1.0, "日本": 2.0}, "五个核心职位") == 1.0
+    assert heaviest_missing({"核心": 1.0, "职位": 1.0, "日本": 2.0}, "日本的核心") == 0.5
+    assert heaviest_missing({}, "任何") == 0.0
+
+
+@pytest.mark.parametrize("module", ["asks", "features", "query", "tokenize", "abbrev", "tables", "text", "names"])
+def test_doctests_of_the_question_and_answer_modules(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(f"qa.{module}"))
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_a_count_is_of_the_thing_asked_about(service):
+    from qa.asks import count_of, counted
+
+    thing = counted("办公室一共有多少工作人员")
+    assert count_of(thing, "已聘请 196名国际驻地协调员办公室工作人员。")
+    assert not count_of(thing, "队伍中 66%是女性，来自 47 个国家。")  # a count of countries, a share
+    assert not count_of(thing, "82%的工作人员已被聘用。")

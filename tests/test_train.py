@@ -86,7 +86,7 @@ def test_listwise_term_ranks_within_a_question():
         x[answer, 0] += 0.5  # the answer sits a little above its question's others
         y = np.zeros(6)
         y[answer] = 1
-        examples.append(train.Example(None, "s", None, [None] * 6, x, y))
+        examples.append(train.Example(None, "s", None, [None] * 6, x, y, (0.0, 0.0, 0.0)))
 
     def top1(model):
         return np.mean([int(np.argmax(model.probability(e.x))) == int(np.argmax(e.y)) for e in examples])
@@ -103,3 +103,27 @@ def test_listwise_term_ranks_within_a_question():
     finally:
         train.NAMES, train.SIGNS = names, signs
     assert with_list > without + 0.2, (with_list, without)
+
+
+def test_gate_reads_the_best_sentence_and_its_margin():
+    from qa.features import ALONE, GATE_NAMES, NAMES, gate_row
+
+    x = np.zeros((3, len(NAMES)))
+    x[1, NAMES.index("type_met")] = 1.0
+    row = gate_row(np.array([-1.0, 2.0, 0.5]), x, (4.0, 12.5, 0.86))
+    assert len(row) == len(GATE_NAMES)
+    got = dict(zip(GATE_NAMES, row))
+    assert got["best_score"] == 2.0 and got["margin"] == 1.5 and got["type_met"] == 1.0  # the best is row 1
+    assert (got["key_terms"], got["lexical_max"], got["dense_max"]) == (4.0, 12.5, 0.86)
+    assert dict(zip(GATE_NAMES, gate_row(np.array([0.3]), x[:1], (0.0, 0.0, 0.0))))["margin"] == ALONE
+
+
+def test_gate_learns_which_questions_are_answerable():
+    from qa.train import fit_gate
+
+    rng = np.random.default_rng(0)
+    rows = rng.normal(size=(400, 3))
+    answerable = rows[:, 0] + 0.2 * rng.normal(size=400) > 0  # the first input decides
+    gate = fit_gate(rows, answerable)
+    assert gate.coef[0] > 1.0 and abs(gate.coef[1]) < 0.5
+    assert gate.probability(np.array([2.0, 0.0, 0.0])) > 0.9 > 0.1 > gate.probability(np.array([-2.0, 0.0, 0.0]))
