@@ -47,15 +47,17 @@ def _names_a_place(sentence: str, m: re.Match, names: Names) -> bool:
 
 
 # measure words one speaker may use where another uses the other: 几家机构 is answered by "12 个…机构",
-# 多少人 by "311 名"; 个 stands in for any of them
-_KINDRED = ("人名位", "家所座处间", "项条种份批", "次轮届")
+# 多少人 by "311 名"; 个 stands in for any of them but people
+_PEOPLE = "人名位"  # people are counted in 人/名/位: "4 个本国职位" counts posts, not people
+_KINDRED = (_PEOPLE, "家所座处间", "项条种份批", "次轮届")
 
 
 def _counts_unit(sentence: str, m: re.Match, _names: Names) -> bool:
     # 多少个联合方案 wants "35 个": a count of that unit, not any number. 个 is the general measure word, so
     # any measure word answers it (多少个新生儿: 3 万多名), and it answers any (``_KINDRED``); 3 万多名 is a count too
     asked = m.group(1)
-    unit = f"[{_UNITS}]" if asked == "个" else f"[{next((g for g in _KINDRED if asked in g), asked)}个]"
+    kin = next((g for g in _KINDRED if asked in g), asked)
+    unit = f"[{_UNITS}]" if asked == "个" else f"[{kin}]" if kin == _PEOPLE else f"[{kin}个]"
     return bool(re.search(rf"(\d|[{_NUMERAL}])\s*[十百千万亿]?\s*多?\s*{unit}", sentence))
 
 
@@ -91,7 +93,8 @@ WANTS: tuple[Want, ...] = (
     # a person's name: the report names no one, so these go unanswered unless a name is printed
     # (asked of a role: 驻地协调员是谁; but 与驻地协调员共同牵头的是谁 is answered by a role, 外交部长)
     Want("person", re.compile(r"姓名|(?:人|者|长|员|官|主任|主席|特使|代表|干事|总裁)(?:叫什么名字|是谁|是哪位)"
-                              r"|\bname of the (?:head|chief|director|person)|\bwhat is the name of|\bwho is the (?:current )?(?:head|chief|director)"),
+                              r"|\bname of the (?:head|chief|director|person)|\bwhat is the name of|\bwho is the (?:current )?(?:head|chief|director)"
+                              r"|\bwho (?:heads|leads|runs|directs)\b"),
          _has(r"[\u4e00-\u9fff]·[\u4e00-\u9fff]|先生|女士")),
     # which country; before "who": 那两个会员国分别是谁 asks for countries, not for any agent
     Want("country", re.compile(r"哪[一]?[个些两三四五六七八九十\d]*\s*(?:会员国|国家)|(?:国家|会员国)[^,。?]{0,6}(?:是|有|包括)哪"
@@ -118,18 +121,20 @@ WANTS: tuple[Want, ...] = (
          _has(r"最[高多大低少小早晚]|居首|首位|之首|排名第一")),
     # what something found or concluded: not answered by a sentence saying it is still to come
     Want("finding", re.compile(r"(?:得出|发现|反映出|显示出|表明|查明)了?(?:哪些|什么)|(?:哪些|什么)(?:主要|具体)?(?:结论|结果|成效)"
-                               r"|结果如何|结论是什么"),
+                               r"|结果如何|结论是什么|\bwhat did\b.*\b(?:find|conclude|show|reveal)\b|\bwhat (?:were|are) the (?:\w+ )?(?:findings|conclusions)\b"),
          lambda sentence, _m, _names: bool(_FOUND.search(sentence)) and not _NOT_YET.search(sentence)),
     Want("day", re.compile(r"哪一?[天日]|几号|日期|what (?:date|day)|which day"), _has(r"\d+\s*日")),
     Want("month", re.compile(r"哪一?个?月|几月|what month|which month"), _has(r"\d+\s*月")),
     Want("date", re.compile(r"哪一?年|哪几年|何时|什么时候|\bwhen\b|what year|which year"),
-         _has(r"(19|20)\d\d\s*年|\d+\s*月|\d+\s*日")),
+         # (or by a session: "when will the Assembly review it" - 大会第七十五届会议)
+         _has(r"(19|20)\d\d\s*年|\d+\s*月|\d+\s*日|第[一二三四五六七八九十百\d]+届")),
     # an amount of money wants a currency: 280 000 人 is no sum
     # (多少美元, 花了多少, 节省了多少: a sum by its currency or by spending; 预算有多少)
     Want("money", re.compile(r"多少(?:资金|钱|经费|开支|费用|捐款|金额|收入|预算|支出|资源|捐助|供资|美元|欧元)"
                              r"|(?:金额|资金|开支|费用|预算|收入|支出|成本|经费)(?:总额|总计)?(?:是|为|共|约|达到|有)?多少"
                              r"|(?:花|花费|耗费|节省|节约|支付|捐)了?多少|省了多少"
-                             r"|how much (?:money|funding)|how much did [\w ]+ (?:give|pay|spend|save|cost|contribute)"),
+                             r"|how much (?:money|funding)|how much did [\w ]+ (?:give|pay|spend|save|cost|contribute|put)"
+                             r"|\bwhat (?:was|is|were) the (?:total )?(?:envelope|budget|cost|funding|amount of money)\b"),
          lambda sentence, _m, _names: bool(_MONEY.search(sentence))),
     Want("count", re.compile(rf"(?:多少|(?<!哪)几)\s*([{_UNITS}])"), _counts_unit),
     # how many of a thing (多少工作人员, how many staff) is a count: a share (82%) does not answer it

@@ -285,7 +285,8 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
         cells = chunk.kind in ("table", "figure")  # cells and chart labels carry no units or nouns
         chart_blank = chunk.kind == "figure" and query.want in VALUES and not chart_values(chunk)
         row = read_row(chunk.text) if chunk.kind == "table" else None
-        total_row = asks_total and row is not None and is_total(row[1])
+        # a question naming one of the table's parts (2021 年国家协调一共多少员额) asks that part's total
+        total_row = asks_total and row is not None and is_total(row[1]) and not index.names_part(query.norm, chunk)
         for j, s in enumerate(rows):
             _, a, b = spans[j]
             neighbours = texts[max(0, j - 1):j + 2]

@@ -132,6 +132,25 @@ class Index:
                 out.setdefault((c.doc, c.number), row)
         return out
 
+    @cached_property
+    def part_labels(self) -> dict[tuple[str, int | None], tuple[str, ...]]:
+        """(document, table number) -> the words naming its part rows (国家协调 of "B. 工作方案 / 国家协调"),
+        less words of the table's title (表 3 … 员额资源: 员额 is its subject, not a part)."""
+        from qa.tables import is_total, label_word, read_row
+
+        out: dict[tuple[str, int | None], list[str]] = {}
+        for c in self.chunks:
+            row = read_row(c.text) if c.kind == "table" else None
+            if row and not is_total(row[1]):
+                word = normalise(label_word(row[1]))
+                if word and word not in normalise(row[0]):
+                    out.setdefault((c.doc, c.number), []).append(word)
+        return {k: tuple(v) for k, v in out.items()}
+
+    def names_part(self, query_norm: str, chunk) -> bool:
+        """Whether a question names a part row of ``chunk``'s table: then its 一共/总共 is that row's total."""
+        return any(w in query_norm for w in self.part_labels.get((chunk.doc, chunk.number), ()))
+
     def sentences_of(self, row: int) -> range:
         lo, hi = self._by_chunk[row]
         return range(lo, hi)

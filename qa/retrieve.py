@@ -110,7 +110,8 @@ def with_total_rows(index: Index, query: Query, hits: list[Hit], depth: int) -> 
     out, have = list(hits), {h.row for h in hits[:depth]}
     for hit in hits[:depth]:
         chunk = index.chunks[hit.row]
-        row = index.total_rows.get((chunk.doc, chunk.number)) if chunk.kind == "table" else None
+        row = (index.total_rows.get((chunk.doc, chunk.number))
+               if chunk.kind == "table" and not index.names_part(query.norm, chunk) else None)
         if row is not None and row not in have:
             out = [h for h in out if h.row != row]
             out.insert(out.index(hit) + 1, Hit(row, hit.score))

@@ -116,7 +116,8 @@ def _is_amount(value: str) -> bool:
 
 
 def enumeration(chunk: Chunk, start: int, end: int, sentence_rows: list[tuple[int, int]]) -> Shaped:
-    """The sentence, plus the next one when this one introduces a list (…：) or the list runs on (…；/…、)."""
+    """The sentence, plus the next one when this one introduces a list (…：), the list runs on (…；/…、), or
+    the next names the items (包括…、…)."""
     text = chunk.text
     sentence = text[start:end]
     following = [(a, b) for a, b in sentence_rows if a >= end]
@@ -124,7 +125,9 @@ def enumeration(chunk: Chunk, start: int, end: int, sentence_rows: list[tuple[in
         a, b = following[0]
         nxt = text[a:b]
         introduces = sentence.rstrip().endswith(("：", ":"))
-        runs_on = len(_ITEMS.findall(sentence)) < 2 and len(_ITEMS.findall(nxt)) >= 2
+        # (or the next sentence names them: 模式包括自愿捐款、…并对…征收 1%的税)
+        runs_on = len(_ITEMS.findall(sentence)) < 2 and (len(_ITEMS.findall(nxt)) >= 2
+                                                          or ("包括" in nxt and bool(_ITEMS.search(nxt))))
         if introduces or runs_on:
             end = b
     return Shaped(text[start:end], start, end, "list")

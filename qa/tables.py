@@ -54,6 +54,15 @@ def is_total(label: str) -> bool:
     return bool(_TOTAL_LABEL.match(label))
 
 
+def label_word(label: str) -> str:
+    """The words of a row label that name it: "B. 工作方案 / 国家协调" -> 国家协调, "A. 行政领导和管理" -> 行政领导和管理.
+
+    >>> label_word("B. 工作方案 / 国家协调"), label_word("非员额")
+    ('国家协调', '非员额')
+    """
+    return re.sub(r"^[A-Z]\.\s*", "", label.split("/")[-1].strip())
+
+
 def read_row(text: str) -> tuple[str, str, str] | None:
     """``(title, row label, labelled cells)`` of a row chunk's first line, as ``Row.describe`` writes it.
 
