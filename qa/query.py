@@ -23,6 +23,7 @@ import numpy as np
 
 from qa.abbrev import expand
 from qa.asks import QUESTION_CHARS
+from qa.english import QUESTION_WORDS
 from qa.question import clean
 from qa.tokenize import bigrams, dense_text, expand_english, normalise
 
@@ -89,7 +90,8 @@ class Query:
         """Clean, normalise, encode and read ``question`` once (raises ``BadQuestion`` if empty).
 
         ``context``: for the second part of a two-part question, the first part less its question
-        words; it is searched with the part (``search_text``) but adds no key terms and asks nothing.
+        words; a short part is searched with it (``search_text``) and takes its key terms too (打算招多少人
+        is about the recruitment the first part names), but the part alone says what is asked.
         ``vector`` is the encoding of ``dense_text(search_text(question, context))``, when the caller has it.
         """
         from qa.asks import wanted
@@ -109,7 +111,7 @@ class Query:
             text=cleaned.text, notice=cleaned.notice, search=search, asked=asked, norm=norm, vector=vector,
             wants_source=wants_source, want=hit[0].name if hit else None,
             english=english, english_groups=groups,
-            weights=question_weights(normalise(asked), index), years=tuple(dict.fromkeys(YEAR.findall(norm))),
+            weights=question_weights(norm, index), years=tuple(dict.fromkeys(YEAR.findall(norm))),
             ordinals=tuple(sorted(ordinals(norm))), references=references(norm),
             is_list=bool(_LIST.search(normalise(asked))), asks_total=bool(_TOTAL.search(norm)),
             parts=() if context else split_parts(asked),
@@ -156,19 +158,23 @@ def question_weights(norm: str, index) -> dict[str, float]:
     """The question's key bigrams and their IDF in the corpus; bigrams of question words (多少, 哪些) left out.
 
     An English question's words cannot be found in a Chinese report, so its key
-    terms are the Chinese of the UN terms it uses (``expand_english``); it has
-    none when it uses no such term (a question about the weather in Paris).
+    terms are the Chinese of the UN terms it uses (``expand_english``) and the Latin
+    words the report writes itself (COVID-19); it has none when it uses neither
+    (a question about the weather in Paris).
 
     A bigram the corpus never uses (日本, 2023) weighs the most, since a question
     about something the document never names is likely one it cannot answer.
     """
-    if not any("\u3400" <= ch <= "\u9fff" for ch in norm):  # English: the Chinese of its UN terms, if any
-        norm = expand_english(norm)[len(norm):]
+    bm = index.lexical["bigram"]
+    if not any("\u3400" <= ch <= "\u9fff" for ch in norm):  # English: the Chinese of its UN terms, if any,
+        # and the Latin words the report itself writes (COVID-19, SDG): not its question words nor "UN"
+        latin = [w for w in re.findall(r"[a-z0-9][a-z0-9-]*[a-z0-9]", norm)
+                 if w not in QUESTION_WORDS and not w.isdigit() and bm.idf("#" + w)]
+        norm = expand_english(norm)[len(norm):] + " " + " ".join(latin)
     norm = _FILLER.sub(" ", _UNIT.sub(" ", norm))  # "2019年新派" has no key term 年新 (nor 年): a unit belongs to its number
     norm = _INTERROGATIVE.sub(" ", norm)  # 哪一天 asks; its 一天 is no key term
     q = {b for piece in _pieces(norm, index.segmenter) for b in bigrams(piece)
          if not (set(b) & QUESTION_CHARS) and (len(b) > 1 or b.isascii())}  # a lone character names nothing
-    bm = index.lexical["bigram"]
     unseen = math.log(1 + (len(index.chunks) + 0.5) / 0.5)
     return {b: bm.idf("#" + b) or unseen for b in q}
 

@@ -68,6 +68,14 @@ GLOSSARY = {
     "general assembly": "大会", "secretary-general": "秘书长", "member state": "会员国",
     "ecosoc": "经济及社会理事会", "economic and social council": "经济及社会理事会", "pledge": "认捐",
     "commitment": "承诺", "un info": "UN Info",
+    # the report's terms of art that everyday English words do not reach
+    "countries and territories": "国家和地区", "signator": "签署方", "pioneer": "先驱",
+    "integrated national financing framework": "国家综合筹资框架", "inff": "国家综合筹资框架",
+    "joint programme": "联合方案", "joint program": "联合方案", "call for proposals": "征集提议",
+    "multi-country office": "多国办事处", "co-locat": "同地办公", "global south": "全球南方",
+    "geographic diversity": "地理多样性", "geographical diversity": "地理多样性",
+    "humanitarian coordinator": "人道主义协调员", "peacebuilding": "建设和平", "regional commission": "区域委员会",
+    "retreat": "务虚会", "induction": "入职",
 }
 
 STOPWORDS = frozenset(

@@ -326,3 +326,19 @@ def test_a_list_named_in_the_next_sentence_is_kept():
     chunk = Chunk("d#p1", "paragraph", 1, None, None, text, (), "d")
     rows = [(0, 14), (14, 42), (42, len(text))]
     assert enumeration(chunk, 0, 14, rows).text == text[:42]
+
+
+def test_english_key_terms_include_latin_words_the_report_writes(service):
+    from qa.tokenize import expand_english
+
+    assert set(service.query("What did the UN do to respond to COVID-19 in countries?").weights) == {"covid-19"}
+    assert service.query("What is the weather like in Paris today?").weights == {}
+    assert "国家和地区" in expand_english("in how many countries and territories do they work?")
+
+
+def test_a_short_second_part_takes_the_first_parts_key_terms(service):
+    from qa.query import Query, context_of
+
+    context = context_of("秘书处何时发起了招聘国际工作人员的全球呼吁")
+    part = Query.make("打算招多少人", service.index, service.encoder, context=context)
+    assert "呼吁" in part.weights and part.want == "count"  # about the call; asks how many people

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -13,6 +14,9 @@ from qa.features import Candidate
 from qa.model import AnswerModel
 from qa.train import label, threshold_for
 from tests.conftest import REPORT, ROOT
+
+# small matrices: BLAS threads only contend (one thread fits the 20 sets in about 5 minutes, two took over 12)
+ONE_THREAD = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 def test_threshold_leaves_at_most_four_percent_below():
@@ -41,7 +45,7 @@ def test_train_reproduces_the_shipped_model(built_index_dir, tmp_path):
     out = tmp_path / "model.json"
     run = subprocess.run([sys.executable, "-m", "qa.cli", "train", "--out", str(out), "--json",
                           "--corpus", str(REPORT), "--index-dir", str(built_index_dir)],
-                         capture_output=True, text=True, cwd=ROOT)
+                         capture_output=True, text=True, cwd=ROOT, env=ONE_THREAD)
     assert run.returncode == 0, run.stderr
     meta = json.loads(run.stdout)
     shipped, rebuilt = AnswerModel.load(), AnswerModel.load(out)
