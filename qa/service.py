@@ -105,8 +105,7 @@ class Service:
 
     def _answer(self, query: Query, k: int, mode: str) -> Answer:
         hits, scores = self.hits(query, k, mode)
-        ans = compose(query, self.index, hits, scores, self.model)
-        return replace(ans, citations=ans.citations[:k])
+        return compose(query, self.index, hits, scores, self.model, k)
 
     def _options(self, k: int | None, mode: str | None) -> tuple[int, str]:
         from qa.retrieve import MODES
