@@ -222,7 +222,7 @@ def _question_chars(query: Query, index) -> dict[str, float]:
     """The question's Chinese characters, less its question words, each weighted by its IDF in the report."""
     idf = index.char_idf
     text = normalised(query.asked) if not query.english else "".join(query.english_terms)
-    return {ch: idf[ch] for ch in set(text) if ch in idf and ch not in QUESTION_CHARS}
+    return {ch: idf[ch] for ch in sorted(set(text)) if ch in idf and ch not in QUESTION_CHARS}  # sorted: see weights
 
 
 def _holds_want(query: Query, index, row: int) -> bool:

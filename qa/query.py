@@ -176,7 +176,7 @@ def question_weights(norm: str, index) -> dict[str, float]:
     q = {b for piece in _pieces(norm, index.segmenter) for b in bigrams(piece)
          if not (set(b) & QUESTION_CHARS) and (len(b) > 1 or b.isascii())}  # a lone character names nothing
     unseen = math.log(1 + (len(index.chunks) + 0.5) / 0.5)
-    return {b: bm.idf("#" + b) or unseen for b in q}
+    return {b: bm.idf("#" + b) or unseen for b in sorted(q)}  # sorted: sums over it are the same in every process
 
 
 def _pieces(norm: str, segmenter) -> list[str]:
