@@ -265,11 +265,7 @@ def count_of(thing: str | None, sentence: str) -> bool:
     >>> count_of("工作人", "聘请 196名国际驻地协调员办公室工作人员。"), count_of("工作人", "66%是女性，包括 47 个国家。")
     (True, False)
     """
-    if thing is None:
-        return False
-    text = normalised(sentence)
-    pairs = [thing[i:i + 2] for i in range(len(thing) - 1)]
-    return any(any(p in m.group(1) for p in pairs) for m in _COUNT_OF.finditer(text))
+    return thing is not None and any(_named(thing, m.group(1)) for m in _COUNT_OF.finditer(normalised(sentence)))
 
 
 def _thing(words: str) -> str | None:

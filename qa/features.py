@@ -225,15 +225,16 @@ def _question_chars(query: Query, index) -> dict[str, float]:
     return {ch: idf[ch] for ch in sorted(set(text)) if ch in idf and ch not in QUESTION_CHARS}  # sorted: see weights
 
 
-def _holds_want(query: Query, index, row: int) -> bool:
-    """Whether a sentence of chunk ``row`` holds the kind of answer ``query`` asks for (a cell may hold any)."""
+def _sentence_kinds(query: Query, index, row: int) -> tuple[list[str], list[bool | None]]:
+    """The sentences of chunk ``row`` and, for each, whether it holds the kind of answer asked for."""
     chunk = index.chunks[row]
-    for s in index.sentences_of(row):
-        _, a, b = index.sentence_spans[s]
-        met = expected_type_met(query.asked, chunk.text[a:b], index.names)
-        if met is True or (met is not None and chunk.kind in ("table", "figure")):
-            return True
-    return False
+    texts = [chunk.text[a:b] for _, a, b in (index.sentence_spans[s] for s in index.sentences_of(row))]
+    return texts, [expected_type_met(query.asked, t, index.names) for t in texts]
+
+
+def _holds_want(kind: str, met: list[bool | None]) -> bool:
+    """Whether any sentence holds the kind of answer asked for (a table's or figure's cell may hold any)."""
+    return any(m is True or (m is not None and kind in ("table", "figure")) for m in met)
 
 
 def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> list[Candidate]:
@@ -246,9 +247,16 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
     if scores.referenced is not None:
         named = [(r, h) for r, h in pool if scores.referenced[h.row]]
         pool = named or pool
+    kinds: dict[int, tuple[list[str], list[bool | None]]] = {}  # chunk row -> its sentences, checked once
+
+    def holds(row: int) -> bool:
+        if row not in kinds:
+            kinds[row] = _sentence_kinds(query, index, row)
+        return _holds_want(index.chunks[row].kind, kinds[row][1])
+
     pool, further, reached = pool[:depth], pool[depth:REACH], set()
-    if query.want in STRICT_KINDS and further and not any(_holds_want(query, index, h.row) for _, h in pool):
-        extra = [(r, h) for r, h in further if _holds_want(query, index, h.row)][:EXTRA]
+    if query.want in STRICT_KINDS and further and not any(holds(h.row) for _, h in pool):
+        extra = [(r, h) for r, h in further if holds(h.row)][:EXTRA]
         pool += extra
         reached = {h.row for _, h in extra}
     if not pool:
@@ -280,8 +288,7 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
         noun_missing = asked_noun_found(query.asked, chunk.text) is False
         cos = index.sentence_vecs[rows.start:rows.stop] @ query.vector
         spans = [index.sentence_spans[s] for s in rows]
-        texts = [chunk.text[a:b] for _, a, b in spans]
-        met = [expected_type_met(query.asked, t, index.names) for t in texts]
+        texts, met = kinds[hit.row] if hit.row in kinds else _sentence_kinds(query, index, hit.row)
         cells = chunk.kind in ("table", "figure")  # cells and chart labels carry no units or nouns
         chart_blank = chunk.kind == "figure" and query.want in VALUES and not chart_values(chunk)
         row = read_row(chunk.text) if chunk.kind == "table" else None
