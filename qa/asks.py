@@ -79,6 +79,9 @@ def _quantity(sentence: str, _m: re.Match, _names: Names) -> bool:
 
 
 _PERCENT = re.compile(r"\d[\d\s.]*\s*[%％]|百分之[一二三四五六七八九十百零\d]+")
+# a share as a report writes one: 46%, 百分之五十, 三分之二, 一半, 过半, 大多数, 七成
+_SHARE = re.compile(r"\d[\d\s.]*\s*[%％]|百分之[一二三四五六七八九十百零\d]+|分之[一二三四五六七八九十\d]"
+                    r"|一半|半数|过半|多数|少数|[一二三四五六七八九]成(?![员立为果功本绩效])")
 # roles and bodies that act in a UN report: the answer to "谁…" names one
 _ROLE = re.compile(r"秘书长|主席|协调员|主任|部长|总统|总理|大使|政府|会员国|大会|理事会|执行局|委员会|机构|实体|办公室|"
                    r"工作队|集团|署|组织|基金|部门|[\u4e00-\u9fff]·[\u4e00-\u9fff]|先生|女士")
@@ -130,12 +133,24 @@ WANTS: tuple[Want, ...] = (
          _has(r"(19|20)\d\d\s*年|\d+\s*月|\d+\s*日|第[一二三四五六七八九十百\d]+届")),
     # an amount of money wants a currency: 280 000 人 is no sum
     # (多少美元, 花了多少, 节省了多少: a sum by its currency or by spending; 预算有多少)
-    Want("money", re.compile(r"多少(?:资金|钱|经费|开支|费用|捐款|金额|收入|预算|支出|资源|捐助|供资|美元|欧元)"
-                             r"|(?:金额|资金|开支|费用|预算|收入|支出|成本|经费)(?:总额|总计)?(?:是|为|共|约|达到|有)?多少"
+    Want("money", re.compile(r"多少(?:资金|钱|经费|开支|费用|捐款|金额|收入|预算|支出|资源|捐助|供资|租金|薪金|美元|欧元)"
+                             r"|(?:金额|资金|开支|费用|预算|收入|支出|成本|经费|租金|薪金)(?:总额|总计)?(?:是|为|共|约|达到|有)?多少"
                              r"|(?:花|花费|耗费|节省|节约|支付|捐)了?多少|省了多少"
                              r"|how much (?:money|funding)|how much did [\w ]+ (?:give|pay|spend|save|cost|contribute|put)"
                              r"|\bwhat (?:was|is|were) the (?:total )?(?:envelope|budget|cost|funding|amount of money)\b"),
          lambda sentence, _m, _names: bool(_MONEY.search(sentence))),
+    # a share (多大比例, 百分之几, 几成, 占多大份额, what share): a percentage or a fraction answers it, a count
+    # does not. (比例 alone is a topic, not a request: 这个比例依据的是哪项调查)
+    Want("share", re.compile(r"(?:比例|百分比|比率|份额|占比|比重)[^,。?]{0,8}(?:多少|几|多大|多高)"
+                             r"|(?:多大|多少|多高|什么)的?(?:比例|百分比|比率|份额|占比|比重)|百分之(?:几|多少)|几成"
+                             r"|占[^,。?]{0,10}(?:多大|几成)"
+                             r"|\bwhat (?:share|percentage|proportion|fraction|percent)\b|\bhow many percent\b"),
+         lambda sentence, _m, _names: bool(_SHARE.search(sentence))),
+    # how many people think or say something (有多少驻协觉得…, how many RCs said): a survey answers with a
+    # share of them as often as with a count
+    Want("share", re.compile(rf"多少\s*[{_UNITS}]?[\u4e00-\u9fff]{{1,8}}?(?:觉得|认为|表示|报告说|反映|同意|赞同|满意)"
+                             r"|\bhow many\b[\w ]{0,40}?\b(?:said|say|think|thought|felt|feel|reported|agreed|believed?)\b"),
+         _quantity),
     Want("count", re.compile(rf"(?:多少|(?<!哪)几)\s*([{_UNITS}])"), _counts_unit),
     # how many of a thing (多少工作人员, how many staff) is a count: a share (82%) does not answer it
     Want("amount", re.compile(r"多少(?!比例|百分比|份额|比率|倍)([\u4e00-\u9fff]{2})|\bhow many\b"), _counts_thing),
@@ -194,6 +209,21 @@ def expected_type_met(question: str, sentence: str, names: Names | None = None) 
     return False
 
 
+# saying that something did not happen: 没有参加, 未驻扎, 不参与, did not take part, has not yet
+_NEGATION = re.compile(r"没|未(?!来)|不(?:参加|参与|愿|能|再|会|支持|同意|接受|包括|符合|存在)|拒绝|缺席"
+                       r"|\bnot\b|n't\b|\bnever\b|\bfailed to\b|\brefused\b|\bdeclined\b")
+
+
+def negated(text: str) -> bool:
+    """Whether ``text`` says that something did not happen (a question asking which members did not take
+    part is answered by a sentence saying which did not).
+
+    >>> negated("哪两个成员没有参加？"), negated("Which members did not take part?"), negated("未来的计划")
+    (True, True, False)
+    """
+    return bool(_NEGATION.search(normalised(text)))
+
+
 @lru_cache(maxsize=1024)
 def _asked_names(question: str, names: Names) -> list[str]:
     return names.find(normalised(question))
@@ -207,7 +237,7 @@ def _given_numbers(question: str) -> frozenset[str]:
     return frozenset(re.sub(r"\s", "", n) for n in _NUMBER.findall(question))
 
 
-VALUES = ("day", "month", "date", "money", "count", "amount", "number")
+VALUES = ("day", "month", "date", "money", "share", "count", "amount", "number")
 _CLAUSE = re.compile(r"[，；。,;]")
 _NUMBER = re.compile(rf"\d[\d\s,.]*\d|\d|[{_NUMERAL}]+(?=\s*[{_UNITS}])")
 

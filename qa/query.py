@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -39,7 +39,7 @@ _ORDINAL = re.compile(r"第[一二三四五六七八九十\d]+[次轮届期]|首
 _CN_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", 1)}
 _REFERENCE = re.compile(r"(图|表|figure|table)\s*([一二三四五六七八九十]|\d{1,2})(?![\d示明达现格])", re.I)
 # a list is asked for: 哪些, 哪几个, 包括什么, 有哪些方面, which … (plural), list, name the
-_LIST = re.compile(r"哪些|哪几|包括什么|包含什么|有什么.{0,4}(?:方面|领域|措施|内容)|分别|"
+_LIST = re.compile(r"哪些|哪几|哪[两三四五六七八九十]\s*[个项股类种大条方家]|包括什么|包含什么|有什么.{0,4}(?:方面|领域|措施|内容)|分别|"
                    r"\bwhich (?:\w+ )?(?:are|were|areas|countries|entities|agencies|organizations|bodies|steps|measures)\b|"
                    r"\bwhat (?:are|were) the\b|\blist\b|\bname the\b")
 # a second question after the first: …多少？何时…？ / …是什么，由谁… (split before the second question word)
@@ -75,9 +75,13 @@ class Query:
     references: tuple[tuple[str, int | None], ...]  # named: ("figure", 8), ("table", 3); the report itself: ("cover", None)
     is_list: bool  # asks for an enumeration (哪些, 哪几个, which … are)
     asks_total: bool  # asks for a total (一共, 合计, in total): a table's total row answers
+    negated: bool  # asks what did not happen (没有参加, did not take part)
     parts: tuple[str, ...]  # the sub-questions of a question that asks two things, else ()
     english_groups: tuple[tuple[str, ...], ...] = ()  # report words for each English word (``qa.english``)
     readings: tuple[tuple[str, str], ...] = ()  # abbreviations read as the report's terms: ("驻协", "驻地协调员")
+    # chunk row -> its sentences and whether each holds the kind of answer asked for (``qa.features.sentence_kinds``):
+    # worked out once per question, however many steps ask
+    kinds: dict = field(default_factory=dict, repr=False)
 
     @property
     def english_terms(self) -> tuple[str, ...]:
@@ -94,7 +98,7 @@ class Query:
         is about the recruitment the first part names), but the part alone says what is asked.
         ``vector`` is the encoding of ``dense_text(search_text(question, context))``, when the caller has it.
         """
-        from qa.asks import wanted
+        from qa.asks import negated, wanted
 
         cleaned = clean(question)
         expanded, readings = expand(normalise(cleaned.text), index)
@@ -114,6 +118,7 @@ class Query:
             weights=question_weights(norm, index), years=tuple(dict.fromkeys(YEAR.findall(norm))),
             ordinals=tuple(sorted(ordinals(norm))), references=references(norm),
             is_list=bool(_LIST.search(normalise(asked))), asks_total=bool(_TOTAL.search(norm)),
+            negated=negated(asked),
             parts=() if context else split_parts(asked),
             readings=readings,
         )

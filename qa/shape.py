@@ -86,7 +86,7 @@ def table_cell(query: Query, chunk: Chunk) -> Shaped | None:
 # a comparison (2021 年比 2020 年增加了…) asks for the variance too
 _COLUMN_WORDS = ((re.compile(r"相差|差了|差额|差距|差异|变动|变化|增减|增加了多少|减少了多少|增幅|涨幅|降幅|增长率"
                              r"|比.{0,16}(?:增加|减少|增长|下降|多出|少了|高出|低了|涨|降)"), "差异"),
-                 (re.compile(r"百分之几|百分比|百分点|%|多大比例"), "百分比"),
+                 (re.compile(r"百分之几|百分之多少|百分比|百分点|%|多大比例|几成"), "百分比"),
                  (re.compile(r"一共|总共|总计|总数|合计|\btotal\b"), "总计"))
 
 

@@ -76,6 +76,12 @@ GLOSSARY = {
     "geographic diversity": "地理多样性", "geographical diversity": "地理多样性",
     "humanitarian coordinator": "人道主义协调员", "peacebuilding": "建设和平", "regional commission": "区域委员会",
     "retreat": "务虚会", "induction": "入职",
+    # the money and survey words of a UN report, which an English question puts in plain words
+    "shortfall": "缺口", "funding gap": "缺口", "funding stream": "资金流", "income": "收入", "revenue": "收入",
+    "investment": "投资", "country level": "国家一级", "country-level": "国家一级", "take part": "参加",
+    "participat": "参与", "headquarters": "总部", "gender equality": "性别平等", "beneficiar": "受益",
+    "humanitarian": "人道主义", "coherence": "一致性", "duplicat": "重复", "audit": "审计", "evaluation": "评价",
+    "accountability": "问责", "results": "成果", "outcome": "成果",
 }
 
 STOPWORDS = frozenset(

@@ -65,6 +65,14 @@ from qa.query import references, split_parts
     ("What did the evaluation of the pilots find?", "评价工作将于 2021 年进行。", False),  # a plan is no finding
     ("When will the Assembly look at the funding model again?", "大会第七十五届会议将审查供资模式。", True),
     ("What was the total envelope of the first call?", "首次征集产生了 35 个联合方案。", False),  # a sum, not a count
+    # a share (几成, 比例…多少, 多大份额, what share) wants a percentage or a fraction, not a count
+    ("办公室的员额已经填上几成了？", "73%的工作人员已经征聘。", True),
+    ("办公室的员额已经填上几成了？", "区域办公室是提供技术支持的第一站。", False),
+    ("女性的比例后来涨到了多少？", "两轮招聘安置了 25 名新驻地协调员。", False),
+    ("非驻地机构在成员里占多大份额？", "它们占成员的近三分之一。", True),
+    ("What share of the budget went to the regions?", "一项新的战略激发了支持。", False),
+    # how many people think something: a survey answers with a share of them
+    ("有多少方案国政府觉得协调变好了？", "三分之二的方案国政府表示协调有所加强。", True),
 ])
 def test_expected_answer_kind(service, question, sentence, met):
     assert expected_type_met(question, sentence, service.index.names) is met
@@ -264,10 +272,13 @@ def test_the_report_itself_is_answered_from_its_cover(service):
 
 
 def test_a_day_asked_for_reads_past_passages_without_one(service):
+    from dataclasses import replace
+
     from qa.features import DEPTH, candidates, matrix
 
     q = service.query("新的驻地协调员系统具体是从哪天起开始运作的？")
-    hits, scores = service.hits(q, 5, "hybrid")
+    fused = replace(service, model=replace(service.model, ranker=None))  # fused order: the day is far down
+    hits, scores = fused.hits(q, 5, "hybrid")
     cands = candidates(q, service.index, hits, scores)
     assert max(c.hit for c in cands) >= DEPTH  # no day in the top passages: it read further down
     best = cands[int(np.argmax(service.model.logits(matrix(cands))))]
@@ -342,3 +353,34 @@ def test_a_short_second_part_takes_the_first_parts_key_terms(service):
     context = context_of("秘书处何时发起了招聘国际工作人员的全球呼吁")
     part = Query.make("打算招多少人", service.index, service.encoder, context=context)
     assert "呼吁" in part.weights and part.want == "count"  # about the call; asks how many people
+
+
+def test_a_negated_question_prefers_a_sentence_saying_what_did_not_happen(service):
+    from qa.asks import negated
+
+    assert negated("哪两个机构没有加入？") and negated("Which agencies did not join?") and not negated("未来的计划是什么")
+    ans = service.ask("在集团的费用分摊安排里，哪两个成员没有出钱？")
+    assert not ans.abstained and "世界旅游组织和世界气象组织没有参加" in ans.answer, ans.answer
+
+
+def test_a_list_question_prefers_the_sentence_that_lists():
+    from qa.features import items
+    from qa.query import _LIST
+
+    assert _LIST.search("供资模式由哪三股资金构成") and _LIST.search("哪两个成员")
+    assert items("模式包括自愿捐款、费用分摊、协调税和其他。") == 0.5
+    assert items("下列领域：", "一、二、三") == 0.5 and items("一句话。", "另一句话。") == 0.0
+
+
+def test_a_figure_title_answers_when_its_chart_values_are_lost(service):
+    # 图五's bars did not survive the PDF's text, but its title says as of when
+    ans = service.ask("图五里的驻地协调员办公室人员配置是截至哪个月的？")
+    assert not ans.abstained and "2020 年 3 月" in ans.answer, (ans.answer, ans.reason)
+
+
+def test_cells_hold_values_not_people():
+    from qa.features import holds_want
+
+    assert holds_want("figure", [False], "count") and holds_want("table", [False], "money")
+    assert not holds_want("figure", [False], "person") and not holds_want("table", [None], "agent")
+    assert holds_want("paragraph", [False, True], "person") and not holds_want("paragraph", [False], "count")
