@@ -49,6 +49,7 @@ class Retriever:
     name: str
     mode: str  # dense | bm25 | hybrid
     lexical: str | None = None  # None: the service's setting
+    rerank: bool = False  # the top fused passages re-ranked by the answer model's ``Ranker`` (``qa.rerank``)
 
 
 RETRIEVERS = (
@@ -56,7 +57,8 @@ RETRIEVERS = (
     Retriever("bm25-bigram", "bm25", "bigram"),
     Retriever("bm25-jieba+bigram", "bm25", "jieba+bigram"),
     Retriever("dense-e5", "dense"),
-    Retriever("hybrid", "hybrid"),  # what qa ask uses
+    Retriever("hybrid-fused", "hybrid"),  # BM25 and e5 fused, before re-ranking
+    Retriever("hybrid", "hybrid", rerank=True),  # what qa ask uses
 )
 
 
@@ -117,10 +119,15 @@ def _prepare(service, gold: list[Gold]) -> _Prepared:
     return prep
 
 
-def _rank(prep: _Prepared, r: Retriever, settings: Settings) -> list[list[int]]:
+def _rank(prep: _Prepared, r: Retriever, settings: Settings, service=None) -> list[list[int]]:
+    """The top 10 rows of each question for ``r``; re-ranking needs the ``service`` (its index and model)."""
+    from qa.rerank import rerank
     from qa.retrieve import fuse
 
     s = replace(settings, lexical=r.lexical or settings.lexical)
+    if r.rerank and service is not None:
+        return [list(rerank(q, service.index, sc, fuse(sc, r.mode, s), service.model.ranker)[:10])
+                for q, sc in zip(prep.queries, prep.scores[s.lexical])]
     return [list(np.argsort(-fuse(sc, r.mode, s), kind="stable")[:10]) for sc in prep.scores[s.lexical]]
 
 
@@ -210,7 +217,7 @@ def run_gold(path: Path, settings: Settings, out: Path, limit: int | None = None
         return out
 
     for r in RETRIEVERS:
-        ranks = _rank(prep, r, settings)
+        ranks = _rank(prep, r, settings, service)
         report["retrievers"][r.name] = metrics([ranks[i] for i in answerable])
     hybrid = ranks  # RETRIEVERS ends with the hybrid, what qa ask uses
     answers = _answers(service, prep, settings)
@@ -278,7 +285,7 @@ def run_beir(folder: Path, settings: Settings, out: Path, limit: int | None = No
     report: dict = {"beir": str(folder), "questions": len(queries), "corpus": len(ids),
                     "settings": _settings_json(s), "retrievers": {}}
     for r in RETRIEVERS:
-        report["retrievers"][r.name] = ranking_metrics(_rank(prep, r, s), rel)
+        report["retrievers"][r.name] = ranking_metrics(_rank(prep, r, s, service), rel)
     write_report(report, out, name=f"beir-{folder.name}")
     return report
 

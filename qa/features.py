@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.asks import QUESTION_CHARS, VALUES, asked_noun_found, count_of, counted, counted_in, expected_type_met
+from qa.asks import (QUESTION_CHARS, VALUES, asked_noun_found, count_of, counted, counted_in, expected_type_met,
+                     negated)
 from qa.chunk import Chunk
 from qa.names import mentioned
 from qa.query import YEAR, Query, ordinals
@@ -64,6 +65,8 @@ FEATURES: dict[str, str] = {
     "noun_missing": "the thing asked about is not in the passage",
     "counted_here": "the sentence names the thing counted (多少个新生儿: 新生儿)",
     "count_of": "the sentence gives a number of the thing counted (3 万多名新生儿), not of something else",
+    "enumerates": "the question asks for a list, and the sentence (or the next, when it runs on) lists items",
+    "negation": "the question asks what did not happen, and the sentence says something did not",
     "missing": "the passage never names a year, ordinal, country or body the question names",
     "year_conflict": "the sentence gives another year than the one asked about",
     "name_far": "the country or body asked about is not in the sentence or next to it",
@@ -94,7 +97,8 @@ NAMES = tuple(FEATURES)
 # similarity features too (which overlap each other) abstained less often out of fold (0.781 against 0.788).
 SIGNS: dict[str, int] = {
     **{n: 1 for n in ("sent_cov", "top_cov", "english_top_cov", "type_met", "strict_met", "total_row",
-                      "counted_here", "count_of", "english_words")},
+                      "counted_here", "count_of", "english_words",
+                      "negation", "enumerates")},
     **{n: -1 for n in ("type_unmet", "strict_unmet", "noun_missing", "missing", "unseen", "chart_blank", "no_key_terms",
                        "heavy_missing",
                        "year_conflict", "name_far", "top_cov_low")},
@@ -103,7 +107,8 @@ SIGNS: dict[str, int] = {
 BINARY = frozenset({"rank0", "reached", "type_met", "type_unmet", "ctx_type_met", "strict_met", "strict_unmet", "noun_missing",
                     "english", "kind_table", "kind_figure", "kind_box", "kind_summary", "named", "chart_blank",
                     "first", "source_note", "wants_checkable", "no_key_terms",
-                    "total_row", "part_row", "year_conflict", "name_far", "counted_here", "count_of"})
+                    "total_row", "part_row", "year_conflict", "name_far", "counted_here", "count_of",
+                    "negation"})
 
 
 # The abstention gate (``qa.model.Gate``) reads the question as a whole: how well its best sentence scores
@@ -210,7 +215,23 @@ def chart_values(chunk: Chunk) -> str:
 
 
 # kinds a sentence plainly has or lacks (a number or a reason is too loose a test)
-STRICT_KINDS = ("day", "month", "date", "money", "count", "amount", "person", "agent", "country", "body", "city")
+STRICT_KINDS = ("day", "month", "date", "money", "share", "count", "amount", "person", "agent", "country", "body", "city")
+
+
+_ITEMS = re.compile(r"[、；;]|^\s*[•\-–]", re.M)
+
+
+def items(sentence: str, following: str = "") -> float:
+    """How much ``sentence`` reads as a list, 0..1: its item separators (、；•) counted to 4, with the next
+    sentence's when it introduces them (…：) or names them (包括…、…).
+
+    >>> items("模式包括自愿捐款、费用分摊和协调税。"), items("五个核心职位：", "规划；经济学；数据管理；伙伴关系。")
+    (0.25, 0.75)
+    """
+    n = len(_ITEMS.findall(sentence))
+    if n < 2 and (sentence.rstrip().endswith(("：", ":")) or "包括" in following):
+        n = max(n, len(_ITEMS.findall(following)))
+    return min(n, 4) / 4
 
 
 def _share_found(groups: tuple[tuple[str, ...], ...], text: str) -> float:
@@ -225,16 +246,19 @@ def _question_chars(query: Query, index) -> dict[str, float]:
     return {ch: idf[ch] for ch in sorted(set(text)) if ch in idf and ch not in QUESTION_CHARS}  # sorted: see weights
 
 
-def _sentence_kinds(query: Query, index, row: int) -> tuple[list[str], list[bool | None]]:
-    """The sentences of chunk ``row`` and, for each, whether it holds the kind of answer asked for."""
-    chunk = index.chunks[row]
-    texts = [chunk.text[a:b] for _, a, b in (index.sentence_spans[s] for s in index.sentences_of(row))]
-    return texts, [expected_type_met(query.asked, t, index.names) for t in texts]
+def sentence_kinds(query: Query, index, row: int) -> tuple[list[str], list[bool | None]]:
+    """The sentences of chunk ``row`` and, for each, whether it holds the kind of answer asked for; worked out
+    once per question and chunk (the re-ranker, reading past the top passages and the candidates all ask)."""
+    if row not in query.kinds:
+        chunk = index.chunks[row]
+        texts = [chunk.text[a:b] for _, a, b in (index.sentence_spans[s] for s in index.sentences_of(row))]
+        query.kinds[row] = texts, [expected_type_met(query.asked, t, index.names) for t in texts]
+    return query.kinds[row]
 
 
-def _holds_want(kind: str, met: list[bool | None]) -> bool:
-    """Whether any sentence holds the kind of answer asked for (a table's or figure's cell may hold any)."""
-    return any(m is True or (m is not None and kind in ("table", "figure")) for m in met)
+def holds_want(kind: str, met: list[bool | None], want: str | None) -> bool:
+    """Whether any sentence holds the kind of answer asked for (a table's or figure's cell may hold any value)."""
+    return any(m is True or (m is not None and kind in ("table", "figure") and want in VALUES) for m in met)
 
 
 def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> list[Candidate]:
@@ -247,12 +271,9 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
     if scores.referenced is not None:
         named = [(r, h) for r, h in pool if scores.referenced[h.row]]
         pool = named or pool
-    kinds: dict[int, tuple[list[str], list[bool | None]]] = {}  # chunk row -> its sentences, checked once
 
     def holds(row: int) -> bool:
-        if row not in kinds:
-            kinds[row] = _sentence_kinds(query, index, row)
-        return _holds_want(index.chunks[row].kind, kinds[row][1])
+        return holds_want(index.chunks[row].kind, sentence_kinds(query, index, row)[1], query.want)
 
     pool, further, reached = pool[:depth], pool[depth:REACH], set()
     if query.want in STRICT_KINDS and further and not any(holds(h.row) for _, h in pool):
@@ -266,7 +287,7 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
     top_cov = coverage(query.weights, top_chunk.text + (top_chunk.section or ""))
     dense_max = float(scores.dense.max()) if len(scores.dense) else 0.0
     lex_max = float(scores.lexical.max()) if len(scores.lexical) and scores.lexical.max() > 0 else 1.0
-    fused_top = hits[0].score
+    fused_top = max(h.score for h in hits)  # (the re-ranked hits keep their fused scores: ``qa.rerank``)
     bm = index.lexical["bigram"]
     weight = sum(query.weights.values()) or 1.0
     unseen = sum(w for b, w in query.weights.items() if not bm.idf("#" + b)) / weight
@@ -288,9 +309,12 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
         noun_missing = asked_noun_found(query.asked, chunk.text) is False
         cos = index.sentence_vecs[rows.start:rows.stop] @ query.vector
         spans = [index.sentence_spans[s] for s in rows]
-        texts, met = kinds[hit.row] if hit.row in kinds else _sentence_kinds(query, index, hit.row)
-        cells = chunk.kind in ("table", "figure")  # cells and chart labels carry no units or nouns
-        chart_blank = chunk.kind == "figure" and query.want in VALUES and not chart_values(chunk)
+        texts, met = sentence_kinds(query, index, hit.row)
+        # cells and chart labels carry no units or nouns: they may hold any value asked for (not a who or why)
+        cells = chunk.kind in ("table", "figure") and query.want in VALUES
+        # (its title may still hold the value asked for: 图五 …人员配置——2020 年 3 月 says when)
+        chart_blank = (chunk.kind == "figure" and query.want in VALUES and not chart_values(chunk)
+                       and not any(m is True for m in met))
         row = read_row(chunk.text) if chunk.kind == "table" else None
         # a question naming one of the table's parts (2021 年国家协调一共多少员额) asks that part's total
         total_row = asks_total and row is not None and is_total(row[1]) and not index.names_part(query.norm, chunk)
@@ -326,6 +350,8 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
                 "noun_missing": float(noun_missing and not cells),
                 "counted_here": float(counted_in(thing, texts[j])),
                 "count_of": float(count_of(thing, texts[j])),
+                "negation": float(query.negated and negated(texts[j])),
+                "enumerates": items(texts[j], texts[j + 1] if j + 1 < len(texts) else "") if query.is_list else 0.0,
                 "missing": float(min(len(missing), 2)),
                 "year_conflict": float(bool(query.years) and bool(years) and not years & set(query.years)),
                 "name_far": float(bool(far)),

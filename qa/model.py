@@ -1,7 +1,7 @@
-"""The answer model: two logistic regressions, saved as JSON, run with numpy.
+"""The answer model: a passage re-ranker and two logistic regressions, saved as JSON, run with numpy.
 
 ``AnswerModel.load()`` reads ``qa/data/answer_model.json`` (written by ``qa train``;
-see ``qa.train``). The first regression scores each candidate sentence
+see ``qa.train``). The ``Ranker`` (``qa.rerank``) orders the top fused passages. The first regression scores each candidate sentence
 (``qa.features.FEATURES``): which sentence answers. The second, the ``Gate``, reads
 the question as a whole (``qa.features.GATE``: the best sentence's score, its margin
 over the next, how much of the question the report meets at all …) and gives the
@@ -26,8 +26,9 @@ import numpy as np
 
 from qa.errors import ModelError
 from qa.features import BINARY, FEATURES, GATE, GATE_NAMES, NAMES, gate_row
+from qa.rerank import Ranker
 
-MODEL_FORMAT = 2  # 2: the abstention gate
+MODEL_FORMAT = 3  # 2: the abstention gate; 3: the passage re-ranker
 DEFAULT_MODEL = Path(__file__).parent / "data" / "answer_model.json"
 
 
@@ -80,6 +81,7 @@ class AnswerModel:
     threshold: float  # abstain when the gate's probability (without a gate: the best candidate's) is below this
     meta: dict  # training sets, counts, leave-one-set-out metrics, version
     gate: Gate | None = None
+    ranker: Ranker | None = None  # orders the top fused passages (``qa.rerank``); None: fused order
 
     @classmethod
     def load(cls, path: Path | None = None) -> "AnswerModel":
@@ -92,7 +94,8 @@ class AnswerModel:
             model = cls(tuple(data["features"]), np.array(data["mean"], dtype=np.float64),
                         np.array(data["scale"], dtype=np.float64), np.array(data["coef"], dtype=np.float64),
                         float(data["intercept"]), float(data["threshold"]), dict(data.get("meta", {})),
-                        Gate.from_json(data["gate"]) if data.get("gate") else None)
+                        Gate.from_json(data["gate"]) if data.get("gate") else None,
+                        Ranker.from_json(data["ranker"]) if data.get("ranker") else None)
         except FileNotFoundError:
             raise ModelError(f"{path}: no answer model; build it with: qa train") from None
         except (ValueError, KeyError, TypeError) as e:
@@ -111,7 +114,8 @@ class AnswerModel:
         return {"format": MODEL_FORMAT, "features": list(self.features), "mean": self.mean.round(6).tolist(),
                 "scale": self.scale.round(6).tolist(), "coef": self.coef.round(6).tolist(),
                 "intercept": round(self.intercept, 6), "threshold": round(self.threshold, 4),
-                "gate": self.gate.to_json() if self.gate else None, "meta": self.meta}
+                "gate": self.gate.to_json() if self.gate else None,
+                "ranker": self.ranker.to_json() if self.ranker else None, "meta": self.meta}
 
     def logits(self, x: np.ndarray) -> np.ndarray:
         return ((x - self.mean) / self.scale) @ self.coef + self.intercept

@@ -30,7 +30,7 @@ MODES = ("hybrid", "dense", "bm25")
 @dataclass(frozen=True)
 class Hit:
     row: int  # chunk row in the index
-    score: float  # the ranking's score (fused, cosine, or BM25)
+    score: float  # the ranking's score (fused, cosine, or BM25; a re-ranked hybrid hit keeps its fused score)
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,17 @@ def fuse(s: Scores, mode: str, settings: Settings) -> np.ndarray:
 def top(fused: np.ndarray, k: int) -> list[Hit]:
     order = np.argsort(-fused, kind="stable")[:k]
     return [Hit(int(r), float(fused[r])) for r in order]
+
+
+def ranked(index: Index, query: Query, scores: Scores, mode: str, settings: Settings, ranker, k: int) -> list[Hit]:
+    """The ``k`` best chunks for ``mode``: a hybrid ranking's top passages re-ranked by ``ranker``
+    (``qa.rerank``; fused order when it is None). Each hit keeps its fused score."""
+    from qa.rerank import rerank
+
+    fused = fuse(scores, mode, settings)
+    if mode != "hybrid":
+        return top(fused, k)
+    return [Hit(int(r), float(fused[r])) for r in rerank(query, index, scores, fused, ranker)[:k]]
 
 
 

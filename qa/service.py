@@ -95,12 +95,14 @@ class Service:
         return self._answer(query, k, mode)
 
     def hits(self, query: Query, k: int, mode: str) -> tuple[list, object]:
-        """The top ``max(k, REACH)`` chunks for ``query`` in ``mode`` (answer candidates come from ``DEPTH``
-        of them, or a few more down to ``REACH``, whatever ``k`` is cited), and every chunk's scores."""
-        from qa.retrieve import fuse, score, top, with_total_rows
+        """The top ``max(k, REACH)`` chunks for ``query`` in ``mode`` (a hybrid ranking re-ranked by the model's
+        ``Ranker``; answer candidates come from ``DEPTH`` of them, or a few more down to ``REACH``, whatever
+        ``k`` is cited), and every chunk's scores."""
+        from qa.retrieve import ranked, score, with_total_rows
 
         scores = score(self.index, query, self.settings.lexical)
-        hits = top(fuse(scores, mode, self.settings), min(max(k, REACH), len(self.index.chunks)))
+        hits = ranked(self.index, query, scores, mode, self.settings, self.model.ranker,
+                      min(max(k, REACH), len(self.index.chunks)))
         return with_total_rows(self.index, query, hits, DEPTH), scores
 
     def _answer(self, query: Query, k: int, mode: str) -> Answer:

@@ -53,8 +53,8 @@ def test_every_evidence_string_is_in_some_chunk(chunks, path):
 @pytest.mark.slow
 def test_run_gold_writes_reports(service, tmp_path):
     report = run_gold(GOLD, service.settings, tmp_path, limit=40, service=service)
-    assert set(report["retrievers"]) == {"bm25-jieba", "bm25-bigram", "bm25-jieba+bigram", "dense-e5", "hybrid",
-                                         "hybrid+answer"}
+    assert set(report["retrievers"]) == {"bm25-jieba", "bm25-bigram", "bm25-jieba+bigram", "dense-e5", "hybrid-fused",
+                                         "hybrid", "hybrid+answer"}
     assert report["answers"]["per_type"]
     for f in report["answers"]["failures"]:  # every failure says why
         assert f["reason"].startswith(("confidence", "part 1")) or "chart values" in f["reason"]

@@ -1,0 +1,61 @@
+"""The passage re-ranker: fitted by qa train, shipped in the answer model, used by qa ask and qa eval."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from qa.model import AnswerModel
+from qa.rerank import PASSAGE_NAMES, RERANK, fused_order, passage_features, rerank
+from qa.retrieve import fuse, score
+
+
+def test_the_shipped_model_carries_a_ranker_over_the_passage_features():
+    ranker = AnswerModel.load().ranker
+    assert ranker is not None and len(ranker.coef) == len(PASSAGE_NAMES) == len(ranker.mean)
+    named = dict(zip(PASSAGE_NAMES, ranker.coef))
+    # what the fit learnt reads sensibly: holding the asked kind helps, leaving out a named year hurts
+    assert named["holds"] > 0 and named["lacks"] < 0 and named["missing"] < 0 and named["coverage"] > 0
+
+
+def test_fit_ranker_learns_which_passage_holds_the_answer():
+    from qa.train import Passages, fit_ranker
+
+    rng = np.random.default_rng(3)
+    items = []
+    for i in range(80):
+        x = rng.normal(size=(RERANK, 3))
+        x[:, 2] += rng.normal() * 5  # a level shared by a question's passages tells nothing
+        y = np.zeros(RERANK)
+        y[int(np.argmax(x[:, 0] + 0.1 * rng.normal(size=RERANK)))] = 1
+        items.append(Passages(None, "s", None, None, np.zeros(1), frozenset(), x, y))
+    ranker = fit_ranker(items)
+    top1 = np.mean([p.y[int(np.argmax(ranker.scores(p.x)))] for p in items])
+    assert ranker.coef[0] > 1.0 and abs(ranker.coef[2]) < 0.3 and top1 > 0.8, (ranker.coef, top1)
+
+
+def test_without_a_ranker_the_order_is_fused(service):
+    q = service.query("驻地协调员办公室有多少核心职位")
+    scores = score(service.index, q, service.settings.lexical)
+    fused = fuse(scores, "hybrid", service.settings)
+    assert list(rerank(q, service.index, scores, fused, None)) == list(np.argsort(-fused, kind="stable"))
+    order = rerank(q, service.index, scores, fused, service.model.ranker)
+    assert sorted(order) == list(range(len(service.index.chunks)))  # every chunk once
+    assert list(order[RERANK:]) == list(np.argsort(-fused, kind="stable")[RERANK:])  # below the top, fused order
+    x = passage_features(q, service.index, scores, fused, fused_order(fused))
+    assert x.shape == (RERANK, len(PASSAGE_NAMES)) and np.isfinite(x).all()
+
+
+def test_a_named_figure_stays_first(service):
+    for question in ("图四中来自开发署的驻地协调员占多少？", "表 3 里 2021 年国家协调有多少员额？"):
+        hits, _ = service.hits(service.query(question), 5, "hybrid")
+        first = service.index.chunks[hits[0].row]
+        assert (first.kind, first.number) in (("figure", 4), ("table", 3)), (question, first.id)
+
+
+def test_re_ranking_only_touches_the_hybrid_mode(service):
+    q = service.query("驻地协调员办公室有多少核心职位")
+    none = replace(service, model=replace(service.model, ranker=None))
+    for mode in ("dense", "bm25"):
+        assert service.hits(q, 5, mode)[0] == none.hits(q, 5, mode)[0]
