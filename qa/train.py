@@ -1,7 +1,15 @@
 """Fit the answer model from labelled question sets: ``qa train``.
 
-For every question of the training sets the service prepares the ``Query`` and
-retrieves as ``qa ask`` does; every candidate sentence of the top passages
+First the passage re-ranker (``qa.rerank``): for every question of the training
+sets the service prepares the ``Query``, fuses BM25 and e5 as ``qa ask`` does, and
+each of the top ``RERANK`` fused passages is labelled 1 when it holds an evidence
+string (as ``qa eval`` counts Recall@1). A linear score per passage is fitted by
+the softmax loss over each question's passages (``fit_ranker``), once per set on
+the other sets (out of fold) and once on all of them (shipped).
+
+Then the sentences: every question is retrieved as ``qa ask`` does, its passages
+re-ranked by the ranker fitted without its own set (so the answer model learns
+from rankings as good as a new question gets); every candidate sentence of the top passages
 (``qa.features``) is labelled 1 when it holds the gold answer — it overlaps one
 of the question's evidence strings by 8 characters or more, or holds the gold
 answer inside a passage that has the evidence — and 0 otherwise (every
@@ -19,8 +27,10 @@ the other sets, and the threshold is the highest at which no more than
 ``MAX_WRONG_ABSTAIN`` of the answerable questions fall below it.
 
 The reported numbers are leave-one-set-out: for each set, a model (and its
-threshold, from the remaining sets alone) fitted without that set answers it
-through ``Service.answer``, the same path as ``qa ask``. The final model is
+threshold, from the remaining sets alone, and its re-ranker) fitted without that
+set answers it through ``Service.answer``, the same path as ``qa ask``; its
+Recall@1 is given before and after re-ranking. (The other sets' candidates were
+ranked by rankers that saw the held-out set's labels; its own never were.) The final model is
 fitted on all sets and written, with its training sets (and their SHA-256),
 features, and the leave-one-set-out results, to ``qa/data/answer_model.json``
 (atomically). The index is not touched.
