@@ -27,7 +27,7 @@ from qa.asks import (QUESTION_CHARS, VALUES, asked_noun_found, count_of, counted
                      negated)
 from qa.chunk import Chunk
 from qa.names import mentioned
-from qa.query import YEAR, Query, ordinals
+from qa.query import Query, ordinals, years
 from qa.tables import is_total, read_row
 from qa.tokenize import normalised
 
@@ -120,7 +120,7 @@ GATE: dict[str, str] = {
     "lexical_max": "the best passage's word overlap (BM25, unscaled)",
     "dense_max": "the closest passage's closeness in meaning",
     **{n: FEATURES[n] for n in ("english", "english_words", "unseen", "heavy_missing", "top_cov", "type_met",
-                                "type_unmet", "wants_checkable", "ctx_cov", "char_cov", "missing", "sent_cos",
+                                "type_unmet", "ctx_type_met", "wants_checkable", "ctx_cov", "char_cov", "missing", "sent_cos",
                                 "named", "reached", "count_of")},
 }
 GATE_NAMES = tuple(GATE)
@@ -192,7 +192,8 @@ def missing_names(query: Query, passage: str, index) -> list[str]:
     美利坚合众国; ``qa.names``); 首次 and 第一次 are one ordinal.
     """
     text = normalised(passage)
-    missing = [y for y in query.years if y not in YEAR.findall(text)]
+    named = years(text)
+    missing = [y for y in query.years if y not in named]
     missing += sorted(set(query.ordinals) - ordinals(text))
     every = index.names.every
     missing += [w for w in index.names.find(query.norm) if not mentioned(w, text, every)]
@@ -321,7 +322,7 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
         for j, s in enumerate(rows):
             _, a, b = spans[j]
             neighbours = texts[max(0, j - 1):j + 2]
-            years = set(YEAR.findall(texts[j]))
+            given = years(texts[j])
             near = normalised("".join(neighbours))
             far = [n for n in asked_names if n not in missing and not mentioned(n, near, every)]
             ctx_met = any(m for m in met[max(0, j - 1):j + 2])
@@ -353,7 +354,7 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
                 "negation": float(query.negated and negated(texts[j])),
                 "enumerates": items(texts[j], texts[j + 1] if j + 1 < len(texts) else "") if query.is_list else 0.0,
                 "missing": float(min(len(missing), 2)),
-                "year_conflict": float(bool(query.years) and bool(years) and not years & set(query.years)),
+                "year_conflict": float(bool(query.years) and bool(given) and not given & set(query.years)),
                 "name_far": float(bool(far)),
                 "top_cov_low": max(0.0, 0.2 - top_cov) / 0.2 if query.weights else 0.0,
                 "english": float(query.english),

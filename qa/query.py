@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -216,14 +217,22 @@ _EN_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth)\s+(?:call|round|s
 _EN_NUMBER = {"first": "一", "second": "二", "third": "三", "fourth": "四", "fifth": "五"}
 
 
-def ordinals(text: str) -> set[str]:
-    """Ordinals in ``text`` (the Nth call, round, session): 首 is 第一, and 次, 轮, 届, 期 alike.
+@lru_cache(maxsize=4096)
+def ordinals(text: str) -> frozenset[str]:
+    """Ordinals in ``text`` (the Nth call, round, session): 首 is 第一, and 次, 轮, 届, 期 alike
+    (remembered: each passage is read for them by every question that retrieves it).
 
     >>> sorted(ordinals("首次征集和第二轮")), sorted(ordinals("the second call for proposals"))
     (['第一', '第二'], ['第二'])
     """
     found = {m.group(0).replace("首", "第一")[:-1] for m in _ORDINAL.finditer(text)}
-    return found | {"第" + _EN_NUMBER[m.group(1).lower()] for m in _EN_ORDINAL.finditer(text)}
+    return frozenset(found | {"第" + _EN_NUMBER[m.group(1).lower()] for m in _EN_ORDINAL.finditer(text)})
+
+
+@lru_cache(maxsize=4096)
+def years(text: str) -> frozenset[str]:
+    """The years ``text`` names (remembered, as ``ordinals``)."""
+    return frozenset(YEAR.findall(text))
 
 
 def references(norm: str) -> tuple[tuple[str, int | None], ...]:
