@@ -211,7 +211,7 @@ def expected_type_met(question: str, sentence: str, names: Names | None = None) 
 
 # saying that something did not happen: 没有参加, 未驻扎, 不参与, did not take part, has not yet
 _NEGATION = re.compile(r"没|未(?!来)|不(?:参加|参与|愿|能|再|会|支持|同意|接受|包括|符合|存在)|拒绝|缺席"
-                       r"|\bnot\b|n't\b|\bnever\b|\bfailed to\b|\brefused\b|\bdeclined\b")
+                       r"|\bnot\b|n't\b|\bnever\b|\bfailed to\b|\brefused\b|\bdeclined\b|\b(?:stay|stayed|opted|left) out\b")
 
 
 def negated(text: str) -> bool:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,40 @@ class Lexicon:
                     out.append(self.words[stem])
                     break
         return out
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    """English country names (ISO 3166: name, common and official name, lower case) -> the shortest
+    Simplified Chinese one, from pycountry's translations."""
+    import gettext
+
+    import pycountry
+
+    zh = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"])
+    out: dict[str, str] = {}
+    for c in pycountry.countries:
+        names = [getattr(c, a) for a in ("name", "common_name", "official_name") if hasattr(c, a)]
+        chinese = [zh.gettext(n) for n in names]
+        chinese = [n for n in chinese if any("\u4e00" <= ch <= "\u9fff" for ch in n)]
+        if chinese:
+            short = min(chinese, key=len)
+            out.update({n.lower(): short for n in names if "," not in n})
+    return out
+
+
+def countries(question: str) -> list[str]:
+    """The Chinese names of the countries an English ``question`` names, longest English name first.
+
+    >>> countries("How many people will the safety net in Mauritania reach?"), countries("And in Paris?")
+    (['毛里塔尼亚'], [])
+    """
+    low, found = question.lower(), []
+    for en in sorted((n for n in _country_names() if n in low), key=len, reverse=True):
+        if re.search(r"\b" + re.escape(en) + r"\b", low):
+            found.append(_country_names()[en])
+            low = low.replace(en, " ")
+    return list(dict.fromkeys(found))
 
 
 def _dictionary() -> str:

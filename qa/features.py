@@ -196,7 +196,7 @@ def missing_names(query: Query, passage: str, index) -> list[str]:
     missing = [y for y in query.years if y not in named]
     missing += sorted(set(query.ordinals) - ordinals(text))
     every = index.names.every
-    missing += [w for w in index.names.find(query.norm) if not mentioned(w, text, every)]
+    missing += [w for w in index.names.find(query.names_text) if not mentioned(w, text, every)]
     return list(dict.fromkeys(missing))
 
 
@@ -296,7 +296,7 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
     asks_total = query.asks_total
     chars = _question_chars(query, index)
     thing = counted(query.asked)
-    asked_names = index.names.find(query.norm)
+    asked_names = index.names.find(query.names_text)
     every = index.names.every
     raw: list[tuple] = []
     for rank, hit in pool:

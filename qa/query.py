@@ -79,10 +79,16 @@ class Query:
     negated: bool  # asks what did not happen (没有参加, did not take part)
     parts: tuple[str, ...]  # the sub-questions of a question that asks two things, else ()
     english_groups: tuple[tuple[str, ...], ...] = ()  # report words for each English word (``qa.english``)
+    countries: tuple[str, ...] = ()  # the countries an English question names, in the report's Chinese
     readings: tuple[tuple[str, str], ...] = ()  # abbreviations read as the report's terms: ("驻协", "驻地协调员")
     # chunk row -> its sentences and whether each holds the kind of answer asked for (``qa.features.sentence_kinds``):
     # worked out once per question, however many steps ask
     kinds: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def names_text(self) -> str:
+        """Where the countries and bodies the question names are read (an English question's in Chinese)."""
+        return f"{self.norm} {' '.join(self.countries)}" if self.countries else self.norm
 
     @property
     def english_terms(self) -> tuple[str, ...]:
@@ -112,11 +118,12 @@ class Query:
         hit = wanted(asked)
         english = not any("\u3400" <= ch <= "\u9fff" for ch in search)
         groups = tuple(index.english.groups(search)) if english else ()
+        named = tuple(english_countries(norm, index)) if english else ()
         return cls(
             text=cleaned.text, notice=cleaned.notice, search=search, asked=asked, norm=norm, vector=vector,
             wants_source=wants_source, want=hit[0].name if hit else None,
-            english=english, english_groups=groups,
-            weights=question_weights(norm, index), years=tuple(dict.fromkeys(YEAR.findall(norm))),
+            english=english, english_groups=groups, countries=named,
+            weights=question_weights(norm, index, named), years=tuple(dict.fromkeys(YEAR.findall(norm))),
             ordinals=tuple(sorted(ordinals(norm))), references=references(norm),
             is_list=bool(_LIST.search(normalise(asked))), asks_total=bool(_TOTAL.search(norm)),
             negated=negated(asked),
@@ -160,29 +167,39 @@ def strip_source_intent(question: str) -> str:
     return stripped if len(stripped) >= 3 else question
 
 
-def question_weights(norm: str, index) -> dict[str, float]:
+def question_weights(norm: str, index, countries: tuple[str, ...] = ()) -> dict[str, float]:
     """The question's key bigrams and their IDF in the corpus; bigrams of question words (多少, 哪些) left out.
 
     An English question's words cannot be found in a Chinese report, so its key
     terms are the Chinese of the UN terms it uses (``expand_english``) and the Latin
-    words the report writes itself (COVID-19); it has none when it uses neither
-    (a question about the weather in Paris).
+    words the report writes itself (COVID-19) and the ``countries`` it names (``english_countries``);
+    it has none when it uses none of these (a question about the weather in Paris).
 
     A bigram the corpus never uses (日本, 2023) weighs the most, since a question
     about something the document never names is likely one it cannot answer.
     """
     bm = index.lexical["bigram"]
     if not any("\u3400" <= ch <= "\u9fff" for ch in norm):  # English: the Chinese of its UN terms, if any,
-        # and the Latin words the report itself writes (COVID-19, SDG): not its question words nor "UN"
+        # the Latin words the report itself writes (COVID-19, SDG): not its question words nor "UN",
+        # and the countries it names (as the report writes them: United Kingdom -> 联合王国)
         latin = [w for w in re.findall(r"[a-z0-9][a-z0-9-]*[a-z0-9]", norm)
                  if w not in QUESTION_WORDS and not w.isdigit() and bm.idf("#" + w)]
-        norm = expand_english(norm)[len(norm):] + " " + " ".join(latin)
+        norm = " ".join((expand_english(norm)[len(norm):], *latin, *countries))
     norm = _FILLER.sub(" ", _UNIT.sub(" ", norm))  # "2019年新派" has no key term 年新 (nor 年): a unit belongs to its number
     norm = _INTERROGATIVE.sub(" ", norm)  # 哪一天 asks; its 一天 is no key term
     q = {b for piece in _pieces(norm, index.segmenter) for b in bigrams(piece)
          if not (set(b) & QUESTION_CHARS) and (len(b) > 1 or b.isascii())}  # a lone character names nothing
     unseen = math.log(1 + (len(index.chunks) + 0.5) / 0.5)
     return {b: bm.idf("#" + b) or unseen for b in sorted(q)}  # sorted: sums over it are the same in every process
+
+
+def english_countries(text: str, index) -> list[str]:
+    """The countries an English ``text`` names, each under the name the report uses most (any of its names
+    when the report uses none: 德国)."""
+    from qa.english import countries
+
+    every = index.names.countries
+    return [max(every.get(c, (c,)), key=lambda n: (index.plain_text.count(n), -len(n))) for c in countries(text)]
 
 
 def _pieces(norm: str, segmenter) -> list[str]:
@@ -213,7 +230,7 @@ _FILLER = re.compile(r"到底|究竟|一共|总共|大概|大约|请问|一下|�
 _UNIT = re.compile(r"(?<=\d)\s*([年月日号个名位人次万亿元岁天家项条])")  # the unit after a number
 
 
-_EN_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth)\s+(?:call|round|session|time|meeting|year|report)", re.I)
+_EN_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth)\s+(?:call|round|session|time|meeting|report)", re.I)  # as 次轮届期: a first year is no ordinal
 _EN_NUMBER = {"first": "一", "second": "二", "third": "三", "fourth": "四", "fifth": "五"}
 
 

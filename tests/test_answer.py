@@ -16,7 +16,7 @@ from qa.asks import asked_noun_found, expected_type_met
 from qa.features import FEATURES, GATE, coverage, missing_names
 from qa.model import AnswerModel
 from qa.names import named_in
-from qa.query import references, split_parts
+from qa.query import ordinals, references, split_parts
 
 
 @pytest.mark.parametrize("question,sentence,met", [
@@ -384,3 +384,19 @@ def test_cells_hold_values_not_people():
     assert holds_want("figure", [False], "count") and holds_want("table", [False], "money")
     assert not holds_want("figure", [False], "person") and not holds_want("table", [None], "agent")
     assert holds_want("paragraph", [False, True], "person") and not holds_want("paragraph", [False], "count")
+
+
+def test_an_english_question_names_countries_as_the_report_writes_them(service):
+    q = service.query("How many people will the social protection system in Mauritania reach?")
+    assert q.countries == ("毛里塔尼亚",) and {"毛里", "塔尼"} <= set(q.weights)
+    assert service.query("What did the United Kingdom pledge?").countries == ("联合王国",)  # the report's form
+    q = service.query("What did Japan give to the fund?")  # a country the report never names weighs most
+    assert q.countries == ("日本",) and q.weights["日本"] == max(q.weights.values())
+    row = next(i for i, c in enumerate(service.index.chunks) if c.kind == "paragraph" and c.number == 63)
+    assert "日本" in missing_names(q, service.index.chunks[row].text, service.index)
+
+
+def test_a_first_year_is_no_ordinal():
+    # 第一年 is not read as an ordinal in Chinese (次, 轮, 届, 期 are), so neither is "first year"
+    assert ordinals("the first year of the levy") == ordinals("协调税第一年") == frozenset()
+    assert ordinals("the second call for proposals") == {"第二"}
