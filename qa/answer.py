@@ -115,11 +115,11 @@ def widen(index: Index, srow: int, query: Query) -> tuple[int, int]:
     rows = index.sentences_of(crow)
     prev_row = srow - 1 if srow - 1 >= rows.start else None
     next_row = srow + 1 if srow + 1 < rows.stop else None
-    if expected_type_met(query.asked, text[a:b], index.names) is False:
+    if expected_type_met(query.asked, text[a:b], index.names, query.countries) is False:
         for other in (prev_row, next_row):
             if other is not None:
                 _, oa, ob = index.sentence_spans[other]
-                if expected_type_met(query.asked, text[oa:ob], index.names):
+                if expected_type_met(query.asked, text[oa:ob], index.names, query.countries):
                     return min(a, oa), max(b, ob)
     if b - a < 12 and next_row is not None:
         return a, index.sentence_spans[next_row][2]

@@ -178,12 +178,13 @@ def wanted(question: str) -> tuple[Want, re.Match] | None:
     return None
 
 
-def expected_type_met(question: str, sentence: str, names: Names | None = None) -> bool | None:
+def expected_type_met(question: str, sentence: str, names: Names | None = None,
+                      also_named: tuple[str, ...] = ()) -> bool | None:
     """Whether ``sentence`` holds what the question asks for; None if it asks for nothing checkable.
 
     Numbers and names the question itself gives do not count. A number or date
-    asked about a country or body must stand in a clause that names it or
-    names no other (``names`` is needed for this and for "which country";
+    asked about a country or body (named in the question, or ``also_named``) must stand in a clause that
+    names it or names no other (``names`` is needed for this and for "which country";
     without it those checks are skipped).
 
     >>> expected_type_met("有多少核心职位", "现在都有五个核心职位。"), expected_type_met("是什么", "甲。")
@@ -198,7 +199,8 @@ def expected_type_met(question: str, sentence: str, names: Names | None = None) 
         return None
     want, m = hit
     names = names or _NO_NAMES
-    asked = _asked_names(question, names)
+    # (``also_named``: countries an English question names, in Chinese: ``Query.countries``)
+    asked = list(dict.fromkeys([*_asked_names(question, names), *also_named]))
     if not asked or want.name not in VALUES:
         return want.met(_without_given(question, asked, sentence, names), m, names)
     for clause in _CLAUSE.split(sentence):

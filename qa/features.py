@@ -253,7 +253,7 @@ def sentence_kinds(query: Query, index, row: int) -> tuple[list[str], list[bool 
     if row not in query.kinds:
         chunk = index.chunks[row]
         texts = [chunk.text[a:b] for _, a, b in (index.sentence_spans[s] for s in index.sentences_of(row))]
-        query.kinds[row] = texts, [expected_type_met(query.asked, t, index.names) for t in texts]
+        query.kinds[row] = texts, [expected_type_met(query.asked, t, index.names, query.countries) for t in texts]
     return query.kinds[row]
 
 

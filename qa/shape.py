@@ -84,7 +84,8 @@ def table_cell(query: Query, chunk: Chunk) -> Shaped | None:
 
 # how questions name a table's columns: 相差多少 asks for the 差异 (variance) column, 百分之几 for a percentage;
 # a comparison (2021 年比 2020 年增加了…) asks for the variance too
-_COLUMN_WORDS = ((re.compile(r"相差|差了|差额|差距|差异|变动|变化|增减|增加了多少|减少了多少|增幅|涨幅|降幅|增长率"
+_COLUMN_WORDS = ((re.compile(r"相差|差了|差额|差距|差异|变动|变化|增减|增幅|涨幅|降幅|增长率"
+                             r"|(?:增加|增长|减少|下降|上升|提高|降低)了(?!到)"  # grew by (增长了), not to (增长到)
                              r"|比.{0,16}(?:增加|减少|增长|下降|多出|少了|高出|低了|涨|降)"), "差异"),
                  (re.compile(r"百分之几|百分之多少|百分比|百分点|%|多大比例|几成"), "百分比"),
                  (re.compile(r"一共|总共|总计|总数|合计|\btotal\b"), "总计"))
@@ -148,7 +149,7 @@ def clauses(query: Query, chunk: Chunk, start: int, end: int, names=None) -> Sha
         bounds.append((a, end))
     if len(bounds) < 2:
         return Shaped(text[start:end], start, end, "sentence")
-    holding = [i for i, (x, y) in enumerate(bounds) if expected_type_met(query.asked, text[x:y], names)]
+    holding = [i for i, (x, y) in enumerate(bounds) if expected_type_met(query.asked, text[x:y], names, query.countries)]
     if len(holding) != 1:
         return Shaped(text[start:end], start, end, "sentence")  # no value, or several: which one answers is unclear
     cov = [coverage(query.weights, text[x:y]) for x, y in bounds]

@@ -246,6 +246,7 @@ def test_a_total_is_read_from_the_tables_total_row(service):
     ("表 1 中区域协调 2021 年比 2020 年增加了百分之几？", "差异百分比：42.7"),  # a comparison asks for the variance
     ("表 2 的共计 2021 年比 2020 年多出多少千美元", "差异数额：519.9 千美元"),
     ("表 1 中区域协调 2021 年估计数是多少", "2021 年估计数：9 504.1 千美元"),  # a year's column, no comparison
+    ("表 1 里区域协调这一项增长了百分之几？", "差异百分比：42.7"),  # grew by (增长了), not grew to (增长到)
 ])
 def test_table_comparison_reads_the_variance_column(service, question, value):
     assert service.ask(question).answer.endswith(value)
@@ -400,3 +401,12 @@ def test_a_first_year_is_no_ordinal():
     # 第一年 is not read as an ordinal in Chinese (次, 轮, 届, 期 are), so neither is "first year"
     assert ordinals("the first year of the levy") == ordinals("协调税第一年") == frozenset()
     assert ordinals("the second call for proposals") == {"第二"}
+
+
+def test_an_english_questions_country_must_be_the_one_a_value_is_given_for(service):
+    # the amount in the clause names another body (欧盟), and the clause naming 德国 gives none
+    sentence = "巴布亚新几内亚政府和德国政府是首次捐款；一笔 1 亿欧元的欧盟捐款正在进行中。"
+    q = service.query("How much money did Germany give to that fund?")
+    assert q.countries == ("德国",)
+    assert expected_type_met(q.asked, sentence, service.index.names, q.countries) is False
+    assert expected_type_met(q.asked, "德国捐款 500 万美元。", service.index.names, q.countries) is True
