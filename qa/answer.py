@@ -22,7 +22,6 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from qa.asks import expected_type_met
 from qa.chunk import Chunk
 from qa.features import candidates, matrix, measures
 from qa.index import Index
@@ -115,11 +114,11 @@ def widen(index: Index, srow: int, query: Query) -> tuple[int, int]:
     rows = index.sentences_of(crow)
     prev_row = srow - 1 if srow - 1 >= rows.start else None
     next_row = srow + 1 if srow + 1 < rows.stop else None
-    if expected_type_met(query.asked, text[a:b], index.names, query.countries) is False:
+    if query.holds(text[a:b], index.names) is False:
         for other in (prev_row, next_row):
             if other is not None:
                 _, oa, ob = index.sentence_spans[other]
-                if expected_type_met(query.asked, text[oa:ob], index.names, query.countries):
+                if query.holds(text[oa:ob], index.names):
                     return min(a, oa), max(b, ob)
     if b - a < 12 and next_row is not None:
         return a, index.sentence_spans[next_row][2]

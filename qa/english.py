@@ -95,17 +95,12 @@ class Lexicon:
 @lru_cache(maxsize=1)
 def _country_names() -> dict[str, str]:
     """English country names (ISO 3166: name, common and official name, lower case) -> the shortest
-    Simplified Chinese one, from pycountry's translations."""
-    import gettext
+    Simplified Chinese one, from pycountry's translations (``qa.names.iso_countries``)."""
+    from qa.names import iso_countries
 
-    import pycountry
-
-    zh = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"])
     out: dict[str, str] = {}
-    for c in pycountry.countries:
-        names = [getattr(c, a) for a in ("name", "common_name", "official_name") if hasattr(c, a)]
-        chinese = [zh.gettext(n) for n in names]
-        chinese = [n for n in chinese if any("\u4e00" <= ch <= "\u9fff" for ch in n)]
+    for _, names, translated in iso_countries():
+        chinese = [n for n in translated if any("\u4e00" <= ch <= "\u9fff" for ch in n)]
         if chinese:
             short = min(chinese, key=len)
             out.update({n.lower(): short for n in names if "," not in n})

@@ -119,13 +119,13 @@ def _prepare(service, gold: list[Gold]) -> _Prepared:
     return prep
 
 
-def _rank(prep: _Prepared, r: Retriever, settings: Settings, service=None) -> list[list[int]]:
-    """The top 10 rows of each question for ``r``; re-ranking needs the ``service`` (its index and model)."""
+def _rank(prep: _Prepared, r: Retriever, settings: Settings, service) -> list[list[int]]:
+    """The top 10 rows of each question for ``r``; re-ranking uses the ``service``'s index and model."""
     from qa.rerank import rerank
     from qa.retrieve import fuse
 
     s = replace(settings, lexical=r.lexical or settings.lexical)
-    if r.rerank and service is not None:
+    if r.rerank:
         return [list(rerank(q, service.index, sc, fuse(sc, r.mode, s), service.model.ranker)[:10])
                 for q, sc in zip(prep.queries, prep.scores[s.lexical])]
     return [list(np.argsort(-fuse(sc, r.mode, s), kind="stable")[:10]) for sc in prep.scores[s.lexical]]
@@ -241,7 +241,7 @@ def tune_settings(service, prep: _Prepared, settings: Settings, answerable: list
             for w in weights:
                 for k in ks:
                     s = replace(settings, lexical=lexical, fusion=fusion, dense_weight=w, rrf_k=k)
-                    ranks = _rank(prep, Retriever("t", "hybrid", lexical), s)
+                    ranks = _rank(prep, Retriever("t", "hybrid", lexical), s, service)
                     m = ranking_metrics([ranks[i] for i in answerable], rel)
                     grid.append(({"lexical": lexical, "fusion": fusion, "dense_weight": w, "rrf_k": k}, m))
     grid.sort(key=lambda x: (-x[1]["mrr@10"], -x[1]["recall@1"]))

@@ -23,8 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.asks import (QUESTION_CHARS, VALUES, asked_noun_found, count_of, counted, counted_in, expected_type_met,
-                     negated)
+from qa.asks import QUESTION_CHARS, VALUES, asked_noun_found, count_of, counted, counted_in, negated
 from qa.chunk import Chunk
 from qa.names import mentioned
 from qa.query import Query, ordinals, years
@@ -253,7 +252,7 @@ def sentence_kinds(query: Query, index, row: int) -> tuple[list[str], list[bool 
     if row not in query.kinds:
         chunk = index.chunks[row]
         texts = [chunk.text[a:b] for _, a, b in (index.sentence_spans[s] for s in index.sentences_of(row))]
-        query.kinds[row] = texts, [expected_type_met(query.asked, t, index.names, query.countries) for t in texts]
+        query.kinds[row] = texts, [query.holds(t, index.names) for t in texts]
     return query.kinds[row]
 
 

@@ -147,6 +147,18 @@ class Index:
                     out.setdefault((c.doc, c.number), []).append(word)
         return {k: tuple(v) for k, v in out.items()}
 
+    def country_form(self, name: str) -> str:
+        """The name of country ``name`` (any of its names) the report writes most, the shorter on a tie;
+        worked out once per name."""
+        if name not in self._country_forms:
+            self._country_forms[name] = max(self.names.countries.get(name, (name,)),
+                                            key=lambda n: (self.plain_text.count(n), -len(n)))
+        return self._country_forms[name]
+
+    @cached_property
+    def _country_forms(self) -> dict[str, str]:
+        return {}
+
     def names_part(self, query_norm: str, chunk) -> bool:
         """Whether a question names a part row of ``chunk``'s table: then its 一共/总共 is that row's total."""
         return any(w in query_norm for w in self.part_labels.get((chunk.doc, chunk.number), ()))

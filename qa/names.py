@@ -112,8 +112,9 @@ CITIES: tuple[str, ...] = (
 )
 
 
-def country_names() -> Groups:
-    """Every country as a tuple of its Chinese names, longest first."""
+def iso_countries() -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    """Each ISO 3166 country: its code, its English names (name, common name, official name) and their
+    Simplified Chinese translations in the same order (pycountry's; a name without one stays English)."""
     import gettext
 
     import pycountry
@@ -121,8 +122,17 @@ def country_names() -> Groups:
     zh = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"])
     out = []
     for c in pycountry.countries:
-        names = {zh.gettext(getattr(c, a)) for a in ("name", "official_name", "common_name") if hasattr(c, a)}
-        names.update(UN_COUNTRY_FORMS.get(c.alpha_2, ()))
+        english = tuple(getattr(c, a) for a in ("name", "common_name", "official_name") if hasattr(c, a))
+        out.append((c.alpha_2, english, tuple(zh.gettext(n) for n in english)))
+    return out
+
+
+def country_names() -> Groups:
+    """Every country as a tuple of its Chinese names, longest first."""
+    out = []
+    for code, _, chinese in iso_countries():
+        names = set(chinese)
+        names.update(UN_COUNTRY_FORMS.get(code, ()))
         names = {n for n in names if len(n) >= 2 and any("\u4e00" <= ch <= "\u9fff" for ch in n)}
         if names:
             out.append(tuple(sorted(names, key=lambda n: (-len(n), n))))

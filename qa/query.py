@@ -85,6 +85,13 @@ class Query:
     # worked out once per question, however many steps ask
     kinds: dict = field(default_factory=dict, repr=False)
 
+    def holds(self, text: str, names=None) -> bool | None:
+        """Whether ``text`` holds the kind of answer asked for (``qa.asks.expected_type_met``), a value asked
+        about the countries an English question names standing beside them; None if nothing checkable."""
+        from qa.asks import expected_type_met
+
+        return expected_type_met(self.asked, text, names, self.countries)
+
     @property
     def names_text(self) -> str:
         """Where the countries and bodies the question names are read (an English question's in Chinese)."""
@@ -198,8 +205,7 @@ def english_countries(text: str, index) -> list[str]:
     when the report uses none: 德国)."""
     from qa.english import countries
 
-    every = index.names.countries
-    return [max(every.get(c, (c,)), key=lambda n: (index.plain_text.count(n), -len(n))) for c in countries(text)]
+    return [index.country_form(c) for c in countries(text)]
 
 
 def _pieces(norm: str, segmenter) -> list[str]:

@@ -112,7 +112,6 @@ def ranked(index: Index, query: Query, scores: Scores, mode: str, settings: Sett
     return [Hit(int(r), float(fused[r])) for r in rerank(query, index, scores, fused, ranker)[:k]]
 
 
-
 def with_total_rows(index: Index, query: Query, hits: list[Hit], depth: int) -> list[Hit]:
     """A question asking for a total reads a table's total row: each table among the first ``depth`` hits
     brings its 共计/总计 row in right after its best row, scored as that row, when it is not there already."""

@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa.asks import expected_type_met
 from qa.chunk import Chunk
 from qa.tables import read_row
 from qa.asks import VALUES
@@ -149,7 +148,7 @@ def clauses(query: Query, chunk: Chunk, start: int, end: int, names=None) -> Sha
         bounds.append((a, end))
     if len(bounds) < 2:
         return Shaped(text[start:end], start, end, "sentence")
-    holding = [i for i, (x, y) in enumerate(bounds) if expected_type_met(query.asked, text[x:y], names, query.countries)]
+    holding = [i for i, (x, y) in enumerate(bounds) if query.holds(text[x:y], names)]
     if len(holding) != 1:
         return Shaped(text[start:end], start, end, "sentence")  # no value, or several: which one answers is unclear
     cov = [coverage(query.weights, text[x:y]) for x, y in bounds]

@@ -196,7 +196,7 @@ def collect(service, items: list[Passages], rankers: dict[str, Ranker], progress
 
 def recall_at_1(items: list[Passages], index, ranker: Ranker | None) -> float:
     """Recall@1 of the hybrid ranking (re-ranked by ``ranker``; fused order without one) over the questions
-    whose evidence the report holds, as ``qa eval`` counts it."""
+    whose evidence some chunk holds (``qa eval`` also counts, as misses, those whose evidence none holds)."""
     from qa.rerank import rerank
 
     kept = [p for p in items if p.relevant]
