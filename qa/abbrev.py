@@ -76,10 +76,10 @@ def _longest_reading(run: list[str], index) -> tuple[int, int, str] | None:
             continue  # no term of the report starts with this character
         for end in range(min(len(run), start + 4), start + 1, -1):  # words of 1-2 characters: 4 make 4+
             short = "".join(run[start:end])
-            if len(short) > 4 or all(len(w) == 2 for w in run[start:end]) or short in index.plain_text:
+            if len(short) > 4 or all(len(w) == 2 for w in run[start:end]):
                 continue
             term = _term_for(short, index)
-            if term:
+            if term and short not in index.plain_text:  # (the report's text searched last: it is long)
                 return start, end, term
     return None
 

@@ -247,18 +247,30 @@ def _question_chars(query: Query, index) -> dict[str, float]:
 
 
 def sentence_kinds(query: Query, index, row: int) -> tuple[list[str], list[bool | None]]:
-    """The sentences of chunk ``row`` and, for each, whether it holds the kind of answer asked for; worked out
-    once per question and chunk (the re-ranker, reading past the top passages and the candidates all ask)."""
-    if row not in query.kinds:
-        chunk = index.chunks[row]
-        texts = [chunk.text[a:b] for _, a, b in (index.sentence_spans[s] for s in index.sentences_of(row))]
-        query.kinds[row] = texts, [query.holds(t, index.names) for t in texts]
-    return query.kinds[row]
+    """The sentences of chunk ``row`` and, for each, whether it holds the kind of answer asked for."""
+    rows = index.sentences_of(row)
+    texts = [index.sentence_texts[s] for s in rows]
+    return texts, [_kind(query, index, s) for s in rows]
 
 
-def holds_want(kind: str, met: list[bool | None], want: str | None) -> bool:
-    """Whether any sentence holds the kind of answer asked for (a table's or figure's cell may hold any value)."""
-    return any(m is True or (m is not None and kind in ("table", "figure") and want in VALUES) for m in met)
+def _kind(query: Query, index, s: int) -> bool | None:
+    """Whether sentence ``s`` holds the kind of answer asked for; worked out once per question and sentence
+    (the re-ranker, reading past the top passages and the candidates all ask)."""
+    if s not in query.kinds:
+        query.kinds[s] = query.holds(index.sentence_texts[s], index.names)
+    return query.kinds[s]
+
+
+def held(query: Query, index, row: int) -> bool:
+    """Whether chunk ``row`` holds the kind of answer asked for, reading its sentences only until one does
+    (a table's or figure's cell may hold any value, not a who or a why)."""
+    kind = index.chunks[row].kind
+    rows = index.sentences_of(row)
+    if query.want is None or not len(rows):
+        return False
+    if kind in ("table", "figure") and query.want in VALUES:
+        return True
+    return any(_kind(query, index, s) is True for s in rows)
 
 
 def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> list[Candidate]:
@@ -272,12 +284,9 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
         named = [(r, h) for r, h in pool if scores.referenced[h.row]]
         pool = named or pool
 
-    def holds(row: int) -> bool:
-        return holds_want(index.chunks[row].kind, sentence_kinds(query, index, row)[1], query.want)
-
     pool, further, reached = pool[:depth], pool[depth:REACH], set()
-    if query.want in STRICT_KINDS and further and not any(holds(h.row) for _, h in pool):
-        extra = [(r, h) for r, h in further if holds(h.row)][:EXTRA]
+    if query.want in STRICT_KINDS and further and not any(held(query, index, h.row) for _, h in pool):
+        extra = [(r, h) for r, h in further if held(query, index, h.row)][:EXTRA]
         pool += extra
         reached = {h.row for _, h in extra}
     if not pool:

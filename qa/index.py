@@ -163,6 +163,11 @@ class Index:
         """Whether a question names a part row of ``chunk``'s table: then its 一共/总共 is that row's total."""
         return any(w in query_norm for w in self.part_labels.get((chunk.doc, chunk.number), ()))
 
+    @cached_property
+    def sentence_texts(self) -> list[str]:
+        """Sentence row -> its text."""
+        return [self.chunks[row].text[a:b] for row, a, b in self.sentence_spans]
+
     def sentences_of(self, row: int) -> range:
         lo, hi = self._by_chunk[row]
         return range(lo, hi)

@@ -184,35 +184,53 @@ class Names:
         if hit is None:
             if len(cache) > 50_000:
                 cache.clear()
-            hit = cache[key] = named_in(text, getattr(self, kind))
+            table = getattr(self, kind)
+            starts = self.__dict__.setdefault("_starts", {})
+            if kind not in starts:
+                starts[kind] = name_starts(table)
+            hit = cache[key] = named_in(text, table, starts[kind])
         return list(hit)
 
 
 LONGEST = 24  # no name here is longer (联合国促进性别平等和增强妇女权能署: 17)
 
 
-def named_in(text: str, names: dict[str, tuple[str, ...]]) -> list[str]:
+def named_in(text: str, names: dict[str, tuple[str, ...]],
+             starts: dict[str, tuple[int, ...]] | None = None) -> list[str]:
     """Names in ``text``, longest first, none inside another (巴布亚新几内亚 holds no 几内亚).
 
     A name ending in 国 and followed by 家 is the word 国家, not the country:
-    发展中国家 names no 中国, 欧美国家 no 美国.
+    发展中国家 names no 中国, 欧美国家 no 美国. ``starts``: ``name_starts(names)``, when the caller keeps it.
 
     >>> names = {"日本": ("日本",), "美国": ("美国",), "中国": ("中国",)}
     >>> named_in("发展中国家和日本", names), named_in("欧美国家", names)
     (['日本'], [])
     """
+    starts = name_starts(names) if starts is None else starts
+    # every (length, start) of a name in the text, read longest first, then left to right
+    spans = sorted((-n, i) for i, ch in enumerate(text) for n in starts.get(ch, ())
+                   if text[i:i + n] in names)
     taken: list[tuple[int, int]] = []
     found = []
-    for n in range(min(LONGEST, len(text)), 1, -1):
-        for i in range(len(text) - n + 1):
-            w = text[i:i + n]
-            if w not in names or any(i < e and s < i + n for s, e in taken):
-                continue
-            if w.endswith("国") and text[i + n:i + n + 1] == "家":
-                continue
-            taken.append((i, i + n))
-            found.append(w)
+    for neg, i in spans:
+        n = -neg
+        if any(i < e and s < i + n for s, e in taken):
+            continue
+        w = text[i:i + n]
+        if w.endswith("国") and text[i + n:i + n + 1] == "家":
+            continue
+        taken.append((i, i + n))
+        found.append(w)
     return found
+
+
+def name_starts(names: dict[str, tuple[str, ...]]) -> dict[str, tuple[int, ...]]:
+    """First character -> the lengths of the names (of two characters or more) that start with it."""
+    out: dict[str, set[int]] = {}
+    for name in names:
+        if 2 <= len(name) <= LONGEST:
+            out.setdefault(name[0], set()).add(len(name))
+    return {ch: tuple(sorted(ns, reverse=True)) for ch, ns in out.items()}
 
 
 def mentioned(name: str, text: str, names: dict[str, tuple[str, ...]]) -> bool:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.chunk import KINDS
-from qa.features import coverage, holds_want, missing_names, sentence_kinds
+from qa.features import coverage, held, missing_names
 
 RERANK = 12  # fused passages re-ordered by the ranker (as deep as answer candidates are read: ``REACH``)
 
@@ -88,12 +88,12 @@ def passage_features(query, index, scores, fused: np.ndarray, rows: np.ndarray) 
         sents = index.sentences_of(row)
         dense = float(scores.dense[row])
         best = float((index.sentence_vecs[sents.start:sents.stop] @ query.vector).max()) if len(sents) else dense
-        held = query.want is not None and holds_want(chunk.kind, sentence_kinds(query, index, row)[1], query.want)
+        holds = held(query, index, row)
         passage = chunk.text + (chunk.section or "")
         out[i] = (
             float(fused[row]) - top, 1.0 / (1 + i), float(i == 0), (dense - lo) / span,
             float(scores.lexical[row]) / lex_max, dense, best, best - dense,
-            coverage(query.weights, passage), float(held), float(query.want is not None and not held),
+            coverage(query.weights, passage), float(holds), float(query.want is not None and not holds),
             float(bool(missing_names(query, passage, index))),
             float(scores.referenced is not None and bool(scores.referenced[row])),
             *(float(chunk.kind == k) for k in KINDS),
