@@ -23,7 +23,7 @@ from functools import lru_cache
 import numpy as np
 
 from qa.abbrev import expand
-from qa.asks import QUESTION_CHARS
+from qa.asks import QUESTION_CHARS, YEAR
 from qa.english import QUESTION_WORDS
 from qa.question import clean
 from qa.tokenize import bigrams, dense_text, expand_english, normalise
@@ -35,7 +35,6 @@ _SOURCE_INTENT = re.compile(
     r"\b(source|sources|come from|comes from|based on|according to what|where does .* come from)\b",
     re.IGNORECASE,
 )
-YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")  # a year standing alone: 2019, not 12019
 _ORDINAL = re.compile(r"第[一二三四五六七八九十\d]+[次轮届期]|首[次轮届期]")
 _CN_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", 1)}
 _REFERENCE = re.compile(r"(图|表|figure|table)\s*([一二三四五六七八九十]|\d{1,2})(?![\d示明达现格])", re.I)
@@ -81,8 +80,9 @@ class Query:
     english_groups: tuple[tuple[str, ...], ...] = ()  # report words for each English word (``qa.english``)
     countries: tuple[str, ...] = ()  # the countries an English question names, in the report's Chinese
     readings: tuple[tuple[str, str], ...] = ()  # abbreviations read as the report's terms: ("驻协", "驻地协调员")
-    # chunk row -> its sentences and whether each holds the kind of answer asked for (``qa.features.sentence_kinds``):
-    # worked out once per question, however many steps ask
+    part_vectors: tuple[np.ndarray, ...] = field(default=(), repr=False)  # each part's vector, as ``vector``
+    # sentence row -> whether it holds the kind of answer asked for (``qa.features.sentence_kinds``): worked out
+    # once per question, however many steps ask
     kinds: dict = field(default_factory=dict, repr=False)
 
     def holds(self, text: str, names=None) -> bool | None:
@@ -111,6 +111,7 @@ class Query:
         words; a short part is searched with it (``search_text``) and takes its key terms too (打算招多少人
         is about the recruitment the first part names), but the part alone says what is asked.
         ``vector`` is the encoding of ``dense_text(search_text(question, context))``, when the caller has it.
+        A two-part question's parts are encoded with it, in one run of the encoder (``part_vectors``).
         """
         from qa.asks import negated, wanted
 
@@ -121,7 +122,12 @@ class Query:
         asked = strip_source_intent(text) if wants_source else text
         search = search_text(text, context)
         norm = normalise(search)
-        vector = encoder.queries([dense_text(search)])[0] if vector is None else vector
+        parts = () if context else split_parts(asked)
+        texts = [dense_text(search_text(p, c)) for p, c in zip(parts, part_contexts(parts))]
+        if vector is None:
+            vector, *part_vectors = encoder.queries([dense_text(search), *texts])
+        else:
+            part_vectors = list(encoder.queries(texts)) if texts else []
         hit = wanted(asked)
         english = not any("\u3400" <= ch <= "\u9fff" for ch in search)
         groups = tuple(index.english.groups(search)) if english else ()
@@ -134,7 +140,7 @@ class Query:
             ordinals=tuple(sorted(ordinals(norm))), references=references(norm),
             is_list=bool(_LIST.search(normalise(asked))), asks_total=bool(_TOTAL.search(norm)),
             negated=negated(asked),
-            parts=() if context else split_parts(asked),
+            parts=parts, part_vectors=tuple(part_vectors),
             readings=readings,
         )
 
@@ -144,6 +150,12 @@ def search_text(question: str, context: str | None = None) -> str:
     ``context`` when it is a short part that leans on it ("何时启动" -> "联合基金有资金，何时启动")."""
     asked = strip_source_intent(question) if asks_for_source(question) else question
     return f"{context}，{asked}" if context and len(asked) < 16 else asked
+
+
+def part_contexts(parts: tuple[str, ...]) -> list[str | None]:
+    """What each part of a two-part question is searched with: nothing for the first, ``context_of`` it for
+    the rest."""
+    return [None] + [context_of(parts[0])] * (len(parts) - 1) if parts else []
 
 
 def context_of(first_part: str) -> str:

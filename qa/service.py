@@ -18,8 +18,7 @@ from qa.config import Settings
 from qa.errors import BadQuestion, IndexUnusable
 from qa.features import DEPTH, REACH
 from qa.model import AnswerModel
-from qa.query import Query, context_of, search_text
-from qa.tokenize import dense_text
+from qa.query import Query, part_contexts
 
 log = logging.getLogger(__name__)
 
@@ -87,10 +86,8 @@ class Service:
 
     def _answer_parts(self, query: Query, k: int, mode: str) -> Answer:
         if query.parts:
-            contexts = [None] + [context_of(query.parts[0])] * (len(query.parts) - 1)
-            vectors = self.encoder.queries([dense_text(search_text(p, c)) for p, c in zip(query.parts, contexts)])
             parts = [self._answer(Query.make(part, self.index, self.encoder, vec, context), k, mode)
-                     for part, vec, context in zip(query.parts, vectors, contexts)]
+                     for part, vec, context in zip(query.parts, query.part_vectors, part_contexts(query.parts))]
             return combine(query, parts, k)
         return self._answer(query, k, mode)
 
