@@ -207,9 +207,25 @@ def expected_type_met(question: str, sentence: str, names: Names | None = None,
     want, m = hit
     names = names or _NO_NAMES
     # (``also_named``: countries an English question names, in Chinese: ``Query.countries``)
-    asked = list(dict.fromkeys([*_asked_names(question, names), *also_named]))
+    asked = tuple(dict.fromkeys([*_asked_names(question, names), *also_named]))
     # (a date asked beside a year may fall in another: 2019 年通过的指南何时生效)
     asked_years = _years(question) if want.name in QUANTITIES else frozenset()
+    # all that the answer depends on: the same sentences come up for question after question, asking alike
+    # (the match's groups are all a rule reads of it: the unit of 多少个)
+    key = (id(want), m.groups(), asked, _given_numbers(question), asked_years, names, sentence)
+    met = _MET.get(key)
+    if met is None:
+        if len(_MET) > 100_000:
+            _MET.clear()
+        met = _MET[key] = _met(question, want, m, asked, asked_years, sentence, names)
+    return met
+
+
+_MET: dict[tuple, bool] = {}
+
+
+def _met(question: str, want: Want, m: re.Match, asked: tuple[str, ...], asked_years: frozenset[str],
+         sentence: str, names: Names) -> bool:
     if not want.met(_without_given(question, asked, sentence, names), m, names):
         return False
     if not (asked or asked_years) or want.name not in VALUES:
@@ -270,7 +286,7 @@ _SPACE = re.compile(r"\s")
 _TITLE = re.compile(r"《[^《》]*》")  # 《2030 年议程》 is a title: its 2030 is no date or amount
 
 
-def _without_given(question: str, asked: list[str], sentence: str, names: Names) -> str:
+def _without_given(question: str, asked: tuple[str, ...], sentence: str, names: Names) -> str:
     """``sentence`` less titles (《…》) and the numbers and names the question itself gives.
 
     Asked "112 个国家办事处中有多少个…", the 112 in the answer is no answer;

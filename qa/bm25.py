@@ -39,18 +39,21 @@ class BM25:
             [self.k1 * (1 - self.b + self.b * dl / max(self._avg, 1e-9)) for dl in self.doc_len], dtype=np.float64
         )
         self._idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()}
+        self._terms: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # term -> (rows, score in each): no query changes it
 
     def scores(self, query: list[str]) -> np.ndarray:
         """BM25 score of every document for ``query`` (repeated query terms count once)."""
         out = np.zeros(len(self.doc_len), dtype=np.float64)
         for term in set(query):
-            post = self.postings.get(term)
-            if not post:
-                continue
-            idf = self._idf[term]
-            rows = np.fromiter(post.keys(), dtype=np.int64, count=len(post))
-            tf = np.fromiter(post.values(), dtype=np.float64, count=len(post))
-            out[rows] += idf * tf * (self.k1 + 1) / (tf + self._norm[rows])
+            hit = self._terms.get(term)
+            if hit is None:
+                post = self.postings.get(term)
+                if not post:
+                    continue
+                rows = np.fromiter(post.keys(), dtype=np.int64, count=len(post))
+                tf = np.fromiter(post.values(), dtype=np.float64, count=len(post))
+                hit = self._terms[term] = rows, self._idf[term] * tf * (self.k1 + 1) / (tf + self._norm[rows])
+            out[hit[0]] += hit[1]
         return out
 
     def idf(self, term: str) -> float:

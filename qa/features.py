@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+from operator import itemgetter
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,6 +91,7 @@ FEATURES: dict[str, str] = {
     "wants_checkable": "the question asks for a checkable kind of answer",
 }
 NAMES = tuple(FEATURES)
+_IN_ORDER = itemgetter(*NAMES)  # a candidate's feature dict -> its values in NAMES order
 # the direction a feature can only push, all else equal: +1 more likely the answer, -1 less; unlisted: either
 # way. The fit keeps each weight on its side (qa.train), so sparse data cannot teach "the report never uses
 # the question's terms" to count for an answer. Only the evidence features are bound: binding the
@@ -394,7 +396,7 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
         f["sent_cos_gap"] = best_cos - f["sent_cos"]
         f["sent_cov_gap"] = best_cov - f["sent_cov"]
         f["char_cov_gap"] = best_chars - f["char_cov"]
-        out.append(Candidate(s, rank, row, a, b, tuple(f[n] for n in NAMES), missing))
+        out.append(Candidate(s, rank, row, a, b, _IN_ORDER(f), missing))
     return out
 
 
