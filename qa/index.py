@@ -47,7 +47,7 @@ from qa.vector_cache import VectorCache
 
 log = logging.getLogger(__name__)
 
-FORMAT = 13  # 13: the cover is its own kind of chunk; 12: passages encoded as dense_text
+FORMAT = 14  # 14: 大会 and 秘书处 name the General Assembly and the Secretariat; 13: the cover is its own kind of chunk; 12: passages encoded as dense_text
 BATCH = 16
 
 
@@ -146,6 +146,18 @@ class Index:
                 if word and word not in normalise(row[0]):
                     out.setdefault((c.doc, c.number), []).append(word)
         return {k: tuple(v) for k, v in out.items()}
+
+    @cached_property
+    def row_labels(self) -> dict[int, tuple[str, bool]]:
+        """Table row chunk -> the words naming its row (``label_word``, normalised) and whether it is a total."""
+        from qa.tables import is_total, label_word, read_row
+
+        out = {}
+        for i, c in enumerate(self.chunks):
+            row = read_row(c.text) if c.kind == "table" else None
+            if row:
+                out[i] = normalise(label_word(row[1])), is_total(row[1])
+        return out
 
     def country_form(self, name: str) -> str:
         """The name of country ``name`` (any of its names) the report writes most, the shorter on a tie;

@@ -96,6 +96,9 @@ def test_names_under_any_form_and_longest_first(service):
     assert missing_names(service.query("第二轮征集有多少方案"), "第二次征集活动侧重于融资", service.index) == []
     assert missing_names(service.query("越南 2023 年的情况如何"), "越南", service.index) == ["2023"]
     assert named_in("发展中国家的需求", service.index.names.countries) == []
+    # the report writes 大会 and 秘书处 for the General Assembly and the Secretariat
+    assert missing_names(service.query("联合国大会哪一年决定改革"), "2018 年 5 月，大会通过决议", service.index) == []
+    assert missing_names(service.query("系统移交给联合国秘书处之后"), "移交给秘书处之后", service.index) == []
 
 
 def test_query_reads_the_question_once(service):

@@ -59,3 +59,20 @@ def test_re_ranking_only_touches_the_hybrid_mode(service):
     none = replace(service, model=replace(service.model, ranker=None))
     for mode in ("dense", "bm25"):
         assert service.hits(q, 5, mode)[0] == none.hits(q, 5, mode)[0]
+
+
+def test_a_table_row_named_by_its_label(service):
+    from qa.rerank import rows_named
+
+    ix = service.index
+    rows = list(ix.row_labels)
+
+    def named(question: str) -> set[str]:
+        return {ix.chunks[r].id.split("#")[1] for r in rows_named(service.query(question), ix, rows)}
+
+    assert named("表 5 里员额那一行的差异有多大") == {"t2r1", "t5r1"}  # 员额, not 非员额, which holds it
+    assert named("非员额这一项 2019 年花了多少") == {"t2r2", "t5r2"}
+    assert named("驻地协调员办公室有多少核心职位") == set()
+    # and the re-ranker puts the named row first (the posts' variance in table 5: 87 075.2)
+    hits, _ = service.hits(service.query("按预算类别分列，员额一项 2019 年的预算和支出差了多少千美元"), 5, "hybrid")
+    assert ix.chunks[hits[0].row].id.endswith("#t5r1"), [ix.chunks[h.row].id for h in hits]
