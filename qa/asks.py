@@ -209,7 +209,7 @@ def expected_type_met(question: str, sentence: str, names: Names | None = None,
     # (``also_named``: countries an English question names, in Chinese: ``Query.countries``)
     asked = tuple(dict.fromkeys([*_asked_names(question, names), *also_named]))
     # (a date asked beside a year may fall in another: 2019 年通过的指南何时生效)
-    asked_years = _years(question) if want.name in QUANTITIES else frozenset()
+    asked_years = years(question) if want.name in QUANTITIES else frozenset()
     # all that the answer depends on: the same sentences come up for question after question, asking alike
     # (the match's groups are all a rule reads of it: the unit of 多少个)
     key = (id(want), m.groups(), asked, _given_numbers(question), asked_years, names, sentence)
@@ -234,7 +234,7 @@ def _met(question: str, want: Want, m: re.Match, asked: tuple[str, ...], asked_y
         text = normalised(clause)
         about_it = not asked or any(mentioned(a, text, names.every) for a in asked) or not names.find(text)
         # a value asked of a year (2021 年预计多少收入) is not given by a clause about another year (2019 年的收入)
-        in_year = not asked_years or bool(asked_years & _years(clause)) or not _years(clause)
+        in_year = not asked_years or bool(asked_years & years(clause)) or not years(clause)
         if about_it and in_year and want.met(_without_given(question, asked, clause, names), m, names):
             return True
     return False
@@ -244,7 +244,8 @@ YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")  # a year standing alone: 2019,
 
 
 @lru_cache(maxsize=4096)
-def _years(text: str) -> frozenset[str]:
+def years(text: str) -> frozenset[str]:
+    """The years ``text`` names (remembered: each passage is read for them by every question)."""
     return frozenset(YEAR.findall(text))
 
 

@@ -39,7 +39,8 @@ class BM25:
             [self.k1 * (1 - self.b + self.b * dl / max(self._avg, 1e-9)) for dl in self.doc_len], dtype=np.float64
         )
         self._idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()}
-        self._terms: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # term -> (rows, score in each): no query changes it
+        # term -> (rows, its score in each): the same for every query, worked out on first use
+        self._terms: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def scores(self, query: list[str]) -> np.ndarray:
         """BM25 score of every document for ``query`` (repeated query terms count once)."""

@@ -59,6 +59,13 @@ class Chunk:
             doc=data.get("doc", doc),
         )
 
+    def printed(self) -> str:
+        """The text with its footnote markers back where the report printed them ("…2.76 亿美元，22")."""
+        text = self.text
+        for note in sorted(self.footnotes, key=lambda f: f.offset, reverse=True):
+            text = f"{text[:note.offset]}{note.number}{text[note.offset:]}"
+        return text
+
     def sources(self) -> list[tuple[int | None, str]]:
         """The data sources behind the chunk's statistics, in order, deduplicated.
 

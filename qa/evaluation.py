@@ -89,15 +89,7 @@ def relevant_rows(chunks, evidence: tuple[str, ...]) -> set[int]:
     """The chunks holding an evidence string, as parsed or as printed (evidence copied from the report
     may carry a footnote marker: "2.76 亿美元，22", which the parsed text drops)."""
     needles = [squash(e) for e in evidence]
-    return {i for i, c in enumerate(chunks) if any(n in squash(c.text) or n in squash(printed(c)) for n in needles)}
-
-
-def printed(chunk) -> str:
-    """The chunk's text with its footnote markers back where the report printed them."""
-    text = chunk.text
-    for note in sorted(chunk.footnotes, key=lambda f: f.offset, reverse=True):
-        text = f"{text[:note.offset]}{note.number}{text[note.offset:]}"
-    return text
+    return {i for i, c in enumerate(chunks) if any(n in squash(c.text) or n in squash(c.printed()) for n in needles)}
 
 
 def ranking_metrics(rankings: list[list[int]], relevant: list[set[int]]) -> dict[str, float]:

@@ -19,15 +19,16 @@ from __future__ import annotations
 
 import math
 import re
-from operator import itemgetter
 from dataclasses import dataclass
+from operator import itemgetter
 
 import numpy as np
 
 from qa.asks import QUESTION_CHARS, VALUES, asked_noun_found, count_of, counted, counted_in, negated
 from qa.chunk import Chunk
 from qa.names import mentioned
-from qa.query import Query, ordinals, years
+from qa.asks import years
+from qa.query import Query, ordinals
 from qa.tables import is_total, read_row
 from qa.tokenize import normalised
 

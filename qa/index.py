@@ -47,7 +47,7 @@ from qa.vector_cache import VectorCache
 
 log = logging.getLogger(__name__)
 
-FORMAT = 14  # 14: 大会 and 秘书处 name the General Assembly and the Secretariat; 13: the cover is its own kind of chunk; 12: passages encoded as dense_text
+FORMAT = 14  # 14: 大会, 秘书处 name the General Assembly, the Secretariat; 13: the cover is a kind; 12: dense_text
 BATCH = 16
 
 
@@ -123,12 +123,10 @@ class Index:
     @cached_property
     def total_rows(self) -> dict[tuple[str, int | None], int]:
         """(document, table number) -> the row of that table's total (共计/总计) row."""
-        from qa.tables import is_total, read_row
-
         out = {}
-        for row, c in enumerate(self.chunks):
-            label = read_row(c.text) if c.kind == "table" else None
-            if label and is_total(label[1]):
+        for row, (_, total) in self.row_labels.items():
+            if total:
+                c = self.chunks[row]
                 out.setdefault((c.doc, c.number), row)
         return out
 

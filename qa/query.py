@@ -264,12 +264,6 @@ def ordinals(text: str) -> frozenset[str]:
     return frozenset(found | {"第" + _EN_NUMBER[m.group(1).lower()] for m in _EN_ORDINAL.finditer(text)})
 
 
-@lru_cache(maxsize=4096)
-def years(text: str) -> frozenset[str]:
-    """The years ``text`` names (remembered, as ``ordinals``)."""
-    return frozenset(YEAR.findall(text))
-
-
 def references(norm: str) -> tuple[tuple[str, int | None], ...]:
     """Figures and tables a (normalised) question names; the cover, when it asks about the report itself.
 
