@@ -164,6 +164,7 @@ def _open_worker(settings) -> None:
     from qa.service import Service
 
     _worker_service = Service.open(settings, rebuild=False)
+    _worker_service.index.warm()
 
 
 def _exit_with_parent(parent: int, every: float = 1.0) -> None:

@@ -1,7 +1,7 @@
 """``qa bench``: warm latency per mode, cold start, build time, encoder throughput, peak memory.
 
 Latency is end to end through ``Service.ask`` (encoding, search, answer
-extraction), over the gold questions. Cold start runs ``qa ask`` in a fresh
+extraction), over the gold questions, on a service warmed as ``qa serve`` warms it (``Index.warm``). Cold start runs ``qa ask`` in a fresh
 process against the built index. Build time builds a throwaway copy of the
 index. Numbers are medians; the machine is noisy.
 """
@@ -41,6 +41,7 @@ def run(settings: Settings, n: int = 100) -> dict:
     from qa.service import Service
 
     svc = Service.open(settings)
+    svc.index.warm()  # as a server does at its start (``qa serve``)
     qs = _questions(n)
     report: dict = {"questions": n, "modes": {}}
     enc = []

@@ -42,7 +42,7 @@ from qa.chunk import Chunk
 from qa.errors import IndexUnusable
 from qa.text import split_sentences
 from qa.names import Names
-from qa.tokenize import VARIANTS, Segmenter, dense_text, normalise, tokens
+from qa.tokenize import VARIANTS, Segmenter, dense_text, normalise, normalised, tokens
 from qa.vector_cache import VectorCache
 
 log = logging.getLogger(__name__)
@@ -177,6 +177,17 @@ class Index:
     def sentence_texts(self) -> list[str]:
         """Sentence row -> its text."""
         return [self.chunks[row].text[a:b] for row, a, b in self.sentence_spans]
+
+    def warm(self) -> None:
+        """Read every passage, sentence and three-sentence window once (normalised, and the names in them), as
+        answering reads them, and build the English lexicon: a server's first questions then cost what later
+        ones do (about 0.4 s, once, at the start; a one-shot ``qa ask`` skips it)."""
+        self.english  # built on first use
+        for row, chunk in enumerate(self.chunks):
+            texts = [self.sentence_texts[s] for s in self.sentences_of(row)]
+            windows = ("".join(texts[max(0, j - 1):j + 2]) for j in range(len(texts)))
+            for text in (chunk.text + (chunk.section or ""), *texts, *windows):
+                self.names.find(normalised(text))
 
     def sentences_of(self, row: int) -> range:
         lo, hi = self._by_chunk[row]

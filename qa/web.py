@@ -197,6 +197,7 @@ def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, share:
     options = options or ApiOptions(pool="process")
     check_bind(host, options.api_key)
     service = Service.open(settings)
+    service.index.warm()
     if share:
         log.warning("--share serves the chat page only; the API stays off")
         build_app(service).launch(server_name=host, server_port=port, share=True)

@@ -95,3 +95,16 @@ def test_deterministic(service):
     a = service.ask("2019 年协调税产生了多少资金").to_json()
     b = service.ask("2019 年协调税产生了多少资金").to_json()
     assert a == b
+
+
+def test_warming_changes_nothing_a_user_sees(built_index_dir):
+    from qa.config import Settings
+    from qa.service import Service
+
+    fresh = Service.open(Settings(corpus=REPORT, index_dir=built_index_dir), rebuild=False)  # an unwarmed index
+    questions = ["2019 年协调税产生了多少资金", "How many resident coordinators were appointed in 2019?",
+                 "駐地協調員辦公室有多少核心職位", "驻地协调员在哪些国家"]
+    before = [fresh.ask(q).to_json() for q in questions]
+    fresh.index.warm()
+    assert "english" in vars(fresh.index)  # the English lexicon is built by the warm-up, not the first question
+    assert [fresh.ask(q).to_json() for q in questions] == before
