@@ -7,8 +7,9 @@ also sees what fusion does not: the closest single sentence of the passage,
 the share of the question's key terms it holds, whether it holds the kind of
 answer asked for (a day, a sum, a share …: ``qa.asks``), whether it leaves out a
 year, country or body the question names, whether it is the table row the
-question names by its label (or the total row a total is asked of), and its kind
-(a footnote seldom answers; a table row answers figures). Leave-one-set-out, this
+question names by its label (or the total row a total is asked of), whether it
+sits under the conclusions (which restate the body), and its kind (a footnote
+seldom answers; a table row answers figures). Leave-one-set-out, this
 lifts Recall@1 on the project's question sets from 0.888 (fusion alone) to 0.944.
 
 Chunks below ``RERANK`` keep their fused order; a figure or table the question
@@ -47,6 +48,7 @@ PASSAGE: dict[str, str] = {
     "named": "the figure or table the question names",
     "row_named": "a table row the question names by its label (员额, not 非员额, when it says 员额)",
     "total_asked": "a table's total row, and the question asks for a total",
+    "concluding": "under a conclusions heading (结论), which restates what the body says",
     **{f"kind_{k}": f"a {k}" for k in KINDS},
 }
 PASSAGE_NAMES = tuple(PASSAGE)
@@ -101,9 +103,19 @@ def passage_features(query, index, scores, fused: np.ndarray, rows: np.ndarray) 
             float(bool(missing_names(query, passage, index))),
             float(scores.referenced is not None and bool(scores.referenced[row])),
             float(row in named_rows), float(query.asks_total and index.row_labels.get(row, ("", False))[1]),
+            float(concluding(chunk.section)),
             *(float(chunk.kind == k) for k in KINDS),
         )
     return out
+
+
+def concluding(section: str | None) -> bool:
+    """Whether a heading is a conclusions heading (结论, 结论和建议, Conclusions).
+
+    >>> concluding("结论和建议"), concluding("为驻地协调员系统供资")
+    (True, False)
+    """
+    return bool(section) and ("结论" in section or "conclusion" in section.lower())
 
 
 def rows_named(query, index, rows) -> set[int]:

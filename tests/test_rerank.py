@@ -76,3 +76,16 @@ def test_a_table_row_named_by_its_label(service):
     # and the re-ranker puts the named row first (the posts' variance in table 5: 87 075.2)
     hits, _ = service.hits(service.query("按预算类别分列，员额一项 2019 年的预算和支出差了多少千美元"), 5, "hybrid")
     assert ix.chunks[hits[0].row].id.endswith("#t5r1"), [ix.chunks[h.row].id for h in hits]
+
+
+def test_the_conclusions_are_marked_as_restating(service):
+    ix = service.index
+    q = service.query("报告的结论是什么，会员国应当怎样支持驻地协调员系统")
+    scores = score(ix, q, service.settings.lexical)
+    fused = fuse(scores, "hybrid", service.settings)
+    rows = fused_order(fused)
+    x = passage_features(q, ix, scores, fused, rows)
+    marked = {ix.chunks[r].id for r, v in zip(rows, x[:, PASSAGE_NAMES.index("concluding")]) if v}
+    under = {ix.chunks[r].id for r in rows if ix.chunks[r].section == "结论"}
+    assert marked == under and under, (marked, under)  # the question reaches the conclusions
+    assert sum(c.section == "结论" for c in ix.chunks) == 7  # ¶85-91, the report's closing section
