@@ -1,8 +1,8 @@
-"""The answer model: a passage re-ranker and two logistic regressions, saved as JSON, run with numpy.
+"""The answer model: a passage re-ranker, a logistic regression and boosted trees, saved as JSON, run with numpy.
 
 ``AnswerModel.load()`` reads ``qa/data/answer_model.json`` (written by ``qa train``;
-see ``qa.train``). The ``Ranker`` (``qa.rerank``) orders the top fused passages. The first regression scores each candidate sentence
-(``qa.features.FEATURES``): which sentence answers. The second, the ``Gate``, reads
+see ``qa.train``). The ``Ranker`` (``qa.rerank``) orders the top fused passages. The regression scores each candidate sentence
+(``qa.features.FEATURES``): which sentence answers. The ``Gate`` (boosted trees) reads
 the question as a whole (``qa.features.GATE``: the best sentence's score, its margin
 over the next, how much of the question the report meets at all …) and gives the
 probability that the question is answered at all; the answer abstains when that
@@ -28,13 +28,13 @@ from qa.errors import ModelError
 from qa.features import BINARY, FEATURES, GATE, GATE_NAMES, NAMES, gate_row
 from qa.rerank import Ranker
 
-MODEL_FORMAT = 3  # 2: the abstention gate; 3: the passage re-ranker
+MODEL_FORMAT = 4  # 2: the abstention gate; 3: the passage re-ranker; 4: the gate is boosted trees
 DEFAULT_MODEL = Path(__file__).parent / "data" / "answer_model.json"
 
 
-def _explain(row: np.ndarray, mean: np.ndarray, scale: np.ndarray, coef: np.ndarray, names: tuple[str, ...],
-             meaning: dict[str, str], n: int, against: bool) -> list[str]:
-    contrib = (row - mean) / scale * coef
+def _words(row: np.ndarray, contrib: np.ndarray, names: tuple[str, ...], meaning: dict[str, str], n: int,
+           against: bool) -> list[str]:
+    """The ``n`` inputs that added most to (or, ``against``, took most from) a score, in words."""
     order = np.argsort(contrib if against else -contrib)
     out = []
     for i in order[:n]:
@@ -45,30 +45,70 @@ def _explain(row: np.ndarray, mean: np.ndarray, scale: np.ndarray, coef: np.ndar
     return out
 
 
+DEPTH = 3  # every gate tree is stored complete to this depth: 7 splits, 8 leaves, in heap order
+
+
 @dataclass(frozen=True)
 class Gate:
-    """P(the question is answered at all) from its ``qa.features.gate_row``."""
+    """P(the question is answered at all) from its ``qa.features.gate_row``: boosted trees (fitted by
+    ``qa.train.fit_gate`` with scikit-learn), stored as arrays and run with numpy.
 
-    mean: np.ndarray
-    scale: np.ndarray
-    coef: np.ndarray
-    intercept: float
+    Each tree is complete to ``DEPTH`` (a shallower branch is padded with splits every row passes to the left):
+    split ``i`` sends a row to ``2i + 1`` when ``row[feature[i]] <= cut[i]``, else to ``2i + 2``; positions 7–14
+    are the leaves. ``mean`` holds each split's expected score (its leaves' values weighted by their training
+    rows), from which ``explain`` tells what each input added along the row's path.
+    """
+
+    base: float  # the log-odds before any tree
+    feature: np.ndarray  # (trees, 7) the input each split reads
+    cut: np.ndarray  # (trees, 7)
+    leaf: np.ndarray  # (trees, 8) log-odds each leaf adds
+    mean: np.ndarray  # (trees, 7) expected log-odds under each split
+
+    def _path(self, row: np.ndarray) -> np.ndarray:
+        """(trees, DEPTH + 1) the heap positions a row passes, root to leaf."""
+        trees = np.arange(len(self.leaf))
+        at = np.zeros(len(self.leaf), dtype=np.int64)
+        path = [at]
+        for _ in range(DEPTH):
+            at = 2 * at + 1 + (row[self.feature[trees, at]] > self.cut[trees, at])
+            path.append(at)
+        return np.stack(path, axis=1)
+
+    def log_odds(self, row: np.ndarray) -> float:
+        leaves = self._path(row)[:, -1] - (2 ** DEPTH - 1)
+        return float(self.base + self.leaf[np.arange(len(self.leaf)), leaves].sum())
 
     def probability(self, row: np.ndarray) -> float:
-        return float(1.0 / (1.0 + np.exp(-(((row - self.mean) / self.scale) @ self.coef + self.intercept))))
+        return float(1.0 / (1.0 + np.exp(-self.log_odds(row))))
+
+    def contributions(self, row: np.ndarray) -> np.ndarray:
+        """What each input added to this row's log-odds: along each tree's path, the change of expected score
+        at each split, credited to the input it reads. They sum to ``log_odds(row)`` less the expected score."""
+        path = self._path(row)
+        trees = np.arange(len(self.leaf))
+        inner = 2 ** DEPTH - 1
+        expected = [self.mean[trees, path[:, d]] for d in range(DEPTH)] + [self.leaf[trees, path[:, DEPTH] - inner]]
+        out = np.zeros(len(GATE_NAMES))
+        for d in range(DEPTH):
+            np.add.at(out, self.feature[trees, path[:, d]], expected[d + 1] - expected[d])
+        return out
 
     def explain(self, row: np.ndarray, n: int = 3, against: bool = False) -> list[str]:
-        return _explain(row, self.mean, self.scale, self.coef, GATE_NAMES, GATE, n, against)
+        return _words(row, self.contributions(row), GATE_NAMES, GATE, n, against)
 
     def to_json(self) -> dict:
-        return {"features": list(GATE_NAMES), "mean": self.mean.round(6).tolist(), "scale": self.scale.round(6).tolist(),
-                "coef": self.coef.round(6).tolist(), "intercept": round(self.intercept, 6)}
+        return {"features": list(GATE_NAMES), "depth": DEPTH, "base": round(self.base, 6),
+                "feature": self.feature.tolist(), "cut": self.cut.tolist(),
+                "leaf": self.leaf.round(6).tolist(), "mean": self.mean.round(6).tolist()}
 
     @classmethod
     def from_json(cls, data: dict) -> "Gate":
-        if tuple(data["features"]) != GATE_NAMES:
+        if tuple(data["features"]) != GATE_NAMES or data["depth"] != DEPTH:
             raise ValueError("gate fitted on other features")
-        return cls(*(np.array(data[k], dtype=np.float64) for k in ("mean", "scale", "coef")), float(data["intercept"]))
+        return cls(float(data["base"]), np.array(data["feature"], dtype=np.int64),
+                   np.array(data["cut"], dtype=np.float64), np.array(data["leaf"], dtype=np.float64),
+                   np.array(data["mean"], dtype=np.float64))
 
 
 @dataclass(frozen=True)
@@ -139,4 +179,4 @@ class AnswerModel:
         from an average candidate: ``"sentence shares the question's key terms: 0.82 (+1.4)"``,
         ``"lacks the kind of answer asked for: yes (-1.3)"``.
         """
-        return _explain(row, self.mean, self.scale, self.coef, self.features, FEATURES, n, against)
+        return _words(row, (row - self.mean) / self.scale * self.coef, self.features, FEATURES, n, against)

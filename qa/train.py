@@ -17,8 +17,8 @@ candidate of an unanswerable question is 0). A logistic regression on the
 standardised features is fitted to those labels, each weight kept on the side
 its feature can only push (``qa.features.SIGNS``).
 
-Whether to answer at all is a second, question-level regression, the gate
-(``qa.model.Gate``): it is fitted on each question's best-sentence score taken
+Whether to answer at all is a second, question-level model, the gate
+(``qa.model.Gate``, boosted trees: ``fit_gate``): it is fitted on each question's best-sentence score taken
 out of fold (from a model fitted on the other sets, as a new question meets the
 shipped model), with the question-level inputs of ``qa.features.GATE``, to say
 whether the question is answerable. The abstention threshold on its probability
@@ -52,7 +52,7 @@ import numpy as np
 
 from qa.evaluation import Gold, answer_metrics, load_gold
 from qa.features import NAMES, SIGNS, Candidate, candidates, gate_row, matrix, measures
-from qa.model import DEFAULT_MODEL, AnswerModel, Gate
+from qa.model import DEFAULT_MODEL, DEPTH, AnswerModel, Gate
 from qa.rerank import Ranker
 from qa.text import squash
 
@@ -252,23 +252,53 @@ def loss(w: np.ndarray, z: np.ndarray, y: np.ndarray, starts: np.ndarray) -> tup
     return value, np.append(z.T @ dt + w[:d], float(np.sum(dt)))
 
 
+GATE_TREES, GATE_RATE, GATE_LEAF = 200, 0.05, 10  # boosting rounds, learning rate, fewest questions a leaf holds
+
+
 def fit_gate(rows: np.ndarray, answerable: np.ndarray) -> Gate:
-    """The abstention gate: a logistic regression (``C`` × log-loss + ½‖w‖²) of "the question is answerable"
-    on the gate's inputs (``qa.features.gate_row``), standardised."""
-    from scipy.optimize import minimize
+    """The abstention gate: gradient-boosted trees (scikit-learn's ``HistGradientBoostingClassifier``, depth
+    ``qa.model.DEPTH``) of "the question is answerable" on the gate's inputs (``qa.features.gate_row``).
 
-    mean, scale = rows.mean(axis=0), rows.std(axis=0)
-    scale[scale < 1e-9] = 1.0
-    z, y, d = (rows - mean) / scale, answerable.astype(np.float64), rows.shape[1]
+    Trees, not a linear score: whether a question is answered turns on combinations (a sentence that scores
+    well, yet the question's rarest term is nowhere in the report). Leave-one-set-out on 26 sets, at the
+    same ≤ 5% wrongly abstained, the trees abstain on 0.86 of unanswerable questions, a logistic gate on 0.81.
+    Deterministic: no subsampling, no early stopping, the same trees on any number of threads.
+    """
+    from sklearn.ensemble import HistGradientBoostingClassifier
 
-    def objective(w: np.ndarray) -> tuple[float, np.ndarray]:
-        t = z @ w[:d] + w[d]
-        dt = C * (1.0 / (1.0 + np.exp(-t)) - y)
-        value = C * float(np.sum(np.logaddexp(0.0, t) - y * t)) + 0.5 * float(w[:d] @ w[:d])
-        return value, np.append(z.T @ dt + w[:d], float(np.sum(dt)))
+    fitted = HistGradientBoostingClassifier(learning_rate=GATE_RATE, max_iter=GATE_TREES, max_depth=DEPTH,
+                                            min_samples_leaf=GATE_LEAF, early_stopping=False,
+                                            random_state=0).fit(rows, answerable.astype(int))
+    trees = [_complete(p.nodes) for (p,) in fitted._predictors]
+    return Gate(float(np.ravel(fitted._baseline_prediction)[0]),
+                *(np.array([t[k] for t in trees]) for k in range(4)))
 
-    res = minimize(objective, np.zeros(d + 1), jac=True, method="L-BFGS-B", options=TIGHT)
-    return Gate(mean, scale, res.x[:d].astype(np.float64), float(res.x[d]))
+
+def _complete(nodes) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One scikit-learn tree as ``Gate`` arrays: the feature and cut of its 7 splits, its 8 leaves' values, and
+    the splits' expected values;
+    a leaf above ``DEPTH`` becomes splits every row passes to the left, down to copies of it."""
+    inner = 2 ** DEPTH - 1
+    feature, cut, mean = np.zeros(inner, dtype=np.int64), np.full(inner, np.inf), np.zeros(inner)
+    leaf = np.zeros(inner + 1)
+
+    def place(node: int, at: int) -> tuple[float, int]:  # -> (expected value, rows)
+        n = nodes[node]
+        if at >= inner:
+            leaf[at - inner] = n["value"]
+            return float(n["value"]), int(n["count"])
+        if n["is_leaf"]:
+            left, _ = place(node, 2 * at + 1)
+            place(node, 2 * at + 2)
+            mean[at] = left
+            return left, int(n["count"])
+        feature[at], cut[at] = n["feature_idx"], n["num_threshold"]
+        (lv, lc), (rv, rc) = place(int(n["left"]), 2 * at + 1), place(int(n["right"]), 2 * at + 2)
+        mean[at] = (lv * lc + rv * rc) / (lc + rc)
+        return float(mean[at]), lc + rc
+
+    place(0, 0)
+    return feature, cut, leaf, mean
 
 
 def threshold_for(probs: list[float]) -> float:

@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from qa.features import Candidate
+from qa.features import GATE_NAMES, Candidate
 from qa.model import AnswerModel
 from qa.train import label, threshold_for
 from tests.conftest import REPORT, ROOT
@@ -63,7 +63,8 @@ def test_train_reproduces_the_shipped_model(built_index_dir, tmp_path):
     assert [s["sha256"] for s in meta["sets"]] == [s["sha256"] for s in shipped.meta["sets"]]
     np.testing.assert_allclose(rebuilt.coef, shipped.coef, rtol=5e-3, atol=5e-3)
     assert abs(rebuilt.threshold - shipped.threshold) < 5e-3
-    assert rebuilt.gate is not None and len(rebuilt.gate.coef) == len(shipped.gate.coef)
+    assert rebuilt.gate is not None and rebuilt.gate.leaf.shape == shipped.gate.leaf.shape
+    assert abs(rebuilt.gate.base - shipped.gate.base) < 1e-6  # the log-odds of the answerable share
 
 
 def test_loss_gradient_matches_finite_differences():
@@ -132,5 +133,32 @@ def test_gate_learns_which_questions_are_answerable():
     rows = rng.normal(size=(400, 3))
     answerable = rows[:, 0] + 0.2 * rng.normal(size=400) > 0  # the first input decides
     gate = fit_gate(rows, answerable)
-    assert gate.coef[0] > 1.0 and abs(gate.coef[1]) < 0.5
     assert gate.probability(np.array([2.0, 0.0, 0.0])) > 0.9 > 0.1 > gate.probability(np.array([-2.0, 0.0, 0.0]))
+    # the first input does the work, and the explanation says so
+    contrib = gate.contributions(np.array([-2.0, 0.3, -0.4]))
+    assert contrib[0] < -2.0 and np.abs(contrib[1:]).max() < 0.2 * abs(contrib[0]), contrib
+
+
+def test_the_gate_runs_the_fitted_trees_exactly():
+    """The gate's arrays (trees padded to full depth, run by numpy) give scikit-learn's own probabilities."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from qa.model import Gate
+    from qa.train import GATE_LEAF, GATE_RATE, GATE_TREES, fit_gate
+
+    rng = np.random.default_rng(1)
+    rows = rng.normal(size=(600, len(GATE_NAMES)))
+    answerable = rows[:, 0] * rows[:, 3] + rows[:, 5] > 0.2  # an interaction: trees split on several inputs
+    gate = fit_gate(rows, answerable)
+    fitted = HistGradientBoostingClassifier(learning_rate=GATE_RATE, max_iter=GATE_TREES, max_depth=3,
+                                            min_samples_leaf=GATE_LEAF, early_stopping=False,
+                                            random_state=0).fit(rows, answerable.astype(int))
+    test = rng.normal(size=(200, len(GATE_NAMES)))
+    ours = np.array([gate.probability(r) for r in test])
+    np.testing.assert_allclose(ours, fitted.predict_proba(test)[:, 1], rtol=0, atol=1e-12)
+    # the contributions add up to the log-odds, from the trees' expected score
+    for r in test[:20]:
+        assert abs(gate.contributions(r).sum() + gate.base + gate.mean[:, 0].sum() - gate.log_odds(r)) < 1e-9
+    # and the JSON form keeps them (leaves to 6 decimals)
+    again = Gate.from_json(json.loads(json.dumps(gate.to_json())))
+    assert max(abs(again.probability(r) - gate.probability(r)) for r in test) < 1e-4
