@@ -40,6 +40,33 @@ def test_labels_mark_the_sentence_holding_the_evidence(service):
     assert label(Gold("t2", "x", "", (), "unanswerable"), cands, index).sum() == 0
 
 
+# the outcomes of one held-out set, in questions: each rate times the questions it is a share of
+COUNTED = {"answer_accuracy": "answerable", "wrongly_abstained": "answerable",
+           "abstention_recall": "unanswerable", "recall@1": "retrieved", "recall@1_fused": "retrieved"}
+
+
+def outcomes(fold: dict) -> dict[str, int]:
+    counts = {rate: round(fold[rate] * fold[n]) for rate, n in COUNTED.items()}
+    return counts | {n: fold[n] for n in ("answerable", "unanswerable", "retrieved")}
+
+
+def flipped(shipped: dict, again: dict) -> dict[str, dict[str, int]]:
+    """Per held-out set, the outcomes that differ and by how many questions."""
+    moved = {}
+    for name, fold in shipped.items():
+        a, b = outcomes(fold), outcomes(again[name])
+        if diff := {k: b[k] - a[k] for k in a if a[k] != b[k]}:
+            moved[name] = diff
+    return moved
+
+
+def test_flipped_counts_questions_not_rates():
+    fold = {"answer_accuracy": 0.875, "wrongly_abstained": 0.0556, "abstention_recall": 0.9444,
+            "recall@1": 0.9571, "recall@1_fused": 0.8143, "answerable": 72, "unanswerable": 18, "retrieved": 70}
+    assert flipped({"s": fold}, {"s": dict(fold)}) == {}
+    assert flipped({"s": fold}, {"s": fold | {"abstention_recall": 0.8889}}) == {"s": {"abstention_recall": -1}}
+
+
 @pytest.mark.slow
 def test_train_reproduces_the_shipped_model(built_index_dir, tmp_path):
     out = tmp_path / "model.json"
@@ -49,20 +76,24 @@ def test_train_reproduces_the_shipped_model(built_index_dir, tmp_path):
     assert run.returncode == 0, run.stderr
     meta = json.loads(run.stdout)
     shipped, rebuilt = AnswerModel.load(), AnswerModel.load(out)
-    # every metric of every held-out set exactly; a fold's threshold and the weights to 0.005 (a weight also
-    # to 0.5%): two fits of the same data differ in the last digits (BLAS sums in another order, L-BFGS
-    # stops a step earlier or later). That moved weights by 0.001 (the largest, 6.25, by 0.006 in one CI
-    # run) and, through the gate, whose probabilities sit near the middle where a small change moves the
-    # chosen threshold most, one fold's threshold by 0.002
-    for name, fold in shipped.meta["leave_one_set_out"].items():
-        again = meta["leave_one_set_out"][name]
-        assert {k: v for k, v in again.items() if k != "threshold"} == \
-               {k: v for k, v in fold.items() if k != "threshold"}, name
-        assert abs(again["threshold"] - fold["threshold"]) < 5e-3, name
-    assert set(meta["leave_one_set_out"]) == set(shipped.meta["leave_one_set_out"])
+    folds, again = shipped.meta["leave_one_set_out"], meta["leave_one_set_out"]
+    assert set(again) == set(folds)
     assert [s["sha256"] for s in meta["sets"]] == [s["sha256"] for s in shipped.meta["sets"]]
+    # Not bit for bit: another CPU sums floats in another order (numpy picks its SIMD kernels by CPU; the
+    # encoder's int8 kernels too), so features differ in the last digits, and a tree of the gate that splits
+    # between two close values can send a question the other way. One CI machine moved one unanswerable
+    # question of one set (1 of about 2,500 questions); on this machine, a fit on 2 BLAS threads moved three,
+    # in three sets. So: at most one question per outcome per set, at most six in all, the same questions asked
+    moved = flipped(folds, again)
+    assert all(d.get(n, 0) == 0 for d in moved.values() for n in ("answerable", "unanswerable")), moved
+    assert all(abs(v) <= 1 for d in moved.values() for v in d.values()), moved
+    assert sum(abs(v) for d in moved.values() for v in d.values()) <= 6, moved
+    # thresholds sit under the lowest answerable probabilities, which move with the same flips: 2 threads
+    # moved them by at most 0.012
+    gaps = sorted(abs(again[n]["threshold"] - folds[n]["threshold"]) for n in folds)
+    assert gaps[-1] < 0.03 and gaps[len(gaps) // 2] < 5e-3, gaps
     np.testing.assert_allclose(rebuilt.coef, shipped.coef, rtol=5e-3, atol=5e-3)
-    assert abs(rebuilt.threshold - shipped.threshold) < 5e-3
+    assert abs(rebuilt.threshold - shipped.threshold) < 0.03
     assert rebuilt.gate is not None and rebuilt.gate.leaf.shape == shipped.gate.leaf.shape
     assert abs(rebuilt.gate.base - shipped.gate.base) < 1e-6  # the log-odds of the answerable share
 
