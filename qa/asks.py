@@ -324,21 +324,92 @@ def counted(question: str) -> str | None:
     return _thing(m.group(1)) if m else None
 
 
-def counted_in(thing: str | None, sentence: str) -> bool:
-    """Whether ``sentence`` names the counted ``thing`` (shares a bigram with it)."""
-    return thing is not None and _named(thing, sentence)
+_HOW_MANY = re.compile(r"\bhow\s+many\s+(?:of\s+the\s+)?([a-z][a-z' -]*?)(?=\s+(?:did|do|does|were|was|have|has|had|are|"
+                       r"is|will|would|could|can|in|on|at|by|for|with|from|of|under|went|got|took|received)\b|[?,.;]|$)",
+                       re.I)
+
+
+def counted_english(question: str) -> str | None:
+    """The thing an English "how many X" question counts, in the report's Chinese, when X is a UN term
+    (``qa.tokenize.expand_english``): how many country teams … -> 国家工作队.
+
+    >>> counted_english("So how many UN country teams took part?"), counted_english("How many people came?")
+    ('国家工作队', None)
+    """
+    from qa.tokenize import expand_english
+
+    m = _HOW_MANY.search(question)
+    if not m:
+        return None
+    chinese = expand_english(m.group(1))[len(m.group(1)):].split()
+    return chinese[0] if chinese and len(chinese[0]) >= 2 else None
+
+
+# what actually came in or happened (实际收到), not what was expected of it
+_ACTUAL = re.compile(r"实际|到位|\bactual|\bin fact\b|\breally\b", re.I)
+_FORECAST = re.compile(r"(?:预计|预期|估计|预测|计划|预算)[^，。；,;\d]{0,8}$")  # ends right before a number
+_AMOUNT = re.compile(r"\d[\d.,]*(?:\s\d{3})*(\s*[年月日])?")  # a number, and the date unit after it
+
+
+def asks_actual(question: str) -> bool:
+    """Whether ``question`` asks what actually happened or came in (实际, 到位, actually).
+
+    >>> asks_actual("实际收到的捐款有多少"), asks_actual("How much was actually received?"), asks_actual("收入多少")
+    (True, True, False)
+    """
+    return bool(_ACTUAL.search(normalised(question)))
+
+
+def forecast(sentence: str) -> bool:
+    """Whether every number ``sentence`` gives is a forecast (预计 … 2.81 亿美元): it says nothing actual.
+
+    >>> forecast("这大大低于 2019 年预计的 2.81 亿美元收入。"), forecast("协调税产生了 3 000 万美元。")
+    (True, False)
+    >>> forecast("从预计 399 名本国干事中聘用了 311 名。")
+    False
+    """
+    text = normalised(sentence)
+    if "实际" in text:
+        return False
+    numbers = [m.start() for m in _AMOUNT.finditer(text) if not m.group(1)]  # a date's numbers are no amounts
+    return bool(numbers) and all(_FORECAST.search(text[max(0, i - 10):i]) for i in numbers)
+
+
+_SUPERLATIVE = re.compile(r"最[多少高低大小]|\b(?:most|highest|largest|biggest|lowest|least|fewest|smallest)\b", re.I)
+
+
+def compares(question: str) -> bool:
+    """Whether ``question`` asks which is the most or least (哪类最多, which is highest): only the values
+    tell, so a chart whose values are lost cannot answer it.
+
+    >>> compares("哪一类伙伴关系最多"), compares("Which type is the largest?"), compares("图八显示了什么")
+    (True, True, False)
+    """
+    return bool(_SUPERLATIVE.search(normalised(question)))
+
+
+def counted_in(thing: str | None, sentence: str, whole: bool = False) -> bool:
+    """Whether ``sentence`` names the counted ``thing`` (shares a bigram with it; ``whole``: holds all of it)."""
+    return thing is not None and (thing in normalised(sentence) if whole else _named(thing, sentence))
 
 
 _COUNT_OF = re.compile(rf"(?:\d[\d\s,.]*|[{_NUMERAL}]+)\s*[十百千万亿]?\s*多?\s*[{_UNITS}]?([^，。；,;:：()（）%％]{{0,16}})")
 
 
-def count_of(thing: str | None, sentence: str) -> bool:
-    """Whether ``sentence`` gives a number of the counted ``thing``: the thing follows the number closely.
+def count_of(thing: str | None, sentence: str, whole: bool = False) -> bool:
+    """Whether ``sentence`` gives a number of the counted ``thing``: the thing follows the number closely
+    (shares a bigram with what follows it; ``whole``: all of the thing does, for a term taken from the
+    glossary, which the report writes as it is).
 
     >>> count_of("工作人", "聘请 196名国际驻地协调员办公室工作人员。"), count_of("工作人", "66%是女性，包括 47 个国家。")
     (True, False)
+    >>> count_of("国家工作队", "58 名工作人员接受了培训"), count_of("国家工作队", "58 名工作人员接受了培训", whole=True)
+    (True, False)
     """
-    return thing is not None and any(_named(thing, m.group(1)) for m in _COUNT_OF.finditer(normalised(sentence)))
+    if thing is None:
+        return False
+    after = (m.group(1) for m in _COUNT_OF.finditer(normalised(sentence)))
+    return any((thing in words) if whole else _named(thing, words) for words in after)
 
 
 def _thing(words: str) -> str | None:

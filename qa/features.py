@@ -24,7 +24,8 @@ from operator import itemgetter
 
 import numpy as np
 
-from qa.asks import QUESTION_CHARS, VALUES, asked_noun_found, count_of, counted, counted_in, negated
+from qa.asks import (QUESTION_CHARS, VALUES, asked_noun_found, asks_actual, compares, count_of, counted,
+                     counted_english, counted_in, forecast, negated)
 from qa.chunk import Chunk
 from qa.names import mentioned
 from qa.asks import years
@@ -66,6 +67,8 @@ FEATURES: dict[str, str] = {
     "noun_missing": "the thing asked about is not in the passage",
     "counted_here": "the sentence names the thing counted (多少个新生儿: 新生儿)",
     "count_of": "the sentence gives a number of the thing counted (3 万多名新生儿), not of something else",
+    "forecast": "the question asks what actually came in (实际), and the sentence gives a forecast (预计 …)",
+    "row_label": "a figure's line that puts a value right after a key term of the question (外部 3%)",
     "enumerates": "the question asks for a list, and the sentence (or the next, when it runs on) lists items",
     "negation": "the question asks what did not happen, and the sentence says something did not",
     "missing": "the passage never names a year, ordinal, country or body the question names",
@@ -99,18 +102,18 @@ _IN_ORDER = itemgetter(*NAMES)  # a candidate's feature dict -> its values in NA
 # similarity features too (which overlap each other) abstained less often out of fold (0.781 against 0.788).
 SIGNS: dict[str, int] = {
     **{n: 1 for n in ("sent_cov", "top_cov", "english_top_cov", "type_met", "strict_met", "total_row",
-                      "counted_here", "count_of", "english_words",
+                      "counted_here", "count_of", "english_words", "row_label",
                       "negation", "enumerates")},
     **{n: -1 for n in ("type_unmet", "strict_unmet", "noun_missing", "missing", "unseen", "chart_blank", "no_key_terms",
                        "heavy_missing",
-                       "year_conflict", "name_far", "top_cov_low")},
+                       "year_conflict", "name_far", "top_cov_low", "forecast")},
 }
 # features that are yes/no by definition (the rest are measures)
 BINARY = frozenset({"rank0", "reached", "type_met", "type_unmet", "ctx_type_met", "strict_met", "strict_unmet", "noun_missing",
                     "english", "kind_table", "kind_figure", "kind_box", "kind_summary", "named", "chart_blank",
                     "first", "source_note", "wants_checkable", "no_key_terms",
                     "total_row", "part_row", "year_conflict", "name_far", "counted_here", "count_of",
-                    "negation"})
+                    "forecast", "row_label", "negation"})
 
 
 # The abstention gate (``qa.model.Gate``) reads the question as a whole: how well its best sentence scores
@@ -170,6 +173,16 @@ def coverage(weights: dict[str, float], text: str) -> float:
         return 0.0
     t = normalised(text)
     return sum(w for b, w in weights.items() if b in t) / total
+
+
+def row_labelled(terms: list[str], line: str) -> bool:
+    """Whether a figure's ``line`` puts a value right after one of the question's key ``terms``: the row
+    the question names by its label (外部 3% | 1%), not a line that only shares its years.
+
+    >>> row_labelled(["外部", "来自"], "外部 3% | 1%"), row_labelled(["外部"], "劳工组织 0% | 1%其他包括 2018")
+    (True, False)
+    """
+    return any(re.search(re.escape(t) + r"\s?\d", line) for t in terms)
 
 
 def heaviest_missing(weights: dict[str, float], text: str) -> float:
@@ -306,12 +319,16 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
     strict = query.want in STRICT_KINDS
     asks_total = query.asks_total
     chars = _question_chars(query, index)
-    thing = counted(query.asked)
+    thing = counted(query.asked) or (counted_english(query.asked) if query.english else None)
+    actual = asks_actual(query.asked)
+    most = compares(query.asked)  # which is the most: a chart's values tell
+    terms = [t for t in query.weights if not t.isascii()]
     asked_names = index.names.find(query.names_text)
     every = index.names.every
     raw: list[tuple] = []
     for rank, hit in pool:
         chunk = index.chunks[hit.row]
+        figure = chunk.kind == "figure"
         rows = index.sentences_of(hit.row)
         if not len(rows):
             continue
@@ -325,7 +342,7 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
         # cells and chart labels carry no units or nouns: they may hold any value asked for (not a who or why)
         cells = chunk.kind in ("table", "figure") and query.want in VALUES
         # (its title may still hold the value asked for: 图五 …人员配置——2020 年 3 月 says when)
-        chart_blank = (chunk.kind == "figure" and query.want in VALUES and not chart_values(chunk)
+        chart_blank = (chunk.kind == "figure" and (query.want in VALUES or most) and not chart_values(chunk)
                        and not any(m is True for m in met))
         row = read_row(chunk.text) if chunk.kind == "table" else None
         # a question naming one of the table's parts (2021 年国家协调一共多少员额) asks that part's total
@@ -360,8 +377,10 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
                 "strict_unmet": float(strict and met[j] is False and not cells),
                 "unseen": unseen,
                 "noun_missing": float(noun_missing and not cells),
-                "counted_here": float(counted_in(thing, texts[j])),
-                "count_of": float(count_of(thing, texts[j])),
+                "counted_here": float(counted_in(thing, texts[j], whole=query.english)),
+                "count_of": float(count_of(thing, texts[j], whole=query.english)),
+                "forecast": float(actual and chunk.kind != "table" and forecast(texts[j])),
+                "row_label": float(figure and row_labelled(terms, texts[j])),
                 "negation": float(query.negated and negated(texts[j])),
                 "enumerates": items(texts[j], texts[j + 1] if j + 1 < len(texts) else "") if query.is_list else 0.0,
                 "missing": float(min(len(missing), 2)),

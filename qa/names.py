@@ -16,6 +16,7 @@ not used: it marks 上岗, 福利 and 青春 as places.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -200,11 +201,14 @@ def named_in(text: str, names: dict[str, tuple[str, ...]],
     """Names in ``text``, longest first, none inside another (巴布亚新几内亚 holds no 几内亚).
 
     A name ending in 国 and followed by 家 is the word 国家, not the country:
-    发展中国家 names no 中国, 欧美国家 no 美国. ``starts``: ``name_starts(names)``, when the caller keeps it.
+    发展中国家 names no 中国, 欧美国家 no 美国; 大会 after 年度, 全体, 第二次 … is a meeting, not the
+    General Assembly; a name followed by 文 or 语 is a language (西班牙文, 日语). ``starts``: ``name_starts(names)``, when the caller keeps it.
 
-    >>> names = {"日本": ("日本",), "美国": ("美国",), "中国": ("中国",)}
+    >>> names = {"日本": ("日本",), "美国": ("美国",), "中国": ("中国",), "大会": ("联合国大会", "大会")}
     >>> named_in("发展中国家和日本", names), named_in("欧美国家", names)
     (['日本'], [])
+    >>> named_in("第二次年度大会", names), named_in("向大会报告", names), named_in("日本文件和日语版", names)
+    ([], ['大会'], ['日本'])
     """
     starts = name_starts(names) if starts is None else starts
     # every (length, start) of a name in the text, read longest first, then left to right
@@ -219,9 +223,17 @@ def named_in(text: str, names: dict[str, tuple[str, ...]],
         w = text[i:i + n]
         if w.endswith("国") and text[i + n:i + n + 1] == "家":
             continue
+        if w == "大会" and text[i - 1:i] in _MEETING and i > 0:
+            continue  # 年度大会, 全体大会, 第二次大会: a meeting, not the General Assembly
+        if _LANGUAGE.match(text, i + n):
+            continue  # 西班牙文, 阿拉伯语: a language, not the country
         taken.append((i, i + n))
         found.append(w)
     return found
+
+
+_MEETING = "度体届次表员"  # the character before 大会 in the names of meetings (年度大会, 全体大会, 代表大会)
+_LANGUAGE = re.compile(r"语|文(?![件化本章书字])")  # after a country's name: its language (西班牙文), not 文件
 
 
 def name_starts(names: dict[str, tuple[str, ...]]) -> dict[str, tuple[int, ...]]:

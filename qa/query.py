@@ -204,7 +204,7 @@ def question_weights(norm: str, index, countries: tuple[str, ...] = ()) -> dict[
         latin = [w for w in re.findall(r"[a-z0-9][a-z0-9-]*[a-z0-9]", norm)
                  if w not in QUESTION_WORDS and not w.isdigit() and bm.idf("#" + w)]
         norm = " ".join((expand_english(norm)[len(norm):], *latin, *countries))
-    norm = _FILLER.sub(" ", _UNIT.sub(" ", norm))  # "2019年新派" has no key term 年新 (nor 年): a unit belongs to its number
+    norm = _FILLER.sub(" ", _UNIT.sub(" ", _IN_REFERENCE.sub(r"\1 ", norm)))  # "2019年新派" has no key term 年新 (nor 年): a unit belongs to its number
     norm = _INTERROGATIVE.sub(" ", norm)  # 哪一天 asks; its 一天 is no key term
     q = {b for piece in _pieces(norm, index.segmenter) for b in bigrams(piece)
          if not (set(b) & QUESTION_CHARS) and (len(b) > 1 or b.isascii())}  # a lone character names nothing
@@ -244,7 +244,8 @@ def _pieces(norm: str, segmenter) -> list[str]:
 
 
 # adverbs that say how, not what: they name nothing the report could hold
-_FILLER = re.compile(r"到底|究竟|一共|总共|大概|大约|请问|一下|具体地?|实际上")
+_FILLER = re.compile(r"到底|究竟|一共|总共|大概|大约|请问|一下|具体地?|实际上|分别|各自")
+_IN_REFERENCE = re.compile(r"([图表]\s*(?:[一二三四五六七八九十]{1,2}|\d{1,2}))\s*[里中内]")  # 图四里: "in figure 4"
 _UNIT = re.compile(r"(?<=\d)\s*([年月日号个名位人次万亿元岁天家项条])")  # the unit after a number
 
 
