@@ -182,7 +182,14 @@ def row_labelled(terms: list[str], line: str) -> bool:
     >>> row_labelled(["外部", "来自"], "外部 3% | 1%"), row_labelled(["外部"], "劳工组织 0% | 1%其他包括 2018")
     (True, False)
     """
-    return any(re.search(re.escape(t) + r"\s?\d", line) for t in terms)
+    for t in terms:
+        i = line.find(t)
+        while i >= 0:
+            after = line[i + len(t):i + len(t) + 2].lstrip(" ")
+            if after[:1].isdigit():
+                return True
+            i = line.find(t, i + 1)
+    return False
 
 
 def heaviest_missing(weights: dict[str, float], text: str) -> float:
