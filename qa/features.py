@@ -349,7 +349,7 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
         # cells and chart labels carry no units or nouns: they may hold any value asked for (not a who or why)
         cells = chunk.kind in ("table", "figure") and query.want in VALUES
         # (its title may still hold the value asked for: 图五 …人员配置——2020 年 3 月 says when)
-        chart_blank = (chunk.kind == "figure" and (query.want in VALUES or most) and not chart_values(chunk)
+        chart_blank = (figure and (query.want in VALUES or most) and not chart_values(chunk)
                        and not any(m is True for m in met))
         row = read_row(chunk.text) if chunk.kind == "table" else None
         # a question naming one of the table's parts (2021 年国家协调一共多少员额) asks that part's total

@@ -223,7 +223,7 @@ def named_in(text: str, names: dict[str, tuple[str, ...]],
         w = text[i:i + n]
         if w.endswith("国") and text[i + n:i + n + 1] == "家":
             continue
-        if w == "大会" and text[i - 1:i] in _MEETING and i > 0:
+        if w == "大会" and i > 0 and text[i - 1] in _MEETING:
             continue  # 年度大会, 全体大会, 第二次大会: a meeting, not the General Assembly
         if _LANGUAGE.match(text, i + n):
             continue  # 西班牙文, 阿拉伯语: a language, not the country
