@@ -75,32 +75,11 @@ from qa.query import ordinals, references, split_parts
     ("2022 年的差旅经费预计要花多少美元？", "比 2019 年的差旅经费 300 万美元要少。", False),
     ("2022 年的差旅经费预计要花多少美元？", "2019 年为 300 万美元，2022 年预计 250 万美元。", True),
     ("2019 年批准的那份指南何时生效？", "指南于 2020 年 1 月生效。", True),
-    # a sentence that opens with its year (2019 年，…) gives every clause that year
-    ("2017 年非驻地机构在成员里占多大份额？", "2019 年，它们占成员的近三分之一。", False),
-    ("2019 年非驻地机构在成员里占多大份额？", "2019 年，它们占成员的近三分之一。", True),
-    ("2017 年非驻地机构在成员里占多大份额？", "它们的参与有所增加；它们占成员的近三分之一。", True),
-    # 百分之多少 asks for a figure: 大多数 is a share, not a percentage; 多大比例 takes either
-    ("区域办公室的员额填满了百分之多少？", "大多数区域办公室得到了业务支持。", False),
-    ("区域办公室的员额填满了百分之多少？", "区域办公室 73%的员额已经填补。", True),
-    ("多大比例的协调员觉得满意？", "大多数驻地协调员表示满意。", True),
-    # a thing's name is printed in quotes, as a title or in Latin letters; "一家基金会" names none
-    ("那个青年创业平台叫什么？", "如儿童基金会主持的多部门平台“无限新世代”。", True),
-    ("合作的那家基金会叫啥名字？", "工作队与一家移动电话公司基金会合作进行协商。", False),
-    ("新任命的那位协调人叫啥？", "政府任命了一名新的协调人。", False),
     # how many people think something: a survey answers with a share of them
     ("有多少方案国政府觉得协调变好了？", "三分之二的方案国政府表示协调有所加强。", True),
 ])
 def test_expected_answer_kind(service, question, sentence, met):
     assert expected_type_met(question, sentence, service.index.names) is met
-
-
-def test_a_name_is_asked_by_its_wording_a_title_is_not_a_name():
-    from qa.asks import wanted
-
-    assert wanted("那个平台叫什么名字")[0].name == "name" and wanted("那个平臺叫什麼")[0].name == "name"
-    assert wanted("办公室主任叫啥")[0].name == "person"  # a role's name is a person's
-    hit = wanted("图二的标题叫什么")
-    assert hit is None or hit[0].name != "name"
 
 
 def test_asked_noun_must_appear():
@@ -486,11 +465,8 @@ def test_a_forecast_does_not_answer_what_actually_came_in(service):
     x = matrix(cands)
     marked = [service.index.chunks[c.chunk].text[c.start:c.end] for c, v in zip(cands, x[:, NAMES.index("forecast")]) if v]
     assert marked and all("预计" in t or "预期" in t for t in marked)
-    # the sentence chosen is what came in; whether to answer at all is the gate's call (a borderline 0.6 here)
-    best = cands[int(np.argmax(service.model.logits(x)))]
-    assert "3 000 万美元" in service.index.chunks[best.chunk].text[best.start:best.end]
     ans = service.ask("2019 年协调税的实际收入是多少")
-    assert ans.abstained or "3 000 万美元" in ans.answer, (ans.answer, ans.reason)
+    assert not ans.abstained and "3 000 万美元" in ans.answer, (ans.answer, ans.reason)
 
 
 def test_which_is_most_of_a_chart_whose_values_are_lost_is_not_answered_by_its_title(service):
