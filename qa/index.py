@@ -47,7 +47,8 @@ from qa.vector_cache import VectorCache
 
 log = logging.getLogger(__name__)
 
-FORMAT = 15  # 15: int8 vectors in 7 bits, one text per run; 14: 大会, 秘书处 name the General Assembly, the Secretariat; 13: the cover is a kind; 12: dense_text
+# 15: int8 vectors in 7 bits, one text per run (and fp32 the default encoder)
+FORMAT = 15  # 14: 大会, 秘书处 name the General Assembly, the Secretariat; 13: the cover is a kind; 12: dense_text
 BATCH = 16
 
 

@@ -16,10 +16,12 @@ quantisation: int8 weights per output channel in 7 bits (``reduce_range``), uint
 quantised per run. Seven bits because a CPU without VNNI multiplies uint8 by int8 pairwise into
 16 bits (``vpmaddubsw``), which saturates on 8-bit weights: the same text then had another vector
 there (cosine 0.995 between an AVX2-only and a VNNI CPU, measured under ``qemu-x86_64 -cpu Haswell``);
-in 7 bits the integer sums are exact on both, and the vectors agree to float rounding. Activations
-are quantised over the whole run, so a text's vector depends on what else is in it:
-``qa.encoder`` runs this graph one text at a time. The word-embedding table (384 MB) is not in the graph: ``qa.encoder`` reads
-its rows from ``model.safetensors`` through a memory map, so a session loads in well under a second.
+in 7 bits the integer sums are exact on both, yet the vectors still differ (0.9988 at worst): the
+quantisation turns the float kernels' last-digit differences into whole steps, which is why ``e5``
+runs fp32. Activations are quantised over the whole run, so a text's vector depends on what else is
+in it: ``qa.encoder`` runs this graph one text at a time. The word-embedding table (384 MB) is not
+in the graph: ``qa.encoder`` reads its rows from ``model.safetensors`` through a memory map, so a
+session loads in well under a second.
 
 Does not tokenise or window long texts (``qa.encoder``); needs ``onnx`` only while building.
 """
