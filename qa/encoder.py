@@ -118,7 +118,8 @@ class OrtE5Encoder:
         from qa import export, onnx_graph
 
         self.id = f"e5-{weights}:{E5_NAME}"
-        self.batch = 1 if weights == "int8" else 8  # windows per run: small batches waste little on padding
+        # windows per run: small batches waste little on padding; alone where a run shares its activations' scale
+        self.batch = 1 if weights in onnx_graph.PER_RUN else 8
         self.folder = export.export(folder)
         graph = onnx_graph.ensure(self.folder, weights)
         options = ort.SessionOptions()

@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 FORMAT = 2  # 2: int8 weights in 7 bits (reduce_range)
 WEIGHTS = ("q4", "int8", "fp32")
+PER_RUN = frozenset({"int8"})  # graphs that quantise activations over a whole run: one text per run
 QK = 32
 
 
