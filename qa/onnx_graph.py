@@ -28,7 +28,6 @@ Does not tokenise or window long texts (``qa.encoder``); needs ``onnx`` only whi
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -36,6 +35,8 @@ import uuid
 from pathlib import Path
 
 import numpy as np
+
+from qa import export
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +159,8 @@ def ensure(folder: Path, weights: str = "q4") -> Path:
     try:
         m = json.loads(meta.read_text())
         if (m.get("format") == FORMAT and m.get("source_sha256") == source
-                and path.stat().st_size == m.get("size") and _hash(path) == m.get("sha256")):
+                and path.stat().st_size == m.get("size")
+                and export.hash_matches(path, str(m.get("sha256")), path.parent / export.STAMPS)):
             return path
         log.warning("ONNX graph %s is stale or corrupt; building it again", path)
     except (OSError, ValueError, AttributeError):
@@ -174,7 +176,7 @@ def ensure(folder: Path, weights: str = "q4") -> Path:
         else:
             tmp.write_bytes(build(folder, weights).SerializeToString())
         tmp_meta.write_text(json.dumps({"format": FORMAT, "weights": weights, "source_sha256": source,
-                                        "size": tmp.stat().st_size, "sha256": _hash(tmp)}, indent=2) + "\n")
+                                        "size": tmp.stat().st_size, "sha256": export.sha256(tmp)}, indent=2) + "\n")
         meta.unlink(missing_ok=True)  # graph first, then its manifest: a crash in between reads as incomplete
         os.replace(tmp, path)
         os.replace(tmp_meta, meta)
@@ -202,7 +204,3 @@ def _quantise_int8(model, dest: Path) -> None:
         root.removeHandler(quiet)
         root.removeFilter(drop)
         src.unlink(missing_ok=True)
-
-
-def _hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -78,6 +79,7 @@ DAMAGE = {
     "weights truncated": lambda f: _truncate(f / "model.safetensors"),
     "tokenizer missing": lambda f: (f / "tokenizer.json").unlink(),
     "tokenizer corrupt": lambda f: (f / "tokenizer.json").write_bytes(b"x" * (f / "tokenizer.json").stat().st_size),
+    "pieces corrupt": lambda f: (f / "unigram" / "keys.npy").write_bytes(b"x" * (f / "unigram" / "keys.npy").stat().st_size),
     "other source": lambda f: _edit_manifest(f, source_sha256="0" * 64),
     "older format": lambda f: _edit_manifest(f, format=0),
 }
@@ -109,6 +111,18 @@ def test_a_damaged_export_is_refused_by_check(damageable, damage):
         export.check(damageable)
 
 
+def test_a_checked_file_is_not_hashed_again_until_it_is_touched(damageable, monkeypatch):
+    export.check(damageable)  # hashes and stamps every small file
+    hashed = []
+    real = export.sha256
+    monkeypatch.setattr(export, "sha256", lambda path: hashed.append(path.name) or real(path))
+    export.check(damageable)
+    assert hashed == []
+    os.utime(damageable / "tokenizer.json")  # same bytes, touched: read again
+    export.check(damageable)
+    assert hashed == ["tokenizer.json"]
+
+
 def test_a_half_written_export_is_rebuilt_with_a_notice(damageable, caplog):
     _truncate(damageable / "model.safetensors")
     (damageable / "manifest.json").unlink()
@@ -128,7 +142,7 @@ def test_cli_rebuilds_a_corrupt_export_without_a_traceback(damageable):
     assert proc.returncode == 0, err
     assert "Traceback" not in err
     assert "is unusable (tokenizer.json is missing or has the wrong size); exporting it again" in err
-    assert "multilingual-e5-small: 9 files" in proc.stdout.decode()
+    assert "multilingual-e5-small: 14 files" in proc.stdout.decode()
 
 
 def test_a_damaged_onnx_graph_is_rebuilt(damageable, caplog):
