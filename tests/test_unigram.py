@@ -46,8 +46,9 @@ def _texts(report_text: str) -> list[str]:
     return texts
 
 
-EDGES = ["", " ", "  two  spaces  ", "\ttab\n\nnewline\r\n", "😀 𝔘𝔫𝔦 ☃ ǅ ﬁ ｆｕｌｌ　全角", "e\u0301 ⅫⅣ ㈱ ㎞",
-         "\u200b零宽\u00a0不换行", "ÀÉÎõü ß İı", "سلام привет γειά שלום नमस्ते", "\x01\x7f control"]
+EDGES = ["", " ", "  two  spaces  ", "\ttab\n\nnewline\r\n", "😀 𝔘𝔫𝔦 ☃ ǅ ﬁ ｆｕｌｌ　全角",
+         "e\u0301 ⅫⅣ ㈱ ㎞", "\u200b零宽\u00a0不换行", "ÀÉÎõü ß İı", "سلام привет γειά שלום नमस्ते",
+         "\x01\x7f control"]
 
 
 def test_the_pieces_cut_every_text_as_tokenizers_does(pair, report_text):
