@@ -238,7 +238,7 @@ def chart_values(chunk: Chunk) -> str:
 
 
 # kinds a sentence plainly has or lacks (a number or a reason is too loose a test)
-STRICT_KINDS = ("day", "month", "date", "money", "share", "count", "amount", "person", "name", "agent", "country", "body", "city")
+STRICT_KINDS = ("day", "month", "date", "money", "share", "count", "amount", "person", "agent", "country", "body", "city")
 
 
 _ITEMS = re.compile(r"[、；;]|^\s*[•\-–]", re.M)
