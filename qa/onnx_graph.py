@@ -158,9 +158,10 @@ def ensure(folder: Path, weights: str = "q4") -> Path:
     meta = path.with_suffix(".json")
     try:
         m = json.loads(meta.read_text())
+        stamps = export.Stamps(path.parent / export.STAMPS)
         if (m.get("format") == FORMAT and m.get("source_sha256") == source
-                and path.stat().st_size == m.get("size")
-                and export.hash_matches(path, str(m.get("sha256")), path.parent / export.STAMPS)):
+                and path.stat().st_size == m.get("size") and stamps.matches(path, str(m.get("sha256")))):
+            stamps.save()
             return path
         log.warning("ONNX graph %s is stale or corrupt; building it again", path)
     except (OSError, ValueError, AttributeError):
