@@ -87,6 +87,9 @@ _PERCENT = re.compile(r"\d[\d\s.]*\s*[%％]|百分之[一二三四五六七八�
 # a share as a report writes one: 46%, 百分之五十, 三分之二, 一半, 过半, 大多数, 七成
 _SHARE = re.compile(r"\d[\d\s.]*\s*[%％]|百分之[一二三四五六七八九十百零\d]+|分之[一二三四五六七八九十\d]"
                     r"|一半|半数|过半|多数|少数|[一二三四五六七八九]成(?![员立为果功本绩效])")
+_FIGURE_SHARE = re.compile(r"\d[\d\s.]*\s*[%％]|百分之[一二三四五六七八九十百零\d]+|分之[一二三四五六七八九十\d]"
+                           r"|[一二三四五六七八九]成(?![员立为果功本绩效])")
+_ASKS_FIGURE = re.compile(r"百分|几成|percent")
 # roles and bodies that act in a UN report: the answer to "谁…" names one
 _ROLE = re.compile(r"秘书长|主席|协调员|主任|部长|总统|总理|大使|政府|会员国|大会|理事会|执行局|委员会|机构|实体|办公室|"
                    r"工作队|集团|署|组织|基金|部门|[\u4e00-\u9fff]·[\u4e00-\u9fff]|先生|女士")
@@ -100,10 +103,18 @@ _NOT_YET = re.compile(r"将[^,，。]{0,12}(?:完成|试行|审查|进行|开展
 WANTS: tuple[Want, ...] = (
     # a person's name: the report names no one, so these go unanswered unless a name is printed
     # (asked of a role: 驻地协调员是谁; but 与驻地协调员共同牵头的是谁 is answered by a role, 外交部长)
-    Want("person", re.compile(r"姓名|(?:人|者|长|员|官|主任|主席|特使|代表|干事|总裁)(?:叫什么名字|是谁|是哪位)"
+    Want("person", re.compile(r"姓名|(?:人|者|长|员|官|主任|主席|特使|代表|干事|总裁)(?:叫什么名字|叫啥|是谁|是哪位)"
                               r"|\bname of the (?:head|chief|director|person)|\bwhat is the name of|\bwho is the (?:current )?(?:head|chief|director)"
                               r"|\bwho (?:heads|leads|runs|directs)\b"),
          _has(r"[\u4e00-\u9fff]·[\u4e00-\u9fff]|先生|女士")),
+    # a web address (网址, 链接, URL): only a printed address gives one, not a sentence about a website
+    Want("address", re.compile(r"网址|网站地址|网页地址|网站链接|链接是|\burl\b|\bweb ?(?:site |page )?address|\blink to\b"),
+         _has(r"https?\s*:\s*/|www\s*\.|[a-z]\s*\.\s*(?:org|int|com|net)\b")),
+    # the name of a thing (那个平台叫什么, 基金会叫啥名字): a report prints a name in quotes or as a title
+    # ("硅大草原", 《仙台框架》) or in Latin letters (UN Info); "一家移动电话公司基金会" names none.
+    # (标题叫什么 asks for a figure's title: its line 图一：… answers it)
+    Want("name", re.compile(r"(?<!标题)(?<!题目)(?:叫什么|叫啥|叫做什么|名字是什么|名称是什么|什么名字|什么名称)"),
+         _has(r"“[^”]{1,24}”|「|《|·|先生|女士|[A-Z][A-Za-z]{2,}|^图[一二三四五六七八九十]+[:：]")),
     # which country; before "who": 那两个会员国分别是谁 asks for countries, not for any agent
     Want("country", re.compile(r"哪[一]?[个些两三四五六七八九十\d]*\s*(?:会员国|国家)|(?:国家|会员国)[^,。?]{0,6}(?:是|有|包括)哪"
                                r"|(?:国家|会员国)[^,。?]{0,4}是谁"
@@ -150,7 +161,9 @@ WANTS: tuple[Want, ...] = (
                              r"|(?:多大|多少|多高|什么)的?(?:比例|百分比|比率|份额|占比|比重)|百分之(?:几|多少)|几成"
                              r"|占[^,。?]{0,10}(?:多大|几成)"
                              r"|\bwhat (?:share|percentage|proportion|fraction|percent)\b|\bhow many percent\b"),
-         lambda sentence, _m, _names: bool(_SHARE.search(sentence))),
+         # 百分之多少, what percentage, 几成 ask for a figure: 大多数 or 一半 does not give one
+         lambda sentence, m, _names: bool((_FIGURE_SHARE if _ASKS_FIGURE.search(m.group(0)) else _SHARE)
+                                          .search(sentence))),
     # how many people think or say something (有多少驻协觉得…, how many RCs said): a survey answers with a
     # share of them as often as with a count
     Want("share", re.compile(rf"多少\s*[{_UNITS}]?[\u4e00-\u9fff]{{1,8}}?(?:觉得|认为|表示|报告说|反映|同意|赞同|满意)"
@@ -211,8 +224,8 @@ def expected_type_met(question: str, sentence: str, names: Names | None = None,
     # (a date asked beside a year may fall in another: 2019 年通过的指南何时生效)
     asked_years = years(question) if want.name in QUANTITIES else frozenset()
     # all that the answer depends on: the same sentences come up for question after question, asking alike
-    # (the match's groups are all a rule reads of it: the unit of 多少个)
-    key = (id(want), m.groups(), asked, _given_numbers(question), asked_years, names, sentence)
+    # (the match and its groups are all a rule reads of it: 百分之多少 against 多大比例, the unit of 多少个)
+    key = (id(want), m.group(0), m.groups(), asked, _given_numbers(question), asked_years, names, sentence)
     met = _MET.get(key)
     if met is None:
         if len(_MET) > 100_000:
@@ -223,6 +236,10 @@ def expected_type_met(question: str, sentence: str, names: Names | None = None,
 
 _MET: dict[tuple, bool] = {}
 
+# a clause that is only a time: 2019 年, 在 2019 年期间, 截至 2020 年 3 月, 2019 年底
+_LEADING_TIME = re.compile(r"(?:在|于|截至|截止|到|自)?\s*(?:19|20)\d\d\s*年(?:\s*\d{1,2}\s*月)?(?:\s*\d{1,2}\s*日)?"
+                           r"\s*(?:期间|内|中|底|初|年底|年初|以来)?")
+
 
 def _met(question: str, want: Want, m: re.Match, asked: tuple[str, ...], asked_years: frozenset[str],
          sentence: str, names: Names) -> bool:
@@ -230,11 +247,15 @@ def _met(question: str, want: Want, m: re.Match, asked: tuple[str, ...], asked_y
         return False
     if not (asked or asked_years) or want.name not in VALUES:
         return True
-    for clause in _CLAUSE.split(sentence):
+    clauses = _CLAUSE.split(sentence)
+    # a sentence that opens with its time (2019 年，…; 截至 2020 年 3 月，…) speaks of that year throughout
+    lead = years(clauses[0]) if len(clauses) > 1 and _LEADING_TIME.fullmatch(clauses[0].strip()) else frozenset()
+    for clause in clauses:
         text = normalised(clause)
         about_it = not asked or any(mentioned(a, text, names.every) for a in asked) or not names.find(text)
         # a value asked of a year (2021 年预计多少收入) is not given by a clause about another year (2019 年的收入)
-        in_year = not asked_years or bool(asked_years & years(clause)) or not years(clause)
+        said = years(clause) or lead
+        in_year = not asked_years or bool(asked_years & said) or not said
         if about_it and in_year and want.met(_without_given(question, asked, clause, names), m, names):
             return True
     return False

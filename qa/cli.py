@@ -181,7 +181,7 @@ def eval_(gold, beir, out, limit, tune, as_json, corpus, index_dir, encoder):
 
 @main.command()
 @click.option("--set", "sets", multiple=True, type=click.Path(path_type=str),
-              help="Training set (JSONL, repeatable). [default: the sets in qa.train.DEFAULT_SETS: questions, heldout*, blind1–24, offtopic]")
+              help="Training set (JSONL, repeatable). [default: the sets in qa.train.DEFAULT_SETS: questions, heldout*, blind1–28, offtopic]")
 @click.option("--out", type=click.Path(path_type=str), help="Where to write the model. [default: qa/data/answer_model.json]")
 @click.option("--json", "as_json", is_flag=True, help="Print the model's metadata as JSON.")
 @corpus_opt

@@ -49,6 +49,7 @@ FEATURES: dict[str, str] = {
     "rank0": "best-ranked passage",
     "rank_inv": "passage rank",
     "reached": "a passage below the top ones, read because none of those holds the kind of answer asked for",
+    "reached_met": "holds the exact kind asked for (a day, a sum …), which none of the top passages holds",
     "lexical": "passage shares the question's words (BM25)",
     "sent_cov": "sentence shares the question's key terms",
     "sent_cov_gap": "how many more key terms another sentence shares (0: none does)",
@@ -103,17 +104,23 @@ _IN_ORDER = itemgetter(*NAMES)  # a candidate's feature dict -> its values in NA
 SIGNS: dict[str, int] = {
     **{n: 1 for n in ("sent_cov", "top_cov", "english_top_cov", "type_met", "strict_met", "total_row",
                       "counted_here", "count_of", "english_words", "row_label",
-                      "negation", "enumerates")},
+                      "negation", "enumerates", "reached_met")},
     **{n: -1 for n in ("type_unmet", "strict_unmet", "noun_missing", "missing", "unseen", "chart_blank", "no_key_terms",
                        "heavy_missing",
                        "year_conflict", "name_far", "top_cov_low", "forecast")},
 }
 # features that are yes/no by definition (the rest are measures)
-BINARY = frozenset({"rank0", "reached", "type_met", "type_unmet", "ctx_type_met", "strict_met", "strict_unmet", "noun_missing",
+BINARY = frozenset({"rank0", "reached", "reached_met", "type_met", "type_unmet", "ctx_type_met", "strict_met", "strict_unmet", "noun_missing",
                     "english", "kind_table", "kind_figure", "kind_box", "kind_summary", "named", "chart_blank",
                     "first", "source_note", "wants_checkable", "no_key_terms",
                     "total_row", "part_row", "year_conflict", "name_far", "counted_here", "count_of",
                     "forecast", "row_label", "negation"})
+
+# features that apply only where another is on (the English ones to an English question, ``reached_met`` to a
+# passage read further down) -> that one. Elsewhere they are 0, and their weight times "minus the average" is
+# the intercept's share, not evidence: an explanation leaves them out there
+APPLIES_WITH = {**{n: "english" for n in ("english_sent_cos", "english_passage_cos", "english_top_cov", "english_words")},
+                "reached_met": "reached"}
 
 
 # The abstention gate (``qa.model.Gate``) reads the question as a whole: how well its best sentence scores
@@ -238,7 +245,7 @@ def chart_values(chunk: Chunk) -> str:
 
 
 # kinds a sentence plainly has or lacks (a number or a reason is too loose a test)
-STRICT_KINDS = ("day", "month", "date", "money", "share", "count", "amount", "person", "agent", "country", "body", "city")
+STRICT_KINDS = ("day", "month", "date", "money", "share", "count", "amount", "person", "name", "address", "agent", "country", "body", "city")
 
 
 _ITEMS = re.compile(r"[、；;]|^\s*[•\-–]", re.M)
@@ -370,6 +377,8 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
                 "rank0": float(rank == 0),
                 "rank_inv": 1.0 / (1 + rank),
                 "reached": float(hit.row in reached),
+                # the top passages' rank speaks against a passage read only for lacking what this one has
+                "reached_met": float(hit.row in reached and met[j] is True),
                 "lexical": float(scores.lexical[hit.row]) / lex_max,
                 "sent_cov": coverage(query.weights, texts[j]),
                 "ctx_cov": coverage(query.weights, "".join(neighbours)),

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.errors import ModelError
-from qa.features import BINARY, FEATURES, GATE, GATE_NAMES, NAMES, gate_row
+from qa.features import APPLIES_WITH, BINARY, FEATURES, GATE, GATE_NAMES, NAMES, gate_row
 from qa.rerank import Ranker
 
 MODEL_FORMAT = 4  # 2: the abstention gate; 3: the passage re-ranker; 4: the gate is boosted trees
@@ -37,9 +37,11 @@ def _words(row: np.ndarray, contrib: np.ndarray, names: tuple[str, ...], meaning
     """The ``n`` inputs that added most to (or, ``against``, took most from) a score, in words."""
     order = np.argsort(contrib if against else -contrib)
     out = []
-    for i in order[:n]:
-        if (contrib[i] < 0) != against or abs(contrib[i]) < 0.05:
+    for i in order:
+        if len(out) == n or (contrib[i] < 0) != against or abs(contrib[i]) < 0.05:
             break
+        if names[i] in APPLIES_WITH and APPLIES_WITH[names[i]] in names and not row[names.index(APPLIES_WITH[names[i]])]:
+            continue  # (a Chinese question's English closeness)
         value = ("yes" if row[i] else "no") if names[i] in BINARY else f"{row[i]:.2f}"
         out.append(f"{meaning[names[i]]}: {value} ({contrib[i]:+.1f})")
     return out

@@ -3,6 +3,8 @@
 - A table row answers with its labelled value, ``表 2 · 共计 · 2021 年估计数：281 826.4 千美元``,
   the column picked by the year or heading the question names (every labelled value when it names none),
   never the raw printed row.
+- A line that ends in a colon (``验证方：``, ``例子：``) says nothing alone: it takes the bulleted lines it
+  introduces, for any question.
 - A list question keeps the whole enumeration: the sentence, and the next one when
   the sentence only introduces it (ends in ``：``) or the enumeration runs on.
 - A long sentence asked for a value (a count, a sum, a date …) is cut to the clauses
@@ -31,6 +33,8 @@ from qa.tokenize import normalised
 LONG = 70  # a sentence longer than this (characters) is cut to its answering clauses
 _CLAUSE_END = re.compile(r"[，；：,;:]")
 _ITEMS = re.compile(r"[、；;]")
+_BULLET = re.compile(r"\s*[•·\-–—]")
+MAX_ITEMS = 12  # bulleted lines a colon's label takes at most
 _CELL = re.compile(r"\s*([^—;；\n]+?)[:：]\s*([^;；\n]+)")
 
 
@@ -49,6 +53,9 @@ def shape(query: Query, chunk: Chunk, start: int, end: int, sentence_rows: list[
         cell = table_cell(query, chunk)
         if cell is not None:
             return cell
+    listed = items_introduced(chunk, start, end, sentence_rows)
+    if listed > end:
+        return Shaped(chunk.text[start:listed], start, listed, "label and its items")
     if query.is_list:
         return enumeration(chunk, start, end, sentence_rows)
     if end - start > LONG and query.want in VALUES and chunk.kind not in ("figure", "table"):
@@ -113,6 +120,18 @@ def _is_share(heading: str) -> bool:
 
 def _is_amount(value: str) -> bool:
     return bool(re.fullmatch(r"\(?[\d\s.,]+\)?", value))
+
+
+def items_introduced(chunk: Chunk, start: int, end: int, sentence_rows: list[tuple[int, int]]) -> int:
+    """Where the bulleted lines after ``chunk.text[start:end]`` end, when it ends in a colon and they follow;
+    else ``end``."""
+    if not chunk.text[start:end].rstrip().endswith(("：", ":")):
+        return end
+    for a, b in [(a, b) for a, b in sentence_rows if a >= end][:MAX_ITEMS]:
+        if not _BULLET.match(chunk.text[a:b]):
+            break
+        end = b
+    return end
 
 
 def enumeration(chunk: Chunk, start: int, end: int, sentence_rows: list[tuple[int, int]]) -> Shaped:

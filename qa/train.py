@@ -62,10 +62,12 @@ log = logging.getLogger(__name__)
 # question from outside the report looks like. Every set here has been studied: a new headline needs a new
 # blind pair, kept out of this list until its first-contact run is recorded
 DEFAULT_SETS = tuple(Path("eval") / f"{n}.jsonl" for n in ("questions", "heldout", "heldout2", "heldout3", "heldout4",
-                                                           *(f"blind{i}" for i in range(1, 25)), "offtopic"))
+                                                           *(f"blind{i}" for i in range(1, 29)), "offtopic"))
 C = 1.0  # inverse regularisation strength of the logistic regression
 LISTWISE = 10.0  # weight of the listwise (which sentence) loss beside the log-loss (does it answer)
-MAX_WRONG_ABSTAIN = 0.04  # out-of-fold share of answerable questions allowed below the threshold (target: 5%)
+# out-of-fold share of answerable questions allowed below the threshold (target: 5% at first contact; new
+# writers' questions fell below it more often than held-out sets did: 6.3% against 3.8% for two pairs at 0.04)
+MAX_WRONG_ABSTAIN = 0.03
 # L-BFGS run to a tight optimum: the English features overlap, so the objective is flat along some directions,
 # and stopping at the default tolerance left weights 0.002 apart between two fits of the same data (the same
 # matrix in another memory order); at this one, 0.00002 apart, for twice the time

@@ -75,11 +75,44 @@ from qa.query import ordinals, references, split_parts
     ("2022 年的差旅经费预计要花多少美元？", "比 2019 年的差旅经费 300 万美元要少。", False),
     ("2022 年的差旅经费预计要花多少美元？", "2019 年为 300 万美元，2022 年预计 250 万美元。", True),
     ("2019 年批准的那份指南何时生效？", "指南于 2020 年 1 月生效。", True),
+    # a sentence that opens with its year (2019 年，…) gives every clause that year
+    ("2017 年非驻地机构在成员里占多大份额？", "2019 年，它们占成员的近三分之一。", False),
+    ("2019 年非驻地机构在成员里占多大份额？", "2019 年，它们占成员的近三分之一。", True),
+    ("2017 年非驻地机构在成员里占多大份额？", "它们的参与有所增加；它们占成员的近三分之一。", True),
+    # 百分之多少 asks for a figure: 大多数 is a share, not a percentage; 多大比例 takes either
+    ("区域办公室的员额填满了百分之多少？", "大多数区域办公室得到了业务支持。", False),
+    ("区域办公室的员额填满了百分之多少？", "区域办公室 73%的员额已经填补。", True),
+    ("多大比例的协调员觉得满意？", "大多数驻地协调员表示满意。", True),
+    # a thing's name is printed in quotes, as a title or in Latin letters; "一家基金会" names none
+    ("那个青年创业平台叫什么？", "如儿童基金会主持的多部门平台“无限新世代”。", True),
+    ("合作的那家基金会叫啥名字？", "工作队与一家移动电话公司基金会合作进行协商。", False),
+    ("新任命的那位协调人叫啥？", "政府任命了一名新的协调人。", False),
+    # a web address is given only by a printed one, not by a sentence about the website
+    ("那个门户网站的网址是什么？", "资料可在新的门户网站(https://data.example.org/X)查阅。", True),
+    ("那个门户网站的网址是什么？", "新版门户网站将于明年推出。", False),
     # how many people think something: a survey answers with a share of them
     ("有多少方案国政府觉得协调变好了？", "三分之二的方案国政府表示协调有所加强。", True),
 ])
 def test_expected_answer_kind(service, question, sentence, met):
     assert expected_type_met(question, sentence, service.index.names) is met
+
+
+def test_a_verdict_is_not_carried_to_a_question_worded_otherwise(service):
+    # the same sentence, asked for a figure and then for a share, in both orders: each gets its own verdict
+    names, sentence = service.index.names, "大多数驻地协调员表示满意。"
+    for order in ((True, False), (False, True)):
+        for figure in order:
+            question = "驻地协调员中百分之多少表示满意？" if figure else "多大比例的驻地协调员表示满意？"
+            assert expected_type_met(question, sentence, names) is not figure, question
+
+
+def test_a_name_is_asked_by_its_wording_a_title_is_not_a_name():
+    from qa.asks import wanted
+
+    assert wanted("那个平台叫什么名字")[0].name == "name" and wanted("那个平臺叫什麼")[0].name == "name"
+    assert wanted("办公室主任叫啥")[0].name == "person"  # a role's name is a person's
+    hit = wanted("图二的标题叫什么")
+    assert hit is None or hit[0].name != "name"
 
 
 def test_asked_noun_must_appear():
@@ -130,6 +163,19 @@ def test_model_ships_and_explains(service):
     assert ans.confidence >= model.threshold
     assert ans.reason.startswith(f"confidence {ans.confidence:.2f} ≥ threshold")
     assert "¶23" in ans.reason
+
+
+def test_an_explanation_leaves_out_what_does_not_apply():
+    # a Chinese question's English closeness is 0 by construction: its weight times minus the average is no push
+    from qa.model import _words
+
+    names = ("english", "english_passage_cos", "sent_cov")
+    meaning = {"english": "English question", "english_passage_cos": "English question, passage close",
+               "sent_cov": "shares the key terms"}
+    contrib = np.array([0.0, 2.0, 1.0])
+    assert _words(np.array([0.0, 0.0, 0.8]), contrib, names, meaning, 3, False) == ["shares the key terms: 0.80 (+1.0)"]
+    said = _words(np.array([1.0, 0.9, 0.8]), contrib, names, meaning, 3, False)
+    assert said[0] == "English question, passage close: 0.90 (+2.0)" and len(said) == 2
 
 
 @pytest.mark.parametrize("question", [
@@ -282,17 +328,20 @@ def test_the_report_itself_is_answered_from_its_cover(service):
 def test_a_day_asked_for_reads_past_passages_without_one(service):
     from dataclasses import replace
 
-    from qa.features import DEPTH, candidates, matrix
+    from qa.features import DEPTH, candidates
 
     q = service.query("新的驻地协调员系统具体是从哪天起开始运作的？")
     fused = replace(service, model=replace(service.model, ranker=None))  # fused order: the day is far down
     hits, scores = fused.hits(q, 5, "hybrid")
     cands = candidates(q, service.index, hits, scores)
     assert max(c.hit for c in cands) >= DEPTH  # no day in the top passages: it read further down
-    best = cands[int(np.argmax(service.model.logits(matrix(cands))))]
-    assert "2019 年 1 月 1 日" in service.index.chunks[best.chunk].text[best.start:best.end]  # and chose the day
+    text = [service.index.chunks[c.chunk].text[c.start:c.end] for c in cands]
+    # and the sentence it found there is marked as holding the day, every sentence above it as lacking one
+    assert any("2019 年 1 月 1 日" in t and c.feature("reached_met") and c.feature("strict_met")
+               for c, t in zip(cands, text))
+    assert all(c.feature("strict_unmet") for c in cands if c.hit < DEPTH)
     ans = service.ask("新的驻地协调员系统具体是从哪天起开始运作的？")
-    # whether to answer from a passage so far down is the gate's call; a sentence without the day never answers
+    # whether to answer from a passage so far down is the model's call; a sentence without the day never answers
     assert ans.abstained or "2019 年 1 月 1 日" in ans.answer, ans.answer
 
 
@@ -345,6 +394,31 @@ def test_a_list_named_in_the_next_sentence_is_kept():
     chunk = Chunk("d#p1", "paragraph", 1, None, None, text, (), "d")
     rows = [(0, 14), (14, 42), (42, len(text))]
     assert enumeration(chunk, 0, 14, rows).text == text[:42]
+
+
+def test_a_label_ending_in_a_colon_takes_its_bulleted_items():
+    from qa.chunk import Chunk
+    from qa.shape import items_introduced
+
+    text = "图五：进展\n核实方：\n• 甲国\n• 乙方\n下一阶段\n• 丙"
+    chunk = Chunk("d#fig5", "figure", 1, None, None, text, (), "d")
+    rows = [(0, 5), (6, 10), (11, 15), (16, 20), (21, 25), (26, 29)]
+    assert [text[a:b] for a, b in rows] == ["图五：进展", "核实方：", "• 甲国", "• 乙方", "下一阶段", "• 丙"]
+    assert text[6:items_introduced(chunk, 6, 10, rows)] == "核实方：\n• 甲国\n• 乙方"  # up to the next heading
+    assert items_introduced(chunk, 0, 5, rows) == 5  # a title with a colon inside, not at its end
+    assert items_introduced(chunk, 21, 25, rows) == 25
+
+
+def test_a_figure_label_answers_with_its_items(service):
+    # a line such as 验证方： is no answer by itself: whichever question picks it gets the lines it introduces
+    from qa.shape import shape
+
+    row = next(i for i, c in enumerate(service.index.chunks) if c.kind == "figure" and "验证方：" in c.text)
+    chunk = service.index.chunks[row]
+    spans = [(a, b) for _, a, b in (service.index.sentence_spans[s] for s in service.index.sentences_of(row))]
+    a, b = next((a, b) for a, b in spans if chunk.text[a:b] == "验证方：")
+    shaped = shape(service.query("谁来验证？"), chunk, a, b, spans, service.index.names)
+    assert shaped.text.startswith("验证方：") and shaped.text.count("•") >= 2 and shaped.how == "label and its items"
 
 
 def test_english_key_terms_include_latin_words_the_report_writes(service):
