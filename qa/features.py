@@ -377,7 +377,8 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
                 "rank0": float(rank == 0),
                 "rank_inv": 1.0 / (1 + rank),
                 "reached": float(hit.row in reached),
-                # the top passages' rank speaks against a passage read only for lacking what this one has
+                # (a passage read past the top ones for holding what they lack: their rank is no case against it;
+                # the fit left this at weight 0)
                 "reached_met": float(hit.row in reached and met[j] is True),
                 "lexical": float(scores.lexical[hit.row]) / lex_max,
                 "sent_cov": coverage(query.weights, texts[j]),
