@@ -19,12 +19,17 @@ from tests.conftest import REPORT, ROOT
 ONE_THREAD = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
-def test_threshold_leaves_at_most_four_percent_below():
-    # 50 answerable questions: floor(0.04 * 50) = 2 may fall below, so the threshold sits just under the 3rd lowest
-    probs = [0.05, 0.10, 0.20] + [0.9] * 47
+def test_threshold_leaves_at_most_the_allowed_share_below():
+    # 200 answerable questions, the lowest at 0.01, 0.02, …: floor(MAX_WRONG_ABSTAIN * 200) of them may fall
+    # below, so the threshold sits just under the next one up
+    from qa.train import MAX_WRONG_ABSTAIN
+
+    allowed = int(MAX_WRONG_ABSTAIN * 200)
+    assert 0 < allowed < 20
+    probs = [0.01 * (i + 1) for i in range(20)] + [0.9] * 180
     t = threshold_for(probs)
-    assert 0.10 < t < 0.20
-    assert sum(p < t for p in probs) == 2
+    assert probs[allowed - 1] < t < probs[allowed]
+    assert sum(p < t for p in probs) == allowed
 
 
 def test_labels_mark_the_sentence_holding_the_evidence(service):
