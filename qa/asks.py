@@ -85,10 +85,11 @@ def _quantity(sentence: str, _m: re.Match, _names: Names) -> bool:
 
 _PERCENT = re.compile(r"\d[\d\s.]*\s*[%％]|百分之[一二三四五六七八九十百零\d]+")
 # a share as a report writes one: 46%, 百分之五十, 三分之二, 一半, 过半, 大多数, 七成
-_SHARE = re.compile(r"\d[\d\s.]*\s*[%％]|百分之[一二三四五六七八九十百零\d]+|分之[一二三四五六七八九十\d]"
-                    r"|一半|半数|过半|多数|少数|[一二三四五六七八九]成(?![员立为果功本绩效])")
-_FIGURE_SHARE = re.compile(r"\d[\d\s.]*\s*[%％]|百分之[一二三四五六七八九十百零\d]+|分之[一二三四五六七八九十\d]"
-                           r"|[一二三四五六七八九]成(?![员立为果功本绩效])")
+# (the figures alone answer 百分之多少: 一半 or 大多数 gives none)
+_FIGURE_SHARES = (r"\d[\d\s.]*\s*[%％]|百分之[一二三四五六七八九十百零\d]+|分之[一二三四五六七八九十\d]"
+                  r"|[一二三四五六七八九]成(?![员立为果功本绩效])")
+_FIGURE_SHARE = re.compile(_FIGURE_SHARES)
+_SHARE = re.compile(_FIGURE_SHARES + r"|一半|半数|过半|多数|少数")
 _ASKS_FIGURE = re.compile(r"百分|几成|percent")
 # roles and bodies that act in a UN report: the answer to "谁…" names one
 _ROLE = re.compile(r"秘书长|主席|协调员|主任|部长|总统|总理|大使|政府|会员国|大会|理事会|执行局|委员会|机构|实体|办公室|"
