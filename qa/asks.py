@@ -382,6 +382,35 @@ def asks_actual(question: str) -> bool:
     return bool(_ACTUAL.search(normalised(question)))
 
 
+# a percentage given as a change (增加了 39%, 下降了约 5%), not as a share of a group
+_CHANGE = re.compile(r"(?:增加|增长|减少|下降|提高|降低|上升|上涨|下跌|增|减)了?\s*(?:约|近|超过|逾|将近)?\s*$")
+_ASKS_CHANGE = re.compile(r"增加|增长|减少|下降|提高|降低|上升|上涨|下跌|变化|幅度|增幅|降幅|涨|跌"
+                          r"|\b(?:increase|grow|grew|growth|rise|rose|fall|fell|decrease|decline|drop|change)", re.I)
+
+
+def asks_change(question: str) -> bool:
+    """Whether ``question`` asks by how much something changed (增长了百分之几, how much did it grow).
+
+    >>> asks_change("联合方案增长了百分之几"), asks_change("多大比例的合作框架有性别成果")
+    (True, False)
+    """
+    return bool(_ASKS_CHANGE.search(question))
+
+
+def change_only(sentence: str) -> bool:
+    """Whether every percentage ``sentence`` gives is a change (增加了 39%): a rate of growth, not the share
+    of a group that a question asking 多大比例 wants.
+
+    >>> change_only("2019 年，相关联合方案增加了 39%。"), change_only("2019 年，72%的合作框架有性别成果。")
+    (True, False)
+    >>> change_only("报告增长了 6%，其中 40%来自外部。"), change_only("没有百分比。")
+    (False, False)
+    """
+    text = normalised(sentence)
+    shares = list(_PERCENT.finditer(text))
+    return bool(shares) and all(_CHANGE.search(text[max(0, m.start() - 8):m.start()]) for m in shares)
+
+
 def forecast(sentence: str) -> bool:
     """Whether every number ``sentence`` gives is a forecast (预计 … 2.81 亿美元): it says nothing actual.
 

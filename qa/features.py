@@ -24,8 +24,8 @@ from operator import itemgetter
 
 import numpy as np
 
-from qa.asks import (QUESTION_CHARS, VALUES, asked_noun_found, asks_actual, compares, count_of, counted,
-                     counted_english, counted_in, forecast, negated)
+from qa.asks import (QUESTION_CHARS, VALUES, asked_noun_found, asks_actual, asks_change, change_only, compares,
+                     count_of, counted, counted_english, counted_in, forecast, negated)
 from qa.chunk import Chunk
 from qa.names import mentioned
 from qa.asks import years
@@ -69,6 +69,7 @@ FEATURES: dict[str, str] = {
     "counted_here": "the sentence names the thing counted (多少个新生儿: 新生儿)",
     "count_of": "the sentence gives a number of the thing counted (3 万多名新生儿), not of something else",
     "forecast": "the question asks what actually came in (实际), and the sentence gives a forecast (预计 …)",
+    "share_change": "the question asks for a share (多大比例), and the sentence's percentages are changes (增加了 39%)",
     "row_label": "a figure's line that puts a value right after a key term of the question (外部 3%)",
     "enumerates": "the question asks for a list, and the sentence (or the next, when it runs on) lists items",
     "negation": "the question asks what did not happen, and the sentence says something did not",
@@ -88,7 +89,7 @@ FEATURES: dict[str, str] = {
     "kind_figure": "a figure",
     "kind_box": "a box",
     "kind_summary": "the summary",
-    "named": "the figure or table the question names",
+    "named": "the figure, table or paragraph the question names",
     "chart_blank": "a figure whose values are not in the text",
     "first": "first sentence of its passage",
     "log_len": "sentence length",
@@ -107,14 +108,14 @@ SIGNS: dict[str, int] = {
                       "negation", "enumerates", "reached_met")},
     **{n: -1 for n in ("type_unmet", "strict_unmet", "noun_missing", "missing", "unseen", "chart_blank", "no_key_terms",
                        "heavy_missing",
-                       "year_conflict", "name_far", "top_cov_low", "forecast")},
+                       "year_conflict", "name_far", "top_cov_low", "forecast", "share_change")},
 }
 # features that are yes/no by definition (the rest are measures)
 BINARY = frozenset({"rank0", "reached", "reached_met", "type_met", "type_unmet", "ctx_type_met", "strict_met", "strict_unmet", "noun_missing",
                     "english", "kind_table", "kind_figure", "kind_box", "kind_summary", "named", "chart_blank",
                     "first", "source_note", "wants_checkable", "no_key_terms",
                     "total_row", "part_row", "year_conflict", "name_far", "counted_here", "count_of",
-                    "forecast", "row_label", "negation"})
+                    "forecast", "share_change", "row_label", "negation"})
 
 # features that apply only where another is on (the English ones to an English question, ``reached_met`` to a
 # passage read further down) -> that one. Elsewhere they are 0, and their weight times "minus the average" is
@@ -306,7 +307,7 @@ def held(query: Query, index, row: int) -> bool:
 def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> list[Candidate]:
     """Every sentence of the top ``depth`` hits (and of up to ``EXTRA`` more, see ``REACH``), with its features.
 
-    A question that names a figure or table takes its candidates from those
+    A question that names a figure, table or paragraph takes its candidates from those
     chunks alone, when they are among the hits: the reader said where to look.
     """
     pool = list(enumerate(hits))
@@ -335,6 +336,7 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
     chars = _question_chars(query, index)
     thing = counted(query.asked) or (counted_english(query.asked) if query.english else None)
     actual = asks_actual(query.asked)
+    share_not_change = query.want == "share" and not asks_change(query.asked)  # a share of a group is asked
     most = compares(query.asked)  # which is the most: a chart's values tell
     terms = [t for t in query.weights if not t.isascii()]
     asked_names = index.names.find(query.names_text)
@@ -397,6 +399,7 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
                 "counted_here": float(counted_in(thing, texts[j], whole=query.english)),
                 "count_of": float(count_of(thing, texts[j], whole=query.english)),
                 "forecast": float(actual and chunk.kind != "table" and forecast(texts[j])),
+                "share_change": float(share_not_change and change_only(texts[j])),
                 "row_label": float(figure and row_labelled(terms, texts[j])),
                 "negation": float(query.negated and negated(texts[j])),
                 "enumerates": items(texts[j], texts[j + 1] if j + 1 < len(texts) else "") if query.is_list else 0.0,

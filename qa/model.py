@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.errors import ModelError
-from qa.features import APPLIES_WITH, BINARY, FEATURES, GATE, GATE_NAMES, NAMES, gate_row
+from qa.features import APPLIES_WITH, BINARY, FEATURES, GATE, GATE_NAMES, NAMES, SIGNS, gate_row
 from qa.rerank import Ranker
 
 MODEL_FORMAT = 4  # 2: the abstention gate; 3: the passage re-ranker; 4: the gate is boosted trees
@@ -34,7 +34,11 @@ DEFAULT_MODEL = Path(__file__).parent / "data" / "answer_model.json"
 
 def _words(row: np.ndarray, contrib: np.ndarray, names: tuple[str, ...], meaning: dict[str, str], n: int,
            against: bool) -> list[str]:
-    """The ``n`` inputs that added most to (or, ``against``, took most from) a score, in words."""
+    """The ``n`` inputs that added most to (or, ``against``, took most from) a score, in words.
+
+    What adds is what the sentence has: a flag that is off, or a penalty at 0 (the passage leaves out no name
+    the question gives), adds only by not being there, and is no reason for a choice ("English question: no").
+    """
     order = np.argsort(contrib if against else -contrib)
     out = []
     for i in order:
@@ -42,6 +46,8 @@ def _words(row: np.ndarray, contrib: np.ndarray, names: tuple[str, ...], meaning
             break
         if names[i] in APPLIES_WITH and APPLIES_WITH[names[i]] in names and not row[names.index(APPLIES_WITH[names[i]])]:
             continue  # (a Chinese question's English closeness)
+        if not against and not row[i] and (names[i] in BINARY or SIGNS.get(names[i], 0) < 0):
+            continue
         value = ("yes" if row[i] else "no") if names[i] in BINARY else f"{row[i]:.2f}"
         out.append(f"{meaning[names[i]]}: {value} ({contrib[i]:+.1f})")
     return out

@@ -38,6 +38,8 @@ _SOURCE_INTENT = re.compile(
 _ORDINAL = re.compile(r"第[一二三四五六七八九十\d]+[次轮届期]|首[次轮届期]")
 _CN_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", 1)}
 _REFERENCE = re.compile(r"(图|表|figure|table)\s*([一二三四五六七八九十]|\d{1,2})(?![\d示明达现格])", re.I)
+# a paragraph named by its number, as the report numbers them (第 9 段, paragraph 9, para. 9); not 第二阶段
+_PARAGRAPH = re.compile(r"第\s*(\d{1,3})\s*段|\bpara(?:graph|\.)?\s*(\d{1,3})\b", re.I)
 # a list is asked for: 哪些, 哪几个, 包括什么, 有哪些方面, which … (plural), list, name the
 _LIST = re.compile(r"哪些|哪几|哪[两三四五六七八九十]\s*[个项股类种大条方家]|包括什么|包含什么|有什么.{0,4}(?:方面|领域|措施|内容)|分别|"
                    r"\bwhich (?:\w+ )?(?:are|were|areas|countries|entities|agencies|organizations|bodies|steps|measures)\b|"
@@ -72,7 +74,8 @@ class Query:
     weights: dict[str, float]  # key bigram -> IDF weight in the corpus (unseen bigrams weigh most)
     years: tuple[str, ...]
     ordinals: tuple[str, ...]  # 第二次; 首次 read as 第一次
-    references: tuple[tuple[str, int | None], ...]  # named: ("figure", 8), ("table", 3); the report itself: ("cover", None)
+    # named: ("figure", 8), ("table", 3), ("paragraph", 9); the report itself: ("cover", None)
+    references: tuple[tuple[str, int | None], ...]
     is_list: bool  # asks for an enumeration (哪些, 哪几个, which … are)
     asks_total: bool  # asks for a total (一共, 合计, in total): a table's total row answers
     negated: bool  # asks what did not happen (没有参加, did not take part)
@@ -266,15 +269,18 @@ def ordinals(text: str) -> frozenset[str]:
 
 
 def references(norm: str) -> tuple[tuple[str, int | None], ...]:
-    """Figures and tables a (normalised) question names; the cover, when it asks about the report itself.
+    """Figures, tables and paragraphs a (normalised) question names; the cover, when it asks about the report itself.
 
     >>> references("图八中和附件表 3 里，代表表示"), references("这份报告是谁写的?")
     ((('figure', 8), ('table', 3)), (('cover', None),))
+    >>> references("第 46 段说的比例引自哪里"), references("what does paragraph 9 say"), references("第二阶段")
+    ((('paragraph', 46),), (('paragraph', 9),), ())
     """
     out: list[tuple[str, int | None]] = [("cover", None)] if _ABOUT_REPORT.search(norm) else []
     for kind, num in _REFERENCE.findall(norm):
         n = int(num) if num.isdigit() else _CN_DIGITS[num]
         out.append(("figure" if kind.lower() in ("图", "figure") else "table", n))
+    out += [("paragraph", int(a or b)) for a, b in _PARAGRAPH.findall(norm)]
     return tuple(dict.fromkeys(out))
 
 

@@ -45,7 +45,7 @@ PASSAGE: dict[str, str] = {
     "holds": "holds the kind of answer asked for",
     "lacks": "lacks the kind of answer asked for",
     "missing": "never names a year, ordinal, country or body the question names",
-    "named": "the figure or table the question names",
+    "named": "the figure, table or paragraph the question names",
     "row_named": "a table row the question names by its label (员额, not 非员额, when it says 员额)",
     "total_asked": "a table's total row, and the question asks for a total",
     "concluding": "under a conclusions heading (结论), which restates what the body says",

@@ -40,11 +40,12 @@ class Scores:
     dense: np.ndarray  # cosine similarity per chunk
     lexical: np.ndarray  # BM25 per chunk
     query_vec: np.ndarray  # (dim,)
-    referenced: np.ndarray | None = None  # bool per chunk: a figure or table the question names
+    referenced: np.ndarray | None = None  # bool per chunk: a figure, table or paragraph the question names
 
 
 def referenced(index: Index, refs: tuple[tuple[str, int], ...]) -> np.ndarray | None:
-    """Which chunks are the figures and tables the question names (``Query.references``); None if it names none."""
+    """Which chunks are the figures, tables and paragraphs the question names (``Query.references``); None if it
+    names none."""
     if not refs:
         return None
     wanted = set(refs)
@@ -92,7 +93,7 @@ def fuse(s: Scores, mode: str, settings: Settings) -> np.ndarray:
         no_lex = s.lexical <= 0  # a chunk sharing no term with the question gets no lexical vote
         fused[no_lex] = settings.dense_weight / (settings.rrf_k + rd[no_lex])
     if s.referenced is not None and s.referenced.any():
-        fused = fused + s.referenced * (fused.max() - fused.min() + 1.0)  # named figures and tables first
+        fused = fused + s.referenced * (fused.max() - fused.min() + 1.0)  # named figures, tables and paragraphs first
     return fused
 
 

@@ -178,6 +178,21 @@ def test_an_explanation_leaves_out_what_does_not_apply():
     assert said[0] == "English question, passage close: 0.90 (+2.0)" and len(said) == 2
 
 
+def test_reasons_for_a_sentence_are_what_it_has():
+    # an absent flag (English question: no) or an absent penalty (no name left out) adds to a score only by
+    # not being there: no reason for a choice. Against a sentence, a flag it lacks is one (lacks the kind)
+    from qa.model import _words
+
+    names = ("english", "missing", "type_met", "sent_cos_gap", "sent_cov")
+    meaning = dict(zip(names, ("English question", "leaves out a name", "holds the kind asked for",
+                               "how much closer another sentence is", "shares the key terms")))
+    row = np.array([0.0, 0.0, 0.0, 0.0, 0.6])
+    said = _words(row, np.array([1.7, 1.5, -1.2, 2.0, 0.8]), names, meaning, 5, False)
+    assert said == ["how much closer another sentence is: 0.00 (+2.0)", "shares the key terms: 0.60 (+0.8)"]
+    assert _words(row, np.array([1.7, 1.5, -1.2, 2.0, 0.8]), names, meaning, 5, True) == [
+        "holds the kind asked for: no (-1.2)"]
+
+
 @pytest.mark.parametrize("question", [
     "日本在 2018 年向信托基金捐了多少钱？",  # a country and year the report never pairs
     "协调办公室现任主任叫什么名字？",  # the report names no one
@@ -545,6 +560,27 @@ def test_a_forecast_does_not_answer_what_actually_came_in(service):
     assert "3 000 万美元" in service.index.chunks[best.chunk].text[best.start:best.end]
     ans = service.ask("2019 年协调税的实际收入是多少")
     assert ans.abstained or "3 000 万美元" in ans.answer, (ans.answer, ans.reason)
+
+
+def test_a_rate_of_growth_is_no_share_of_a_group(service):
+    # 多大比例 asks what part of a group: "联合方案增加了 11%" says how much a count grew, not that
+    from qa.asks import asks_change, change_only
+    from qa.features import NAMES, candidates, matrix
+
+    assert change_only("针对千年发展目标的联合方案增加了 11%，从 2018 年的 445 个增加到 2019 年的 498 个。")
+    assert not change_only("共有 30个联合国新闻中心(68%)现在与驻地协调员办公室同地办公。")
+    assert asks_change("联合方案比上一年增长了百分之几") and not asks_change("多大比例的国家工作队有联合方案")
+
+    def marked(question: str) -> list[str]:
+        q = service.query(question)
+        hits, scores = service.hits(q, 5, "hybrid")
+        cands = candidates(q, service.index, hits, scores)
+        on = matrix(cands)[:, NAMES.index("share_change")]
+        return [service.index.chunks[c.chunk].text[c.start:c.end] for c, v in zip(cands, on) if v]
+
+    shares = marked("支持可持续发展目标的联合方案在 2019 年占全部方案的多大比例？")
+    assert any("增加了 11%" in t for t in shares) and all("增加了" in t or "增长了" in t for t in shares), shares
+    assert marked("支持可持续发展目标的联合方案在 2019 年增长了百分之多少？") == []  # a change asked: it answers
 
 
 def test_which_is_most_of_a_chart_whose_values_are_lost_is_not_answered_by_its_title(service):

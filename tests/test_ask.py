@@ -30,6 +30,25 @@ def test_source_question_names_the_footnote(service):
     assert any(s.text == "经社部 2019 年驻地协调员调查" for s in ans.citations[0].sources)
 
 
+@pytest.mark.parametrize("question,number", [
+    ("第 29 段里 45%那个数字，数据来源是什么？", 29),  # a source asked of a named paragraph
+    ("报告第24段说，新的办公室里有几个本国职位？", 24),
+    ("According to paragraph 76, how many UN information centres share premises with the RC offices?", 76),
+])
+def test_a_paragraph_named_by_number_is_where_the_answer_comes_from(service, question, number):
+    # the report numbers its paragraphs, and a reader who names one has said where to look (as with 图四)
+    q = service.query(question)
+    assert ("paragraph", number) in q.references
+    ans = service.ask(question)
+    assert not ans.abstained, ans.reason
+    assert (ans.citations[0].kind, ans.citations[0].number) == ("paragraph", number)
+    assert f"sentence from ¶{number}" in ans.reason
+    # a vague question still looks there first, whether or not it is answered
+    vague = service.ask(f"What does paragraph {number} say?")
+    assert (vague.citations[0].kind, vague.citations[0].number) == ("paragraph", number)
+    assert service.query("第二阶段的联合方案有多少个").references == ()  # 阶段 is a stage, not a paragraph
+
+
 def test_ibid_resolved_in_citation_sources(service):
     ans = service.ask("驻地协调员有足够的权力来减少重复工作吗")
     p28 = next(c for c in ans.citations if c.number == 28)

@@ -12,7 +12,7 @@ import pytest
 
 from qa.features import GATE_NAMES, Candidate
 from qa.model import AnswerModel
-from qa.train import label, pool, threshold_for
+from qa.train import label, threshold_for
 from tests.conftest import REPORT, ROOT
 
 # small matrices: BLAS threads only contend (one thread fits the 20 sets in about 5 minutes, two took over 12)
@@ -72,17 +72,23 @@ def test_flipped_counts_questions_not_rates():
     assert flipped({"s": fold}, {"s": fold | {"abstention_recall": 0.8889}}) == {"s": {"abstention_recall": -1}}
 
 
+# the held-out sets the reproduction checks: each costs as much as the final fit (about 1.5 minutes here), so
+# all 36 took about an hour. The gold set, the two newest blind sets, and the off-topic one (all unanswerable)
+CHECKED = ("questions", "blind29", "blind30", "offtopic")
+
+
 @pytest.mark.slow
 def test_train_reproduces_the_shipped_model(built_index_dir, tmp_path):
     out = tmp_path / "model.json"
-    run = subprocess.run([sys.executable, "-m", "qa.cli", "train", "--out", str(out), "--json",
+    folds = [a for s in CHECKED for a in ("--fold", s)]
+    run = subprocess.run([sys.executable, "-m", "qa.cli", "train", "--out", str(out), "--json", *folds,
                           "--corpus", str(REPORT), "--index-dir", str(built_index_dir)],
                          capture_output=True, text=True, cwd=ROOT, env=ONE_THREAD)
     assert run.returncode == 0, run.stderr
     meta = json.loads(run.stdout)
     shipped, rebuilt = AnswerModel.load(), AnswerModel.load(out)
     folds, again = shipped.meta["leave_one_set_out"], meta["leave_one_set_out"]
-    assert set(again) == set(folds)
+    assert set(again) == set(CHECKED) and set(CHECKED) <= set(folds)
     assert [s["sha256"] for s in meta["sets"]] == [s["sha256"] for s in shipped.meta["sets"]]
     # Not bit for bit: another CPU sums floats in another order (numpy and ONNX Runtime pick their SIMD
     # kernels by CPU), so features differ in the last digits, and a tree of the gate that splits between two
@@ -92,22 +98,27 @@ def test_train_reproduces_the_shipped_model(built_index_dir, tmp_path):
     # these, see test_vectors_are_the_same_on_another_cpu; fp32's are.)
     # The model of 34 sets (threshold at 3%), rebuilt in a fresh clone on this same machine, moved 13 outcomes
     # in 8 sets, up to 2 in one, with the scorer's weights equal to 4e-5: the gate's trees, not the features.
-    # So: at most two questions per outcome per set, at most 16 in all, the same questions asked, and the
-    # pooled figures the README reports to within 0.01
-    moved = flipped(folds, again)
+    # So: at most two questions per outcome per set, at most 6 in the four sets, the same questions asked
+    moved = flipped({n: folds[n] for n in CHECKED}, again)
     assert all(d.get(n, 0) == 0 for d in moved.values() for n in ("answerable", "unanswerable")), moved
     assert all(abs(v) <= 2 for d in moved.values() for v in d.values()), moved
-    assert sum(abs(v) for d in moved.values() for v in d.values()) <= 16, moved
-    was, now = pool(folds), pool(again)
-    assert all(abs(was[k] - now[k]) <= 0.01 for k in ("answer_accuracy", "wrongly_abstained", "abstention_recall")), (was, now)
+    assert sum(abs(v) for d in moved.values() for v in d.values()) <= 6, moved
     # thresholds sit under the lowest answerable probabilities, which move with the same flips: 2 threads
     # moved them by at most 0.012; the fresh-clone rebuild of the 34-set model by at most 0.021, median 0.006
-    gaps = sorted(abs(again[n]["threshold"] - folds[n]["threshold"]) for n in folds)
-    assert gaps[-1] < 0.03 and gaps[len(gaps) // 2] < 0.01, gaps
+    assert max(abs(again[n]["threshold"] - folds[n]["threshold"]) for n in CHECKED) < 0.03, again
     np.testing.assert_allclose(rebuilt.coef, shipped.coef, rtol=5e-3, atol=5e-3)
     assert abs(rebuilt.threshold - shipped.threshold) < 0.03
     assert rebuilt.gate is not None and rebuilt.gate.leaf.shape == shipped.gate.leaf.shape
     assert abs(rebuilt.gate.base - shipped.gate.base) < 1e-6  # the log-odds of the answerable share
+
+
+def test_train_refuses_an_unknown_fold_before_any_work(built_index_dir, tmp_path):
+    run = subprocess.run([sys.executable, "-m", "qa.cli", "train", "--out", str(tmp_path / "m.json"), "--fold", "blind999",
+                          "--corpus", str(REPORT), "--index-dir", str(built_index_dir)],
+                         capture_output=True, text=True, cwd=ROOT, env=ONE_THREAD, timeout=120)
+    assert run.returncode == 6, run.stderr
+    assert "blind999" in run.stderr and "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "m.json").exists()
 
 
 def test_loss_gradient_matches_finite_differences():
