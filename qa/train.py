@@ -393,7 +393,8 @@ def _run(service, paths: list[Path], out: Path | None, progress: bool | None, fo
 
     out = Path(out or DEFAULT_MODEL)
     if unknown := sorted((folds or set()) - {p.stem for p in paths}):
-        raise EvalSetError(f"--fold {unknown[0]}: not one of the training sets (name a set by its file stem, e.g. blind7)")
+        raise EvalSetError(f"--fold {unknown[0]}: not one of the training sets "
+                           "(name a set by its file stem, e.g. blind7)")
     items = passages(service, paths, progress)
     rankers = out_of_fold_rankers(items)
     examples = collect(service, items, rankers, progress)

@@ -113,7 +113,8 @@ def test_train_reproduces_the_shipped_model(built_index_dir, tmp_path):
 
 
 def test_train_refuses_an_unknown_fold_before_any_work(built_index_dir, tmp_path):
-    run = subprocess.run([sys.executable, "-m", "qa.cli", "train", "--out", str(tmp_path / "m.json"), "--fold", "blind999",
+    run = subprocess.run([sys.executable, "-m", "qa.cli", "train", "--out", str(tmp_path / "m.json"),
+                          "--fold", "blind999",
                           "--corpus", str(REPORT), "--index-dir", str(built_index_dir)],
                          capture_output=True, text=True, cwd=ROOT, env=ONE_THREAD, timeout=120)
     assert run.returncode == 6, run.stderr
