@@ -348,7 +348,8 @@ def leave_one_set_out(service, examples: list[Example], rankers: dict[str, Ranke
     re-ranker fitted on the others (``rankers``), answering that set through ``Service.answer``; and its
     Recall@1, fused and re-ranked."""
     out = {}
-    for s in sorted({e.set for e in examples} & (folds or {e.set for e in examples})):
+    names = {e.set for e in examples}
+    for s in sorted(names & folds if folds else names):
         held = [e for e in examples if e.set == s]
         model = replace(fitted([e for e in examples if e.set != s]), ranker=rankers[s])
         svc = replace(service, model=model)
