@@ -22,20 +22,16 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from qa import cli, config
+from qa.answer import features, reply
+from qa.errors import EXIT_CODES
+from qa.ingest import document
+from qa.serve import api
+
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 DOCS = sorted((ROOT / "docs").glob("*.md"))
 MODEL = json.loads((ROOT / "qa" / "data" / "answer_model.json").read_text(encoding="utf-8"))
-
-
-def _module(*names: str):
-    """The first of ``names`` that imports (a module's path before and after the layout by stage)."""
-    for name in names:
-        try:
-            return importlib.import_module(name)
-        except ModuleNotFoundError:
-            continue
-    raise ModuleNotFoundError(names)
 
 
 def _section(title: str, text: str = README) -> str:
@@ -75,8 +71,7 @@ def _flag(param: click.Option) -> str:
     return longs[0] if longs else param.opts[0]
 
 
-CLI = _module("qa.serve.cli", "qa.cli")
-MAIN = CLI.main
+MAIN = cli.main
 
 
 def test_readme_opens_with_two_commands():
@@ -129,10 +124,9 @@ def test_every_setting_is_in_the_settings_table():
 
 
 def _answer_json() -> dict:
-    compose = _module("qa.answer.compose", "qa.answer")
-    sample = {f.name: None for f in dataclasses.fields(compose.Citation)}
-    citation = compose.Citation(**{**sample, "sources": (compose.Source(11, "…"),)})
-    answer = compose.Answer("问", False, "答", (citation,), compose.Highlight("id", 0, 1))
+    sample = {f.name: None for f in dataclasses.fields(reply.Citation)}
+    citation = reply.Citation(**{**sample, "sources": (reply.Source(11, "…"),)})
+    answer = reply.Answer("问", False, "答", (citation,), reply.Highlight("id", 0, 1))
     return answer.to_json()
 
 
@@ -152,7 +146,6 @@ def test_every_json_field_of_an_answer_is_in_the_json_table():
 
 
 def test_every_json_field_of_a_chunk_is_documented():
-    document = _module("qa.ingest.document")
     chunk = document.Chunk("d#p1", "paragraph", 1, "s", 1, "t", (document.Footnote(1, "同上。", "x", 0),),
                            table=document.TableRow("1", "共计", ("2020 年",), ("1.0",), "千美元"))
     paragraph = re.search(r"\n`qa chunks --json`.*?\n\n", README, flags=re.S).group(0)
@@ -166,9 +159,8 @@ def test_every_json_field_of_a_chunk_is_documented():
 
 
 def test_every_exit_code_is_in_the_exit_code_table():
-    errors = _module("qa.errors")
     rows = _rows(_section("Output").split("### Exit codes", 1)[1])
-    assert {int(c) for c in rows if c.isdigit()} == set(errors.EXIT_CODES)
+    assert {int(c) for c in rows if c.isdigit()} == set(EXIT_CODES)
 
 
 def test_layout_lists_exactly_the_modules_of_qa():
@@ -178,9 +170,6 @@ def test_layout_lists_exactly_the_modules_of_qa():
 
 
 def test_the_how_it_works_figures_are_the_code_s():
-    features = _module("qa.answer.features", "qa.features")
-    config = _module("qa.config")
-    api = _module("qa.serve.api", "qa.api")
     section = _section("How it works")
     assert re.findall(r"(\d+) features", section) == [str(len(features.NAMES))]
     assert re.findall(r"top (\d+) passages", section) == [str(features.DEPTH)]
@@ -248,6 +237,26 @@ def test_module_paths_and_python_m_commands_exist(page):
         assert (ROOT / path).exists(), (page.name, path)
     for module in set(re.findall(r"python -m (qa(?:\.[a-z0-9_]+)+)", text)):
         assert importlib.util.find_spec(module) is not None, (page.name, module)
+    for module, name in set(re.findall(r"from (qa(?:\.[a-z0-9_]+)*) import (\w+)", text)):
+        assert hasattr(importlib.import_module(module), name), (page.name, module, name)
+    for dotted in set(re.findall(r"`(qa(?:\.[A-Za-z0-9_]+)+)`", text)):
+        assert _resolves(dotted), (page.name, dotted)
+
+
+def _resolves(dotted: str) -> bool:
+    """``qa.lang.tokenize.dense_text``: the longest prefix that is a module, then attributes."""
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ModuleNotFoundError:
+            continue
+        for name in parts[cut:]:
+            if not hasattr(obj, name):
+                return False
+            obj = getattr(obj, name)
+        return True
+    return False
 
 
 def test_help_is_instant_and_lists_commands():
