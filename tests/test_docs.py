@@ -97,6 +97,8 @@ def test_every_command_and_option_is_in_the_commands_table():
                 assert param.human_readable_name.upper() in row.split("|")[1], (name, param.name)
             elif not param.hidden:
                 assert f"`{_flag(param)}" in row, (name, _flag(param))
+                if param.show_default and isinstance(param.default, (str, int)) and not isinstance(param.default, bool):
+                    assert str(param.default) in row, (name, _flag(param), param.default)
     top = _section("Commands")
     for param in MAIN.params:
         assert f"`{_flag(param)}" in top or f"`qa {_flag(param)}" in top, _flag(param)
@@ -123,6 +125,15 @@ def test_every_setting_is_in_the_settings_table():
                 assert any(f"`{_flag(param)}`" in r and f"`{param.envvar}`" in r for r in rows.values()), param.envvar
 
 
+def test_the_settings_defaults_are_the_code_s():
+    rows = _rows(_section("Settings"))
+    defaults = config.Settings()
+    assert f"`{defaults.corpus}`" in rows["`--corpus`"]
+    assert f"`{config.DEFAULT_ENCODER}` (" in rows["`--encoder`"]
+    assert f"`{defaults.mode}`" in rows["`--mode`"]
+    assert "`index/<corpus name>`" in rows["`--index-dir`"] and defaults.index_path.parent.name == "index"
+
+
 def _answer_json() -> dict:
     sample = {f.name: None for f in dataclasses.fields(reply.Citation)}
     citation = reply.Citation(**{**sample, "sources": (reply.Source(11, "…"),)})
@@ -143,6 +154,10 @@ def test_every_json_field_of_an_answer_is_in_the_json_table():
             for inner in (v[0] for v in nested.values() if isinstance(v, list) and v and isinstance(v[0], dict)):
                 for field in inner:
                     assert f'"{field}"' in rows[f"`{key}`"], (key, field)
+
+
+def test_the_chunk_kinds_are_the_contract_s():
+    assert f"`kind` ({', '.join(document.KINDS)})" in README
 
 
 def test_every_json_field_of_a_chunk_is_documented():
