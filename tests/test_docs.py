@@ -217,6 +217,11 @@ def test_the_evaluation_table_is_counted_over_the_sets_it_names():
     answerable = [q for q in asked if q["type"] != "unanswerable"]
     assert f"(first contact, {len(asked)})" in named and f"/ {len(answerable)})" in rows[named]
 
+    sets = _section("Question sets", (ROOT / "docs" / "evaluation.md").read_text(encoding="utf-8"))
+    assert f"fitted on these {len(trained)}," in sets
+    unseen = sets.split("**First contact**", 1)[1]
+    assert re.findall(r"`(\w+)\.jsonl`", unseen) == first_contact, "docs/evaluation.md names the same first-contact sets"
+
     gold = next(cell for cell in rows if "gold set" in cell)
     stem = re.search(r"`(\w+)`", gold).group(1)
     asked = _questions(stem)
