@@ -2,9 +2,9 @@
 
 The body is read in order with python-docx. A paragraph whose style is a heading
 (``Heading 1`` / ``标题 1`` …, or any style or paragraph with an outline level) sets
-the heading path and is not a chunk itself; the ``Title`` style gives the title. Typed spaces are kept (collapsed to one);
-a line break inside a paragraph joins without a space between Chinese characters
-(``qa.ingest.spaces``). Every other non-empty paragraph or list item is one ``kind="paragraph"`` chunk numbered in
+the heading path and is not a chunk itself; the ``Title`` style gives the title. Text is tidied as every format's is
+(``qa.text.join_lines``): no space between two Chinese characters, even a typed
+one (Chinese typography has none, and it would split the lexical index's bigrams). Every other non-empty paragraph or list item is one ``kind="paragraph"`` chunk numbered in
 order (``{doc}#p{n}``, ``number=n``): a DOCX has no pages, so a citation names the
 heading and the paragraph number (``page=None``, ``span=None``). A table is one
 ``kind="table"`` chunk per body row (``{doc}#t{k}r{r}``): the first row gives the
@@ -17,7 +17,7 @@ file's footnotes part and attached to the paragraph whose text carries their mar
 >>> d = _docx.Document(); _ = d.add_heading("第一章 总览", 1); _ = d.add_paragraph("驻地协调员\\n系统 2019。")
 >>> buf = io.BytesIO(); d.save(buf)
 >>> [(c.heading_path, c.text) for c in parse_docx(Path("a.docx"), buf.getvalue()).chunks]
-[(('第一章 总览',), '驻地协调员系统 2019。')]
+[(('第一章总览',), '驻地协调员系统 2019。')]
 
 Does not read text boxes, headers and footers, comments, tracked deletions or
 embedded objects, and does not number list items as Word displays them.
@@ -34,7 +34,7 @@ from qa.errors import CorruptFile
 from qa.ingest.describe import new_document, short_name
 from qa.ingest.document import Chunk, Document, Footnote
 from qa.ingest.rows import table_chunks
-from qa.ingest.spaces import join_soft
+from qa.text import join_lines
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*([1-9])$", re.I)
@@ -112,7 +112,7 @@ class _Reader:
 
     def _footnote(self, ref: str, offset: int) -> Footnote:
         self.note_count += 1
-        text = join_soft(self.notes.get(ref, "").split("\n"))
+        text = join_lines(self.notes.get(ref, "").split("\n"))
         source = self.last_source if text in _IBID and self.last_source else text.rstrip("。. ")
         self.last_source = source
         return Footnote(self.note_count, text, source, offset)
@@ -124,7 +124,7 @@ class _Reader:
             for cell in row.cells:
                 same = previous is not None and cell._tc is previous
                 previous = cell._tc
-                text = join_soft(cell.text.split("\n"))
+                text = join_lines(cell.text.split("\n"))
                 cells.append("" if same and r > 0 else text)  # a merged cell: its text once in body rows
             rows.append(cells)
         rows = [r for r in rows if any(r)]
@@ -199,12 +199,12 @@ def _paragraph_text(p) -> tuple[str, list[str]]:
 
 
 def _clean_with_marks(raw: str) -> tuple[str, list[int]]:
-    """Join the lines (typed spaces kept), then take the marks out, keeping where each stood.
+    """Join the lines and tidy the spaces, then take the marks out, keeping where each stood.
 
     >>> _clean_with_marks("供资 增加\ue000。\\n共计")
-    ('供资 增加。共计', [5])
+    ('供资增加。共计', [4])
     """
-    text = join_soft(raw.split("\n"))
+    text = join_lines(raw.split("\n"))
     offsets = []
     out = []
     for ch in text:

@@ -13,12 +13,13 @@ Dropped: ``script``, ``style``, ``nav``, ``footer``, ``noscript``, ``template``,
 controls, anything ``hidden`` or with ``role="navigation"``, and DocBook's navigation
 header/footer and table of contents (``class="navheader|navfooter|toc"``).
 
-Text is tidied: a newline in the source is a wrap, joined without a space between
-Chinese characters; typed spaces stay, collapsed to one (``qa.ingest.spaces``):
+Text is tidied: whitespace runs (wraps in the source) become one space, and no space
+is left between two Chinese characters, even a typed one (``qa.text.tidy``; Chinese
+typography has none, and it would split the lexical index's bigrams):
 
 >>> doc = parse_html_text("<h1>第 2 章</h1><nav>上一页</nav><p>高级软件包工具\\n(APT)，它能够\\n使用</p>", "d")
 >>> [(c.heading_path, c.text) for c in doc]
-[(('第 2 章',), '高级软件包工具(APT)，它能够使用')]
+[(('第 2 章',), '高级软件包工具 (APT)，它能够使用')]
 
 Does not run scripts, fetch anything, apply CSS (text hidden by a stylesheet is
 read), or follow ``rowspan`` (a spanned cell is left empty in the rows below).
@@ -33,7 +34,7 @@ from qa.ingest.decode import decode_text
 from qa.ingest.describe import new_document, short_name
 from qa.ingest.document import Chunk, Document
 from qa.ingest.rows import table_chunks
-from qa.ingest.spaces import join_soft, soft_wraps
+from qa.text import join_lines
 
 DROP_TAGS = frozenset({"script", "style", "nav", "footer", "noscript", "template", "svg", "iframe", "object",
                        "button", "select", "input", "textarea", "head", "title", "meta", "link"})
@@ -140,7 +141,7 @@ class _Walker:
             return
         lines = [_clean(part) for part in "".join(self.buf).split(_BR)]
         self.buf = []
-        self.emit(join_soft([ln for ln in lines if ln]))
+        self.emit(join_lines([ln for ln in lines if ln]))
 
     def emit(self, text: str) -> None:
         if not text or not _WORD.search(text):
@@ -191,8 +192,8 @@ def _text(node) -> str:
 
 
 def _clean(text: str) -> str:
-    """Source newlines are wraps (joined as ``qa.ingest.spaces.join_soft`` does); other spaces kept, collapsed."""
-    return soft_wraps(text)
+    """Whitespace runs (source wraps included) to one space, then none between Chinese characters."""
+    return join_lines([" ".join(text.split())])
 
 
 def _pre_text(node) -> str:
