@@ -1,6 +1,6 @@
 """Every error a user can meet, in one place, each with its exit code.
 
-Library code raises these; the edges (``qa.cli``, ``qa.web``) turn them into a
+Library code raises these; the edges (``qa.cli``, ``qa.serve.web``) turn them into a
 one-line message. Messages say what went wrong and what to do next.
 """
 

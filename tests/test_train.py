@@ -10,9 +10,9 @@ import sys
 import numpy as np
 import pytest
 
-from qa.features import GATE_NAMES, Candidate
-from qa.model import AnswerModel
-from qa.train import label, threshold_for
+from qa.answer.features import GATE_NAMES, Candidate
+from qa.answer.model import AnswerModel
+from qa.lab.train import label, threshold_for
 from tests.conftest import REPORT, ROOT
 
 # small matrices: BLAS threads only contend (one thread fits the 20 sets in about 5 minutes, two took over 12)
@@ -22,7 +22,7 @@ ONE_THREAD = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
 def test_threshold_leaves_at_most_the_allowed_share_below():
     # 200 answerable questions, the lowest at 0.01, 0.02, …: floor(MAX_WRONG_ABSTAIN * 200) of them may fall
     # below, so the threshold sits just under the next one up
-    from qa.train import MAX_WRONG_ABSTAIN
+    from qa.lab.train import MAX_WRONG_ABSTAIN
 
     allowed = int(MAX_WRONG_ABSTAIN * 200)
     assert 0 < allowed < 20
@@ -33,7 +33,7 @@ def test_threshold_leaves_at_most_the_allowed_share_below():
 
 
 def test_labels_mark_the_sentence_holding_the_evidence(service):
-    from qa.evaluation import Gold
+    from qa.lab.evaluation import Gold
 
     index = service.index
     row = next(i for i, c in enumerate(index.chunks) if c.kind == "paragraph" and c.number == 23)
@@ -123,7 +123,7 @@ def test_train_refuses_an_unknown_fold_before_any_work(built_index_dir, tmp_path
 
 
 def test_loss_gradient_matches_finite_differences():
-    from qa.train import loss
+    from qa.lab.train import loss
 
     rng = np.random.default_rng(0)
     z = rng.normal(size=(9, 3))
@@ -138,8 +138,7 @@ def test_loss_gradient_matches_finite_differences():
 def test_listwise_term_ranks_within_a_question():
     """A feature that tells the answer from its question's other sentences, though its level differs from
     question to question, is learnt by the listwise term more than by the log-loss alone."""
-    from qa import train
-
+    from qa.lab import train
     rng = np.random.default_rng(1)
     examples = []
     for i in range(60):
@@ -169,7 +168,7 @@ def test_listwise_term_ranks_within_a_question():
 
 
 def test_gate_reads_the_best_sentence_and_its_margin():
-    from qa.features import ALONE, GATE_NAMES, NAMES, gate_row
+    from qa.answer.features import ALONE, GATE_NAMES, NAMES, gate_row
 
     x = np.zeros((3, len(NAMES)))
     x[1, NAMES.index("type_met")] = 1.0
@@ -182,7 +181,7 @@ def test_gate_reads_the_best_sentence_and_its_margin():
 
 
 def test_gate_learns_which_questions_are_answerable():
-    from qa.train import fit_gate
+    from qa.lab.train import fit_gate
 
     rng = np.random.default_rng(0)
     rows = rng.normal(size=(400, 3))
@@ -198,8 +197,8 @@ def test_the_gate_runs_the_fitted_trees_exactly():
     """The gate's arrays (trees padded to full depth, run by numpy) give scikit-learn's own probabilities."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    from qa.model import Gate
-    from qa.train import GATE_LEAF, GATE_RATE, GATE_TREES, fit_gate
+    from qa.answer.model import Gate
+    from qa.lab.train import GATE_LEAF, GATE_RATE, GATE_TREES, fit_gate
 
     rng = np.random.default_rng(1)
     rows = rng.normal(size=(600, len(GATE_NAMES)))
