@@ -20,7 +20,7 @@ from qa.errors import CorpusError
 from qa.ingest.decode import decode_text
 from qa.ingest.describe import new_document
 from qa.ingest.document import Chunk, Document
-from qa.text import tidy
+from qa.lang.text import tidy
 
 
 def parse_jsonl(text: str, path: Path) -> list[Chunk]:

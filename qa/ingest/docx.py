@@ -3,7 +3,7 @@
 The body is read in order with python-docx. A paragraph whose style is a heading
 (``Heading 1`` / ``标题 1`` …, or any style or paragraph with an outline level) sets
 the heading path and is not a chunk itself; the ``Title`` style gives the title. Text is tidied as every format's is
-(``qa.text.join_lines``): no space between two Chinese characters, even a typed
+(``qa.lang.text.join_lines``): no space between two Chinese characters, even a typed
 one (Chinese typography has none, and it would split the lexical index's bigrams). Every other non-empty paragraph or list item is one ``kind="paragraph"`` chunk numbered in
 order (``{doc}#p{n}``, ``number=n``): a DOCX has no pages, so a citation names the
 heading and the paragraph number (``page=None``, ``span=None``). A table is one
@@ -33,14 +33,13 @@ from pathlib import Path
 from qa.errors import CorruptFile
 from qa.ingest.describe import new_document, short_name
 from qa.ingest.document import Chunk, Document, Footnote
-from qa.ingest.rows import table_chunks
-from qa.text import join_lines
+from qa.ingest.rows import looks_like_caption, table_chunks
+from qa.lang.text import join_lines
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*([1-9])$", re.I)
 _TITLE_STYLES = ("title", "标题")
 _CAPTION_STYLES = ("caption", "题注")
-_CAPTION = re.compile(r"^\s*(?:表|Table)\s*[0-9一二三四五六七八九十]", re.I)
 _MARK = "\ue000"  # stands for a footnote marker while the text is cleaned
 _IBID = ("同上", "同上。", "Ibid.", "Ibid")
 _RT_FOOTNOTES = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes"
@@ -107,8 +106,8 @@ class _Reader:
         notes = tuple(self._footnote(ref, at) for ref, at in zip(refs, offsets))
         self.chunks.append(Chunk(f"{self.doc}#p{n}", "paragraph", n, path[-1] if path else None, None, text, notes,
                                  self.doc, heading_path=path))
-        is_caption = any(s.lower() in _CAPTION_STYLES for s in style) or _CAPTION.match(text)
-        self.caption = text if is_caption and len(text) <= 80 else None
+        styled = any(s.lower() in _CAPTION_STYLES for s in style) and len(text) <= 80
+        self.caption = text if styled or looks_like_caption(text) else None
 
     def _footnote(self, ref: str, offset: int) -> Footnote:
         self.note_count += 1

@@ -14,7 +14,7 @@ controls, anything ``hidden`` or with ``role="navigation"``, and DocBook's navig
 header/footer and table of contents (``class="navheader|navfooter|toc"``).
 
 Text is tidied: whitespace runs (wraps in the source) become one space, and no space
-is left between two Chinese characters, even a typed one (``qa.text.tidy``; Chinese
+is left between two Chinese characters, even a typed one (``qa.lang.text.tidy``; Chinese
 typography has none, and it would split the lexical index's bigrams):
 
 >>> doc = parse_html_text("<h1>第 2 章</h1><nav>上一页</nav><p>高级软件包工具\\n(APT)，它能够\\n使用</p>", "d")
@@ -33,8 +33,8 @@ from pathlib import Path
 from qa.ingest.decode import decode_text
 from qa.ingest.describe import new_document, short_name
 from qa.ingest.document import Chunk, Document
-from qa.ingest.rows import table_chunks
-from qa.text import join_lines
+from qa.ingest.rows import looks_like_caption, table_chunks
+from qa.lang.text import join_lines
 
 DROP_TAGS = frozenset({"script", "style", "nav", "footer", "noscript", "template", "svg", "iframe", "object",
                        "button", "select", "input", "textarea", "head", "title", "meta", "link"})
@@ -46,7 +46,6 @@ BLOCK_TAGS = frozenset({"p", "div", "section", "article", "main", "aside", "head
 HEADINGS = {f"h{i}": i for i in range(1, 7)}
 _INSIDE_CELL_BLOCKS = "p, div, table, ul, ol, pre, h1, h2, h3, h4, h5, h6, blockquote"
 _WORD = re.compile(r"[\w\u3400-\u9fff]")
-_CAPTION = re.compile(r"^\s*(?:表|Table)\s*[0-9一二三四五六七八九十]", re.I)
 _BR = "\u2028"  # a <br> in the gathered text (a source newline is only whitespace)
 _MAX_DEPTH = 300  # deeper nesting is read as flat text
 
@@ -160,7 +159,7 @@ class _Walker:
             return
         caption_node = node.css_first("caption")
         caption = _clean(_text(caption_node)) if caption_node is not None else None
-        if not caption and _CAPTION.match(self.last_block) and len(self.last_block) <= 80:
+        if not caption and looks_like_caption(self.last_block):
             caption = self.last_block
         headers, body = (rows[0], rows[1:]) if len(rows) > 1 else (None, rows)
         self.tables += 1

@@ -22,8 +22,8 @@ from pathlib import Path
 from qa.ingest.decode import decode_text
 from qa.ingest.describe import new_document, short_name
 from qa.ingest.document import Chunk, Document
-from qa.ingest.rows import table_chunks
-from qa.text import join_lines
+from qa.ingest.rows import looks_like_caption, table_chunks
+from qa.lang.text import join_lines
 
 _HEADING = re.compile(r"^\s*(#{1,6})\s+(.*\S)\s*$")
 _RULE_ROW = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
@@ -82,7 +82,7 @@ def _parse(text: str, doc: str, *, tables: bool) -> list[Chunk]:
     path: list[tuple[int, str]] = []  # (level, heading), outermost first
     blocks = 0
     table_count = 0
-    caption: str | None = None  # the block just before a table, when it names one
+    caption: str | None = None  # the block just before a table, when it names one (表 1 …)
     for block in re.split(r"\n\s*\n", text):
         lines = [ln for ln in block.split("\n") if ln.strip()]
         body: list[str] = []
@@ -93,7 +93,7 @@ def _parse(text: str, doc: str, *, tables: bool) -> list[Chunk]:
                 blocks += 1
                 chunk = _plain_chunk(doc, blocks, tuple(h for _, h in path), body)
                 chunks.append(chunk)
-                caption = chunk.text if len(chunk.text) <= 60 else None
+                caption = chunk.text if looks_like_caption(chunk.text) else None
                 body.clear()
 
         i = 0

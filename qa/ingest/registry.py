@@ -52,7 +52,7 @@ from qa.ingest.docx import parse_docx
 from qa.ingest.document import Document
 from qa.ingest.html import parse_html
 from qa.ingest.plain import parse_markdown_file, parse_text_file
-from qa.report import looks_like_report, parse_report
+from qa.ingest.report import looks_like_report, parse_report
 
 log = logging.getLogger(__name__)
 
@@ -153,9 +153,12 @@ def parse_pdf_lazily(path: Path, data: bytes, name: str | None) -> Document:
 
 
 def parse_un_report(path: Path, data: bytes, name: str | None) -> Document:
-    """A UN report's text dump (``qa.report``), as the service has always read ``E-2020-54.zh.txt``."""
+    """A UN report's text dump (``qa.ingest.report``), as the service has always read ``E-2020-54.zh.txt``."""
     text = decode_text(path, data)
-    chunks = parse_report(text, name or short_name(path))
+    try:
+        chunks = parse_report(text, name or short_name(path))
+    except CorpusError as e:  # its message names the short name; name the file
+        raise CorruptFile(f"{path}: {str(e).split(': ', 1)[-1]}") from None
     return new_document(data=data, path=path, name=name, title=_report_title(text), parser="un-report",
                         chunks=chunks, first_page=text[:SAMPLE_CHARS])
 

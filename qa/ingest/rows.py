@@ -12,7 +12,7 @@ with a ``TableRow`` and a readable text:
 ('d#t1r1', '千美元', '1 300.0')
 
 Does not find tables in text (each parser does), does not parse numbers (that is
-``qa.tables.value``) and does not guess headers beyond "the first row".
+``qa.ingest.tables.value``) and does not guess headers beyond "the first row".
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ UNITS = ("百万美元", "千美元", "亿美元", "万美元", "美元", "千�
          "百分比", "%", "％", "万人", "千人", "人次", "人", "万吨", "吨", "公里", "千瓦时")
 _PAREN = re.compile(r"[（(]\s*(?:单位\s*[：:]\s*)?([^()（）]{1,12}?)\s*[)）]")
 _SAID = re.compile(r"单位\s*[：:]\s*([^\s，,。；;)）]{1,8})")
-_TABLE_NO = re.compile(r"^\s*(?:表|Table)\s*([0-9一二三四五六七八九十.\-]+)", re.I)
+_TABLE_NO = re.compile(r"^\s*(?:表|Table)\s*([0-9一二三四五六七八九十][0-9一二三四五六七八九十.\-]*)", re.I)
 
 
 def find_unit(*texts: str) -> str | None:
@@ -44,6 +44,15 @@ def find_unit(*texts: str) -> str | None:
                 if inside == unit or inside.endswith(unit) and len(inside) <= len(unit) + 2:
                     return "%" if unit == "％" else unit
     return None
+
+
+def looks_like_caption(text: str | None) -> bool:
+    """A short line that names a table: ``表 1 …``, ``表 2.1. …``, ``Table 3 …``.
+
+    >>> looks_like_caption("表 1 按来源分列的收入（千美元）"), looks_like_caption("另一段。")
+    (True, False)
+    """
+    return bool(text) and len(text) <= 80 and _TABLE_NO.match(text) is not None
 
 
 def table_number(caption: str | None, default: int) -> str:
