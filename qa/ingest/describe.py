@@ -95,9 +95,10 @@ def new_document(*, data: bytes, path: Path, name: str | None, title: str | None
     """A ``Document`` with id, name, language and lexicon filled the same way for every format.
 
     ``first_page`` is the text the lexicon is chosen from (default: the first page's
-    text, or the start of the chunks' text when the format has no pages).
+    text, or, when the format has no pages, the title, headings and chunks' text as
+    they are read).
     """
-    body = "\n".join(c.text for c in chunks[:200])
+    body = _reading(title, chunks[:200])
     if first_page is None:
         first_page = pages[0].text if pages else body
     return Document(
@@ -112,6 +113,23 @@ def new_document(*, data: bytes, path: Path, name: str | None, title: str | None
         lexicon=detect_lexicon(first_page),
         warnings=tuple(warnings),
     )
+
+
+def _reading(title: str | None, chunks) -> str:
+    """Title, then each chunk's new headings and its text, in order: the document as read.
+
+    >>> from qa.ingest.document import Chunk
+    >>> _reading("题", [Chunk("d#1", "paragraph", 1, "二", None, "正文", heading_path=("一", "二"))])
+    '题\\n一\\n二\\n正文'
+    """
+    out = [title] if title else []
+    seen: tuple[str, ...] = ()
+    for c in chunks:
+        if c.heading_path != seen:
+            out.extend(h for i, h in enumerate(c.heading_path) if seen[i:i + 1] != (h,))
+            seen = c.heading_path
+        out.append(c.text)
+    return "\n".join(out)
 
 
 _CONVERTERS: dict[str, object] = {}
