@@ -10,6 +10,8 @@ from pathlib import Path
 
 import docx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from qa.errors import (CorpusError, CorruptFile, EmptyFile, FileTooLarge, UndecodableText, UnreadableFile,
                        UnsupportedFormat)
@@ -244,3 +246,32 @@ def test_markdown_and_beir_through_the_registry(tmp_path):
     beir.write_text('{"_id": "a1", "title": "T", "text": "第一段"}\n', encoding="utf-8")
     doc = parse_file(beir)
     assert (doc.parser, doc.name, [c.id for c in doc.chunks]) == ("beir", "corpus", ["a1"])
+
+
+# --- any bytes: a Document or a one-line CorpusError ------------------------------------------------
+
+PREFIXES = [b"", b"<!DOCTYPE html><html><body>", b"PK\x03\x04word/", b"# \xe6\xa0\x87\xe9\xa2\x98\n\n", b'{"_id": "1"',
+            b"<table><tr><td>"]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(prefix=st.sampled_from(PREFIXES), body=st.binary(max_size=300),
+       suffix=st.sampled_from([".html", ".docx", ".md", ".txt", ".jsonl", ""]))
+def test_any_bytes_give_a_document_or_one_line_error(tmp_path, prefix, body, suffix):
+    f = tmp_path / f"x{suffix}"
+    f.write_bytes(prefix + body)
+    try:
+        doc = parse_file(f)
+    except CorpusError as e:
+        assert str(e).startswith(f"{f}") and "\n" not in str(e), str(e)
+        return
+    assert doc.id == hashlib.sha256(prefix + body).hexdigest()[:16]
+    for c in doc.chunks:
+        assert c.text.strip() and c.id, c
+
+
+def test_a_file_without_text_is_read_with_a_warning(tmp_path):
+    f = tmp_path / "只有标题.md"
+    f.write_text("# 只有标题\n", encoding="utf-8")
+    doc = parse_file(f)
+    assert doc.chunks == () and doc.warnings == ("no text found in it",) and doc.title == "只有标题"

@@ -13,8 +13,8 @@ puts them together so that each parser builds its ``Document`` the same way.
 'zh-Hant'
 >>> detect_language("The resident coordinator system, 2019")
 'en'
->>> detect_lexicon("E/2020/54 联合国发展系统")
-'un'
+>>> detect_lexicon("E/2020/54 联合国发展系统"), detect_lexicon("A/RES/72/279 号决议，联合国")
+('un', 'un')
 
 Does not read files and does not parse anything; the language is a guess from the
 first few thousand characters, never a model.
@@ -32,8 +32,7 @@ SAMPLE_CHARS = 6000  # language and lexicon look at this much text from the star
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 # A UN document symbol: E/2020/54, A/RES/72/279, A/75/73, S/2020/1, E/CN.6/2020/1.
-_UN_SYMBOL = re.compile(r"(?<![\w/])(?:A|E|S|ST|CEDAW|CRC|TD|UNEP|DP|HRC|[A-Z]{1,5})(?:/[A-Z0-9.]+)*/\d{1,4}(?:/\d+)*"
-                        r"(?:/[A-Z]\w*)?(?![\w/])")
+_UN_SYMBOL = re.compile(r"(?<![\w/])[A-Z]{1,6}(?:/[A-Z0-9.]+)*/\d{1,4}(?:/[A-Z0-9.]+)*(?![\w/])")
 _UN_NAME = ("联合国", "聯合國", "United Nations")
 
 

@@ -211,7 +211,9 @@ def parse_file(path: Path | str, name: str | None = None) -> Document:
     """Read one file into a ``Document``, or raise a ``CorpusError`` naming the file and the fix.
 
     ``name`` is the short name that prefixes chunk ids (default: the file name up to
-    its first dot). ``Document.id`` is always the content hash of the bytes read.
+    its first dot). ``Document.id`` is always the content hash of the bytes read. A
+    file that parses but holds no text (only headings, only images) is returned with
+    no chunks and the warning ``"no text found in it"``: the caller decides.
     """
     path = Path(path)
     data = _read(path)
@@ -229,9 +231,9 @@ def parse_file(path: Path | str, name: str | None = None) -> Document:
     changes: dict = {}
     if doc.id != document_id(data):
         changes["id"] = document_id(data)
-    warning = _suffix_warning(path, parser)
-    if warning:
-        changes["warnings"] = (warning, *doc.warnings)
+    found = [w for w in (_suffix_warning(path, parser), None if doc.chunks else "no text found in it") if w]
+    if found:
+        changes["warnings"] = (*found, *doc.warnings)
     return replace(doc, **changes) if changes else doc
 
 
