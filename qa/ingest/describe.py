@@ -32,7 +32,7 @@ SAMPLE_CHARS = 6000  # language and lexicon look at this much text from the star
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 # A UN document symbol: E/2020/54, A/RES/72/279, A/75/73, S/2020/1, E/CN.6/2020/1.
-_UN_SYMBOL = re.compile(r"(?<![\w/])[A-Z]{1,6}(?:/[A-Z0-9.]+)*/\d{1,4}(?:/[A-Z0-9.]+)*(?![\w/])")
+_UN_SYMBOL = re.compile(r"(?<![\w/])[A-Z]{1,6}(?:/[A-Z0-9.]+)*/\d{1,4}(?:/[A-Za-z0-9.]+)*(?![\w/])")
 _UN_NAME = ("联合国", "聯合國", "United Nations")
 
 
