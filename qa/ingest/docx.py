@@ -37,7 +37,7 @@ from qa.ingest.rows import looks_like_caption, table_chunks
 from qa.lang.text import join_lines
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*([1-9])$", re.I)
+_HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*([1-9])$", re.IGNORECASE)
 _TITLE_STYLES = ("title", "标题")
 _CAPTION_STYLES = ("caption", "题注")
 _MARK = "\ue000"  # stands for a footnote marker while the text is cleaned

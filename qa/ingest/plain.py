@@ -83,19 +83,19 @@ def _parse(text: str, doc: str, *, tables: bool) -> list[Chunk]:
     blocks = 0
     table_count = 0
     caption: str | None = None  # the block just before a table, when it names one (表 1 …)
+    body: list[str] = []  # lines of the block being gathered
+
+    def flush() -> None:
+        nonlocal blocks, caption
+        if body:
+            blocks += 1
+            chunk = _plain_chunk(doc, blocks, tuple(h for _, h in path), body)
+            chunks.append(chunk)
+            caption = chunk.text if looks_like_caption(chunk.text) else None
+            body.clear()
+
     for block in re.split(r"\n\s*\n", text):
         lines = [ln for ln in block.split("\n") if ln.strip()]
-        body: list[str] = []
-
-        def flush() -> None:
-            nonlocal blocks, caption
-            if body:
-                blocks += 1
-                chunk = _plain_chunk(doc, blocks, tuple(h for _, h in path), body)
-                chunks.append(chunk)
-                caption = chunk.text if looks_like_caption(chunk.text) else None
-                body.clear()
-
         i = 0
         while i < len(lines):
             ln = lines[i]
@@ -127,8 +127,7 @@ def _parse(text: str, doc: str, *, tables: bool) -> list[Chunk]:
 
 def _cells(line: str) -> list[str]:
     """``| a | b |`` -> ``["a", "b"]`` (an escaped ``\\|`` stays in its cell)."""
-    inner = line.strip()
-    inner = inner[1:] if inner.startswith("|") else inner
+    inner = line.strip().removeprefix("|")
     inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
     return [join_lines([c.replace("\\|", "|")]) for c in re.split(r"(?<!\\)\|", inner)]
 

@@ -39,9 +39,10 @@ from __future__ import annotations
 import glob
 import logging
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterable, NamedTuple
+from typing import NamedTuple
 
 from qa.errors import (CorpusError, CorruptFile, EmptyFile, FileTooLarge, QAError, UnreadableFile,
                        UnsupportedFormat)
