@@ -48,10 +48,12 @@ def document_id(data: bytes) -> str:
 def short_name(path: Path) -> str:
     """The file's name up to its first dot: ``E-2020-54.zh.txt`` -> ``E-2020-54`` (chunk ids keep it).
 
-    >>> short_name(Path("corpus/E-2020-54.zh.txt")), short_name(Path(".hidden"))
-    ('E-2020-54', '.hidden')
+    A ``#`` becomes ``_``: the chunk id's document is what comes before its ``#``.
+
+    >>> short_name(Path("corpus/E-2020-54.zh.txt")), short_name(Path(".hidden")), short_name(Path("第#3号.md"))
+    ('E-2020-54', '.hidden', '第_3号')
     """
-    return path.name.split(".")[0] or path.name
+    return (path.name.split(".")[0] or path.name).replace("#", "_")
 
 
 def detect_language(text: str) -> str:
