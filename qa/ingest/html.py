@@ -7,7 +7,9 @@ becomes one ``kind="paragraph"`` chunk, numbered in order (``{doc}#p{n}``). A ta
 whose cells hold only inline content is a data table: one ``kind="table"`` chunk per
 body row (``{doc}#t{k}r{r}``, first row as headers, its caption or the ``表 N`` line
 before it as the title, see ``qa.ingest.rows``); a table used for layout (cells with
-paragraphs inside, one column, ``role="presentation"``) is read as blocks.
+paragraphs inside, one column, ``role="presentation"``) is read as blocks, a short
+header cell of it labelling the block that follows (DocBook's note boxes give
+``注意：这一章假定…``).
 
 Dropped: ``script``, ``style``, ``nav``, ``footer``, ``noscript``, ``template``, forms
 controls, anything ``hidden`` or with ``role="navigation"``, and DocBook's navigation
@@ -47,6 +49,7 @@ HEADINGS = {f"h{i}": i for i in range(1, 7)}
 _INSIDE_CELL_BLOCKS = "p, div, table, ul, ol, pre, h1, h2, h3, h4, h5, h6, blockquote"
 _WORD = re.compile(r"[\w\u3400-\u9fff]")
 _BR = "\u2028"  # a <br> in the gathered text (a source newline is only whitespace)
+_MAX_LABEL = 12  # a layout table's header this short labels the next block (DocBook's 注意 / 警告 boxes)
 _MAX_DEPTH = 300  # deeper nesting is read as flat text
 
 
@@ -91,12 +94,14 @@ class _Walker:
         self.tables = 0
         self.last_block = ""  # the text of the last paragraph chunk (a table's caption candidate)
         self.first_h1: str | None = None
+        self.label: str | None = None  # a layout table's header (注意) waiting for the block it labels
 
     @property
     def heading_path(self) -> tuple[str, ...]:
         return tuple(h for _, h in self.path)
 
-    def container(self, node, depth: int) -> None:
+    def container(self, node, depth: int, layout: bool = False) -> None:
+        """Gather ``node``'s children; ``layout`` is True inside a table used for layout."""
         for child in node.iter(include_text=True):
             if child.is_text_node:
                 self.buf.append(child.text_content or "")
@@ -119,14 +124,18 @@ class _Walker:
                 if _is_data_table(child):
                     self.table(child)
                 else:
-                    self.container(child, depth + 1)
+                    self.container(child, depth + 1, layout=True)
                     self.flush()
+                    self.label = None
+            elif tag == "th" and layout and len(label := _clean(_text(child))) <= _MAX_LABEL:
+                self.flush()  # a layout table's short header (注意, 警告) labels the block that follows
+                self.label = label or None
             elif tag in BLOCK_TAGS:
                 self.flush()
-                self.container(child, depth + 1)
+                self.container(child, depth + 1, layout)
                 self.flush()
             else:  # inline: its text joins the current block
-                self.container(child, depth + 1)
+                self.container(child, depth + 1, layout)
 
     def heading(self, level: int, text: str) -> None:
         if not text:
@@ -145,6 +154,8 @@ class _Walker:
     def emit(self, text: str) -> None:
         if not text or not _WORD.search(text):
             return
+        if self.label:
+            text, self.label = f"{self.label}：{text}", None
         self.paragraphs += 1
         n = self.paragraphs
         path = self.heading_path
