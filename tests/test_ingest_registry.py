@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import io
+import os
 import zipfile
 from pathlib import Path
 
@@ -275,3 +276,27 @@ def test_a_file_without_text_is_read_with_a_warning(tmp_path):
     f.write_text("# 只有标题\n", encoding="utf-8")
     doc = parse_file(f)
     assert doc.chunks == () and doc.warnings == ("no text found in it",) and doc.title == "只有标题"
+
+
+def test_unreadable_file_and_pipe(tmp_path, monkeypatch):
+    """Tests run as root, where chmod 000 still reads: the permission error is simulated."""
+    locked = tmp_path / "锁.md"
+    locked.write_text("正文。\n", encoding="utf-8")
+    real_open = Path.open
+
+    def refuse(self, *args, **kwargs):
+        if self == locked:
+            raise PermissionError(13, "Permission denied")
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refuse)
+    with pytest.raises(UnreadableFile) as e:
+        parse_file(locked)
+    assert_one_line(e.value, locked, "cannot read (permission denied); make it readable")
+    pipe = tmp_path / "管道.txt"
+    os.mkfifo(pipe)
+    with pytest.raises(UnreadableFile) as e:
+        parse_file(pipe)
+    assert_one_line(e.value, pipe, "not a regular file")
+    docs, failures = parse_many([tmp_path])
+    assert docs == [] and sorted(f.path.name for f in failures) == ["管道.txt", "锁.md"]
