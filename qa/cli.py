@@ -194,6 +194,7 @@ def train(sets, out, as_json, folds, corpus, index_dir):
     from qa.answer.model import AnswerModel
     from qa.serve.service import Service
 
+    tr.require_extra()
     paths = [Path(s) for s in sets] or list(tr.DEFAULT_SETS)
     service = Service.open(_settings(corpus, index_dir), model=AnswerModel.blank())
     meta = tr.run(service, paths, Path(out) if out else None, progress=sys.stderr.isatty(), folds=set(folds) or None)

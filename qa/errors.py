@@ -50,9 +50,21 @@ class UnreadableFile(CorpusError):
 
 
 class IndexUnusable(QAError):
-    """The saved index is missing, corrupt, or does not match the corpus or encoder."""
+    """The saved index is missing, corrupt, or does not match the corpus or encoder.
+
+    ``problem`` is the short reason alone (``index is stale (the corpus changed since it was built)``),
+    for a notice that rebuilds it; the message adds the folder and the fix.
+    """
 
     exit_code = 4
+
+    def __init__(self, message: str, problem: str = ""):
+        super().__init__(message)
+        self.problem = problem or message
+
+
+class IndexMissing(IndexUnusable):
+    """No index has been built in the folder yet (first use: built without a rebuild notice)."""
 
 
 class EncoderError(QAError):

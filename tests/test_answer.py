@@ -546,7 +546,7 @@ def test_a_forecast_does_not_answer_what_actually_came_in(service):
     marked = [service.index.chunks[c.chunk].text[c.start:c.end] for c, v in zip(cands, x[:, NAMES.index("forecast")]) if v]
     assert marked and all("预计" in t or "预期" in t for t in marked)
     # the sentence chosen is what came in; whether to answer at all is the gate's call, and a borderline one
-    # here (with the int8 encoder it scored 0.53 or was answered, as batch-dependent vectors moved: eval/RESULTS.md)
+    # here (with the int8 encoder it scored 0.53 or was answered, as batch-dependent vectors moved: docs/evaluation.md)
     best = cands[int(np.argmax(service.model.logits(x)))]
     assert "3 000 万美元" in service.index.chunks[best.chunk].text[best.start:best.end]
     ans = service.ask("2019 年协调税的实际收入是多少")

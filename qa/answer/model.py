@@ -6,8 +6,8 @@ see ``qa.lab.train``). The ``Ranker`` (``qa.search.rerank``) orders the top fuse
 the question as a whole (``qa.answer.features.GATE``: the best sentence's score, its margin
 over the next, how much of the question the report meets at all …) and gives the
 probability that the question is answered at all; the answer abstains when that
-is below the threshold chosen for at most 5% wrongly abstained answerable
-questions out of fold. ``explain`` names the features that pushed a score up or
+is below the threshold chosen for at most 3% wrongly abstained answerable
+questions out of fold (``qa.lab.train.MAX_WRONG_ABSTAIN``; the target at first contact is 5%). ``explain`` names the features that pushed a score up or
 down most, in words.
 
 Loading checks that the file's features are the ones this code computes:

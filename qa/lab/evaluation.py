@@ -16,6 +16,7 @@ a BEIR folder (``corpus.jsonl``, ``queries.jsonl``, ``qrels.tsv``).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -27,6 +28,8 @@ from qa.config import Settings
 from qa.errors import EvalSetError
 from qa.lab.metrics import mean, mrr_at, ndcg_at, recall_at
 from qa.lang.text import squash
+
+log = logging.getLogger(__name__)
 
 TYPES = ("fact", "number", "paraphrase", "source", "table", "figure", "box", "english", "traditional", "list",
          "twopart", "unanswerable")
@@ -301,7 +304,12 @@ def write_report(report: dict, out: Path, name: str = "report") -> None:
     """``<name>.json`` and ``<name>.png``, each written atomically."""
     out.mkdir(parents=True, exist_ok=True)
     _atomic_write(out / f"{name}.json", json.dumps(report, ensure_ascii=False, indent=2).encode())
-    _atomic_write(out / f"{name}.png", _plot(report))
+    try:
+        import matplotlib  # noqa: F401  (the plot is optional: the eval extra)
+    except ImportError:
+        log.warning("no plot written: matplotlib is not installed (pip install -e '.[eval]')")
+    else:
+        _atomic_write(out / f"{name}.png", _plot(report))
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

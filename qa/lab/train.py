@@ -50,7 +50,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.errors import EvalSetError
+from qa.errors import EvalSetError, ModelError
 from qa.lab.evaluation import Gold, answer_metrics, load_gold
 from qa.answer.features import NAMES, SIGNS, Candidate, candidates, gate_row, matrix, measures
 from qa.answer.model import DEFAULT_MODEL, DEPTH, AnswerModel, Gate
@@ -103,6 +103,15 @@ class Passages:
     x: np.ndarray  # (RERANK, len(PASSAGE)) the top fused passages' re-ranker features
     y: np.ndarray  # (RERANK,) 1 = relevant
 
+
+
+def require_extra() -> None:
+    """Fitting needs scipy and scikit-learn, which answering does not: they come with the ``train`` extra."""
+    import importlib.util
+
+    missing = [m for m in ("scipy", "sklearn") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ModelError(f"qa train needs {' and '.join(missing)}; install them with: pip install -e '.[train]'")
 
 def label(g: Gold, cands: list[Candidate], index) -> np.ndarray:
     """1 for each candidate that holds ``g``'s answer (see the module docstring)."""

@@ -39,7 +39,7 @@ import numpy as np
 
 from qa.search.bm25 import BM25
 from qa.ingest.document import Chunk
-from qa.errors import IndexUnusable
+from qa.errors import IndexMissing, IndexUnusable
 from qa.lang.text import split_sentences
 from qa.lang.names import Names
 from qa.lang.tokenize import VARIANTS, Segmenter, dense_text, normalise, normalised, tokens
@@ -336,34 +336,36 @@ def read_manifest(folder: Path) -> Manifest:
     try:
         return Manifest.from_json(json.loads((live / "manifest.json").read_text()))
     except (OSError, ValueError, KeyError, TypeError):
-        raise IndexUnusable(f"{folder}: index manifest is missing or corrupt; rebuild with: qa index --rebuild") from None
+        raise _unusable(folder, "index manifest is missing or corrupt") from None
+
+
+def _unusable(folder: Path, problem: str) -> IndexUnusable:
+    """The error for an index that must be rebuilt: ``problem`` alone is what a rebuild notice shows."""
+    return IndexUnusable(f"{folder}: {problem}; rebuild with: qa index --rebuild", problem=problem)
 
 
 def _live(folder: Path) -> Path:
     pointer = folder / "CURRENT"
     if not pointer.exists():
-        raise IndexUnusable(f"{folder}: no index here; build it with: qa index")
+        raise IndexMissing(f"{folder}: no index here; build it with: qa index")
     try:
         name = pointer.read_text().strip()
     except (OSError, UnicodeDecodeError):
-        raise IndexUnusable(f"{folder}: index pointer is unreadable; rebuild with: qa index --rebuild") from None
+        raise _unusable(folder, "index pointer is unreadable") from None
     live = folder / name
     if not name or "/" in name or not live.is_dir():
-        raise IndexUnusable(f"{folder}: index pointer names a missing version; rebuild with: qa index --rebuild")
+        raise _unusable(folder, "index pointer names a missing version")
     return live
 
 
 def check(manifest: Manifest, encoder_id: str, corpus_hash: str, folder: Path) -> None:
     """Raise ``IndexUnusable`` if the index was built from other inputs."""
     if manifest.format != FORMAT:
-        raise IndexUnusable(f"{folder}: index format {manifest.format} is not {FORMAT} (built by another version); "
-                            "rebuild with: qa index --rebuild")
+        raise _unusable(folder, f"index format {manifest.format} is not {FORMAT} (built by another version)")
     if manifest.encoder != encoder_id:
-        raise IndexUnusable(f"{folder}: index was built with encoder {manifest.encoder!r}, not {encoder_id!r}; "
-                            "rebuild with: qa index --rebuild")
+        raise _unusable(folder, f"index was built with encoder {manifest.encoder!r}, not {encoder_id!r}")
     if manifest.corpus_hash != corpus_hash:
-        raise IndexUnusable(f"{folder}: index is stale (the corpus changed since it was built); "
-                            "rebuild with: qa index --rebuild")
+        raise _unusable(folder, "index is stale (the corpus changed since it was built)")
 
 
 def load(folder: Path) -> Index:
@@ -383,13 +385,11 @@ def load(folder: Path) -> Index:
         freq = lex["vocabulary"]
         names = Names.from_json(lex["names"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError) as e:
-        raise IndexUnusable(f"{folder}: index files are corrupt ({type(e).__name__}); "
-                            "rebuild with: qa index --rebuild") from None
+        raise _unusable(folder, f"index files are corrupt ({type(e).__name__})") from None
     if not all(len(s) == 3 and all(isinstance(x, int) for x in s) and 0 <= s[0] < len(chunks) for s in spans):
-        raise IndexUnusable(f"{folder}: index sentence table is malformed; rebuild with: qa index --rebuild")
+        raise _unusable(folder, "index sentence table is malformed")
     if (len(chunks) != manifest.chunks or dense.ntotal != manifest.chunks or dense.d != manifest.dim
             or len(spans) != manifest.sentences or sent_vecs.shape != (manifest.sentences, manifest.dim)
             or set(lexical) != set(VARIANTS)):
-        raise IndexUnusable(f"{folder}: index files disagree with their manifest (truncated?); "
-                            "rebuild with: qa index --rebuild")
+        raise _unusable(folder, "index files disagree with their manifest (truncated?)")
     return Index(manifest, chunks, dense, sent_vecs, spans, lexical, Segmenter.from_vocabulary(freq), names)

@@ -59,7 +59,7 @@ log = logging.getLogger(__name__)
 # 8 gave 0.76 (threads queue for the GIL). Capped so a big machine does not start a crowd.
 WORKERS = min(8, 2 * (os.cpu_count() or 1))
 # Processes answering questions, for qa serve: one per core, each answering one question at a time. Measured
-# on 2 shared cores with 50 clients: see README (HTTP API, load).
+# on 2 shared cores with 50 clients: see docs/api.md (Load).
 PROCESSES = min(8, os.cpu_count() or 1)
 POOLS = ("process", "thread")
 MAX_BODY = 1 << 20  # bytes; a question is cut at 500 characters anyway, a chat history rarely needs more

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from qa.answer.compose import combine, compose
 from qa.answer.reply import Answer
 from qa.config import Settings
-from qa.errors import BadQuestion, IndexUnusable
+from qa.errors import BadQuestion, IndexMissing, IndexUnusable
 from qa.answer.features import DEPTH, REACH
 from qa.answer.model import AnswerModel
 from qa.lang.query import Query, part_contexts
@@ -49,17 +49,20 @@ class Service:
                 manifest = ix.read_manifest(folder)
                 ix.check(manifest, enc.id, digest, folder)
                 if sentences and manifest.sentences == 0:
-                    raise IndexUnusable(f"{folder}: index was built for retrieval only (no sentence vectors); "
-                                        "rebuild with: qa index --rebuild")
+                    problem = "index was built for retrieval only (no sentence vectors)"
+                    raise IndexUnusable(f"{folder}: {problem}; rebuild with: qa index --rebuild", problem=problem)
                 index = ix.load(folder)
+            except IndexMissing:
+                if not rebuild:
+                    raise
             except IndexUnusable as e:
                 if not rebuild:
                     raise
-                reason = str(e)
+                reason = e.problem
         if index is None:
             chunks = load_corpus(settings.corpus)  # a bad corpus fails here, before any notice
-            if reason and "no index here" not in reason:
-                print(f"qa: rebuilding the index: {reason.split(': ', 1)[-1].split(';')[0]}", file=sys.stderr)
+            if reason:
+                print(f"qa: rebuilding the index: {reason}", file=sys.stderr)
             elif progress is not False:
                 print(f"qa: building the index for {settings.corpus} (first use) …", file=sys.stderr)
             index = ix.build(chunks, enc, digest, folder, progress=progress, sentences=sentences)
