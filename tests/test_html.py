@@ -125,3 +125,10 @@ def test_debian_reference_no_invented_spaces_and_unique_ids(debref):
             if "\n" not in c.text:  # pre blocks keep what the page printed
                 assert not SPACE_BETWEEN_HAN.search(c.text), (c.id, c.text)
         assert all(c.heading_path and c.heading_path[0].startswith("第 ") for c in doc.chunks)
+
+
+def test_deep_nesting_does_not_exhaust_recursion():
+    html = "<div>" * 5000 + "深处的文字" + "</div>" * 5000 + "<h2>" + "<span>" * 2000 + "标题" + "</span>" * 2000 + \
+        "</h2><p>正文。</p>"
+    chunks = parse_html_text(html, "d")
+    assert [(c.text, c.heading_path) for c in chunks] == [("深处的文字", ()), ("正文。", ("标题",))]

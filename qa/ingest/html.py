@@ -24,7 +24,8 @@ typography has none, and it would split the lexical index's bigrams):
 [(('第 2 章',), '高级软件包工具 (APT)，它能够使用')]
 
 Does not run scripts, fetch anything, apply CSS (text hidden by a stylesheet is
-read), or follow ``rowspan`` (a spanned cell is left empty in the rows below).
+read), or follow ``rowspan`` (the rows below a spanned cell have a cell fewer, so
+their later cells sit one header to the left).
 """
 
 from __future__ import annotations
@@ -110,7 +111,7 @@ class _Walker:
                 continue
             tag = child.tag
             if depth > _MAX_DEPTH:
-                self.buf.append(" " + child.text(deep=True) + " ")
+                self.buf.append(" " + _text(child) + " ")
             elif tag == "br":
                 self.buf.append(_BR)
             elif tag in HEADINGS:
@@ -191,13 +192,23 @@ def _dropped(node) -> bool:
 
 
 def _text(node) -> str:
-    """The node's text without dropped descendants (scripts inside a heading, …)."""
+    """The node's text without dropped descendants (scripts inside a heading, …); a ``<br>`` as ``\\n``.
+
+    Walks with its own stack, so that deep nesting cannot exhaust Python's recursion limit.
+    """
     parts: list[str] = []
-    for child in node.iter(include_text=True):
-        if child.is_text_node:
+    stack = [node.iter(include_text=True)]
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+        elif child.is_text_node:
             parts.append(child.text_content or "")
         elif child.is_element_node and not _dropped(child):
-            parts.append("\n" if child.tag == "br" else _text(child))
+            if child.tag == "br":
+                parts.append("\n")
+            else:
+                stack.append(child.iter(include_text=True))
     return "".join(parts)
 
 
