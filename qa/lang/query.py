@@ -23,7 +23,7 @@ from functools import lru_cache
 import numpy as np
 
 from qa.lang.abbrev import expand
-from qa.lang.asks import QUESTION_CHARS, YEAR
+from qa.lang.asks import QUESTION_CHARS, YEAR, ordinals
 from qa.lang.english import QUESTION_WORDS
 from qa.lang.question import clean
 from qa.lang.tokenize import bigrams, dense_text, expand_english, normalise
@@ -35,7 +35,6 @@ _SOURCE_INTENT = re.compile(
     r"\b(source|sources|come from|comes from|based on|according to what|where does .* come from)\b",
     re.IGNORECASE,
 )
-_ORDINAL = re.compile(r"第[一二三四五六七八九十\d]+[次轮届期]|首[次轮届期]")
 _CN_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", 1)}
 _REFERENCE = re.compile(r"(图|表|figure|table)\s*([一二三四五六七八九十]|\d{1,2})(?![\d示明达现格])", re.I)
 # a paragraph named by its number, as the report numbers them (第 9 段, paragraph 9, para. 9); not 第二阶段
@@ -252,22 +251,9 @@ _IN_REFERENCE = re.compile(r"([图表]\s*(?:[一二三四五六七八九十]{1,2
 _UNIT = re.compile(r"(?<=\d)\s*([年月日号个名位人次万亿元岁天家项条])")  # the unit after a number
 
 
-_EN_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth)\s+(?:call|round|session|time|meeting|report)", re.I)  # as 次轮届期: a first year is no ordinal
-_EN_NUMBER = {"first": "一", "second": "二", "third": "三", "fourth": "四", "fifth": "五"}
 
 
 @lru_cache(maxsize=4096)
-def ordinals(text: str) -> frozenset[str]:
-    """Ordinals in ``text`` (the Nth call, round, session): 首 is 第一, and 次, 轮, 届, 期 alike
-    (remembered: each passage is read for them by every question that retrieves it).
-
-    >>> sorted(ordinals("首次征集和第二轮")), sorted(ordinals("the second call for proposals"))
-    (['第一', '第二'], ['第二'])
-    """
-    found = {m.group(0).replace("首", "第一")[:-1] for m in _ORDINAL.finditer(text)}
-    return frozenset(found | {"第" + _EN_NUMBER[m.group(1).lower()] for m in _EN_ORDINAL.finditer(text)})
-
-
 def references(norm: str) -> tuple[tuple[str, int | None], ...]:
     """Figures, tables and paragraphs a (normalised) question names; the cover, when it asks about the report itself.
 

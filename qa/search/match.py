@@ -8,10 +8,14 @@ search never imports answer code. Does not rank or choose anything.
 
 from __future__ import annotations
 
-from qa.lang.asks import VALUES, years
+from typing import TYPE_CHECKING
+
+from qa.lang.asks import VALUES, ordinals, years
 from qa.lang.names import mentioned
-from qa.lang.query import Query, ordinals
 from qa.lang.tokenize import normalised
+
+if TYPE_CHECKING:  # the type only: importing the question's module would deepen the import graph
+    from qa.lang.query import Query
 
 
 def coverage(weights: dict[str, float], text: str) -> float:
