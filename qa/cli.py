@@ -186,9 +186,14 @@ def eval_(gold, beir, out, limit, tune, as_json, corpus, index_dir, encoder):
 @click.option("--fold", "folds", multiple=True, metavar="SET",
               help="Report leave-one-set-out for only this held-out set (a file stem, e.g. blind7; repeatable). "
                    "Each costs as much as the final fit. [default: every set]")
+@click.option("--beir", "beirs", multiple=True, type=click.Path(path_type=str), metavar="DIR",
+              help="Also train on a BEIR folder with answers.jsonl (its full/ questions when it has them), dealt "
+                   "into folds by passage, and report leave-one-corpus-out (repeatable).")
+@click.option("--beir-folds", default=4, show_default=True, type=click.IntRange(2, 20),
+              help="Folds (by passage) of each --beir folder's questions.")
 @corpus_opt
 @index_opt
-def train(sets, out, as_json, folds, corpus, index_dir):
+def train(sets, out, as_json, folds, beirs, beir_folds, corpus, index_dir):
     """Fit the answer model (sentence choice and abstention); report leave-one-set-out results."""
     from qa.lab import train as tr
     from qa.answer.model import AnswerModel
@@ -197,7 +202,9 @@ def train(sets, out, as_json, folds, corpus, index_dir):
     tr.require_extra()
     paths = [Path(s) for s in sets] or list(tr.DEFAULT_SETS)
     service = Service.open(_settings(corpus, index_dir), model=AnswerModel.blank())
-    meta = tr.run(service, paths, Path(out) if out else None, progress=sys.stderr.isatty(), folds=set(folds) or None)
+    others = tuple(tr.beir_corpus(Path(b), beir_folds, service.settings) for b in beirs)
+    meta = tr.run(service, paths, Path(out) if out else None, progress=sys.stderr.isatty(), folds=set(folds) or None,
+                  others=others)
     click.echo(json.dumps(meta, ensure_ascii=False, indent=2) if as_json else tr.table(meta))
 
 

@@ -92,7 +92,8 @@ def test_the_shipped_model_was_fitted_on_todays_sets_features_and_settings():
     assert [s["sha256"] for s in meta["sets"]] == [tr._sha256(ROOT / p) for p in tr.DEFAULT_SETS]
     assert meta["C"] == tr.C and meta["max_wrong_abstain"] == tr.MAX_WRONG_ABSTAIN
     assert len(shipped.coef) == len(NAMES)
-    assert set(meta["leave_one_set_out"]) == {p.stem for p in tr.DEFAULT_SETS}  # every fold was reported
+    assert set(meta["leave_one_set_out"]) <= {s for c in meta["corpora"].values() for s in c["sets"]}
+    assert set(meta["leave_one_corpus_out"]) == set(meta["corpora"]) == {"report", "cmrc2018"}
 
 
 @pytest.mark.slow
@@ -184,12 +185,31 @@ def test_gate_reads_the_best_sentence_and_its_margin():
 
     x = np.zeros((3, len(NAMES)))
     x[1, NAMES.index("type_met")] = 1.0
-    row = gate_row(np.array([-1.0, 2.0, 0.5]), x, (4.0, 12.5, 0.86))
+    row = gate_row(np.array([-1.0, 2.0, 0.5]), x, (4.0, 0.625, 0.86))
     assert len(row) == len(GATE_NAMES)
     got = dict(zip(GATE_NAMES, row))
     assert got["best_score"] == 2.0 and got["margin"] == 1.5 and got["type_met"] == 1.0  # the best is row 1
-    assert (got["key_terms"], got["lexical_max"], got["dense_max"]) == (4.0, 12.5, 0.86)
+    assert (got["key_terms"], got["lexical_share"], got["dense_max"]) == (4.0, 0.625, 0.86)
     assert dict(zip(GATE_NAMES, gate_row(np.array([0.3]), x[:1], (0.0, 0.0, 0.0))))["margin"] == ALONE
+
+
+def test_the_lexical_gate_input_is_a_share_of_what_the_question_can_score():
+    from qa.answer.features import measures
+    from qa.search.bm25 import BM25
+    from qa.search.retrieve import Scores
+
+    bm = BM25.build([["核心", "职位"], ["核心"], ["预算"]])
+    # idf(核心) = ln(1 + (3 - 2 + 0.5) / 2.5) = ln 1.6; idf(职位) = ln(1 + 2.5 / 1.5) = ln(8/3); k1 + 1 = 2.2
+    ceiling = bm.ceiling(["核心", "职位", "核心"])
+    assert abs(ceiling - 2.2 * (np.log(1.6) + np.log(8 / 3))) < 1e-12
+    lex = bm.scores(["核心", "职位"])
+    scores = Scores(np.zeros(3), lex, np.zeros(4), None, ceiling)
+
+    class Q:
+        weights = {"核心": 1.0, "职位": 1.0}
+
+    key_terms, share, _ = measures(Q(), scores)
+    assert key_terms == 2.0 and 0.0 < share < 1.0 and abs(share - lex.max() / ceiling) < 1e-12
 
 
 def test_gate_learns_which_questions_are_answerable():

@@ -131,7 +131,7 @@ GATE: dict[str, str] = {
     "best_score": "the best sentence's score (log-odds)",
     "margin": "how far the best sentence scores above the next",
     "key_terms": "how many key terms the question has",
-    "lexical_max": "the best passage's word overlap (BM25, unscaled)",
+    "lexical_share": "the best passage's word overlap, as a share of the most the question's words can score (BM25)",
     "dense_max": "the closest passage's closeness in meaning",
     **{n: FEATURES[n] for n in ("english", "english_words", "unseen", "heavy_missing", "top_cov", "type_met",
                                 "type_unmet", "ctx_type_met", "wants_checkable", "ctx_cov", "char_cov", "missing", "sent_cos",
@@ -143,8 +143,11 @@ ALONE = 5.0  # the margin of a best sentence with no other candidate
 
 
 def measures(query: Query, scores) -> tuple[float, float, float]:
-    """The question-level inputs of the gate: its key-term count, the best BM25 score and the best cosine."""
-    lex = float(scores.lexical.max()) if len(scores.lexical) else 0.0
+    """The question-level inputs of the gate: its key-term count, the best passage's share of the BM25 score the
+    question's words could reach (``Scores.lexical_ceiling``: the raw maximum grows with a corpus's IDFs and
+    meant something else on every corpus), and the best cosine."""
+    top = float(scores.lexical.max()) if len(scores.lexical) else 0.0
+    lex = top / scores.lexical_ceiling if scores.lexical_ceiling > 0 else 0.0
     dense = float(scores.dense.max()) if len(scores.dense) else 0.0
     return float(len(query.weights)), lex, dense
 

@@ -45,6 +45,7 @@ class Gold:
     type: str
     source: str | None = None
     parts: tuple[str, ...] = ()  # list and two-part questions: every one must be in the answer
+    alternatives: tuple[str, ...] = ()  # other gold answers (a BEIR folder's spans): holding one is right too
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,8 @@ def answer_correct(g: Gold, a) -> bool:
     text = squash(a.answer)
     if g.parts:
         return all(squash(p) in text for p in g.parts)
-    return any(squash(e) in text for e in g.evidence) or (bool(g.answer) and squash(g.answer) in text)
+    return (any(squash(e) in text for e in g.evidence) or (bool(g.answer) and squash(g.answer) in text)
+            or any(squash(a) in text for a in g.alternatives if squash(a)))
 
 
 def answer_metrics(gold: list[Gold], answers: list) -> dict:

@@ -136,15 +136,17 @@ def label(g: Gold, cands: list[Candidate], index) -> np.ndarray:
     return y
 
 
-def passages(service, paths: list[Path], progress: bool | None = None) -> list[Passages]:
-    """Every question of ``paths`` prepared and its top fused passages labelled for the re-ranker."""
+def passages(service, paths: list[Path] | dict[str, list[Gold]], progress: bool | None = None) -> list[Passages]:
+    """Every question of ``paths`` (files, or set name -> questions) prepared and its top fused passages
+    labelled for the re-ranker."""
     from tqdm import tqdm
 
     from qa.lab.evaluation import relevant_rows
     from qa.search.rerank import fused_order, passage_features
     from qa.search.retrieve import fuse, score
 
-    golds = [(p.stem, g) for p in paths for g in load_gold(p)]
+    named = paths if isinstance(paths, dict) else {p.stem: load_gold(p) for p in paths}
+    golds = [(name, g) for name, gs in named.items() for g in gs]
     out = []
     for name, g in tqdm(golds, desc="passages", disable=not progress if progress is not None else None,
                         leave=False):
@@ -322,36 +324,52 @@ def threshold_for(probs: list[float]) -> float:
     return float(p[allowed]) - 1e-6 if allowed < len(p) else 0.0
 
 
-def gate_rows(examples: list[Example]) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """The gate's inputs for each example with candidates, from sentence scores out of fold (each set's by a
-    model fitted on the other sets, as a new question meets the shipped model), its answerability and set."""
+GATE_FOLDS = 8  # the sets are dealt into this many folds for the gate's out-of-fold inputs and threshold
+
+
+def gate_fold(set_name: str, sets: list[str]) -> int:
+    """The fold of a set for the gate's out-of-fold work: sets dealt in turn, by name, into ``GATE_FOLDS``.
+
+    >>> [gate_fold(s, ["a", "b", "c"]) for s in ("a", "b", "c")]
+    [0, 1, 2]
+    """
+    return sorted(sets).index(set_name) % GATE_FOLDS
+
+
+def gate_rows(examples: list[Example]) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """The gate's inputs for each example with candidates, from sentence scores out of fold (each fold's by a
+    model fitted on the other folds, as a new question meets the shipped model), its answerability and fold.
+
+    Folds of whole sets (``gate_fold``), not one fit per set: with a second corpus's folds beside the report's
+    36 sets, one fit per set cost 40 fits of the whole model."""
     kept = [e for e in examples if len(e.cands)]
-    sets = sorted({e.set for e in kept})
+    names = sorted({e.set for e in kept})
+    fold = [gate_fold(e.set, names) for e in kept]
     logits: dict[int, np.ndarray] = {}
-    for s in sets:
-        model = fit([e for e in kept if e.set != s])
-        logits.update({i: model.logits(e.x) for i, e in enumerate(kept) if e.set == s})
+    for f in sorted(set(fold)):
+        model = fit([e for e, g in zip(kept, fold) if g != f])
+        logits.update({i: model.logits(e.x) for i, (e, g) in enumerate(zip(kept, fold)) if g == f})
     rows = np.array([gate_row(logits[i], e.x, e.question) for i, e in enumerate(kept)])
-    return rows, np.array([e.gold.type != "unanswerable" for e in kept]), [e.set for e in kept]
+    return rows, np.array([e.gold.type != "unanswerable" for e in kept]), fold
 
 
 def fitted(examples: list[Example], meta: dict | None = None) -> AnswerModel:
     """The model fitted on ``examples``: sentence scores on all of them, the gate on their scores out of fold,
     and the threshold from the gate's probabilities out of fold (each set's by a gate fitted on the others)."""
     model = fit(examples, meta)
-    rows, answerable, sets = gate_rows(examples)
-    if len(set(sets)) < 2:
+    rows, answerable, folds = gate_rows(examples)
+    if len(set(folds)) < 2:
         return model
     gate = fit_gate(rows, answerable)
     probs: list[float] = []
-    for s in sorted(set(sets)):
-        held = np.array([t == s for t in sets])
+    for f in sorted(set(folds)):
+        held = np.array([t == f for t in folds])
         g = fit_gate(rows[~held], answerable[~held])
         probs += [g.probability(r) for r in rows[held & answerable]]
     return replace(model, gate=gate, threshold=threshold_for(probs))
 
 
-def leave_one_set_out(service, examples: list[Example], rankers: dict[str, Ranker],
+def leave_one_set_out(services, examples: list[Example], rankers: dict[str, Ranker],
                       folds: set[str] | None = None) -> dict:
     """For each set (of ``folds``; default every set): fitted (with threshold) on the others, with the
     re-ranker fitted on the others (``rankers``), answering that set through ``Service.answer``; and its
@@ -361,6 +379,7 @@ def leave_one_set_out(service, examples: list[Example], rankers: dict[str, Ranke
     for s in sorted(names & folds if folds else names):
         held = [e for e in examples if e.set == s]
         model = replace(fitted([e for e in examples if e.set != s]), ranker=rankers[s])
+        service = services[s] if isinstance(services, dict) else services
         svc = replace(service, model=model)
         answers = [svc.answer(e.query) for e in held]
         m = answer_metrics([e.gold for e in held], answers)
@@ -381,9 +400,41 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@dataclass
+class Corpus:
+    """One corpus to train on: its service (index) and its question sets (name -> questions)."""
+
+    name: str
+    service: object  # qa.serve.service.Service over this corpus
+    sets: dict[str, list[Gold]]
+    files: dict[str, Path]  # set name -> its file, for the sets read from files (their SHA-256 goes in the model)
+
+
+def report_corpus(service, paths: list[Path]) -> Corpus:
+    """The report and its question sets, read from ``paths``."""
+    return Corpus("report", service, {p.stem: load_gold(p) for p in paths}, {p.stem: p for p in paths})
+
+
+def beir_corpus(folder: Path, folds: int, settings) -> Corpus:
+    """A BEIR folder with answers as a training corpus: its own index (``index/<folder name>``, built on first
+    use), its questions (``full/queries.jsonl`` when the folder has one) in ``folds`` folds by passage."""
+    from qa.answer.model import AnswerModel
+    from qa.lab.beir_gold import beir_gold
+    from qa.serve.service import Service
+
+    if not (folder / "corpus.jsonl").is_file():
+        raise EvalSetError(f"{folder}: no corpus.jsonl; pass --beir with a BEIR folder that has answers.jsonl")
+    svc = Service.open(settings.with_(corpus=folder / "corpus.jsonl", index_dir=Path("index") / folder.name),
+                       model=AnswerModel.blank())
+    queries = "full/queries.jsonl" if (folder / "full" / "queries.jsonl").is_file() else "queries.jsonl"
+    gold = beir_gold(folder, svc.index, folds, queries)
+    return Corpus(folder.name, svc, gold.sets, {})
+
+
 def run(service, paths: list[Path], out: Path | None = None, progress: bool | None = None,
-        folds: set[str] | None = None) -> dict:
-    """Collect, report leave-one-set-out results, fit on everything, write the model; returns the model's meta.
+        folds: set[str] | None = None, others: tuple[Corpus, ...] = ()) -> dict:
+    """Collect, report leave-one-set-out (and, with ``others``, leave-one-corpus-out) results, fit on
+    everything, write the model; returns the model's meta.
 
     ``folds`` (set names, the files' stems) limits the leave-one-set-out report to those held-out sets: each
     costs as much as the final fit, so checking four of 36 takes about a seventh of the time. The model
@@ -395,32 +446,67 @@ def run(service, paths: list[Path], out: Path | None = None, progress: bool | No
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):
-        return _run(service, paths, out, progress, folds)
+        return _run([report_corpus(service, paths), *others], out, progress, folds)
 
 
-def _run(service, paths: list[Path], out: Path | None, progress: bool | None, folds: set[str] | None) -> dict:
+def _run(corpora: list[Corpus], out: Path | None, progress: bool | None, folds: set[str] | None) -> dict:
     import scipy
 
     out = Path(out or DEFAULT_MODEL)
-    if unknown := sorted((folds or set()) - {p.stem for p in paths}):
+    names = [s for c in corpora for s in c.sets]
+    if len(set(names)) != len(names):
+        raise EvalSetError("two training sets share a name; give each set file a distinct name")
+    if unknown := sorted((folds or set()) - set(names)):
         raise EvalSetError(f"--fold {unknown[0]}: not one of the training sets "
                            "(name a set by its file stem, e.g. blind7)")
-    items = passages(service, paths, progress)
+    by_corpus = {c.name: passages(c.service, c.sets, progress) for c in corpora}
+    items = [p for ps in by_corpus.values() for p in ps]
     rankers = out_of_fold_rankers(items)
-    examples = collect(service, items, rankers, progress)
-    loso = leave_one_set_out(service, examples, rankers, folds)
+    examples = [e for c in corpora for e in collect(c.service, by_corpus[c.name], rankers, progress)]
+    services = {s: c.service for c in corpora for s in c.sets}
+    loso = leave_one_set_out(services, examples, rankers, folds)
+    first = corpora[0].service
     meta = {
-        "sets": [{"path": str(p), "sha256": _sha256(p), "questions": sum(1 for e in examples if e.set == p.stem)}
-                 for p in paths],
+        "sets": [{"path": str(p), "sha256": _sha256(p), "questions": sum(1 for e in examples if e.set == n)}
+                 for c in corpora for n, p in c.files.items()],
+        "corpora": {c.name: {"sets": list(c.sets), "questions": sum(len(g) for g in c.sets.values())}
+                    for c in corpora},
         "candidates": int(sum(len(e.cands) for e in examples)),
         "positives": int(sum(e.y.sum() for e in examples)),
-        "C": C, "max_wrong_abstain": MAX_WRONG_ABSTAIN, "encoder": service.encoder.id,
+        "C": C, "max_wrong_abstain": MAX_WRONG_ABSTAIN, "encoder": first.encoder.id,
         "scipy": scipy.__version__, "signs": "qa.answer.features.SIGNS",
         "leave_one_set_out": loso,
     }
+    if len(corpora) > 1:
+        meta["leave_one_corpus_out"] = leave_one_corpus_out(corpora, examples, items)
     model = replace(fitted(examples, meta), ranker=fit_ranker(items))
     write_model(model, out)
     return model.meta | {"threshold": round(model.threshold, 4), "out": str(out)}
+
+
+def leave_one_corpus_out(corpora: list[Corpus], examples: list[Example], items: list[Passages]) -> dict:
+    """For each corpus: the model (re-ranker, sentence scores, gate and threshold) fitted on the other corpora
+    alone, answering every question of this one through ``Service.answer``: how a corpus nobody trained on meets
+    the model."""
+    out = {}
+    for c in corpora:
+        mine = set(c.sets)
+        ranker = fit_ranker([p for p in items if p.set not in mine])
+        model = replace(fitted([e for e in examples if e.set not in mine]), ranker=ranker)
+        held = [e for e in examples if e.set in mine]
+        svc = replace(c.service, model=model)
+        m = answer_metrics([e.gold for e in held], [svc.answer(e.query) for e in held])
+        row = {k: round(v, 4) if isinstance(v, float) else v for k, v in m.items() if k not in ("failures", "per_type")}
+        kept = [e.passages for e in held if e.passages is not None]
+        row["recall@1_fused"] = round(recall_at_1(kept, c.service.index, None), 4)
+        row["recall@1"] = round(recall_at_1(kept, c.service.index, ranker), 4)
+        row["retrieved"] = sum(1 for p in kept if p.relevant)
+        row["answerable"] = sum(1 for e in held if e.gold.type != "unanswerable")
+        row["unanswerable"] = len(held) - row["answerable"]
+        row["threshold"] = round(model.threshold, 4)
+        out[c.name] = row
+        log.info("leave out %s: %s", c.name, row)
+    return out
 
 
 def write_model(model: AnswerModel, path: Path) -> None:

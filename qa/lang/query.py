@@ -24,6 +24,7 @@ import numpy as np
 
 from qa.lang.abbrev import expand
 from qa.lang.asks import QUESTION_CHARS, YEAR, ordinals
+from qa.lang.dialect import as_mandarin
 from qa.lang.english import QUESTION_WORDS
 from qa.lang.question import clean
 from qa.lang.tokenize import bigrams, dense_text, expand_english, normalise
@@ -120,9 +121,10 @@ class Query:
         cleaned = clean(question)
         expanded, readings = expand(normalise(cleaned.text), index)
         text = expanded if readings else cleaned.text  # 驻协 read as 驻地协调员 from here on
-        wants_source = asks_for_source(text)
-        asked = strip_source_intent(text) if wants_source else text
-        search = search_text(text, context)
+        read = as_mandarin(text)  # 這個數字從哪裡來 and 幾多 read as 这个数字从哪里来 and 多少
+        wants_source = asks_for_source(read)
+        asked = strip_source_intent(read) if wants_source else read
+        search = search_text(read, context)
         norm = normalise(search)
         parts = () if context else split_parts(asked)
         texts = [dense_text(search_text(p, c)) for p, c in zip(parts, part_contexts(parts))]

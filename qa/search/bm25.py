@@ -57,6 +57,14 @@ class BM25:
             out[hit[0]] += hit[1]
         return out
 
+    def ceiling(self, query: list[str]) -> float:
+        """The score a document holding every term of ``query`` many times would approach: Σ idf·(k1 + 1).
+
+        A passage's score over this is the share of the question's (IDF-weighted) words it holds, 0..1,
+        on any corpus: the raw score grows with the corpus's IDFs and the question's length.
+        """
+        return sum(self._idf.get(t, 0.0) for t in set(query)) * (self.k1 + 1)
+
     def idf(self, term: str) -> float:
         return self._idf.get(term, 0.0)
 

@@ -41,6 +41,9 @@ class Scores:
     lexical: np.ndarray  # BM25 per chunk
     query_vec: np.ndarray  # (dim,)
     referenced: np.ndarray | None = None  # bool per chunk: a figure, table or paragraph the question names
+    # the BM25 score a passage would approach that held every query term many times: Σ idf·(k1 + 1) over the
+    # query's terms. The best passage's share of it means the same on any corpus; the raw maximum does not
+    lexical_ceiling: float = 0.0
 
 
 def referenced(index: Index, refs: tuple[tuple[str, int], ...]) -> np.ndarray | None:
@@ -61,8 +64,9 @@ def score(index: Index, query: Query, lexical: str) -> Scores:
     toks = tokens(" ".join((expand_english(query.norm), *query.english_terms)), lexical, index.segmenter)
     if query.english:
         toks = [t for t in toks if t.lstrip("#") not in QUESTION_WORDS]
-    lex = index.lexical[lexical].scores(toks)
-    return Scores(dense, lex, query.vector, referenced(index, query.references))
+    bm = index.lexical[lexical]
+    lex = bm.scores(toks)
+    return Scores(dense, lex, query.vector, referenced(index, query.references), bm.ceiling(toks))
 
 
 def _ranks(x: np.ndarray) -> np.ndarray:

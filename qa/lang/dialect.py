@@ -1,0 +1,38 @@
+"""A question typed in Cantonese or Traditional Chinese, read as Mandarin in Simplified script.
+
+The report and most corpora are written in Simplified Mandarin, and the question's intent is read by
+patterns in that script (``qa.lang.asks``, ``qa.lang.query``): 這個數字是從哪裡來的 asks for a source as
+这个数字是从哪里来的 does, and 幾多 asks how many as 多少 does. The Cantonese words come from a lexicon file
+(``lexicons/yue-mandarin.tsv``), replaced longest first before opencc's Traditional-to-Simplified conversion.
+
+Only for questions: passages keep their own words (the lexical index normalises their script itself).
+
+>>> as_mandarin("駐地協調員辦公室有幾多個核心職位？")
+'驻地协调员办公室有多少个核心职位？'
+>>> as_mandarin("這個數字是從哪裡來的")
+'这个数字是从哪里来的'
+>>> as_mandarin("關係點解加強咗？")
+'关系为什么加强了？'
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+
+from qa.lang.tokenize import dense_text
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> tuple[re.Pattern[str], dict[str, str]]:
+    text = resources.files("qa.lang").joinpath("lexicons/yue-mandarin.tsv").read_text(encoding="utf-8")
+    pairs = dict(line.split("\t", 1) for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    pattern = re.compile("|".join(sorted(map(re.escape, pairs), key=len, reverse=True)))
+    return pattern, {k: v.strip() for k, v in pairs.items()}
+
+
+def as_mandarin(text: str) -> str:
+    """``text`` with Cantonese words as Mandarin ones, in Simplified script (case and width unchanged)."""
+    pattern, pairs = _lexicon()
+    return dense_text(pattern.sub(lambda m: pairs[m.group(0)], text))
