@@ -96,6 +96,8 @@ FEATURES: dict[str, str] = {
     "log_len": "sentence length",
     "source_note": "a source question and the sentence carries a footnote",
     "wants_checkable": "the question asks for a checkable kind of answer",
+    "rest_cov": "sentence shares the key terms the question adds to what its passage is about (its title or heading)",
+    "rest_char_cov": "sentence shares the characters the question adds to what its passage is about",
 }
 NAMES = tuple(FEATURES)
 _IN_ORDER = itemgetter(*NAMES)  # a candidate's feature dict -> its values in NAMES order
@@ -104,7 +106,7 @@ _IN_ORDER = itemgetter(*NAMES)  # a candidate's feature dict -> its values in NA
 # the question's terms" to count for an answer. Only the evidence features are bound: binding the
 # similarity features too (which overlap each other) abstained less often out of fold (0.781 against 0.788).
 SIGNS: dict[str, int] = {
-    **{n: 1 for n in ("sent_cov", "top_cov", "english_top_cov", "type_met", "strict_met", "total_row",
+    **{n: 1 for n in ("sent_cov", "rest_cov", "rest_char_cov", "top_cov", "english_top_cov", "type_met", "strict_met", "total_row",
                       "counted_here", "count_of", "english_words", "row_label",
                       "negation", "enumerates", "reached_met")},
     **{n: -1 for n in ("type_unmet", "strict_unmet", "noun_missing", "missing", "unseen", "chart_blank", "no_key_terms",
@@ -310,6 +312,12 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
             continue
         passage = chunk.text + (chunk.section or "")
         p_cov = coverage(query.weights, passage)
+        # A passage about one thing (an encyclopedia entry, a section) names it in its title and first sentence
+        # and then leaves it out (本鱼体延长…, 由某某主演): what the question adds to that topic is what locates
+        # the answering sentence, not the topic's name, which the first sentence always shares.
+        topic = normalised(chunk.section or "")
+        rest = {b: w for b, w in query.weights.items() if b not in topic} or query.weights
+        rest_chars = {c: w for c, w in chars.items() if c not in topic} or chars
         missing = tuple(missing_names(query, passage, index))
         noun_missing = asked_noun_found(query.asked, chunk.text) is False
         cos = index.sentence_vecs[rows.start:rows.stop] @ query.vector
@@ -385,6 +393,8 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
                 "log_len": math.log(1 + b - a),
                 "source_note": float(query.wants_source and note),
                 "wants_checkable": float(query.want is not None),
+                "rest_cov": coverage(rest, texts[j]),
+                "rest_char_cov": coverage(rest_chars, texts[j]),
             }))
     if not raw:
         return []
