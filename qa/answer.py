@@ -13,7 +13,8 @@ asking where a statistic comes from is answered with the footnote of that
 sentence, resolved (同上 -> the earlier source). A figure whose chart values did
 not survive the PDF's text cannot say how much: the answer says so.
 
-Does not generate text: every answer is taken from the document.
+Does not generate text: every answer is taken from the document (``qa.write`` adds a written
+answer beside it, on request, from an LLM the user runs).
 """
 
 from __future__ import annotations
@@ -68,9 +69,10 @@ class Answer:
     notice: str | None = None  # e.g. the question was cut
     confidence: float = 0.0  # the answer model's probability that the chosen sentence answers
     reason: str = ""  # why this answer, or why none
+    written: object | None = None  # qa.write.writer.Written, when an LLM was asked to write the answer
 
     def to_json(self) -> dict:
-        return {
+        data = {
             "question": self.question,
             "abstained": self.abstained,
             "answer": self.answer,
@@ -80,6 +82,10 @@ class Answer:
             "highlight": asdict(self.highlight) if self.highlight else None,
             "notice": self.notice,
         }
+        if self.written is not None:  # only when asked for: without an LLM the object is as it always was
+            data["notice"] = " ".join(n for n in (self.notice, self.written.notice) if n) or None
+            data["written"] = self.written.to_json()
+        return data
 
 
 def citation(chunk: Chunk, score: float) -> Citation:
