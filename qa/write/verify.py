@@ -28,8 +28,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from qa.answer import NO_ANSWER
-from qa.tokenize import STOPWORDS, bigrams, normalised
+from qa.answer.reply import NO_ANSWER
+from qa.lang.tokenize import STOPWORDS, bigrams, normalised
 from qa.write.figures import Number, half_width, numbers, stated_units, symbol_key, symbols
 from qa.write.prompt import Passage
 

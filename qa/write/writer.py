@@ -18,7 +18,7 @@ by the checks' measure.
 OpenAI-compatible endpoint and the chat page pass sentences on as they pass. At most
 ``concurrency`` calls are in flight at once; the rest wait, inside their timeout.
 
-Needs the ``openai`` package (``pip install 'qa-e2020-54[llm]'``), imported only here. Does
+Needs the ``openai`` package (``pip install 'qa-e2020-54[write]'``), imported only here. Does
 not retry, cache, keep a conversation, or send the key anywhere but the endpoint.
 """
 
@@ -111,7 +111,7 @@ class Writer:
         try:
             import openai  # noqa: F401
         except ImportError as e:
-            raise BadQuestion("written answers need the openai package: pip install 'qa-e2020-54[llm]'") from e
+            raise BadQuestion("written answers need the openai package: pip install 'qa-e2020-54[write]'") from e
         self.settings = settings
         self._model = settings.model
         self._slots: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # event loop -> Semaphore
