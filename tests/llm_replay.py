@@ -17,9 +17,9 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
 
 
 @dataclass(frozen=True)
@@ -173,7 +173,7 @@ class ReplayLLM:
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
 
-    def __enter__(self) -> "ReplayLLM":
+    def __enter__(self) -> ReplayLLM:
         threading.Thread(target=self._server.serve_forever, name="replay-llm", daemon=True).start()
         return self
 

@@ -30,7 +30,14 @@ from dataclasses import dataclass, field
 
 from qa.answer.reply import NO_ANSWER
 from qa.lang.tokenize import STOPWORDS, bigrams, normalised
-from qa.write.figures import Number, half_width, numbers, stated_units, symbol_key, symbols
+from qa.write.figures import (
+    Number,
+    half_width,
+    numbers,
+    stated_units,
+    symbol_key,
+    symbols,
+)
 from qa.write.prompt import Passage
 
 MIN_OVERLAP = 0.5  # share of a sentence's words that must be in what it cites
@@ -42,7 +49,7 @@ _TRAIL = re.compile(r"(?:\s*[\[【]\s*\d{1,3}(?:\s*[,，、\-–]\s*\d{1,3})*\s*
 _END = re.compile(r"[。！？!?]+[”’」』）)\"']*|\.(?=\s|$)|\n+")
 _LEAD = re.compile(r"^\s*(?:#+\s*|[-*•]\s+|\d{1,2}[.)、]\s*|[（(]\d{1,2}[)）]\s*)?(?:\*\*)?")
 # words a written sentence adds around what it reports, which no passage is expected to hold
-CONNECTIVES = frozenset("根据 据报 报告 告指 指出 此外 另外 同时 其中 这些 总之 答案 显示 表示 提到 段落 所述 综上 上所".split())
+CONNECTIVES = frozenset(["根据", "据报", "报告", "告指", "指出", "此外", "另外", "同时", "其中", "这些", "总之", "答案", "显示", "表示", "提到", "段落", "所述", "综上", "上所"])
 REFUSAL = re.compile(r"没有找到|无法回答|无法确定|未(?:提及|提到|说明|提供)|没有(?:提及|提到|说明|相关)|不包含|"
                      r"cannot (?:be )?answer|can't answer|do(?:es)? not (?:say|mention|contain|answer)|"
                      r"not (?:mentioned|stated|in the passages)", re.IGNORECASE)

@@ -28,8 +28,8 @@ import asyncio
 import logging
 import time
 import weakref
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
-from typing import AsyncIterator
 
 from qa.config import LLMSettings
 from qa.errors import BadQuestion
