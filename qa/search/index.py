@@ -299,7 +299,7 @@ def build(chunks: list[Chunk], encoder: Encoder, corpus_hash: str, folder: Path,
     return Index(manifest, chunks, dense, sent_vecs, spans, lexical, Segmenter.from_vocabulary(freq), names)
 
 
-def _save(folder: Path, manifest: Manifest, chunks: list[Chunk], dense: Any, sent_vecs: np.ndarray,
+def _save(folder: Path, manifest: Manifest, chunks: list[Chunk], dense: faiss.Index, sent_vecs: np.ndarray,
           spans: list[tuple[int, int, int]], lexical: dict[str, BM25], freq: dict[str, int], names: Names) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / ".lock", "w") as lock:
@@ -307,7 +307,7 @@ def _save(folder: Path, manifest: Manifest, chunks: list[Chunk], dense: Any, sen
         _write_version(folder, manifest, chunks, dense, sent_vecs, spans, lexical, freq, names)
 
 
-def _write_version(folder: Path, manifest: Manifest, chunks: list[Chunk], dense: Any, sent_vecs: np.ndarray,
+def _write_version(folder: Path, manifest: Manifest, chunks: list[Chunk], dense: faiss.Index, sent_vecs: np.ndarray,
                    spans: list[tuple[int, int, int]], lexical: dict[str, BM25], freq: dict[str, int],
                    names: Names) -> None:
     import faiss
