@@ -8,6 +8,7 @@ threshold lives in the model file (``qa train``).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -53,7 +54,7 @@ LLM_OPTIONS = (
 )
 
 
-def llm_settings(env: dict[str, str] | None = None, base_url: str | None = None,
+def llm_settings(env: Mapping[str, str] | None = None, base_url: str | None = None,
                  model: str | None = None) -> "LLMSettings | None":
     """The LLM settings: ``base_url`` and ``model`` (the flags) beat ``QA_LLM_*``; None without a URL.
 
@@ -107,7 +108,7 @@ class Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
-def from_env(env: dict[str, str] | None = None) -> Settings:
+def from_env(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     s = Settings()
     changes: dict = {}
