@@ -392,11 +392,13 @@ def build_api(service, options: ApiOptions = ApiOptions()) -> FastAPI:
         answer = await pool.run(_ask, understood, req.k, req.mode)  # errors surface here, before any streaming
         pieces = chat.written_reply(writer, answer, understood if understood != asked else None)
         if not req.stream:
-            text, final = "", None
+            text, data = "", {}
             async for p in pieces:
-                text, final = (text + p, final) if isinstance(p, str) else (text, p)
-            return Response(_dumps(chat.completion(text, final.to_json(), ident, created)),
-                            media_type="application/json")
+                if isinstance(p, str):
+                    text += p
+                else:
+                    data = p.to_json()  # the last piece: the answer with its written part
+            return Response(_dumps(chat.completion(text, data, ident, created)), media_type="application/json")
 
         async def events():
             yield _event(chat.chunk(ident, created, {"role": "assistant", "content": ""}))

@@ -122,7 +122,7 @@ async def written_reply(writer, answer: Answer, understood: str | None = None) -
     When nothing written stands, the extractive reply follows a ``注意：未采用 LLM 写的答案（why）…`` line
     (``摘自报告：`` after the sentences already sent, if the endpoint failed midway)."""
     from qa.write.verify import Checked, glue
-    from qa.write.writer import with_written
+    from qa.write.writer import Written, with_written
 
     head = _head(answer, understood)
     if head:
@@ -133,8 +133,10 @@ async def written_reply(writer, answer: Answer, understood: str | None = None) -
             if event.passed:
                 yield (glue(sent, event.text) if sent else "答案：") + event.text
                 sent += glue(sent, event.text) + event.text
-        else:
+        elif isinstance(event, Written):
             written = event
+    if written is None:  # the stream always ends with its result
+        raise RuntimeError("the writer's stream ended without a result")
     final = with_written(answer, written)
     tail = [f"注意：{written.notice}"] if written.notice else []
     if written.fallback:

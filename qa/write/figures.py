@@ -177,11 +177,11 @@ def chinese(run: str) -> Fraction | None:
         # digit by digit: 二〇二〇, 一九九五 (three or more digits, or a zero: 三四 is "three or four")
         if len(whole) < 3 and not set(whole) & {"〇", "零"}:
             return None
-        value = Fraction(int("".join(str(DIGITS[c]) for c in whole)))
+        value: Fraction | None = Fraction(int("".join(str(DIGITS[c]) for c in whole)))
     else:
         value = _positional(whole)
-        if value is None:
-            return None
+    if value is None:
+        return None
     if frac:
         value += Fraction(int("".join(str(DIGITS[c]) for c in frac)), 10 ** len(frac))
     return value * scale

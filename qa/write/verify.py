@@ -285,7 +285,8 @@ class Splitter:
                     or m.group(0).startswith("\n") and before.rstrip().endswith(("：", ":"))):
                 pos = m.end()  # "2. " opening a list item, "A. " an enumerator, "验证方：" a lead-in to the next line
                 continue
-            j = _TRAIL.match(self.buf, m.end()).end()
+            trail = _TRAIL.match(self.buf, m.end())  # always matches, if only the empty string
+            j = trail.end() if trail else m.end()
             if not final and (j == len(self.buf) or _PARTIAL.fullmatch(self.buf, j)):
                 break  # a citation may still follow the full stop
             out.append(self.buf[:j])

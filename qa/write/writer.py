@@ -30,6 +30,7 @@ import time
 import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
+from typing import Any, cast
 
 from qa.config import LLMSettings
 from qa.errors import BadQuestion
@@ -120,7 +121,10 @@ class Writer:
         """``answer`` with its ``written`` part added."""
         written = None
         async for event in self.stream(question, answer):
-            written = event
+            if isinstance(event, Written):
+                written = event
+        if written is None:  # stream() always ends with its result
+            raise RuntimeError("the writer's stream ended without a result")
         return with_written(answer, written)
 
     async def stream(self, question: str, answer) -> AsyncIterator[Checked | Written]:
@@ -200,8 +204,8 @@ class Writer:
             async with openai.AsyncOpenAI(base_url=s.base_url, api_key=s.api_key or "unused", max_retries=0,
                                           timeout=s.timeout) as client:
                 model = self._model or await self._discover(client)
-                stream = await client.chat.completions.create(model=model, messages=msgs, temperature=s.temperature,
-                                                              max_tokens=s.max_tokens, stream=True)
+                stream = await client.chat.completions.create(model=model, messages=cast(Any, msgs), stream=True,
+                                                              temperature=s.temperature, max_tokens=s.max_tokens)
                 async for chunk in stream:
                     for choice in chunk.choices or ():
                         if choice.delta is not None and choice.delta.content:
