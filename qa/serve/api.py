@@ -15,6 +15,10 @@ default of ``build_api``, for tests and embedding). The chat page shares the
 same pool (``qa.serve.web``), so page and API together never run more questions at
 once than the pool has workers.
 
+With an LLM (``qa serve --llm URL``, ``qa.write``), ``/api/ask`` takes ``"write": true`` and
+``/v1/chat/completions`` is written by it, each sentence streamed as it passes its check; the LLM is
+called from this process, never from a worker.
+
 Errors are one line in the CLI's wording. ``/api/*`` answers ``{"error": "…"}``;
 ``/v1/*`` answers OpenAI's ``{"error": {"message": "…", "type": …}}`` so its
 clients show the message. Bad input (empty question, bad ``k`` or ``mode``, bad

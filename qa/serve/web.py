@@ -44,7 +44,6 @@ from qa.answer.reply import Answer, Citation
 from qa.config import Settings
 from qa.errors import QAError
 from qa.serve.render import where
-from qa.write.verify import Checked, glue
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +132,8 @@ def written_html(answer: Answer, sentences: list, written=None, understood: str 
     """The reply for a written answer: each sentence that passed marked ✓ (its check on hover), the extractive
     answer beneath it, then the passages. ``written`` is None while sentences still stream in; when nothing
     written stands (``written.fallback``), the extractive reply with the notice that says why."""
+    from qa.write.verify import glue  # here: qa.write is loaded only when an LLM is set up
+
     if written is not None and written.fallback and not sentences:
         return answer_html(replace(answer, notice=" ".join(n for n in (answer.notice, written.notice) if n)), understood)
     notes = ""
@@ -177,6 +178,8 @@ def respond(message: str, history: list[dict], settings: Settings, service) -> s
 async def respond_written(message: str, history: list[dict], settings: Settings, service, writer):
     """The reply's HTML for ``message``, written by ``writer``'s LLM: yielded again as each sentence passes its
     check, and a last time with the result (or the extractive reply and why it stands)."""
+    from qa.write.verify import Checked
+
     question = contextualise(message or "", history)
     try:
         answer = await asyncio.to_thread(service.ask, question, settings.k, settings.mode)
