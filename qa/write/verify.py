@@ -41,10 +41,11 @@ from qa.write.figures import (
 from qa.write.prompt import Passage
 
 MIN_OVERLAP = 0.5  # share of a sentence's words that must be in what it cites
-# a citation: [1], [1][2], [1, 3], [2-4], 【1】 (full-width brackets are made ASCII first)
-MARKER = re.compile(r"[\[【]\s*(\d{1,3}(?:\s*[,，、\-–]\s*\d{1,3})*)\s*[\]】]")
-_PARTIAL = re.compile(r"\s*(?:[\[【]\s*[\d,，、\-–\s]*)?")  # what may be the start of one more citation
-_TRAIL = re.compile(r"(?:\s*[\[【]\s*\d{1,3}(?:\s*[,，、\-–]\s*\d{1,3})*\s*[\]】])*")
+# a citation: [1], [1][2], [1, 3], [2-4], 【1】, [passage 1], [段落1] (full-width brackets are made ASCII first)
+_CITE = r"[\[【]\s*(?:passage\s*|段落\s*)?(\d{1,3}(?:\s*[,，、\-–]\s*\d{1,3})*)\s*[\]】]"
+MARKER = re.compile(_CITE, re.IGNORECASE)
+_PARTIAL = re.compile(r"\s*(?:[\[【][^\]】\n]{0,12})?")  # what may be the start of one more citation
+_TRAIL = re.compile(rf"(?:\s*{_CITE})*", re.IGNORECASE)
 # a sentence ends at 。！？!? (and closing quotes), at a full stop before a space, or at a line break
 _END = re.compile(r"[。！？!?]+[”’」』）)\"']*|\.(?=\s|$)|\n+")
 _LEAD = re.compile(r"^\s*(?:#+\s*|[-*•]\s+|\d{1,2}[.)、]\s*|[（(]\d{1,2}[)）]\s*)?(?:\*\*)?")
@@ -125,8 +126,8 @@ class Evidence:
 def citations_of(sentence: str) -> tuple[int, ...]:
     """The passage numbers a sentence cites, in order, each once.
 
-    >>> citations_of("共有五个[1][3]，见 [2-4]、【5】。")
-    (1, 3, 2, 4, 5)
+    >>> citations_of("共有五个[1][3]，见 [2-4]、【5】、[Passage 6]。")
+    (1, 3, 2, 4, 5, 6)
     """
     out: list[int] = []
     for m in MARKER.finditer(half_width(sentence)):
