@@ -49,6 +49,18 @@ class ModelError(QAError):
     exit_code = 7
 
 
+
+class PDFError(CorpusError):
+    """A PDF that cannot be read as text: empty, not a PDF, truncated or corrupt, or with no usable text."""
+
+
+class EncryptedPDF(PDFError):
+    """A PDF that needs a password to open (decrypt it first: qpdf --decrypt)."""
+
+
+class ScannedPDF(PDFError):
+    """A PDF with no text layer on any page (a scan; OCR is not available)."""
+
 # Exit codes, documented in the README and checked by tests/test_docs.py.
 EXIT_CODES = {
     0: "success (an abstention — 报告中没有找到… — is a success too)",

@@ -1,0 +1,362 @@
+"""Page layout for PDFs: glyphs with boxes in, lines and paragraphs out.
+
+Pure functions over small dataclasses, with no PDF library in sight: ``qa.ingest.pdf``
+reads the glyphs (pypdfium2, or pdfminer.six for scrambled pages) and hands them here.
+Coordinates are PDF points with y growing upwards, as both libraries give them.
+
+- ``group_lines`` cuts a stream of glyphs into lines (a new line when the glyph leaves
+  the current line's baseline band, steps back, or hops far to the right).
+- ``line_text`` decides spaces: never between two Chinese characters (so letter-spaced
+  Chinese, ``中 文 标 题``, comes out as ``中文标题``), one space elsewhere when the file
+  had a space or the gap is wider than 0.15 em.
+- ``is_scrambled`` says whether lines in content-stream order jump around the page
+  (shuffled content stream, columns drawn across) instead of reading down it.
+- ``paragraphs`` groups lines by vertical gaps, indentation, short last lines and
+  font size changes; ``join`` joins a paragraph's lines the way ``qa.text.join_lines``
+  does, keeping one box per character so a span can be highlighted.
+- ``heading_level`` says whether a one-line paragraph is a heading (第一章, 1.2 …, or a
+  larger font) and how deep.
+
+Does not read files, find running headers (that needs all pages: ``qa.ingest.pdf``)
+or handle vertical writing and rotated text (those glyphs are read as they come).
+
+>>> g = [Glyph(c, 10 * i, 0, 10 * i + 10, 10, 10) for i, c in enumerate("中文")]
+>>> g += [Glyph(c, 30 + 10 * i, 0, 30 + 10 * i + 10, 10, 10) for i, c in enumerate("标题")]
+>>> line_text(g)[0]
+'中文标题'
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass, field
+
+from qa.text import is_cjk
+
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points, y up
+
+
+@dataclass(frozen=True)
+class Glyph:
+    """One character as drawn: its text, loose box, font size, and whether the file put a space before it."""
+
+    ch: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    size: float
+    bold: bool = False
+    space_before: bool = False
+
+
+@dataclass
+class Line:
+    """One line of text: its characters with a box each (``None`` for a space the parser chose)."""
+
+    text: str
+    boxes: list[Box | None]
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    size: float  # the median font size of its glyphs
+    bold: bool = False
+
+    @property
+    def mid(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+    @property
+    def height(self) -> float:
+        return max(self.y1 - self.y0, 1.0)
+
+
+@dataclass
+class Para:
+    """Lines that read as one paragraph, in order."""
+
+    lines: list[Line] = field(default_factory=list)
+
+    @property
+    def size(self) -> float:
+        return statistics.median(line.size for line in self.lines)
+
+
+def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
+    return min(a1, b1) - max(a0, b0)
+
+
+def group_lines(glyphs: list[Glyph]) -> list[Line]:
+    """Cut glyphs (in the order given) into lines.
+
+    >>> gs = [Glyph(c, 10 * i, 100, 10 * i + 10, 110, 10) for i, c in enumerate("第一行")]
+    >>> gs += [Glyph(c, 10 * i, 85, 10 * i + 10, 95, 10) for i, c in enumerate("第二行")]
+    >>> [line.text for line in group_lines(gs)]
+    ['第一行', '第二行']
+    """
+    lines: list[Line] = []
+    run: list[Glyph] = []
+    for g in glyphs:
+        if run:
+            last = run[-1]
+            y0 = min(x.y0 for x in run[-8:])
+            y1 = max(x.y1 for x in run[-8:])
+            size = max(last.size, g.size, 1.0)
+            same_band = _overlap(y0, y1, g.y0, g.y1) >= 0.5 * min(y1 - y0, g.y1 - g.y0, size)
+            back = g.x0 < last.x1 - 0.6 * size
+            hop = g.x0 - last.x1 > 3.0 * size
+            if not same_band or back or hop:
+                lines.append(make_line(run))
+                run = []
+        run.append(g)
+    if run:
+        lines.append(make_line(run))
+    return [line for line in lines if line.text.strip()]
+
+
+def make_line(glyphs: list[Glyph]) -> Line:
+    text, boxes = line_text(glyphs)
+    sizes = [g.size for g in glyphs]
+    bold = sum(g.bold for g in glyphs) * 2 > len(glyphs)
+    return Line(text, boxes, min(g.x0 for g in glyphs), min(g.y0 for g in glyphs), max(g.x1 for g in glyphs),
+                max(g.y1 for g in glyphs), statistics.median(sizes), bold)
+
+
+def line_text(glyphs: list[Glyph]) -> tuple[str, list[Box | None]]:
+    """The line's text and one box per character; spaces decided here, never between Chinese characters.
+
+    >>> gs = [Glyph("A", 0, 0, 5, 10, 10), Glyph("B", 9, 0, 14, 10, 10), Glyph("年", 14, 0, 24, 10, 10)]
+    >>> line_text(gs)[0]
+    'A B年'
+    """
+    chars: list[str] = []
+    boxes: list[Box | None] = []
+    prev: Glyph | None = None
+    for g in glyphs:
+        if prev is not None:
+            gap = g.x0 - prev.x1
+            wide = g.space_before or gap > 0.15 * max(prev.size, g.size, 1.0)
+            if wide and not (is_cjk(prev.ch) and is_cjk(g.ch)):
+                chars.append(" ")
+                boxes.append(None)
+        chars.append(g.ch)
+        boxes.append((g.x0, g.y0, g.x1, g.y1))
+        prev = g
+    return "".join(chars), boxes
+
+
+def is_scrambled(lines: list[Line]) -> bool:
+    """Whether lines in stream order disagree with the page's geometric reading order.
+
+    The geometric order is ``reading_order`` (an XY-cut). A page is scrambled when fewer
+    than 60 % of the stream's steps go from a line to its geometric successor: a margin
+    note or a code comment beside its line costs a step or two, a shuffled content
+    stream or two columns drawn row by row cost nearly all of them.
+
+    >>> rows = [Line("x", [None], 0, y, 100, y + 10, 10) for y in (500, 480, 460, 440)]
+    >>> is_scrambled(rows), is_scrambled([rows[2], rows[0], rows[3], rows[1]])
+    (False, True)
+    """
+    if len(lines) < 4:
+        return False
+    order = reading_order(lines)
+    pos = {i: k for k, i in enumerate(order)}
+    agree = sum(pos[i + 1] == pos[i] + 1 for i in range(len(lines) - 1))
+    return agree < 0.6 * (len(lines) - 1)
+
+
+def reading_order(lines: list[Line]) -> list[int]:
+    """Indices of ``lines`` in reading order by a recursive XY-cut.
+
+    Each block is cut at its widest empty band: a horizontal band between rows, or a
+    vertical gutter (at least one character wide) between columns; then the parts are
+    read top to bottom, left to right. A block that cannot be cut is read by rows.
+
+    >>> cols = [Line(t, [None], x, y, x + 100, y + 10, 10) for t, x, y in
+    ...         [("左一", 0, 500), ("右一", 130, 500), ("左二", 0, 486), ("右二", 130, 486)]]
+    >>> [cols[i].text for i in reading_order(cols)]
+    ['左一', '左二', '右一', '右二']
+    """
+    sizes = sorted(line.size for line in lines)
+    min_gutter = 0.8 * sizes[len(sizes) // 2] if sizes else 8.0
+
+    def cut(idx: list[int]) -> list[int]:
+        if len(idx) <= 1:
+            return idx
+        best: tuple[float, list[int], int] | None = None
+        ys = sorted(idx, key=lambda i: -lines[i].y1)
+        low = lines[ys[0]].y0
+        for k in range(1, len(ys)):
+            gap = low - lines[ys[k]].y1
+            if gap > 0 and (best is None or gap > best[0]):
+                best = (gap, ys, k)
+            low = min(low, lines[ys[k]].y0)
+        xs = sorted(idx, key=lambda i: lines[i].x0)
+        right = lines[xs[0]].x1
+        for k in range(1, len(xs)):
+            gap = lines[xs[k]].x0 - right
+            if gap >= min_gutter and (best is None or gap > best[0]):
+                best = (gap, xs, k)
+            right = max(right, lines[xs[k]].x1)
+        if best is None:
+            return sorted(idx, key=lambda i: (-round(lines[i].mid), lines[i].x0))
+        _, order, k = best
+        return cut(order[:k]) + cut(order[k:])
+
+    return cut(list(range(len(lines))))
+
+
+def paragraphs(lines: list[Line]) -> list[Para]:
+    """Group lines (in reading order) into paragraphs.
+
+    A paragraph ends at a vertical gap wider than the usual line pitch, a font size
+    change, a jump that is not a column continuing, an indented next line, or a short
+    line (one that stops well before the right edge of its block).
+
+    >>> rows = [Line(t, [None] * len(t), x, y, x1, y + 10, 10) for t, x, x1, y in
+    ...         [("　首行", 20, 200, 500), ("续行", 0, 200, 486), ("末行", 0, 80, 472), ("　次段", 20, 200, 458)]]
+    >>> [len(p.lines) for p in paragraphs(rows)]
+    [3, 1]
+    """
+    if not lines:
+        return []
+    pitch = _pitch(lines)
+    left, right = _edges(lines)
+    out: list[Para] = [Para([lines[0]])]
+    for i, (a, b) in enumerate(zip(lines, lines[1:]), start=1):
+        size = max(a.size, b.size, 1.0)
+        below = b.y1 <= a.mid and _overlap(a.x0, a.x1, b.x0, b.x1) > -size
+        next_column = b.y0 > a.y1 and b.x0 > a.x1 - size  # a paragraph running on at the top of the next column
+        gap = a.y0 - b.y1 if below else 0.0
+        same = (
+            (below or next_column)
+            and gap < pitch
+            and abs(a.size - b.size) < 0.12 * size
+            and b.x0 <= left[i] + 1.0 * size
+            and a.x1 >= right[i - 1] - 2.0 * size
+            and not _starts_item(b.text)
+        )
+        if same:
+            out[-1].lines.append(b)
+        else:
+            out.append(Para([b]))
+    return out
+
+
+def _pitch(lines: list[Line]) -> float:
+    """The usual gap between consecutive lines of a block (median of small positive gaps)."""
+    gaps = [a.y0 - b.y1 for a, b in zip(lines, lines[1:]) if 0 <= a.y0 - b.y1 < 2 * max(a.size, b.size)]
+    return statistics.median(gaps) * 1.5 + 1.5 if gaps else 6.0
+
+
+def _edges(lines: list[Line]) -> tuple[list[float], list[float]]:
+    """For each line, the left and right edges of the lines around it that share its column.
+
+    Among nearby lines (up to 12 either side) that overlap the line horizontally by half
+    the shorter one and share its font size, the edge is the outermost x that at least
+    two lines reach (within 2 pt): a right-aligned attribution or a wide formula does
+    not move the edge that the paragraph's full lines share.
+    """
+    lefts, rights = [], []
+    for i, line in enumerate(lines):
+        near = [o for o in lines[max(0, i - 12): i + 13]
+                if _overlap(o.x0, o.x1, line.x0, line.x1) >= 0.5 * min(o.x1 - o.x0, line.x1 - line.x0)
+                and abs(o.size - line.size) < 0.12 * max(o.size, line.size, 1.0)]
+        lefts.append(_shared(sorted(o.x0 for o in near)))
+        rights.append(_shared(sorted((o.x1 for o in near), reverse=True)))
+    return lefts, rights
+
+
+def _shared(xs: list[float]) -> float:
+    """The first of ``xs`` (sorted outermost first) that another one matches within 2 pt, else the first.
+
+    >>> _shared([509.5, 484.9, 484.7, 300.0])
+    484.9
+    """
+    for a, b in zip(xs, xs[1:]):
+        if abs(a - b) < 2.0:
+            return a
+    return xs[0]
+
+
+_ITEM = re.compile(r"^(?:[•·●○■□◆▪–\-*]|\(?\d{1,2}[).、]|[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、)\s*\S")
+
+
+def _starts_item(text: str) -> bool:
+    """A list item or numbered point starts a new paragraph.
+
+    >>> _starts_item("• 第一项"), _starts_item("（三）措施"), _starts_item("2019 年")
+    (True, True, False)
+    """
+    return _ITEM.match(text) is not None
+
+
+def join(lines: list[Line]) -> tuple[str, list[Box | None]]:
+    """A paragraph's text (lines joined as ``qa.text.join_lines`` joins them) and one box per character.
+
+    >>> a = Line("包括", [None, None], 0, 10, 20, 20, 10)
+    >>> b = Line("69 个", [None] * 4, 0, 0, 40, 10, 10)
+    >>> join([a, b])[0]
+    '包括 69 个'
+    """
+    text = ""
+    boxes: list[Box | None] = []
+    for line in lines:
+        t, bx = line.text.strip(), line.boxes
+        lead = len(line.text) - len(line.text.lstrip())
+        bx = bx[lead: lead + len(t)]
+        if not t:
+            continue
+        if text and _space_between(text[-1], t[0]):
+            text += " "
+            boxes.append(None)
+        text += t
+        boxes.extend(bx)
+    return text, boxes
+
+
+def _space_between(a: str, b: str) -> bool:
+    """The rule of ``qa.text.join_lines`` at a line break: a space only where a Latin word or number meets text."""
+    if a == "-" or is_cjk(a) and is_cjk(b):
+        return False
+    if not (a.isalnum() or b.isalnum()):
+        return False
+    return not (is_cjk(a) and not b.isalnum()) and not (is_cjk(b) and not a.isalnum())
+
+
+_NUMBERED = [
+    (re.compile(r"^第[一二三四五六七八九十百零〇\d]+[部篇]\s*\S"), 1),
+    (re.compile(r"^第[一二三四五六七八九十百零〇\d]+章\s*\S"), 1),
+    (re.compile(r"^第[一二三四五六七八九十百零〇\d]+节\s*\S"), 2),
+    (re.compile(r"^[一二三四五六七八九十]{1,3}、\s*\S"), 2),
+    (re.compile(r"^\d{1,2}(?:\.\d{1,2}){0,3}\s+\S"), 0),  # depth from the dots
+]
+
+
+def heading_level(text: str, size: float, body: float, bold: bool = False) -> int | None:
+    """The heading level of a one-line paragraph (1 outermost), or None for body text.
+
+    Numbered headings (第二章, 第3节, 二、, 1.2) count when short and set larger or bold;
+    第…章 counts even at body size. An unnumbered line counts when its font is at least
+    15 % larger than the body's; its level is then 1 for ≥ 1.6×, 2 for ≥ 1.3×, else 3.
+
+    >>> heading_level("第一章 总则", 10.5, 10.5), heading_level("1.2 方法", 12, 10), heading_level("正文一句话。", 10, 10)
+    (1, 2, None)
+    """
+    t = text.strip()
+    if not t or len(t) > 40 or t[-1] in "。，；：,;:":
+        return None
+    larger = size >= 1.15 * body
+    for pattern, level in _NUMBERED:
+        if pattern.match(t):
+            if level == 0:
+                level = t.split()[0].count(".") + 1
+            if larger or bold or t.startswith("第") and level == 1:
+                return level
+            return None
+    if larger and re.search(r"\w", t):
+        ratio = size / max(body, 1.0)
+        return 1 if ratio >= 1.6 else 2 if ratio >= 1.3 else 3
+    return None
