@@ -51,7 +51,7 @@ from pathlib import Path
 from qa.errors import EncryptedPDF, PDFError, ScannedPDF
 from qa.ingest.document import Chunk, Document, Page
 from qa.ingest.pdf_layout import Box, Glyph, Line, Para, group_lines, heading_level, is_scrambled, join, make_line, \
-    paragraphs
+    paragraphs, reading_order
 from qa.text import is_cjk, split_sentences
 
 log = logging.getLogger(__name__)
@@ -280,10 +280,12 @@ def _pdfium_glyphs(textpage) -> tuple[list[Glyph], int, int]:
 
 
 def _read_with_pdfminer(data: bytes, raws: list[_RawPage]) -> None:
-    """Read the scrambled pages again with pdfminer.six, in the order its layout analysis gives.
+    """Read the scrambled pages again with pdfminer.six's layout analysis, then order its lines by XY-cut.
 
-    pdfminer groups characters into lines and lines into boxes by geometry, then orders
-    the boxes (``boxes_flow``), so a shuffled stream or two columns read column by column.
+    pdfminer groups characters into lines by geometry, whatever order the content stream
+    drew them in. Its own ordering of text boxes (``boxes_flow``) interleaves columns
+    when the line spacing exceeds ``line_margin`` (every line is then a box of its own),
+    so the lines are put in reading order by ``pdf_layout.reading_order`` instead.
     """
     from pdfminer.high_level import extract_pages
     from pdfminer.layout import LAParams, LTAnno, LTChar, LTTextContainer, LTTextLine
@@ -322,7 +324,8 @@ def _read_with_pdfminer(data: bytes, raws: list[_RawPage]) -> None:
         if bad > 0.2 * max(raw.glyphs, 1):
             log.info("page %d: pdfminer.six could not map the fonts either; keeping PDFium's order", raw.number)
             continue
-        raw.lines = [line for line in lines if line.text.strip()]
+        lines = [line for line in lines if line.text.strip()]
+        raw.lines = [lines[i] for i in reading_order(lines)]
 
 
 def _page_warnings(raws: list[_RawPage]) -> list[str]:
