@@ -105,9 +105,9 @@ def _parse(path: Path, data: bytes | None, name: str | None) -> tuple[Document, 
     scrambled = [r.number for r in raws if r.scrambled]
     if scrambled:
         _read_with_pdfminer(data, raws)
-        warnings.append(f"pages {_ranges(scrambled)}: text order scrambled (columns or a shuffled content stream); "
+        warnings.append(f"{_pages(scrambled)}: text order scrambled (columns or a shuffled content stream); "
                         "read with pdfminer.six layout analysis")
-        log.info("%s: pages %s read with pdfminer.six (scrambled order)", path, _ranges(scrambled))
+        log.info("%s: %s read with pdfminer.six (scrambled order)", path, _pages(scrambled))
     _check_text(path, raws)
     warnings += _page_warnings(raws)
     _drop_running(raws)
@@ -245,27 +245,31 @@ def _garbage(ch: str) -> bool:
 
 
 def _pdfium_glyphs(textpage) -> tuple[list[Glyph], int, int]:
-    """The page's characters in content-stream order: (glyphs, characters drawn, of which unmapped)."""
+    """The page's characters in content-stream order: (glyphs, characters drawn, of which unmapped).
+
+    Three PDFium calls per character (box, size, map error); the text comes in one call
+    when it has no surrogate pairs (then text index = character index), else character
+    by character. Whitespace (the file's or PDFium's generated spaces and line breaks)
+    only marks a space before the next glyph. The font weight is asked once per run
+    (after whitespace), enough to tell a bold heading.
+    """
     import pypdfium2.raw as pdfium_c
 
+    count = textpage.count_chars()
+    text = textpage.get_text_range(0, count) if count else ""
+    if len(text) != count or any(0xD800 <= ord(c) < 0xE000 for c in text):
+        text = _text_by_char(textpage, count)
     rect = pdfium_c.FS_RECTF()
-    get_unicode, generated = pdfium_c.FPDFText_GetUnicode, pdfium_c.FPDFText_IsGenerated
     map_error, loose_box = pdfium_c.FPDFText_HasUnicodeMapError, pdfium_c.FPDFText_GetLooseCharBox
     font_size, font_weight = pdfium_c.FPDFText_GetFontSize, pdfium_c.FPDFText_GetFontWeight
     glyphs: list[Glyph] = []
     drawn = bad = 0
-    space = False
-    high = 0  # a pending high surrogate
-    for i in range(textpage.count_chars()):
-        code = get_unicode(textpage, i)
-        if 0xD800 <= code < 0xDC00:
-            high = code
+    space = True
+    bold = False
+    for i, ch in enumerate(text):
+        if not ch:  # the second half of a surrogate pair
             continue
-        if 0xDC00 <= code < 0xE000 and high:
-            code = 0x10000 + ((high - 0xD800) << 10) + (code - 0xDC00)
-        high = 0
-        ch = chr(code)
-        if generated(textpage, i) or ch.isspace():
+        if ch.isspace():
             space = True
             continue
         drawn += 1
@@ -273,10 +277,32 @@ def _pdfium_glyphs(textpage) -> tuple[list[Glyph], int, int]:
             bad += 1
             continue
         loose_box(textpage, i, rect)
-        glyphs.append(Glyph(ch, rect.left, rect.bottom, rect.right, rect.top, font_size(textpage, i),
-                            font_weight(textpage, i) >= 600, space))
+        if space:
+            bold = font_weight(textpage, i) >= 600
+        glyphs.append(Glyph(ch, rect.left, rect.bottom, rect.right, rect.top, font_size(textpage, i), bold, space))
         space = False
     return glyphs, drawn, bad
+
+
+def _text_by_char(textpage, count: int) -> list[str]:
+    """One string per character index ("" for the second half of a surrogate pair)."""
+    import pypdfium2.raw as pdfium_c
+
+    out: list[str] = []
+    high = 0
+    for i in range(count):
+        code = pdfium_c.FPDFText_GetUnicode(textpage, i)
+        if 0xD800 <= code < 0xDC00:
+            high = code
+            out.append("")
+            continue
+        if 0xDC00 <= code < 0xE000 and high:
+            out[-1] = chr(0x10000 + ((high - 0xD800) << 10) + (code - 0xDC00))
+            out.append("")
+        else:
+            out.append(chr(code))
+        high = 0
+    return out
 
 
 def _read_with_pdfminer(data: bytes, raws: list[_RawPage]) -> None:
@@ -291,7 +317,7 @@ def _read_with_pdfminer(data: bytes, raws: list[_RawPage]) -> None:
     from pdfminer.layout import LAParams, LTAnno, LTChar, LTTextContainer, LTTextLine
 
     wanted = {r.number - 1: r for r in raws if r.scrambled}
-    params = LAParams(line_margin=0.5, char_margin=1.0, boxes_flow=0.5)
+    params = LAParams(line_margin=0.5, char_margin=1.0, boxes_flow=None)  # no box ordering: XY-cut below
     for index, layout in zip(sorted(wanted), extract_pages(io.BytesIO(data), page_numbers=sorted(wanted),
                                                            laparams=params)):
         lines: list[Line] = []
@@ -524,6 +550,7 @@ def _pieces(text: str, limit: int = MAX_CHUNK) -> list[tuple[int, int]]:
 
 def _title_guess(paras: list[Para], body: float) -> str:
     """The largest paragraph of page 1 when it is set larger than the body, else its first line."""
+    paras = [p for p in paras if _worth_indexing(join(p.lines)[0])] or paras
     big = max(paras, key=lambda p: p.size)
     if big.size >= 1.2 * body:
         return join(big.lines)[0][:120]
@@ -541,6 +568,11 @@ def _clean_title(title: str) -> str:
             or re.search(r"\.(?:dvi|tex|docx?|pdf|pptx?|xlsx?)$", t, re.I):
         return ""
     return t
+
+
+def _pages(numbers: list[int]) -> str:
+    """``page 3`` or ``pages 1-3, 5``."""
+    return f"page {numbers[0]}" if len(numbers) == 1 else f"pages {_ranges(numbers)}"
 
 
 def _ranges(numbers: list[int]) -> str:

@@ -98,11 +98,10 @@ def group_lines(glyphs: list[Glyph]) -> list[Line]:
     """
     lines: list[Line] = []
     run: list[Glyph] = []
+    y0 = y1 = 0.0  # the current line's band
     for g in glyphs:
         if run:
             last = run[-1]
-            y0 = min(x.y0 for x in run[-8:])
-            y1 = max(x.y1 for x in run[-8:])
             size = max(last.size, g.size, 1.0)
             same_band = _overlap(y0, y1, g.y0, g.y1) >= 0.5 * min(y1 - y0, g.y1 - g.y0, size)
             back = g.x0 < last.x1 - 0.6 * size
@@ -110,6 +109,10 @@ def group_lines(glyphs: list[Glyph]) -> list[Line]:
             if not same_band or back or hop:
                 lines.append(make_line(run))
                 run = []
+        if run:
+            y0, y1 = min(y0, g.y0), max(y1, g.y1)
+        else:
+            y0, y1 = g.y0, g.y1
         run.append(g)
     if run:
         lines.append(make_line(run))
@@ -148,14 +151,17 @@ def line_text(glyphs: list[Glyph]) -> tuple[str, list[Box | None]]:
 
 
 def is_scrambled(lines: list[Line]) -> bool:
-    """Whether lines in stream order disagree with the page's geometric reading order.
+    """Whether lines in stream order jump around the page instead of reading down it.
 
-    The geometric order is ``reading_order`` (an XY-cut). A page is scrambled when fewer
-    than 60 % of the stream's steps go from a line to its geometric successor: a margin
-    note or a code comment beside its line costs a step or two, a shuffled content
-    stream or two columns drawn row by row cost nearly all of them.
+    Two signs, both needed: fewer than 60 % of the stream's steps go from a line to its
+    successor in the geometric order (``reading_order``, an XY-cut), and at least a
+    quarter of the steps jump back up the page or hop sideways from one long line of
+    text to another across a gutter. A margin note or a code comment beside its line
+    costs a step or two; a table drawn row by row disagrees with the XY-cut everywhere
+    but only steps right and down between short cells (row by row is the better order
+    for a table); a shuffled content stream or two columns drawn across do both.
 
-    >>> rows = [Line("x", [None], 0, y, 100, y + 10, 10) for y in (500, 480, 460, 440)]
+    >>> rows = [Line("x" * 20, [None] * 20, 0, y, 100, y + 10, 10) for y in (500, 480, 460, 440)]
     >>> is_scrambled(rows), is_scrambled([rows[2], rows[0], rows[3], rows[1]])
     (False, True)
     """
@@ -163,8 +169,18 @@ def is_scrambled(lines: list[Line]) -> bool:
         return False
     order = reading_order(lines)
     pos = {i: k for k, i in enumerate(order)}
-    agree = sum(pos[i + 1] == pos[i] + 1 for i in range(len(lines) - 1))
-    return agree < 0.6 * (len(lines) - 1)
+    steps = len(lines) - 1
+    agree = sum(pos[i + 1] == pos[i] + 1 for i in range(steps))
+    if agree >= 0.6 * steps:
+        return False
+    jumps = 0
+    for a, b in zip(lines, lines[1:]):
+        size = max(a.size, b.size, 1.0)
+        up = b.mid > a.y1 + 0.2 * size
+        across = (_overlap(a.y0, a.y1, b.y0, b.y1) > 0 and b.x0 - a.x1 > 1.5 * size
+                  and len(a.text) >= 12 and len(b.text) >= 12)
+        jumps += up or across
+    return jumps >= 0.25 * steps
 
 
 def reading_order(lines: list[Line]) -> list[int]:
