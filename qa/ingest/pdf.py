@@ -269,6 +269,8 @@ def _pdfium_glyphs(textpage) -> tuple[list[Glyph], int, int]:
     for i, ch in enumerate(text):
         if not ch:  # the second half of a surrogate pair
             continue
+        if ch == "\ufffe":  # PDFium's mark for a hyphen that ends a line
+            ch = "-"
         if ch.isspace():
             space = True
             continue

@@ -104,7 +104,7 @@ def group_lines(glyphs: list[Glyph]) -> list[Line]:
             last = run[-1]
             size = max(last.size, g.size, 1.0)
             same_band = _overlap(y0, y1, g.y0, g.y1) >= 0.5 * min(y1 - y0, g.y1 - g.y0, size)
-            back = g.x0 < last.x1 - 0.6 * size
+            back = g.x0 < last.x0 - 0.5 * size  # a ligature's parts share one box: not a step back
             hop = g.x0 - last.x1 > 3.0 * size
             if not same_band or back or hop:
                 lines.append(make_line(run))
@@ -227,13 +227,23 @@ def reading_order(lines: list[Line]) -> list[int]:
 def paragraphs(lines: list[Line]) -> list[Para]:
     """Group lines (in reading order) into paragraphs.
 
-    A paragraph ends at a vertical gap wider than the usual line pitch, a font size
-    change, a jump that is not a column continuing, an indented next line, or a short
-    line (one that stops well before the right edge of its block).
+    Line ``b`` continues the paragraph of the line ``a`` before it when it sits just
+    below ``a`` (a gap under the usual line pitch) or at the top of the next column, in
+    the same font size, does not start a list item, and
+    - ``a`` is not short: it reaches the right edge of its block, less two characters
+      (the block's edge, or the longer of ``b`` and the line before ``a`` when the block
+      is an indented quote), and
+    - ``b`` is not indented: it starts at the block's left edge, or where ``a`` started
+      (an indented block), or left of an indented first line ``a``, or under the text of
+      a list item ``a`` (a hanging indent).
 
     >>> rows = [Line(t, [None] * len(t), x, y, x1, y + 10, 10) for t, x, x1, y in
     ...         [("　首行", 20, 200, 500), ("续行", 0, 200, 486), ("末行", 0, 80, 472), ("　次段", 20, 200, 458)]]
     >>> [len(p.lines) for p in paragraphs(rows)]
+    [3, 1]
+    >>> items = [Line(t, [None] * len(t), x, y, x1, y + 10, 10) for t, x, x1, y in
+    ...          [("• 第一项很长", 0, 200, 500), ("续行", 15, 200, 486), ("末行", 15, 90, 472), ("• 第二项", 0, 120, 458)]]
+    >>> [len(p.lines) for p in paragraphs(items)]
     [3, 1]
     """
     if not lines:
@@ -243,19 +253,22 @@ def paragraphs(lines: list[Line]) -> list[Para]:
     out: list[Para] = [Para([lines[0]])]
     for i, (a, b) in enumerate(zip(lines, lines[1:]), start=1):
         size = max(a.size, b.size, 1.0)
+        para = out[-1].lines
         below = b.y1 <= a.mid and _overlap(a.x0, a.x1, b.x0, b.x1) > -size
         next_column = b.y0 > a.y1 and b.x0 > a.x1 - size  # a paragraph running on at the top of the next column
         gap = a.y0 - b.y1 if below else 0.0
-        same = (
-            (below or next_column)
-            and gap < pitch
-            and abs(a.size - b.size) < 0.12 * size
-            and b.x0 <= left[i] + 1.0 * size
-            and a.x1 >= right[i - 1] - 2.0 * size
-            and not _starts_item(b.text)
+        reach = max(b.x1, para[-2].x1) if len(para) > 1 else b.x1
+        short = a.x1 < min(right[i - 1], reach) - 2.0 * size
+        aligned = (
+            b.x0 <= left[i] + 1.0 * size
+            or len(para) > 1 and abs(b.x0 - a.x0) < 0.2 * size
+            or len(para) == 1 and 0.5 * size < a.x0 - b.x0 <= 3.0 * size
+            or len(para) == 1 and _starts_item(a.text) and 0 < b.x0 - a.x0 <= 4.0 * size
         )
+        same = ((below or next_column) and gap < pitch and abs(a.size - b.size) < 0.12 * size
+                and not short and aligned and not _starts_item(b.text))
         if same:
-            out[-1].lines.append(b)
+            para.append(b)
         else:
             out.append(Para([b]))
     return out
