@@ -9,7 +9,7 @@ header and footer with page numbers, /PageLabels, encryption.
 
 Does not hyphenate or justify; Latin words are never broken inside.
 
->>> pages = layout(["甲乙丙丁。" * 3], measure=lambda s: 10.0 * len(s), width=80, height=60, size=10)
+>>> pages = layout(["甲乙丙丁。" * 3], measure=lambda s, size: size * len(s), width=80, height=60, size=10)
 >>> [[f.text for f in page.fragments] for page in pages]
 [['甲乙丙丁。甲乙丙丁。甲乙丙丁。']]
 """
@@ -59,14 +59,15 @@ def _tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
-def layout(paragraphs: list[str], measure, width: float = A4[0] - 2 * MARGIN, height: float = A4[1] - 2 * MARGIN,
+def layout(paragraphs: list, measure, width: float = A4[0] - 2 * MARGIN, height: float = A4[1] - 2 * MARGIN,
            size: float = 10.5, columns: int = 1, leading: float = 1.6, indent: int = 2,
            para_gap: float = 0.6) -> list[PageOut]:
     """Flow paragraphs into pages: each page a list of fragments (reading order) and placed lines.
 
     Coordinates of ``Placed`` lines are relative to the text area's top-left (x right,
-    y down, baseline); the back ends shift and flip them. ``measure(text)`` is the
-    width in points at ``size``.
+    y down, baseline); the back ends shift and flip them. ``measure(text, size)`` is the
+    width in points. A paragraph given as ``(text, size)`` is a heading: set in that
+    size, not indented, with space above.
     """
     col_width = (width - GUTTER * (columns - 1)) / columns
     pages: list[PageOut] = [PageOut()]
@@ -82,11 +83,15 @@ def layout(paragraphs: list[str], measure, width: float = A4[0] - 2 * MARGIN, he
             pages.append(PageOut())
 
     for p, para in enumerate(paragraphs):
+        psize = size
+        if isinstance(para, tuple):
+            para, psize = para
+            y += psize * 0.8
         toks = _tokens(para)
         first = True
         frag: Fragment | None = None
         line = ""
-        x0 = indent * size
+        x0 = indent * size if psize == size else 0.0
         while toks or line:
             if y > height:
                 new_column()
@@ -98,7 +103,7 @@ def layout(paragraphs: list[str], measure, width: float = A4[0] - 2 * MARGIN, he
                 if not line and tok.isspace():
                     toks.pop(0)
                     continue
-                if line and measure(line + tok) > col_width - start:
+                if line and measure(line + tok, psize) > col_width - start:
                     break
                 line += toks.pop(0)
             line = line.rstrip()
@@ -106,8 +111,8 @@ def layout(paragraphs: list[str], measure, width: float = A4[0] - 2 * MARGIN, he
                 frag = Fragment(p, "")
                 pages[-1].fragments.append(frag)
             frag.text = _append(frag.text, line)
-            pages[-1].lines.append(Placed(col * (col_width + GUTTER) + start, y, line, size))
-            y += size * leading
+            pages[-1].lines.append(Placed(col * (col_width + GUTTER) + start, y, line, psize))
+            y += psize * leading
             first = False
             line = ""
         y += size * para_gap
@@ -147,7 +152,22 @@ def _running(options: dict, number: int, total: int) -> tuple[str | None, str | 
             footer.format(n=number, total=total) if footer else None)
 
 
-def reportlab_pdf(path: Path, paragraphs: list[str], *, columns: int = 1, shuffle: bool = False,
+def _ordered(lines: list[Placed], order: str, rng: random.Random) -> list[Placed]:
+    """The lines in the order the content stream draws them.
+
+    ``"reading"``: as read; ``"shuffled"``: at random; ``"rows"``: row by row across
+    the columns (top to bottom, left to right), as some word processors write columns.
+    """
+    if order == "shuffled":
+        lines = list(lines)
+        rng.shuffle(lines)
+        return lines
+    if order == "rows":
+        return sorted(lines, key=lambda op: (round(op.y, 1), op.x))
+    return list(lines)
+
+
+def reportlab_pdf(path: Path, paragraphs: list, *, columns: int = 1, order: str = "reading",
                   letter_spaced: str | None = None, header: str | None = None, footer: str | None = None,
                   labels: list[tuple[int, str, int]] | None = None, encrypt: str | None = None,
                   size: float = 10.5, seed: int = 7) -> Made:
@@ -168,9 +188,9 @@ def reportlab_pdf(path: Path, paragraphs: list[str], *, columns: int = 1, shuffl
     spaced = letter_spaced == "spaces"
     extra = 0.5 * size if letter_spaced == "charspace" else 0.0
 
-    def measure(text: str) -> float:
+    def measure(text: str, at: float) -> float:
         shown = letter_space(text) if spaced else text
-        return pdfmetrics.stringWidth(shown, font, size) + extra * len(shown)
+        return pdfmetrics.stringWidth(shown, font, at) + extra * len(shown)
 
     pages = layout(paragraphs, measure, size=size, columns=columns)
     c = canvas.Canvas(str(path), pagesize=A4, encrypt=encrypt, invariant=1)
@@ -178,10 +198,7 @@ def reportlab_pdf(path: Path, paragraphs: list[str], *, columns: int = 1, shuffl
     rng = random.Random(seed)
     width, height = A4
     for number, page in enumerate(pages, start=1):
-        ops = list(page.lines)
-        if shuffle:
-            rng.shuffle(ops)
-        for op in ops:
+        for op in _ordered(page.lines, order, rng):
             t = c.beginText(MARGIN + op.x, height - MARGIN - op.y)
             t.setFont(font, op.size)
             if extra:
@@ -202,7 +219,7 @@ def reportlab_pdf(path: Path, paragraphs: list[str], *, columns: int = 1, shuffl
     return Made(Path(path), [[f.text for f in p.fragments] for p in pages], header)
 
 
-def fpdf_pdf(path: Path, paragraphs: list[str], *, columns: int = 1, shuffle: bool = False,
+def fpdf_pdf(path: Path, paragraphs: list, *, columns: int = 1, order: str = "reading",
              header: str | None = None, footer: str | None = None, size: float = 10.5, seed: int = 7,
              title: str | None = None) -> Made:
     """Typeset with fpdf2 and WenQuanYi Micro Hei (embedded as a subset, with a ToUnicode map)."""
@@ -214,16 +231,17 @@ def fpdf_pdf(path: Path, paragraphs: list[str], *, columns: int = 1, shuffle: bo
     pdf.set_font("wqy", size=size)
     if title:
         pdf.set_title(title)
-    pages = layout(paragraphs, lambda s: pdf.get_string_width(s), size=size, columns=columns)
+    def measure(text: str, at: float) -> float:
+        pdf.set_font("wqy", size=at)
+        return pdf.get_string_width(text)
+
+    pages = layout(paragraphs, measure, size=size, columns=columns)
     rng = random.Random(seed)
     width, height = A4
     for number, page in enumerate(pages, start=1):
         pdf.add_page()
-        ops = list(page.lines)
-        if shuffle:
-            rng.shuffle(ops)
-        pdf.set_font("wqy", size=size)
-        for op in ops:
+        for op in _ordered(page.lines, order, rng):
+            pdf.set_font("wqy", size=op.size)
             pdf.text(MARGIN + op.x, MARGIN + op.y, op.text)  # fpdf2: y from the top, at the baseline
         head, foot = _running({"header": header, "footer": footer}, number, len(pages))
         pdf.set_font("wqy", size=9)
@@ -292,3 +310,26 @@ def zhlipsum_paragraphs(def_file: Path, name: str = "simp") -> list[str]:
         if inside and m:
             out.append(m.group(1).strip())
     return out
+
+
+def without_tounicode(path: Path) -> Path:
+    """Blank out the /ToUnicode entries of a PDF in place (same length, so the xref stays right).
+
+    An fpdf2 file then has an embedded Identity-H font whose characters map to nothing:
+    the hard case of a CID font without a Unicode map.
+    """
+    data = Path(path).read_bytes()
+    Path(path).write_bytes(re.sub(rb"/ToUnicode \d+ 0 R", lambda m: b" " * len(m.group(0)), data))
+    return Path(path)
+
+
+def merge(paths: list[Path], out: Path) -> Path:
+    """Concatenate the pages of several PDFs (pypdfium2)."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument.new()
+    for p in paths:
+        src = pdfium.PdfDocument(str(p))
+        doc.import_pages(src)
+    doc.save(str(out))
+    return Path(out)

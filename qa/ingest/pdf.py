@@ -271,7 +271,7 @@ def _pdfium_glyphs(textpage) -> tuple[list[Glyph], int, int]:
             continue
         if ch == "\ufffe":  # PDFium's mark for a hyphen that ends a line
             ch = "-"
-        if ch.isspace():
+        if ch.isspace() and not map_error(textpage, i):
             space = True
             continue
         drawn += 1

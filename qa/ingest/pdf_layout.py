@@ -5,10 +5,12 @@ reads the glyphs (pypdfium2, or pdfminer.six for scrambled pages) and hands them
 Coordinates are PDF points with y growing upwards, as both libraries give them.
 
 - ``group_lines`` cuts a stream of glyphs into lines (a new line when the glyph leaves
-  the current line's baseline band, steps back, or hops far to the right).
-- ``line_text`` decides spaces: never between two Chinese characters (so letter-spaced
-  Chinese, ``中 文 标 题``, comes out as ``中文标题``), one space elsewhere when the file
-  had a space or the gap is wider than 0.15 em.
+  the current line's baseline band, steps back, or hops more than 2.2 em to the right:
+  a gutter between columns, a table cell).
+- ``line_text`` decides spaces: none between the Chinese characters of a letter-spaced
+  line (``中 文 标 题`` comes out as ``中文标题``) and none between Chinese characters
+  set close; one where a heading leaves a wide gap (``第一章 总则``) and, between Latin
+  words and numbers, where the file had a space or the gap is wider than 0.15 em.
 - ``is_scrambled`` says whether lines in content-stream order jump around the page
   (shuffled content stream, columns drawn across) instead of reading down it.
 - ``paragraphs`` groups lines by vertical gaps, indentation, short last lines and
@@ -20,10 +22,13 @@ Coordinates are PDF points with y growing upwards, as both libraries give them.
 Does not read files, find running headers (that needs all pages: ``qa.ingest.pdf``)
 or handle vertical writing and rotated text (those glyphs are read as they come).
 
->>> g = [Glyph(c, 10 * i, 0, 10 * i + 10, 10, 10) for i, c in enumerate("中文")]
->>> g += [Glyph(c, 30 + 10 * i, 0, 30 + 10 * i + 10, 10, 10) for i, c in enumerate("标题")]
->>> line_text(g)[0]
+>>> spaced = [Glyph(c, 15 * i, 0, 15 * i + 10, 10, 10, space_before=i > 0) for i, c in enumerate("中文标题")]
+>>> line_text(spaced)[0]
 '中文标题'
+>>> heading = [Glyph(c, 10 * i + (10 if i > 2 else 0), 0, 10 * i + 10 + (10 if i > 2 else 0), 10, 10)
+...            for i, c in enumerate("第一章总则")]
+>>> line_text(heading)[0]
+'第一章 总则'
 """
 
 from __future__ import annotations
@@ -105,7 +110,7 @@ def group_lines(glyphs: list[Glyph]) -> list[Line]:
             size = max(last.size, g.size, 1.0)
             same_band = _overlap(y0, y1, g.y0, g.y1) >= 0.5 * min(y1 - y0, g.y1 - g.y0, size)
             back = g.x0 < last.x0 - 0.5 * size  # a ligature's parts share one box: not a step back
-            hop = g.x0 - last.x1 > 3.0 * size
+            hop = g.x0 - last.x1 > 2.2 * size  # a gutter, a table cell, a tab stop
             if not same_band or back or hop:
                 lines.append(make_line(run))
                 run = []
@@ -128,25 +133,39 @@ def make_line(glyphs: list[Glyph]) -> Line:
 
 
 def line_text(glyphs: list[Glyph]) -> tuple[str, list[Box | None]]:
-    """The line's text and one box per character; spaces decided here, never between Chinese characters.
+    """The line's text and one box per character, with the spaces decided here.
+
+    Between a Latin letter or digit and anything: one space where the file had a space
+    or the gap is wider than 0.15 em. Between two Chinese characters: none in a
+    letter-spaced line (a space or gap between at least half of its Chinese pairs:
+    ``中 文 标 题``); otherwise one only where the file had a space or left a gap of
+    0.8 em (``第一章 总则``, ``第 1 节 简介``).
 
     >>> gs = [Glyph("A", 0, 0, 5, 10, 10), Glyph("B", 9, 0, 14, 10, 10), Glyph("年", 14, 0, 24, 10, 10)]
     >>> line_text(gs)[0]
     'A B年'
+    >>> line_text([Glyph(c, 15 * i, 0, 15 * i + 10, 10, 10, space_before=i > 0) for i, c in enumerate("目录")])[0]
+    '目录'
     """
-    chars: list[str] = []
-    boxes: list[Box | None] = []
-    prev: Glyph | None = None
-    for g in glyphs:
-        if prev is not None:
-            gap = g.x0 - prev.x1
-            wide = g.space_before or gap > 0.15 * max(prev.size, g.size, 1.0)
-            if wide and not (is_cjk(prev.ch) and is_cjk(g.ch)):
-                chars.append(" ")
-                boxes.append(None)
+    pairs = []  # (gap, wide, both Chinese) between each glyph and the one before it
+    for prev, g in zip(glyphs, glyphs[1:]):
+        gap = g.x0 - prev.x1
+        size = max(prev.size, g.size, 1.0)
+        pairs.append((gap / size, g.space_before or gap > 0.15 * size, is_cjk(prev.ch) and is_cjk(g.ch)))
+    cjk_pairs = [p for p in pairs if p[2]]
+    spaced = sum(p[1] for p in cjk_pairs) * 2 >= len(cjk_pairs) > 0
+    chars: list[str] = [glyphs[0].ch] if glyphs else []
+    boxes: list[Box | None] = [(glyphs[0].x0, glyphs[0].y0, glyphs[0].x1, glyphs[0].y1)] if glyphs else []
+    for (gap, wide, cjk), g in zip(pairs, glyphs[1:]):
+        if cjk:
+            space = not spaced and gap >= 0.2 and (g.space_before or gap >= 0.8)
+        else:
+            space = wide
+        if space:
+            chars.append(" ")
+            boxes.append(None)
         chars.append(g.ch)
         boxes.append((g.x0, g.y0, g.x1, g.y1))
-        prev = g
     return "".join(chars), boxes
 
 
@@ -227,7 +246,8 @@ def reading_order(lines: list[Line]) -> list[int]:
 def paragraphs(lines: list[Line]) -> list[Para]:
     """Group lines (in reading order) into paragraphs.
 
-    Line ``b`` continues the paragraph of the line ``a`` before it when it sits just
+    Line ``b`` continues the paragraph of the line ``a`` before it when it is the rest of
+    ``a``'s row (a gap of under 4 em, a tab or a table cell), or when it sits just
     below ``a`` (a gap under the usual line pitch) or at the top of the next column, in
     the same font size, does not start a list item, and
     - ``a`` is not short: it reaches the right edge of its block, less two characters
@@ -256,6 +276,11 @@ def paragraphs(lines: list[Line]) -> list[Para]:
         para = out[-1].lines
         below = b.y1 <= a.mid and _overlap(a.x0, a.x1, b.x0, b.x1) > -size
         next_column = b.y0 > a.y1 and b.x0 > a.x1 - size  # a paragraph running on at the top of the next column
+        same_row = (_overlap(a.y0, a.y1, b.y0, b.y1) > 0.5 * min(a.height, b.height)
+                    and 0 <= b.x0 - a.x1 < 4.0 * size)  # the rest of a's row after a gap (a tab, a cell)
+        if same_row and abs(a.size - b.size) < 0.12 * size:
+            para.append(b)
+            continue
         gap = a.y0 - b.y1 if below else 0.0
         reach = max(b.x1, para[-2].x1) if len(para) > 1 else b.x1
         short = a.x1 < min(right[i - 1], reach) - 2.0 * size
