@@ -245,7 +245,7 @@ def test_zhlipsum_pdf_itself():
     assert len(doc.pages) == 15
     for p in doc.pages[5:12]:  # pages 6-12 carry the running head "第 6 节 实现细节 <n>"
         assert not p.text.startswith("第 6 节"), p.number
-    assert any(c.heading_path[:1] == ("第 1 节简介",) for c in doc.chunks)
+    assert any(c.heading_path[:1] == ("第 1 节 简介",) for c in doc.chunks)
     assert "常用来测试排版效果" in doc.pages[1].text
 
 

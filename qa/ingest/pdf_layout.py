@@ -137,9 +137,9 @@ def line_text(glyphs: list[Glyph]) -> tuple[str, list[Box | None]]:
 
     Between a Latin letter or digit and anything: one space where the file had a space
     or the gap is wider than 0.15 em. Between two Chinese characters: none in a
-    letter-spaced line (a space or gap between at least half of its Chinese pairs:
-    ``中 文 标 题``); otherwise one only where the file had a space or left a gap of
-    0.8 em (``第一章 总则``, ``第 1 节 简介``).
+    letter-spaced line (a space or gap between all its Chinese pairs, or between two or
+    more and at least half of them: ``中 文 标 题``, ``目 录``); otherwise one only where
+    the file had a space or left a gap of 0.8 em (``第一章 总则``, ``第 1 节 简介``).
 
     >>> gs = [Glyph("A", 0, 0, 5, 10, 10), Glyph("B", 9, 0, 14, 10, 10), Glyph("年", 14, 0, 24, 10, 10)]
     >>> line_text(gs)[0]
@@ -153,7 +153,8 @@ def line_text(glyphs: list[Glyph]) -> tuple[str, list[Box | None]]:
         size = max(prev.size, g.size, 1.0)
         pairs.append((gap / size, g.space_before or gap > 0.15 * size, is_cjk(prev.ch) and is_cjk(g.ch)))
     cjk_pairs = [p for p in pairs if p[2]]
-    spaced = sum(p[1] for p in cjk_pairs) * 2 >= len(cjk_pairs) > 0
+    wide_cjk = sum(p[1] for p in cjk_pairs)
+    spaced = wide_cjk == len(cjk_pairs) > 0 or wide_cjk >= 2 and wide_cjk * 2 >= len(cjk_pairs)
     chars: list[str] = [glyphs[0].ch] if glyphs else []
     boxes: list[Box | None] = [(glyphs[0].x0, glyphs[0].y0, glyphs[0].x1, glyphs[0].y1)] if glyphs else []
     for (gap, wide, cjk), g in zip(pairs, glyphs[1:]):
