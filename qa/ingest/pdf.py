@@ -357,7 +357,9 @@ def _read_with_pdfminer(data: bytes, raws: list[_RawPage]) -> None:
 
 
 def _page_warnings(raws: list[_RawPage]) -> list[str]:
+    """One warning per page not indexed; the few unmapped characters dropped elsewhere in one line."""
     out = []
+    dropped: list[_RawPage] = []
     for r in raws:
         if r.error:
             out.append(f"page {r.number}: unreadable ({r.error}); skipped")
@@ -367,7 +369,10 @@ def _page_warnings(raws: list[_RawPage]) -> list[str]:
             out.append(f"page {r.number}: {r.bad} of {r.glyphs} characters have no Unicode mapping "
                        "(a font without ToUnicode); not indexed")
         elif r.bad:
-            out.append(f"page {r.number}: {r.bad} characters without a Unicode mapping dropped")
+            dropped.append(r)
+    if dropped:
+        out.append(f"{_pages([r.number for r in dropped])}: {sum(r.bad for r in dropped)} characters "
+                   "without a Unicode mapping dropped (symbols or a font without ToUnicode)")
     return out
 
 
