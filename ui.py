@@ -7,10 +7,10 @@ import argparse
 import os
 import sys
 
-from qa.api import POOLS, ApiOptions
+from qa.serve.api import POOLS, ApiOptions
 from qa.config import from_env
 from qa.errors import QAError
-from qa.web import launch
+from qa.serve.web import launch
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Serve the question-answering chat page and API for E/2020/54.")

@@ -41,7 +41,7 @@ class _Group(click.Group):
 
 
 corpus_opt = click.option("--corpus", type=click.Path(path_type=str), envvar="QA_CORPUS",
-                          help="Corpus file or folder (.txt, .md, corpus.jsonl). [default: corpus/E-2020-54.zh.txt]")
+                          help="Corpus file or folder (.txt, .md, corpus.jsonl, .docx, .html). [default: corpus/E-2020-54.zh.txt]")
 index_opt = click.option("--index-dir", type=click.Path(path_type=str), envvar="QA_INDEX_DIR",
                          help="Index folder. [default: index/<corpus name>]")
 encoder_opt = click.option("--encoder", envvar="QA_ENCODER",
@@ -79,13 +79,13 @@ def ask(question, k, mode, as_json, explain, batch, no_rebuild, corpus, index_di
     Example: qa ask "驻地协调员办公室有多少核心职位"
     """
     from qa.errors import BadQuestion
-    from qa.service import Service
+    from qa.serve.service import Service
 
     if (question is None) == (batch is None):
         raise BadQuestion("give one QUESTION or --batch FILE (not both, not neither)")
     settings = _settings(corpus, index_dir, encoder, mode, k)
     if question is not None:
-        from qa.question import clean
+        from qa.lang.question import clean
 
         clean(question)  # reject an empty question before loading anything
     service = Service.open(settings, rebuild=not no_rebuild)
@@ -116,7 +116,7 @@ def _print_answer(ans, as_json: bool, explain: bool = False) -> None:
     if as_json:
         click.echo(json.dumps(ans.to_json(), ensure_ascii=False))
         return
-    from qa.render import answer_text, reason_text
+    from qa.serve.render import answer_text, reason_text
 
     click.echo(answer_text(ans, color=sys.stdout.isatty()))
     if explain:
@@ -128,7 +128,7 @@ def _print_answer(ans, as_json: bool, explain: bool = False) -> None:
 @corpus_opt
 def chunks(as_json, corpus):
     """Print every chunk of the corpus."""
-    from qa.corpus import load_corpus
+    from qa.ingest.corpus import load_corpus
 
     settings = _settings(corpus, None)
     for c in load_corpus(settings.corpus):
@@ -146,7 +146,7 @@ def chunks(as_json, corpus):
 @encoder_opt
 def index(rebuild, corpus, index_dir, encoder):
     """Build the index for the corpus (qa ask does this on first use)."""
-    from qa.service import Service
+    from qa.serve.service import Service
 
     settings = _settings(corpus, index_dir, encoder)
     service = Service.open(settings, rebuild=True, force=rebuild)
@@ -169,8 +169,7 @@ def index(rebuild, corpus, index_dir, encoder):
 @encoder_opt
 def eval_(gold, beir, out, limit, tune, as_json, corpus, index_dir, encoder):
     """Measure retrieval and answer accuracy; compare retrievers side by side."""
-    from qa import evaluation
-
+    from qa.lab import evaluation
     settings = _settings(corpus, index_dir, encoder)
     if beir:
         report = evaluation.run_beir(Path(beir), settings, Path(out), limit=limit)
@@ -181,7 +180,7 @@ def eval_(gold, beir, out, limit, tune, as_json, corpus, index_dir, encoder):
 
 @main.command()
 @click.option("--set", "sets", multiple=True, type=click.Path(path_type=str),
-              help="Training set (JSONL, repeatable). [default: the sets in qa.train.DEFAULT_SETS: questions, heldout*, blind1–30, offtopic]")
+              help="Training set (JSONL, repeatable). [default: the sets in qa.lab.train.DEFAULT_SETS: questions, heldout*, blind1–30, offtopic]")
 @click.option("--out", type=click.Path(path_type=str), help="Where to write the model. [default: qa/data/answer_model.json]")
 @click.option("--json", "as_json", is_flag=True, help="Print the model's metadata as JSON.")
 @click.option("--fold", "folds", multiple=True, metavar="SET",
@@ -191,10 +190,11 @@ def eval_(gold, beir, out, limit, tune, as_json, corpus, index_dir, encoder):
 @index_opt
 def train(sets, out, as_json, folds, corpus, index_dir):
     """Fit the answer model (sentence choice and abstention); report leave-one-set-out results."""
-    from qa import train as tr
-    from qa.model import AnswerModel
-    from qa.service import Service
+    from qa.lab import train as tr
+    from qa.answer.model import AnswerModel
+    from qa.serve.service import Service
 
+    tr.require_extra()
     paths = [Path(s) for s in sets] or list(tr.DEFAULT_SETS)
     service = Service.open(_settings(corpus, index_dir), model=AnswerModel.blank())
     meta = tr.run(service, paths, Path(out) if out else None, progress=sys.stderr.isatty(), folds=set(folds) or None)
@@ -210,12 +210,10 @@ def train(sets, out, as_json, folds, corpus, index_dir):
 @index_opt
 def bench(as_json, questions, encoders, corpus, index_dir):
     """Latency per mode (p50/p95), cold start, build time, encoder throughput, peak memory."""
-    from qa import bench as b
-
+    from qa.lab import bench as b
     settings = _settings(corpus, index_dir)
     if encoders:
-        from qa import bench_encoders as be
-
+        from qa.lab import bench_encoders as be
         report = be.run(settings)
         click.echo(json.dumps(report, indent=2, ensure_ascii=False) if as_json else be.table(report))
         return
@@ -236,11 +234,11 @@ def model_export(folder, force):
     or $QA_MODEL_DIR/multilingual-e5-small): a Hugging Face / sentence-transformers model folder and its ONNX graph."""
     import time
 
-    from qa import export, onnx_graph
+    from qa.encode import export, onnx_graph
 
     started = time.perf_counter()
     dest = export.export(Path(folder) if folder else None, force=force)
-    from qa.encoder import E5_WEIGHTS
+    from qa.encode.encoder import E5_WEIGHTS
 
     graph = onnx_graph.ensure(dest, E5_WEIGHTS)
     manifest = export.check(dest)
@@ -266,10 +264,10 @@ def model_export(folder, force):
 @index_opt
 def serve(host, port, api_key, cors, pool, workers, share, corpus, index_dir):
     """Serve the chat page at / and the HTTP API (/api, /v1, /docs)."""
-    from qa.api import ApiOptions, check_bind
+    from qa.serve.api import ApiOptions, check_bind
 
     check_bind(host, api_key)  # before loading anything
-    from qa.web import launch
+    from qa.serve.web import launch
 
     launch(_settings(corpus, index_dir), host=host, port=port, share=share,
            options=ApiOptions(api_key=api_key or None, cors=tuple(cors), pool=pool, workers=workers))

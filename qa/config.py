@@ -11,9 +11,9 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from qa.encoder import DEFAULT_ENCODER
 
 DEFAULT_CORPUS = Path("corpus/E-2020-54.zh.txt")
+DEFAULT_ENCODER = "e5"  # multilingual-e5-small in ONNX Runtime, fp32 (qa.encode.encoder.make_encoder)
 MAX_QUESTION_CHARS = 500  # longer questions are cut, with a notice
 
 

@@ -1,6 +1,6 @@
 """Every error a user can meet, in one place, each with its exit code.
 
-Library code raises these; the edges (``qa.cli``, ``qa.web``) turn them into a
+Library code raises these; the edges (``qa.cli``, ``qa.serve.web``) turn them into a
 one-line message. Messages say what went wrong and what to do next.
 """
 
@@ -25,10 +25,54 @@ class CorpusError(QAError):
     exit_code = 3
 
 
+class UnsupportedFormat(CorpusError):
+    """The file's content is none of the formats a parser reads (whatever its suffix says)."""
+
+
+class EmptyFile(CorpusError):
+    """The file has no bytes, or only whitespace."""
+
+
+class FileTooLarge(CorpusError):
+    """The file is over the size limit (``qa.ingest.registry.MAX_FILE_MB``, ``QA_MAX_FILE_MB``)."""
+
+
+class CorruptFile(CorpusError):
+    """The file claims a format but cannot be read as it (a damaged .docx zip, a truncated PDF)."""
+
+
+class UndecodableText(CorpusError):
+    """A text file (plain, Markdown, HTML, jsonl) whose bytes are not in a known encoding."""
+
+
+class UnreadableFile(CorpusError):
+    """The operating system would not give the file's bytes (permissions, a broken link)."""
+
+
+class EncryptedPDF(CorpusError):
+    """A PDF that needs a password to open (decrypt it first: qpdf --decrypt)."""
+
+
+class NoTextLayer(CorpusError):
+    """A PDF with no usable text on any page: a scan (OCR is not available), drawings only, or unmapped fonts."""
+
+
 class IndexUnusable(QAError):
-    """The saved index is missing, corrupt, or does not match the corpus or encoder."""
+    """The saved index is missing, corrupt, or does not match the corpus or encoder.
+
+    ``problem`` is the short reason alone (``index is stale (the corpus changed since it was built)``),
+    for a notice that rebuilds it; the message adds the folder and the fix.
+    """
 
     exit_code = 4
+
+    def __init__(self, message: str, problem: str = ""):
+        super().__init__(message)
+        self.problem = problem or message
+
+
+class IndexMissing(IndexUnusable):
+    """No index has been built in the folder yet (first use: built without a rebuild notice)."""
 
 
 class EncoderError(QAError):
@@ -49,17 +93,6 @@ class ModelError(QAError):
     exit_code = 7
 
 
-
-class PDFError(CorpusError):
-    """A PDF that cannot be read as text: empty, not a PDF, truncated or corrupt, or with no usable text."""
-
-
-class EncryptedPDF(PDFError):
-    """A PDF that needs a password to open (decrypt it first: qpdf --decrypt)."""
-
-
-class ScannedPDF(PDFError):
-    """A PDF with no text layer on any page (a scan; OCR is not available)."""
 
 # Exit codes, documented in the README and checked by tests/test_docs.py.
 EXIT_CODES = {

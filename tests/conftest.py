@@ -23,7 +23,7 @@ def report_text() -> str:
 
 @pytest.fixture(scope="session")
 def chunks():
-    from qa.corpus import load_corpus
+    from qa.ingest.corpus import load_corpus
 
     return load_corpus(REPORT)
 
@@ -32,7 +32,7 @@ def chunks():
 def built_index_dir(tmp_path_factory) -> Path:
     """A real index of the report, built once per session."""
     from qa.config import Settings
-    from qa.service import Service
+    from qa.serve.service import Service
 
     folder = tmp_path_factory.mktemp("index") / "E-2020-54"
     Service.open(Settings(corpus=REPORT, index_dir=folder), progress=False)
@@ -42,7 +42,7 @@ def built_index_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def service(built_index_dir):
     from qa.config import Settings
-    from qa.service import Service
+    from qa.serve.service import Service
 
     return Service.open(Settings(corpus=REPORT, index_dir=built_index_dir), rebuild=False)
 

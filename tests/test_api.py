@@ -20,8 +20,8 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from qa import api, chat, followup
-from qa.answer import NO_ANSWER, Answer, Citation, Highlight, Source
+from qa.serve import api, chat, followup
+from qa.answer.reply import NO_ANSWER, Answer, Citation, Highlight, Source
 from qa.errors import BadQuestion
 from tests.conftest import REPORT, ROOT
 
@@ -465,9 +465,9 @@ def test_worker_processes_end_with_their_server(built_index_dir):
     script = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from qa import api\n"
+        "from qa.serve import api\n"
         "from qa.config import Settings\n"
-        "from qa.service import Service\n"
+        "from qa.serve.service import Service\n"
         f"s = Service.open(Settings(corpus=Path({str(REPORT)!r}), index_dir=Path({str(built_index_dir)!r})), rebuild=False)\n"
         "pool = api.Pool(s, workers=2, kind='process')\n"
         "print(' '.join(str(p) for p in pool._pool._processes), flush=True)\n"

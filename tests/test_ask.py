@@ -118,7 +118,7 @@ def test_deterministic(service):
 
 def test_warming_changes_nothing_a_user_sees(built_index_dir):
     from qa.config import Settings
-    from qa.service import Service
+    from qa.serve.service import Service
 
     fresh = Service.open(Settings(corpus=REPORT, index_dir=built_index_dir), rebuild=False)  # an unwarmed index
     questions = ["2019 年协调税产生了多少资金", "How many resident coordinators were appointed in 2019?",

@@ -1,11 +1,13 @@
 """``qa bench --encoders`` on a small corpus: every field is filled and the agreement is real."""
 
+import pytest
+
 from qa.config import Settings
 
 
+@pytest.mark.slow  # over 5 s: the full run checks it
 def test_bench_encoders_on_a_small_corpus(tmp_path):
-    from qa import bench_encoders as be
-
+    from qa.lab import bench_encoders as be
     corpus = tmp_path / "notes.md"
     corpus.write_text("驻地协调员办公室现在都有五个核心职位。涵盖战略规划和经济学。\n\n"
                       "2019 年任命了 40 名驻地协调员。资金缺口为 5 800 万美元。\n", encoding="utf-8")

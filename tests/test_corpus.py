@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from qa.chunk import KINDS
-from qa.corpus import load_corpus, parse_jsonl, parse_plain
+from qa.ingest.document import KINDS
+from qa.ingest.corpus import load_corpus, parse_jsonl, parse_plain
 from qa.errors import CorpusError
-from qa.tables import value
+from qa.ingest.tables import value
 
 # First words of paragraphs 1–91, as printed.
 FIRST_WORDS = {

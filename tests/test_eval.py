@@ -7,7 +7,7 @@ import json
 import pytest
 
 from qa.errors import EvalSetError
-from qa.evaluation import TYPES, load_gold, run_beir, run_gold
+from qa.lab.evaluation import TYPES, load_gold, run_beir, run_gold
 from tests.conftest import GOLD, REPORT
 
 
@@ -43,7 +43,7 @@ def test_gold_set_is_well_formed(report_text, path):
 
 @pytest.mark.parametrize("path", SETS, ids=lambda p: p.name)
 def test_every_evidence_string_is_in_some_chunk(chunks, path):
-    from qa.evaluation import relevant_rows
+    from qa.lab.evaluation import relevant_rows
 
     for g in load_gold(path):
         if g.evidence:
@@ -64,8 +64,8 @@ def test_run_gold_writes_reports(service, tmp_path):
 
 
 def test_answer_correct_needs_every_part():
-    from qa.answer import Answer
-    from qa.evaluation import Gold, answer_correct, answer_metrics
+    from qa.answer.reply import Answer
+    from qa.lab.evaluation import Gold, answer_correct, answer_metrics
 
     g = Gold("l1", "哪些", "甲", ("甲乙丙丁戊己庚辛",), "list", parts=("甲", "乙"))
     both, one = Answer("q", False, "甲、乙", ()), Answer("q", False, "甲", ())

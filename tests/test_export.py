@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from qa import export, onnx_graph
+from qa.encode import export, onnx_graph
 from qa.errors import EncoderError
 
 
@@ -67,6 +67,7 @@ def test_export_is_a_sentence_transformers_folder(exported):
     assert pooling["pooling_mode_mean_tokens"] and pooling["include_prompt"]
 
 
+@pytest.mark.slow  # over 5 s: the full run checks it
 def test_export_is_deterministic(exported, fresh_export):
     a = json.loads((exported / "manifest.json").read_text())["files"]
     b = json.loads((fresh_export / "manifest.json").read_text())["files"]
@@ -123,10 +124,11 @@ def test_a_checked_file_is_not_hashed_again_until_it_is_touched(damageable, monk
     assert hashed == ["tokenizer.json"]
 
 
+@pytest.mark.slow  # over 5 s: the full run checks it
 def test_a_half_written_export_is_rebuilt_with_a_notice(damageable, caplog):
     _truncate(damageable / "model.safetensors")
     (damageable / "manifest.json").unlink()
-    with caplog.at_level(logging.WARNING, logger="qa.export"):
+    with caplog.at_level(logging.WARNING, logger="qa.encode.export"):
         assert export.export(damageable) == damageable
     assert "exporting it again" in caplog.text
     export.check(damageable)
@@ -134,6 +136,7 @@ def test_a_half_written_export_is_rebuilt_with_a_notice(damageable, caplog):
                 and not p.name.endswith(".lock")]  # no temporary folders left
 
 
+@pytest.mark.slow  # over 5 s: the full run checks it
 def test_cli_rebuilds_a_corrupt_export_without_a_traceback(damageable):
     (damageable / "tokenizer.json").write_text("not a tokenizer")
     proc = subprocess.run([sys.executable, "-m", "qa.cli", "-v", "model", "export", str(damageable)],
@@ -148,7 +151,7 @@ def test_cli_rebuilds_a_corrupt_export_without_a_traceback(damageable):
 def test_a_damaged_onnx_graph_is_rebuilt(damageable, caplog):
     path = onnx_graph.ensure(damageable, "fp32")
     _truncate(path)
-    with caplog.at_level(logging.WARNING, logger="qa.onnx_graph"):
+    with caplog.at_level(logging.WARNING, logger="qa.encode.onnx_graph"):
         assert onnx_graph.ensure(damageable, "fp32") == path
     assert "stale or corrupt" in caplog.text
     import onnx

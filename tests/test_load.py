@@ -47,7 +47,7 @@ def ui_server(built_index_dir):
 
 @pytest.mark.slow
 def test_api_fifty_clients_thousand_questions_against_in_process(ui_server, service):
-    from qa.loadtest import compare
+    from qa.lab.loadtest import compare
 
     report = compare(ui_server, clients=50, total=1000, service=service)
     print(f"\nload: {report}")
@@ -56,14 +56,14 @@ def test_api_fifty_clients_thousand_questions_against_in_process(ui_server, serv
     assert local["errors"] == api["errors"] == 0 and local["correct"] == api["correct"] == 1000
     # ui.py answers in one worker process per core, so the API is not bound by one interpreter's lock as the
     # in-process threads are: 0.89-1.02 measured on a quiet machine (README; target 0.8), 0.57 in a run that
-    # shared the 2 cores with a model fit. The target is measured by qa.loadtest, not here: this bound only
+    # shared the 2 cores with a model fit. The target is measured by qa.lab.loadtest, not here: this bound only
     # catches an API that falls far behind (a blocked event loop, a pool of one).
     assert report["ratio"] >= 0.45, report
 
 
 @pytest.mark.slow
 def test_page_fifty_clients_thousand_questions_all_correct(ui_server):
-    from qa.loadtest import run_page
+    from qa.lab.loadtest import run_page
 
     result = run_page(ui_server, clients=50, total=1000)
     print(f"\nload: {result}")
@@ -73,7 +73,6 @@ def test_page_fifty_clients_thousand_questions_all_correct(ui_server):
 
 @pytest.mark.parametrize("run", ["run_api", "run_page"])
 def test_load_test_refuses_other_hosts(run):
-    from qa import loadtest
-
+    from qa.lab import loadtest
     with pytest.raises(ValueError, match="loopback"):
         getattr(loadtest, run)("http://10.0.0.1:7860/", clients=1, total=1)

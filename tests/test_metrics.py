@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from qa.metrics import mean, mrr_at, ndcg_at, recall_at
+from qa.lab.metrics import mean, mrr_at, ndcg_at, recall_at
 
 
 def test_recall_at_k():

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.errors import CorpusError, EncryptedPDF, PDFError, ScannedPDF
+from qa.errors import CorpusError, CorruptFile, EmptyFile, EncryptedPDF, NoTextLayer, UnsupportedFormat
 from qa.ingest.document import KINDS
 from qa.ingest.pdf import MAX_CHUNK, page_boxes, parse_pdf
 
@@ -290,11 +290,11 @@ def _corrupt(p: Path) -> Path:
 
 BROKEN = [
     ("encrypted.pdf", _encrypted, EncryptedPDF, "encrypted PDF; decrypt it first (qpdf --decrypt in.pdf out.pdf)"),
-    ("scan.pdf", lambda p: pdfgen.image_only_pdf(p), ScannedPDF, "no text layer on any of its 2 pages"),
-    ("truncated.pdf", _truncated, PDFError, "truncated PDF"),
-    ("page.pdf", _html, PDFError, "not a PDF"),
-    ("empty.pdf", _empty, PDFError, "empty file (0 bytes)"),
-    ("corrupt.pdf", _corrupt, PDFError, "corrupt PDF"),
+    ("scan.pdf", lambda p: pdfgen.image_only_pdf(p), NoTextLayer, "no text layer on any of its 2 pages"),
+    ("truncated.pdf", _truncated, CorruptFile, "truncated PDF"),
+    ("page.pdf", _html, UnsupportedFormat, "not a PDF"),
+    ("empty.pdf", _empty, EmptyFile, "empty file (0 bytes)"),
+    ("corrupt.pdf", _corrupt, CorruptFile, "corrupt PDF"),
 ]
 
 
@@ -309,7 +309,7 @@ def test_broken_inputs_give_one_line_naming_the_file(tmp_path, name, make, error
 
 
 def test_scan_message_says_ocr_is_not_available(tmp_path):
-    with pytest.raises(ScannedPDF, match="OCR is not available"):
+    with pytest.raises(NoTextLayer, match="OCR is not available"):
         parse_pdf(pdfgen.image_only_pdf(tmp_path / "scan.pdf"))
 
 
@@ -329,7 +329,7 @@ def test_a_font_without_unicode_map_is_reported_not_indexed(tmp_path, lipsum):
     assert {c.page for c in doc.chunks} == {1}
     assert any(w.startswith("page 2:") and "no Unicode mapping" in w for w in doc.warnings)
     assert not any(garbage.search(c.text) for c in doc.chunks)
-    with pytest.raises(PDFError, match="fonts without a Unicode map"):
+    with pytest.raises(NoTextLayer, match="fonts without a Unicode map"):
         parse_pdf(bad)
 
 
@@ -432,3 +432,14 @@ def test_every_texlive_chinese_pdf(capsys):
         print(f"\ntexlive-lang-chinese: {len(TEXLIVE_PDFS)} PDFs, {pages} pages, {chunks} chunks, "
               f"{len(refused)} refused with a CorpusError, 0 crashes, {seconds:.1f} s ({pages / seconds:.1f} pages/s)")
     assert refused == UNREADABLE
+
+
+def test_through_the_registry(made, tmp_path):
+    """``qa.ingest.registry.parse_file`` sniffs the bytes and hands PDFs here; errors come through unchanged."""
+    from qa.ingest.registry import parse_file
+
+    m, doc = made["two_columns"]
+    via = parse_file(m.path)
+    assert via.parser == "pdf" and via.chunks == doc.chunks and via.pages == doc.pages
+    with pytest.raises(EncryptedPDF):
+        parse_file(_encrypted(tmp_path / "locked.pdf"))

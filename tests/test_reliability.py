@@ -28,14 +28,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qa import index as ix
-from qa.answer import Answer
-from qa.chunk import KINDS
+from qa.search import index as ix
+from qa.answer.reply import Answer
+from qa.ingest.document import KINDS
 from qa.config import Settings
-from qa.corpus import load_corpus, parse_plain
+from qa.ingest.corpus import load_corpus, parse_plain
 from qa.errors import BadQuestion, CorpusError, IndexUnusable
-from qa.report import parse_report
-from qa.service import Service
+from qa.ingest.report import parse_report
+from qa.serve.service import Service
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "corpus" / "E-2020-54.zh.txt"
@@ -152,7 +152,7 @@ FILE_DAMAGE = {k: v for k, v in DAMAGE.items()
 
 @pytest.mark.parametrize("damage, hint", FILE_DAMAGE.values(), ids=FILE_DAMAGE.keys())
 def test_damaged_index_load_raises_index_unusable(index_copy, damage, hint):
-    """``qa.index.load`` alone (no encoder, no corpus check) also refuses cleanly."""
+    """``qa.search.index.load`` alone (no encoder, no corpus check) also refuses cleanly."""
     damage(index_copy)
     with pytest.raises(IndexUnusable) as caught:
         ix.load(index_copy)
@@ -284,7 +284,7 @@ def test_killed_build_leaves_previous_index_usable(small_copy, tmp_path):
     index = ix.load(folder)
     assert index.manifest == manifest_before
     # It still answers (the corpus changed, so Service.open would want a rebuild; use the loaded index).
-    from qa.encoder import make_encoder
+    from qa.encode.encoder import make_encoder
 
     service = Service(Settings(corpus=corpus, index_dir=folder), index, make_encoder())
     assert "五个核心职位" in service.ask("驻地协调员办公室有几个核心职位？").answer

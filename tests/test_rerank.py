@@ -6,9 +6,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from qa.model import AnswerModel
-from qa.rerank import PASSAGE_NAMES, RERANK, fused_order, passage_features, rerank
-from qa.retrieve import fuse, score
+from qa.answer.model import AnswerModel
+from qa.search.rerank import PASSAGE_NAMES, RERANK, fused_order, passage_features, rerank
+from qa.search.retrieve import fuse, score
 
 
 def test_the_shipped_model_carries_a_ranker_over_the_passage_features():
@@ -20,7 +20,7 @@ def test_the_shipped_model_carries_a_ranker_over_the_passage_features():
 
 
 def test_fit_ranker_learns_which_passage_holds_the_answer():
-    from qa.train import Passages, fit_ranker
+    from qa.lab.train import Passages, fit_ranker
 
     rng = np.random.default_rng(3)
     items = []
@@ -62,7 +62,7 @@ def test_re_ranking_only_touches_the_hybrid_mode(service):
 
 
 def test_a_table_row_named_by_its_label(service):
-    from qa.rerank import rows_named
+    from qa.search.rerank import rows_named
 
     ix = service.index
     rows = list(ix.row_labels)

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import export
-from qa.encoder import PASSAGE, QUERY, OrtE5Encoder
-from qa.unigram import Unigram
+from qa.encode import export
+from qa.encode.encoder import PASSAGE, QUERY, OrtE5Encoder
+from qa.encode.unigram import Unigram
 
 ROOT = Path(__file__).resolve().parent.parent
 CMRC = ROOT.parent / "shared" / "bench" / "cmrc2018"

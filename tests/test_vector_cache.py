@@ -6,7 +6,7 @@ import logging
 import numpy as np
 import pytest
 
-from qa.vector_cache import VectorCache
+from qa.encode.vector_cache import VectorCache
 
 
 class Counting:
@@ -28,7 +28,7 @@ class Counting:
 
 @pytest.fixture(scope="module")
 def e5():
-    from qa.encoder import make_encoder
+    from qa.encode.encoder import make_encoder
 
     return make_encoder("e5")
 
@@ -88,15 +88,15 @@ def test_a_damaged_cache_is_ignored_with_a_notice(tmp_path, e5, damage, caplog):
     else:
         rows.unlink()
     seen = []
-    with caplog.at_level(logging.WARNING, logger="qa.vector_cache"):
+    with caplog.at_level(logging.WARNING, logger="qa.encode.vector_cache"):
         VectorCache(tmp_path, e5.id, e5.dim).encode(["你好"], lambda t: seen.extend(t) or e5.passages(t))
     assert seen == ["你好"] and "encoding everything again" in caplog.text
 
 
 @pytest.mark.slow
 def test_rebuilding_an_edited_corpus_reencodes_only_the_edit(tmp_path, e5):
-    from qa import index as ix
-    from qa.corpus import corpus_hash, load_corpus
+    from qa.search import index as ix
+    from qa.ingest.corpus import corpus_hash, load_corpus
 
     corpus = tmp_path / "notes.md"
     paras = ["驻地协调员办公室现在都有五个核心职位。", "2019 年任命了 40 名驻地协调员。", "资金缺口为 5 800 万美元。"]

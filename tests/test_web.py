@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from qa import web
-from qa.answer import NO_ANSWER, Answer, Citation, Highlight, Source
+from qa.serve import web
+from qa.answer.reply import NO_ANSWER, Answer, Citation, Highlight, Source
 from qa.errors import BadQuestion, IndexUnusable
 
 Q23 = "驻地协调员办公室有多少核心职位"  # answered by paragraph 23: 五个核心职位

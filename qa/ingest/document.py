@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-# The re-ranker one-hot encodes these (qa.rerank): a new kind changes the model's inputs.
+# The re-ranker one-hot encodes these (qa.search.rerank): a new kind changes the model's inputs.
 KINDS = ("cover", "summary", "paragraph", "figure", "box", "table", "note")
 
 

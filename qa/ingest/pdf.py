@@ -17,9 +17,11 @@ of that this module:
 - warns about pages with no text layer (a scan: OCR is not available) and pages whose
   fonts have no Unicode map (their text would be garbage: U+FFFD or private-use
   characters), and does not index them;
-- raises ``qa.errors.PDFError`` (a ``CorpusError``: the CLI exits 3) with a one-line
-  message naming the file and the fix for an empty file, a file that is not a PDF, a
-  truncated or corrupt PDF, an encrypted PDF, and a PDF with no usable text at all.
+- raises a ``qa.errors.CorpusError`` (the CLI exits 3) with a one-line message naming
+  the file and the fix: ``EmptyFile`` (0 bytes), ``UnsupportedFormat`` (not a PDF),
+  ``CorruptFile`` (truncated: no ``%%EOF`` at the end; or PDFium cannot open it),
+  ``EncryptedPDF`` (a password is needed), ``NoTextLayer`` (no usable text on any page:
+  a scan, drawings only, or fonts without a Unicode map).
 
 Page text and spans: ``Page.text`` is the page's paragraphs, running headers and footers
 left out, one paragraph per line (joined by ``"\\n"``), headings included. Every chunk is
@@ -28,9 +30,12 @@ and ``page.text[start:end] == chunk.text`` exactly for its ``span``. A chunk nev
 two pages: a paragraph that runs over a page break becomes two chunks, each on its own
 page. Chunk ids are ``"{name}#p{page}.{n}"``, ``n`` counting the page's chunks from 1.
 
-Does not do OCR, read tables as rows, read footnotes as ``Footnote`` fields, undo
-hyphenation, or tell simplified from traditional Chinese (``language`` is ``"zh-Hans"``
-for any mostly-Chinese file, ``"en"`` otherwise).
+Id, short name, language and lexicon are filled by ``qa.ingest.describe.new_document``
+as for every format; the title is the metadata Title, else the largest line of page 1
+(when set larger than the body), else its first line, else the file's stem.
+
+Does not do OCR, read tables as rows, read footnotes as ``Footnote`` fields (a footnote
+is a paragraph of its page, its marker left in the text) or undo hyphenation.
 
 Example (``tests/pdfgen.py`` writes such files): a two-page PDF whose page 2 starts
 with ``第二章 方法`` and a paragraph ``本章说明方法。`` gives the chunk
@@ -40,7 +45,6 @@ span=(7, 14))`` over ``Page(number=2, text="第二章 方法\\n本章说明方�
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 import re
@@ -48,11 +52,12 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.errors import EncryptedPDF, PDFError, ScannedPDF
+from qa.errors import CorruptFile, EmptyFile, EncryptedPDF, NoTextLayer, UnreadableFile, UnsupportedFormat
+from qa.ingest.describe import new_document, short_name
 from qa.ingest.document import Chunk, Document, Page
 from qa.ingest.pdf_layout import Box, Glyph, Line, Para, group_lines, heading_level, is_scrambled, join, make_line, \
     paragraphs, reading_order
-from qa.text import is_cjk, split_sentences
+from qa.lang.text import split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -96,9 +101,9 @@ def _parse(path: Path, data: bytes | None, name: str | None) -> tuple[Document, 
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise PDFError(f"{path}: cannot read the file ({exc.strerror}); check the path and its permissions") from None
+            raise UnreadableFile(f"{path}: cannot read the file ({exc.strerror}); check the path and its permissions") \
+                from None
     _check_bytes(path, data)
-    name = name or path.stem
     with _LOCK:
         raws, meta_title = _read_pages(path, data)
     warnings: list[str] = []
@@ -112,23 +117,11 @@ def _parse(path: Path, data: bytes | None, name: str | None) -> tuple[Document, 
     warnings += _page_warnings(raws)
     _drop_running(raws)
     body = _body_size(raws)
-    pages, boxes, chunks, title_guess = _assemble(raws, name, body)
-    text = "".join(p.text for p in pages)
-    cjk = sum(map(is_cjk, text))
-    latin = sum(c.isascii() and c.isalpha() for c in text)
-    doc = Document(
-        id=hashlib.sha256(data).hexdigest()[:16],
-        name=name,
-        title=_clean_title(meta_title) or title_guess or path.stem,
-        file=path.name,
-        parser="pdf",
-        chunks=tuple(chunks),
-        pages=tuple(pages),
-        language="zh-Hans" if cjk >= 0.2 * max(latin, 1) or cjk > latin else "en",
-        warnings=tuple(warnings),
-    )
+    pages, boxes, chunks, title_guess = _assemble(raws, name or short_name(path), body)
+    doc = new_document(data=data, path=path, name=name or short_name(path), title=_clean_title(meta_title) or title_guess or path.stem,
+                       parser="pdf", chunks=chunks, pages=tuple(pages), warnings=tuple(warnings))
     for w in warnings:
-        log.warning("%s: %s", path, w)
+        log.info("%s: %s", path, w)
     return doc, boxes
 
 
@@ -142,13 +135,13 @@ def _check_bytes(path: Path, data: bytes) -> None:
     ends with ``%%EOF`` (give or take trailing whitespace and junk).
     """
     if not data:
-        raise PDFError(f"{path}: empty file (0 bytes); copy or download it again")
+        raise EmptyFile(f"{path}: empty file (0 bytes); copy or download it again")
     if b"%PDF-" not in data[:1024]:
         head = data[:24].decode("latin-1").encode("unicode_escape").decode("ascii")
-        raise PDFError(f"{path}: not a PDF (it starts with {head!r}); give it the suffix of what it is, "
+        raise UnsupportedFormat(f"{path}: not a PDF (it starts with {head!r}); give it the suffix of what it is, "
                        "or export it as PDF")
     if b"%%EOF" not in data[-2048:]:
-        raise PDFError(f"{path}: truncated PDF ({len(data)} bytes, no %%EOF at its end); copy or download it again")
+        raise CorruptFile(f"{path}: truncated PDF ({len(data)} bytes, no %%EOF at its end); copy or download it again")
 
 
 def _open(path: Path, data: bytes):
@@ -163,7 +156,7 @@ def _open(path: Path, data: bytes):
         if exc.err_code == pdfium_c.FPDF_ERR_SECURITY:
             raise EncryptedPDF(f"{path}: PDF with an unsupported security handler; "
                                "decrypt it first (qpdf --decrypt in.pdf out.pdf)") from None
-        raise PDFError(f"{path}: corrupt PDF ({exc}); repair it (qpdf in.pdf out.pdf) or export it again") from None
+        raise CorruptFile(f"{path}: corrupt PDF ({exc}); repair it (qpdf in.pdf out.pdf) or export it again") from None
 
 
 def _check_text(path: Path, raws: list[_RawPage]) -> None:
@@ -173,10 +166,10 @@ def _check_text(path: Path, raws: list[_RawPage]) -> None:
     n = len(raws)
     if not any(r.glyphs for r in raws):
         if any(r.images for r in raws):
-            raise ScannedPDF(f"{path}: no text layer on any of its {n} pages (a scan?); OCR is not available, "
+            raise NoTextLayer(f"{path}: no text layer on any of its {n} pages (a scan?); OCR is not available, "
                              "so run OCR first (ocrmypdf -l chi_sim in.pdf out.pdf)")
-        raise ScannedPDF(f"{path}: no text on any of its {n} pages (drawings only?); nothing to index")
-    raise PDFError(f"{path}: no readable text on any of its {n} pages (fonts without a Unicode map); "
+        raise NoTextLayer(f"{path}: no text on any of its {n} pages (drawings only?); nothing to index")
+    raise NoTextLayer(f"{path}: no readable text on any of its {n} pages (fonts without a Unicode map); "
                    "export it again with ToUnicode maps, or run OCR first (ocrmypdf -l chi_sim --force-ocr)")
 
 
@@ -192,7 +185,7 @@ def _read_pages(path: Path, data: bytes) -> tuple[list[_RawPage], str]:
             title = ""
         n = len(pdf)
         if n == 0:
-            raise PDFError(f"{path}: the PDF has no pages (corrupt?); export it again")
+            raise CorruptFile(f"{path}: the PDF has no pages (corrupt?); export it again")
         return [_read_page(pdf, i) for i in range(n)], title
     finally:
         pdf.close()

@@ -14,7 +14,7 @@ Coordinates are PDF points with y growing upwards, as both libraries give them.
 - ``is_scrambled`` says whether lines in content-stream order jump around the page
   (shuffled content stream, columns drawn across) instead of reading down it.
 - ``paragraphs`` groups lines by vertical gaps, indentation, short last lines and
-  font size changes; ``join`` joins a paragraph's lines the way ``qa.text.join_lines``
+  font size changes; ``join`` joins a paragraph's lines the way ``qa.lang.text.join_lines``
   does, keeping one box per character so a span can be highlighted.
 - ``heading_level`` says whether a one-line paragraph is a heading (第一章, 1.2 …, or a
   larger font) and how deep.
@@ -37,7 +37,7 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
-from qa.text import is_cjk
+from qa.lang.text import is_cjk
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points, y up
 
@@ -349,7 +349,7 @@ def _starts_item(text: str) -> bool:
 
 
 def join(lines: list[Line]) -> tuple[str, list[Box | None]]:
-    """A paragraph's text (lines joined as ``qa.text.join_lines`` joins them) and one box per character.
+    """A paragraph's text (lines joined as ``qa.lang.text.join_lines`` joins them) and one box per character.
 
     >>> a = Line("包括", [None, None], 0, 10, 20, 20, 10)
     >>> b = Line("69 个", [None] * 4, 0, 0, 40, 10, 10)
@@ -373,7 +373,7 @@ def join(lines: list[Line]) -> tuple[str, list[Box | None]]:
 
 
 def _space_between(a: str, b: str) -> bool:
-    """The rule of ``qa.text.join_lines`` at a line break: a space only where a Latin word or number meets text."""
+    """The rule of ``qa.lang.text.join_lines`` at a line break: a space only where a Latin word or number meets text."""
     if a == "-" or is_cjk(a) and is_cjk(b):
         return False
     if not (a.isalnum() or b.isalnum()):

@@ -1,0 +1,151 @@
+"""Turn ranked passages into an answer: the sentence that answers, its sources, or an abstention, with the reason.
+
+Every sentence of the top passages is a candidate (``qa.answer.features``); the answer
+model (``qa.answer.model``, fitted by ``qa train``) gives each the probability that it
+holds the answer. The best one answers when that probability reaches the model's
+threshold; otherwise the report is taken to have no answer (``报告中没有找到…``)
+and the closest passages are still listed. Either way ``Answer.reason`` says why,
+in words: the probability, the threshold, and the features that weighed most.
+
+The answer is then given its shape (``qa.answer.shape``): a labelled table value, a
+whole enumeration, or the clauses of a long sentence that answer. A question
+asking where a statistic comes from is answered with the footnote of that
+sentence, resolved (同上 -> the earlier source). A figure whose chart values did
+not survive the PDF's text cannot say how much: the answer says so.
+
+Does not generate text: every answer is taken from the document.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from qa.ingest.document import Chunk
+from qa.answer.features import candidates, matrix, measures
+from qa.search.index import Index
+from qa.answer.model import AnswerModel
+from qa.lang.query import Query
+from qa.search.retrieve import Hit, Scores
+from qa.answer.reply import NO_ANSWER, Answer, Highlight, Source, citation
+from qa.answer.shape import shape
+
+def footnote_for(chunk: Chunk, start: int, end: int) -> Source | None:
+    """The footnote whose marker closes the span ``[start, end)``, else the next one, else any."""
+    notes = sorted(chunk.footnotes, key=lambda f: f.offset)
+    for f in notes:
+        if start < f.offset <= end + 1:
+            return Source(f.number, f.source)
+    for f in notes:
+        if f.offset > end:
+            return Source(f.number, f.source)
+    if notes:
+        return Source(notes[-1].number, notes[-1].source)
+    srcs = chunk.sources()
+    return Source(srcs[0][0], srcs[0][1]) if srcs else None
+
+
+def widen(index: Index, srow: int, query: Query) -> tuple[int, int]:
+    """The sentence's span, plus a neighbour when the sentence alone falls short.
+
+    A fragment (under 12 characters) takes the next sentence; a sentence that
+    lacks what the question asks for (a number, a date) takes the neighbour that has it.
+    """
+    crow, a, b = index.sentence_spans[srow]
+    text = index.chunks[crow].text
+    rows = index.sentences_of(crow)
+    prev_row = srow - 1 if srow - 1 >= rows.start else None
+    next_row = srow + 1 if srow + 1 < rows.stop else None
+    if query.holds(text[a:b], index.names) is False:
+        for other in (prev_row, next_row):
+            if other is not None:
+                _, oa, ob = index.sentence_spans[other]
+                if query.holds(text[oa:ob], index.names):
+                    return min(a, oa), max(b, ob)
+    if b - a < 12 and next_row is not None:
+        return a, index.sentence_spans[next_row][2]
+    return a, b
+
+
+def _where(chunk: Chunk) -> str:
+    if chunk.kind == "paragraph" and chunk.number is not None:
+        return f"¶{chunk.number}"
+    return f"{chunk.kind} {chunk.number}" if chunk.number is not None else chunk.kind
+
+
+def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: AnswerModel,
+            k: int | None = None) -> Answer:
+    """The answer for ``query`` from its ranked ``hits``, citing the first ``k`` (all when None)."""
+    k = len(hits) if k is None else k
+    cites = tuple(citation(index.chunks[h.row], h.score) for h in hits[:k])
+
+    def abstain(reason: str, confidence: float = 0.0, extra: str = "") -> Answer:
+        return Answer(query.text, True, NO_ANSWER + extra, cites, None, query.notice, round(confidence, 4), reason)
+
+    if not hits:
+        return abstain("no passage to answer from")
+    cands = candidates(query, index, hits, scores)
+    if not cands:
+        return abstain("the top passages hold no sentences")
+    x = matrix(cands)
+    logits = model.logits(x)
+    best = int(np.argmax(logits))  # the sentence that answers best; the gate says whether any answers
+    c = cands[best]
+    p, gate = model.answers(x, logits, measures(query, scores))
+    chunk = index.chunks[c.chunk]
+    if c.feature("chart_blank"):
+        name = chunk.text.split("：", 1)[0] if "：" in chunk.text[:8] else "该图"
+        return abstain(f"{name} is asked for a value, and its chart values are not in the report's text",
+                       p, f"{name}的数值不在报告文本中。")
+    # who wrote the report, for which session: its cover says, when it holds the kind of answer asked for;
+    # the questions the gate learnt from are about the report's content, not about the report
+    cover = chunk.kind == "cover" and ("cover", None) in query.references and bool(c.feature("type_met"))
+    if p < model.threshold and not cover:
+        against = model.gate.explain(gate, against=True) if gate is not None else model.explain(x[best], against=True)
+        missing = f"; the passage never names {', '.join(c.missing)}" if c.missing else ""
+        return abstain(f"confidence {p:.2f} < threshold {model.threshold:.2f}; best sentence in "
+                       f"{_where(chunk)}; against it: {'; '.join(against) or 'nothing in particular'}{missing}", p)
+    a, b = widen(index, c.sentence, query)
+    rows = [(sa, sb) for _, sa, sb in (index.sentence_spans[s] for s in index.sentences_of(c.chunk))]
+    shaped = shape(query, chunk, a, b, rows, index.names)
+    text = shaped.text
+    if query.wants_source:
+        src = footnote_for(chunk, shaped.start, shaped.end)
+        if src is not None:
+            label = f"（脚注 {src.footnote}）" if src.footnote else ""
+            text = f"资料来源：{src.text}{label}。依据：{chunk.text[a:b]}"
+    hit = next(i for i, h in enumerate(hits) if h.row == c.chunk)
+    if hit > 0:  # the answer's passage goes first among the citations
+        order = [hits[hit]] + [h for i, h in enumerate(hits) if i != hit]
+        cites = tuple(citation(index.chunks[h.row], h.score) for h in order[:k])
+    why = model.explain(x[best])
+    verdict = (f"confidence {p:.2f} ≥ threshold {model.threshold:.2f}" if p >= model.threshold else
+               f"a question about the report itself, answered by its cover (confidence {p:.2f})")
+    reason = (f"{verdict}; {shaped.how} from {_where(chunk)} "
+              f"(passage ranked {hit + 1}); for it: {'; '.join(why) or 'nothing in particular'}")
+    return Answer(query.text, False, text, cites, Highlight(chunk.id, shaped.start, shaped.end), query.notice,
+                  round(p, 4), reason)
+
+
+def combine(query: Query, parts: list[Answer], k: int) -> Answer:
+    """One answer to a question that asks two things: each part answered, or said to be missing.
+
+    ``（1）…（2）报告中没有找到：何时启动`` when the report answers only the first.
+    """
+    if all(p.abstained for p in parts):
+        first = parts[0]
+        return Answer(query.text, True, NO_ANSWER, first.citations, None, query.notice, first.confidence,
+                      " | ".join(f"part {i + 1} ({q}): {p.reason}" for i, (q, p) in enumerate(zip(query.parts, parts))))
+    pieces, cites, seen = [], [], set()
+    for i, (q, p) in enumerate(zip(query.parts, parts), start=1):
+        pieces.append(f"（{i}）{p.answer}" if not p.abstained else f"（{i}）报告中没有找到：{q}")
+    for p in parts:  # each part's answer passage first, then the rest, no repeats
+        for c in p.citations:
+            if c.id not in seen:
+                seen.add(c.id)
+                cites.append(c)
+    answered = [p for p in parts if not p.abstained]
+    lead = answered[0]
+    order = sorted(cites, key=lambda c: 0 if c.id in {p.highlight.id for p in answered} else 1)
+    return Answer(query.text, False, "".join(pieces), tuple(order[:max(k, len(answered))]), lead.highlight,
+                  query.notice, min(p.confidence for p in answered),
+                  " | ".join(f"part {i + 1} ({q}): {p.reason}" for i, (q, p) in enumerate(zip(query.parts, parts))))

@@ -1,0 +1,68 @@
+"""The reply's shape: ``Answer`` with its ``Citation`` list, ``Source`` and ``Highlight``, and their JSON.
+
+Only data: what ``qa ask --json``, ``/api/ask`` and the chat page show. Made by
+``qa.answer.compose``; read by everything in ``qa.serve``. Does not choose or rank.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from qa.ingest.document import Chunk
+
+NO_ANSWER = "报告中没有找到这个问题的答案。"
+
+
+@dataclass(frozen=True)
+class Source:
+    footnote: int | None
+    text: str
+
+
+@dataclass(frozen=True)
+class Citation:
+    id: str
+    kind: str
+    number: int | None
+    section: str | None
+    page: int | None
+    text: str
+    score: float
+    sources: tuple[Source, ...]
+
+
+@dataclass(frozen=True)
+class Highlight:
+    id: str  # chunk id of the passage the answer comes from
+    start: int  # answer span in that chunk's text
+    end: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    abstained: bool
+    answer: str
+    citations: tuple[Citation, ...]
+    highlight: Highlight | None = None
+    notice: str | None = None  # e.g. the question was cut
+    confidence: float = 0.0  # the answer model's probability that the chosen sentence answers
+    reason: str = ""  # why this answer, or why none
+
+    def to_json(self) -> dict:
+        return {
+            "question": self.question,
+            "abstained": self.abstained,
+            "answer": self.answer,
+            "confidence": self.confidence,
+            "reason": self.reason,
+            "citations": [asdict(c) for c in self.citations],
+            "highlight": asdict(self.highlight) if self.highlight else None,
+            "notice": self.notice,
+        }
+
+
+def citation(chunk: Chunk, score: float) -> Citation:
+    sources = tuple(Source(n, s) for n, s in chunk.sources())
+    return Citation(chunk.id, chunk.kind, chunk.number, chunk.section, chunk.page, chunk.text, round(score, 4),
+                    sources)

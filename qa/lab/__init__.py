@@ -1,0 +1,1 @@
+"""Lab: evaluation, training, benchmarks, the load test."""

@@ -1,0 +1,382 @@
+"""The eval harness: gold questions in, metrics per retriever and per question type out.
+
+A passage is relevant when it contains one of the question's evidence strings
+once all whitespace is removed from both, so the gold set survives any change
+of chunking. Retrievers compared in one run: BM25 over jieba words, over
+character bigrams, over both; dense (e5); and the hybrid the service uses.
+Answers are checked for the default pipeline: answer accuracy, source accuracy,
+abstention precision and recall.
+
+Writes ``report.json`` and ``report.png`` (Recall@k per retriever; accuracy per
+question type) into the output folder; for a set other than ``questions.jsonl``,
+``report-<set name>.json`` and ``.png``. ``run_beir`` does the retrieval part on
+a BEIR folder (``corpus.jsonl``, ``queries.jsonl``, ``qrels.tsv``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from qa.config import Settings
+from qa.errors import EvalSetError
+from qa.lab.metrics import mean, mrr_at, ndcg_at, recall_at
+from qa.lang.text import squash
+
+log = logging.getLogger(__name__)
+
+TYPES = ("fact", "number", "paraphrase", "source", "table", "figure", "box", "english", "traditional", "list",
+         "twopart", "unanswerable")
+KS = (1, 3, 5, 10)
+
+
+@dataclass(frozen=True)
+class Gold:
+    id: str
+    question: str
+    answer: str
+    evidence: tuple[str, ...]
+    type: str
+    source: str | None = None
+    parts: tuple[str, ...] = ()  # list and two-part questions: every one must be in the answer
+
+
+@dataclass(frozen=True)
+class Retriever:
+    name: str
+    mode: str  # dense | bm25 | hybrid
+    lexical: str | None = None  # None: the service's setting
+    rerank: bool = False  # the top fused passages re-ranked by the answer model's ``Ranker`` (``qa.search.rerank``)
+
+
+RETRIEVERS = (
+    Retriever("bm25-jieba", "bm25", "jieba"),
+    Retriever("bm25-bigram", "bm25", "bigram"),
+    Retriever("bm25-jieba+bigram", "bm25", "jieba+bigram"),
+    Retriever("dense-e5", "dense"),
+    Retriever("hybrid-fused", "hybrid"),  # BM25 and e5 fused, before re-ranking
+    Retriever("hybrid", "hybrid", rerank=True),  # what qa ask uses
+)
+
+
+def load_gold(path: Path) -> list[Gold]:
+    if not path.is_file():
+        raise EvalSetError(f"{path}: no such gold set; pass --set FILE")
+    items = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            d = json.loads(line)
+            g = Gold(str(d["id"]), str(d["question"]), str(d.get("answer", "")), tuple(d.get("evidence") or ()),
+                     str(d["type"]), d.get("source"), tuple(str(p) for p in d.get("parts") or ()))
+        except (ValueError, KeyError, TypeError):
+            raise EvalSetError(f"{path}:{n}: expected {{\"id\", \"question\", \"answer\", \"evidence\", \"type\"}}") from None
+        if g.type not in TYPES:
+            raise EvalSetError(f"{path}:{n}: unknown type {g.type!r}; use one of {', '.join(TYPES)}")
+        if (g.type == "unanswerable") != (not g.evidence):
+            raise EvalSetError(f"{path}:{n}: only unanswerable questions may have no evidence")
+        items.append(g)
+    if not items:
+        raise EvalSetError(f"{path}: gold set is empty")
+    return items
+
+
+def relevant_rows(chunks, evidence: tuple[str, ...]) -> set[int]:
+    """The chunks holding an evidence string, as parsed or as printed (evidence copied from the report
+    may carry a footnote marker: "2.76 亿美元，22", which the parsed text drops)."""
+    needles = [squash(e) for e in evidence]
+    return {i for i, c in enumerate(chunks) if any(n in squash(c.text) or n in squash(c.printed()) for n in needles)}
+
+
+def ranking_metrics(rankings: list[list[int]], relevant: list[set[int]]) -> dict[str, float]:
+    out = {}
+    for k in KS:
+        out[f"recall@{k}"] = mean([recall_at(r, rel, k) for r, rel in zip(rankings, relevant)])
+    out["mrr@10"] = mean([mrr_at(r, rel, 10) for r, rel in zip(rankings, relevant)])
+    out["ndcg@10"] = mean([ndcg_at(r, rel, 10) for r, rel in zip(rankings, relevant)])
+    out["n"] = len(rankings)
+    return out
+
+
+@dataclass
+class _Prepared:
+    """Per-question queries and scores, computed once and re-fused for every retriever and setting."""
+
+    gold: list[Gold]
+    queries: list = field(default_factory=list)  # qa.lang.query.Query per question, as Service.ask makes it
+    scores: dict[str, list] = field(default_factory=dict)  # lexical variant -> [Scores]
+
+
+def _prepare(service, gold: list[Gold]) -> _Prepared:
+    from qa.search.retrieve import score
+    from qa.lang.tokenize import VARIANTS
+
+    prep = _Prepared(gold, queries=[service.query(g.question) for g in gold])
+    for variant in VARIANTS:
+        prep.scores[variant] = [score(service.index, q, variant) for q in prep.queries]
+    return prep
+
+
+def _rank(prep: _Prepared, r: Retriever, settings: Settings, service) -> list[list[int]]:
+    """The top 10 rows of each question for ``r``; re-ranking uses the ``service``'s index and model."""
+    from qa.search.rerank import rerank
+    from qa.search.retrieve import fuse
+
+    s = replace(settings, lexical=r.lexical or settings.lexical)
+    if r.rerank:
+        return [list(rerank(q, service.index, sc, fuse(sc, r.mode, s), service.model.ranker)[:10])
+                for q, sc in zip(prep.queries, prep.scores[s.lexical])]
+    return [list(np.argsort(-fuse(sc, r.mode, s), kind="stable")[:10]) for sc in prep.scores[s.lexical]]
+
+
+def _answers(service, prep: _Prepared, settings: Settings) -> list:
+    """Each question answered by ``Service.answer``: the path ``qa ask`` takes, from the same ``Query``."""
+    return [service.answer(q, settings.k, settings.mode) for q in prep.queries]
+
+
+def answer_correct(g: Gold, a) -> bool:
+    """The answer holds the gold answer or an evidence string (whitespace ignored); for a list or
+    two-part question, every one of its parts."""
+    if a.abstained:
+        return False
+    text = squash(a.answer)
+    if g.parts:
+        return all(squash(p) in text for p in g.parts)
+    return any(squash(e) in text for e in g.evidence) or (bool(g.answer) and squash(g.answer) in text)
+
+
+def answer_metrics(gold: list[Gold], answers: list) -> dict:
+    correct = answer_correct
+    answerable = [(g, a) for g, a in zip(gold, answers) if g.type != "unanswerable"]
+    unanswerable = [(g, a) for g, a in zip(gold, answers) if g.type == "unanswerable"]
+    sources = [(g, a) for g, a in answerable if g.type == "source" and g.source]
+    abstained = [(g, a) for g, a in zip(gold, answers) if a.abstained]
+    per_type = {}
+    for t in TYPES:
+        items = [(g, a) for g, a in zip(gold, answers) if g.type == t]
+        if not items:
+            continue
+        if t == "unanswerable":
+            per_type[t] = {"n": len(items), "abstained": mean([float(a.abstained) for _, a in items])}
+        else:
+            per_type[t] = {"n": len(items), "answer_accuracy": mean([float(correct(g, a)) for g, a in items])}
+    return {
+        "answer_accuracy": mean([float(correct(g, a)) for g, a in answerable]),
+        "source_accuracy": mean([float(_source_ok(g, a)) for g, a in sources]),
+        "abstention_recall": mean([float(a.abstained) for _, a in unanswerable]),
+        "abstention_precision": (sum(1 for g, _ in abstained if g.type == "unanswerable") / len(abstained))
+        if abstained else 1.0,
+        "wrongly_abstained": mean([float(a.abstained) for _, a in answerable]),
+        "per_type": per_type,
+        "failures": [{"id": g.id, "type": g.type, "question": g.question, "abstained": a.abstained,
+                      "answer": a.answer[:120], "top": a.citations[0].id if a.citations else None,
+                      "reason": a.reason}
+                     for g, a in answerable if not correct(g, a)]
+        + [{"id": g.id, "type": g.type, "question": g.question, "abstained": False, "answer": a.answer[:120],
+            "top": a.citations[0].id if a.citations else None, "reason": a.reason}
+           for g, a in unanswerable if not a.abstained],
+    }
+
+
+def _source_ok(g: Gold, a) -> bool:
+    """The top citation's sources include the gold source.
+
+    Compared without whitespace, and with the department's full name reduced to
+    the abbreviation its footnote defines: ``经济和社会事务部(经社部)`` = ``经社部``.
+    """
+    if not a.citations:
+        return False
+    want = _canonical_source(g.source or "")
+    return any(want == _canonical_source(s.text) for s in a.citations[0].sources)
+
+
+def _canonical_source(text: str) -> str:
+    return squash(text).replace("经济和社会事务部(经社部)", "经社部").rstrip("。")
+
+
+def run_gold(path: Path, settings: Settings, out: Path, limit: int | None = None, tune: bool = False,
+             service=None) -> dict:
+    from qa.serve.service import Service
+
+    gold = load_gold(path)[:limit]
+    service = service or Service.open(settings)
+    prep = _prepare(service, gold)
+    answerable = [i for i, g in enumerate(gold) if g.type != "unanswerable"]
+    rel = [relevant_rows(service.index.chunks, gold[i].evidence) for i in answerable]
+    missing = [gold[i].id for i, r in zip(answerable, rel) if not r]
+    report: dict = {"set": str(path), "questions": len(gold), "answerable": len(answerable),
+                    "evidence_not_found": missing, "settings": _settings_json(settings), "retrievers": {}}
+
+    def metrics(sub: list[list[int]]) -> dict:  # sub: the answerable questions' rankings
+        out = ranking_metrics(sub, rel)
+        out["per_type"] = {t: ranking_metrics([s for s, i in zip(sub, answerable) if gold[i].type == t],
+                                              [x for x, i in zip(rel, answerable) if gold[i].type == t])
+                           for t in TYPES if any(gold[i].type == t for i in answerable)}
+        return out
+
+    for r in RETRIEVERS:
+        ranks = _rank(prep, r, settings, service)
+        report["retrievers"][r.name] = metrics([ranks[i] for i in answerable])
+    hybrid = ranks  # RETRIEVERS ends with the hybrid, what qa ask uses
+    answers = _answers(service, prep, settings)
+    # what the reader sees first: the answer's passage, then the hybrid order (passages re-ranked by their best sentence)
+    row_of = {c.id: i for i, c in enumerate(service.index.chunks)}
+    report["retrievers"]["hybrid+answer"] = metrics(
+        [list(dict.fromkeys([row_of[c.id] for c in answers[i].citations] + hybrid[i]))[:10] for i in answerable])
+    report["answers"] = answer_metrics(gold, answers)
+    if tune:
+        report["tuning"] = tune_settings(service, prep, settings, answerable, rel)
+    write_report(report, out, name="report" if path.stem == "questions" else f"report-{path.stem}")
+    return report
+
+
+def tune_settings(service, prep: _Prepared, settings: Settings, answerable: list[int], rel: list[set[int]]) -> dict:
+    """Grid-search fusion settings on MRR@10 (ties: Recall@1); abstention is the answer model's (qa train)."""
+    grid = []
+    for lexical in ("jieba", "bigram", "jieba+bigram"):
+        for fusion, weights, ks in (("rrf", (0.5, 0.75, 1.0, 1.5, 2.0), (5, 10, 20, 60)),
+                                    ("weighted", (2.0, 4.0, 8.0, 16.0, 32.0), (60,))):
+            for w in weights:
+                for k in ks:
+                    s = replace(settings, lexical=lexical, fusion=fusion, dense_weight=w, rrf_k=k)
+                    ranks = _rank(prep, Retriever("t", "hybrid", lexical), s, service)
+                    m = ranking_metrics([ranks[i] for i in answerable], rel)
+                    grid.append(({"lexical": lexical, "fusion": fusion, "dense_weight": w, "rrf_k": k}, m))
+    grid.sort(key=lambda x: (-x[1]["mrr@10"], -x[1]["recall@1"]))
+    best = grid[0]
+    return {"best": best[0], "best_metrics": best[1], "top5": [g for g in grid[:5]]}
+
+
+def run_beir(folder: Path, settings: Settings, out: Path, limit: int | None = None) -> dict:
+    """Retrieval metrics on a BEIR folder; the corpus gets its own index under index/."""
+    from qa.serve.service import Service
+
+    corpus = folder / "corpus.jsonl"
+    queries_path, qrels_path = folder / "queries.jsonl", folder / "qrels.tsv"
+    for p in (corpus, queries_path, qrels_path):
+        if not p.is_file():
+            raise EvalSetError(f"{p}: missing; a BEIR folder holds corpus.jsonl, queries.jsonl and qrels.tsv")
+    qrels: dict[str, set[str]] = {}
+    for n, line in enumerate(qrels_path.read_text(encoding="utf-8").splitlines()):
+        parts = line.split("\t")
+        if len(parts) < 2 or (n == 0 and not parts[-1].strip().lstrip("-").isdigit()):
+            continue  # header
+        if len(parts) >= 3 and parts[-1].strip() in ("0", "-1"):
+            continue
+        qrels.setdefault(parts[0], set()).add(parts[1])
+    queries = []
+    for line in queries_path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            d = json.loads(line)
+            qid = str(d.get("_id", d.get("id")))
+            if qid in qrels:
+                queries.append((qid, d["text"]))
+    queries = queries[:limit]
+    idx_dir = settings.index_dir or Path("index") / f"beir-{folder.name}"
+    s = replace(settings, corpus=corpus, index_dir=idx_dir)
+    service = Service.open(s, sentences=False)  # retrieval only: no sentence vectors needed
+    ids = [c.id for c in service.index.chunks]
+    gold = [Gold(qid, text, "", ("x",), "fact") for qid, text in queries]
+    prep = _prepare(service, gold)  # Query.make encodes each question once, as dense_text (Traditional as Simplified)
+    row_of = {d: i for i, d in enumerate(ids)}
+    rel = [{row_of[d] for d in qrels[qid] if d in row_of} for qid, _ in queries]
+    report: dict = {"beir": str(folder), "questions": len(queries), "corpus": len(ids),
+                    "settings": _settings_json(s), "retrievers": {}}
+    for r in RETRIEVERS:
+        report["retrievers"][r.name] = ranking_metrics(_rank(prep, r, s, service), rel)
+    write_report(report, out, name=f"beir-{folder.name}")
+    return report
+
+
+def _settings_json(s: Settings) -> dict:
+    return {"encoder": s.encoder, "lexical": s.lexical, "fusion": s.fusion, "rrf_k": s.rrf_k,
+            "dense_weight": s.dense_weight, "k": s.k, "model": str(s.model) if s.model else "default"}
+
+
+def write_report(report: dict, out: Path, name: str = "report") -> None:
+    """``<name>.json`` and ``<name>.png``, each written atomically."""
+    out.mkdir(parents=True, exist_ok=True)
+    _atomic_write(out / f"{name}.json", json.dumps(report, ensure_ascii=False, indent=2).encode())
+    try:
+        import matplotlib  # noqa: F401  (the plot is optional: the eval extra)
+    except ImportError:
+        log.warning("no plot written: matplotlib is not installed (pip install -e '.[eval]')")
+    else:
+        _atomic_write(out / f"{name}.png", _plot(report))
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def _plot(report: dict) -> bytes:
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    per_type = report.get("answers", {}).get("per_type")
+    fig, axes = plt.subplots(1, 2 if per_type else 1, figsize=(12 if per_type else 6, 4.5))
+    ax = axes[0] if per_type else axes
+    for name, m in report["retrievers"].items():
+        ax.plot(KS, [m[f"recall@{k}"] for k in KS], marker="o", label=name)
+    ax.set_xlabel("k")
+    ax.set_ylabel("Recall@k")
+    ax.set_xticks(KS)
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title("Recall@k per retriever")
+    if per_type:
+        names = list(per_type)
+        vals = [v.get("answer_accuracy", v.get("abstained", 0.0)) for v in per_type.values()]
+        axes[1].bar(range(len(names)), vals, color="#4a7")
+        axes[1].set_xticks(range(len(names)), names, rotation=35, ha="right", fontsize=8)
+        axes[1].set_ylim(0, 1.02)
+        axes[1].set_title("Answer accuracy per question type (unanswerable: abstained)")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def table(report: dict) -> str:
+    """The terminal table: one row per retriever, then the answer metrics."""
+    cols = ["recall@1", "recall@3", "recall@5", "recall@10", "mrr@10", "ndcg@10"]
+    head = f"{'retriever':<20}" + "".join(f"{c:>11}" for c in cols)
+    lines = [f"{report.get('set') or report.get('beir')}: {report['questions']} questions", head, "-" * len(head)]
+    for name, m in report["retrievers"].items():
+        lines.append(f"{name:<20}" + "".join(f"{m[c]:>11.3f}" for c in cols))
+    a = report.get("answers")
+    if a:
+        lines.append("")
+        lines.append(f"answer accuracy {a['answer_accuracy']:.3f} · source accuracy {a['source_accuracy']:.3f} · "
+                     f"abstention recall {a['abstention_recall']:.3f} · precision {a['abstention_precision']:.3f} · "
+                     f"answerable wrongly abstained {a['wrongly_abstained']:.3f}")
+        for t, v in a["per_type"].items():
+            val = v.get("answer_accuracy", v.get("abstained"))
+            label = "abstained" if t == "unanswerable" else "answer acc"
+            lines.append(f"  {t:<13} n={v['n']:<4} {label} {val:.3f}")
+        fails = a.get("failures", [])
+        if fails:
+            lines.append(f"\nfailures ({len(fails)}), each with the answer's reason:")
+        for f in fails:
+            got = "abstained" if f["abstained"] else f"answered {f['answer'][:60]!r}"
+            lines.append(f"  {f['id']} [{f['type']}] {f['question']}\n    {got} · top {f.get('top')}\n"
+                         f"    why: {f.get('reason') or '—'}")
+    if report.get("tuning"):
+        lines.append(f"\nbest fusion on this set: {report['tuning']['best']} -> {report['tuning']['best_metrics']}")
+    return "\n".join(lines)

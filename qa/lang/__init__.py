@@ -1,0 +1,1 @@
+"""Language: cleaning, segmentation, names, English, the question's facts (``Query``)."""

@@ -1,0 +1,511 @@
+"""What kind of answer a question asks for, and whether a sentence holds one.
+
+A passage can share every word with a question and still not answer it:
+"哪一天发布" is not answered by "2020 年", "驻地协调员是谁" not by a sentence
+that names no one, "为什么" not by one that gives no reason. Each rule pairs
+what a question asks (a pattern) with what an answer must then contain. The
+first rule whose pattern matches the question decides; a question none match
+(most "what" questions) asks for nothing checkable.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable
+
+from qa.lang.names import CITIES, Names, mentioned
+from qa.lang.tokenize import normalised
+
+_NUMERAL = "一二两三四五六七八九十百千万"
+_UNITS = "个名人位项次家所层部台辆座条种份批篇本张届轮度"  # measure words a count is given in
+
+
+@dataclass(frozen=True)
+class Want:
+    name: str  # person, agent, country, body, city, place, reason, ranking, finding, day, month, date, money, count, number
+    asks: re.Pattern
+    met: Callable[[str, re.Match, Names], bool]  # (sentence, the question's match, names) -> holds it?
+
+
+def _has(pattern: str) -> Callable[[str, re.Match, Names], bool]:
+    rx = re.compile(pattern)
+    return lambda sentence, _m, _names: bool(rx.search(sentence))
+
+
+def _names_a_country(sentence: str, _m: re.Match, names: Names) -> bool:
+    return bool(names.find(normalised(sentence), "countries")) if names.countries else True
+
+
+def _names_a_city(sentence: str, _m: re.Match, _names: Names) -> bool:
+    return any(city in sentence for city in CITIES) or bool(re.search(r"[\u4e00-\u9fff]{2,4}市", sentence))
+
+
+def _names_a_place(sentence: str, m: re.Match, names: Names) -> bool:
+    return _names_a_city(sentence, m, names) or bool(names.find(normalised(sentence), "places"))
+
+
+# measure words one speaker may use where another uses the other: 几家机构 is answered by "12 个…机构",
+# 多少人 by "311 名"; 个 stands in for any of them but people
+_PEOPLE = "人名位"  # people are counted in 人/名/位: "4 个本国职位" counts posts, not people
+_KINDRED = (_PEOPLE, "家所座处间", "项条种份批", "次轮届")
+
+
+def _counts_unit(sentence: str, m: re.Match, _names: Names) -> bool:
+    # 多少个联合方案 wants "35 个": a count of that unit, not any number. 个 is the general measure word, so
+    # any measure word answers it (多少个新生儿: 3 万多名), and it answers any (``_KINDRED``); 3 万多名 is a count too
+    asked = m.group(1)
+    kin = next((g for g in _KINDRED if asked in g), asked)
+    return bool(_unit_count(asked, kin).search(sentence))
+
+
+@lru_cache(maxsize=64)
+def _unit_count(asked: str, kin: str) -> re.Pattern:
+    unit = f"[{_UNITS}]" if asked == "个" else f"[{kin}]" if kin == _PEOPLE else f"[{kin}个]"
+    return re.compile(rf"(\d|[{_NUMERAL}])\s*[十百千万亿]?\s*多?\s*{unit}")
+
+
+def _counts_thing(sentence: str, _m: re.Match, _names: Names) -> bool:
+    # 多少工作人员, how many staff: a number that is neither a share (82%) nor a date
+    return bool(_QUANTITY.search(_PERCENT.sub(" ", _ARTICLE.sub(" ", _DATE.sub(" ", sentence)))))
+
+
+_DATE = re.compile(r"(?:19|20)\d\d\s*年(?:\s*\d{1,2}\s*月)?(?:\s*\d{1,2}\s*日)?|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?")
+_QUANTITY = re.compile(rf"\d|[{_NUMERAL}亿]+[个名项次年倍轮天%％]|[一二三四五六七八九十]分之")
+
+
+_ARTICLE = re.compile(rf"(?<![{_NUMERAL}\d])一(?=[{_UNITS}])")  # 一项新的战略: "a", not a quantity
+
+
+def _quantity(sentence: str, _m: re.Match, _names: Names) -> bool:
+    # how much is not answered by a date ("2019 年") nor by an article ("一项新的…")
+    return bool(_QUANTITY.search(_ARTICLE.sub(" ", _DATE.sub(" ", sentence))))
+
+
+_PERCENT = re.compile(r"\d[\d\s.]*\s*[%％]|百分之[一二三四五六七八九十百零\d]+")
+# a share as a report writes one: 46%, 百分之五十, 三分之二, 一半, 过半, 大多数, 七成
+# (the figures alone answer 百分之多少: 一半 or 大多数 gives none)
+_FIGURE_SHARES = (r"\d[\d\s.]*\s*[%％]|百分之[一二三四五六七八九十百零\d]+|分之[一二三四五六七八九十\d]"
+                  r"|[一二三四五六七八九]成(?![员立为果功本绩效])")
+_FIGURE_SHARE = re.compile(_FIGURE_SHARES)
+_SHARE = re.compile(_FIGURE_SHARES + r"|一半|半数|过半|多数|少数")
+_ASKS_FIGURE = re.compile(r"百分|几成|percent")
+# roles and bodies that act in a UN report: the answer to "谁…" names one
+_ROLE = re.compile(r"秘书长|主席|协调员|主任|部长|总统|总理|大使|政府|会员国|大会|理事会|执行局|委员会|机构|实体|办公室|"
+                   r"工作队|集团|署|组织|基金|部门|[\u4e00-\u9fff]·[\u4e00-\u9fff]|先生|女士")
+_MONEY = re.compile(r"(\d|[万亿])\s*(?:万|亿)?\s*(?:美元|欧元|瑞士法郎|英镑|日元|元)")
+# a finding reported: 调查发现, 报告说, 结果显示
+_FOUND = re.compile(r"发现|显示|表明|表示|指出|认为|报告说|结论|结果|查明|确定了")
+# planned or under way, not done: 将于 2020 年 7 月完成, 正在制作中
+_NOT_YET = re.compile(r"将[^,，。]{0,12}(?:完成|试行|审查|进行|开展|推出|启动|建立)|将于|即将|正在|尚未|仍在|有待")
+
+# Questions are matched after ``normalise``: Simplified, half-width punctuation (, ? ( )), lower case.
+WANTS: tuple[Want, ...] = (
+    # a person's name: the report names no one, so these go unanswered unless a name is printed
+    # (asked of a role: 驻地协调员是谁; but 与驻地协调员共同牵头的是谁 is answered by a role, 外交部长)
+    Want("person", re.compile(r"姓名|(?:人|者|长|员|官|主任|主席|特使|代表|干事|总裁)(?:叫什么名字|叫啥|是谁|是哪位)"
+                              r"|\bname of the (?:head|chief|director|person)|\bwhat is the name of|\bwho is the (?:current )?(?:head|chief|director)"
+                              r"|\bwho (?:heads|leads|runs|directs)\b"),
+         _has(r"[\u4e00-\u9fff]·[\u4e00-\u9fff]|先生|女士")),
+    # a web address (网址, 链接, URL): only a printed address gives one, not a sentence about a website
+    Want("address", re.compile(r"网址|网站地址|网页地址|网站链接|链接是|\burl\b|\bweb ?(?:site |page )?address|\blink to\b"),
+         _has(r"https?\s*:\s*/|www\s*\.|[a-z]\s*\.\s*(?:org|int|com|net)\b")),
+    # the name of a thing (那个平台叫什么, 基金会叫啥名字): a report prints a name in quotes or as a title
+    # ("硅大草原", 《仙台框架》) or in Latin letters (UN Info); "一家移动电话公司基金会" names none.
+    # (标题叫什么 asks for a figure's title: its line 图一：… answers it)
+    Want("name", re.compile(r"(?<!标题)(?<!题目)(?:叫什么|叫啥|叫做什么|名字是什么|名称是什么|什么名字|什么名称)"),
+         _has(r"“[^”]{1,24}”|「|《|·|先生|女士|[A-Z][A-Za-z]{2,}|^图[一二三四五六七八九十]+[:：]")),
+    # which country; before "who": 那两个会员国分别是谁 asks for countries, not for any agent
+    Want("country", re.compile(r"哪[一]?[个些两三四五六七八九十\d]*\s*(?:会员国|国家)|(?:国家|会员国)[^,。?]{0,6}(?:是|有|包括)哪"
+                               r"|(?:国家|会员国)[^,。?]{0,4}是谁"
+                               r"|\bwhich (?:\w+ )?(?:countries|country|member states?)\b"),
+         _names_a_country),
+    # who did it, asked of no role: answered by a sentence naming a body, a role or a person
+    Want("agent", re.compile(r"谁|\bwho\b|\bby whom\b"),
+         lambda sentence, _m, names: bool(_ROLE.search(sentence)) or bool(names.find(normalised(sentence), "bodies"))),
+    # which body: answered by a sentence naming a UN entity or another international body
+    Want("body", re.compile(r"哪[一]?[个些两三四五六七八九十\d]*\s*(?:[\u4e00-\u9fff]{0,6}成员|机构|实体|组织|基金|署|办事处)"
+                            r"|\bwhich (?:\w+ )?(?:\w+ )?(?:members?|entities|entity|agenc(?:y|ies)|organi[sz]ations?|bod(?:y|ies))\b"),
+         lambda sentence, _m, names: bool(names.find(normalised(sentence), "bodies")) if names.bodies else True),
+    Want("city", re.compile(r"哪[个些座]?城市|\bwhich cit(?:y|ies)\b|\bin what city\b"), _names_a_city),
+    Want("place", re.compile(r"哪些?地[点方区]|什么地方|在哪里|位于哪|设在哪|\bwhere\b"), _names_a_place),
+    Want("reason", re.compile(r"为什么|为何|什么原因|原因是什么|\bwhy\b"),
+         _has(r"因为|由于|原因|因此|所以|得益于|鉴于|为了|以便|导致|使得|因而|从而|出于")),
+    # how to do something oneself (怎么报名, 需要什么条件): answered by a procedure, which a report seldom gives
+    Want("procedure", re.compile(r"(?:怎么|怎样|如何)(?:才能)?(?:报名|申请|加入|注册|应聘|投诉|办理|联系)"
+                                 r"|需要(?:什么|哪些)(?:条件|资格|材料|手续)|\bhow (?:do|can|should) (?:i|we|you)\b"),
+         _has(r"申请|报名|程序|步骤|手续|资格|条件|必须|须|应当|通过")),
+    Want("ranking", re.compile(r"最[高多大低少小早晚](?:的[\u4e00-\u9fff]{1,6})?是哪|哪一?[个家位][^,。]{0,16}最[高多大低少小早晚]\??$"
+                               r"|\bwhich\b.*\b(?:most|largest|highest|lowest|least)\b"),
+         _has(r"最[高多大低少小早晚]|居首|首位|之首|排名第一")),
+    # what something found or concluded: not answered by a sentence saying it is still to come
+    Want("finding", re.compile(r"(?:得出|发现|反映出|显示出|表明|查明)了?(?:哪些|什么)|(?:哪些|什么)(?:主要|具体)?(?:结论|结果|成效)"
+                               r"|结果如何|结论是什么|\bwhat did\b.*\b(?:find|conclude|show|reveal)\b|\bwhat (?:were|are) the (?:\w+ )?(?:findings|conclusions)\b"),
+         lambda sentence, _m, _names: bool(_FOUND.search(sentence)) and not _NOT_YET.search(sentence)),
+    Want("day", re.compile(r"哪一?[天日]|几号|日期|what (?:date|day)|which day"), _has(r"\d+\s*日")),
+    Want("month", re.compile(r"哪一?个?月|几月|what month|which month"), _has(r"\d+\s*月")),
+    Want("date", re.compile(r"哪一?年|哪几年|何时|什么时候|\bwhen\b|what year|which year"),
+         # (or by a session: "when will the Assembly review it" - 大会第七十五届会议)
+         _has(r"(19|20)\d\d\s*年|\d+\s*月|\d+\s*日|第[一二三四五六七八九十百\d]+届")),
+    # an amount of money wants a currency: 280 000 人 is no sum
+    # (多少美元, 花了多少, 节省了多少: a sum by its currency or by spending; 预算有多少)
+    Want("money", re.compile(r"多少(?:资金|钱|经费|开支|费用|捐款|金额|收入|预算|支出|资源|捐助|供资|租金|薪金|美元|欧元)"
+                             r"|(?:金额|资金|开支|费用|预算|收入|支出|成本|经费|租金|薪金)(?:总额|总计)?(?:是|为|共|约|达到|有)?多少"
+                             r"|(?:花|花费|耗费|节省|节约|支付|捐)了?多少|省了多少"
+                             r"|how much (?:money|funding)|how much did [\w ]+ (?:give|pay|spend|save|cost|contribute|put)"
+                             r"|\bwhat (?:was|is|were) the (?:total )?(?:envelope|budget|cost|funding|amount of money)\b"),
+         lambda sentence, _m, _names: bool(_MONEY.search(sentence))),
+    # a share (多大比例, 百分之几, 几成, 占多大份额, what share): a percentage or a fraction answers it, a count
+    # does not. (比例 alone is a topic, not a request: 这个比例依据的是哪项调查)
+    Want("share", re.compile(r"(?:比例|百分比|比率|份额|占比|比重)[^,。?]{0,8}(?:多少|几|多大|多高)"
+                             r"|(?:多大|多少|多高|什么)的?(?:比例|百分比|比率|份额|占比|比重)|百分之(?:几|多少)|几成"
+                             r"|占[^,。?]{0,10}(?:多大|几成)"
+                             r"|\bwhat (?:share|percentage|proportion|fraction|percent)\b|\bhow many percent\b"),
+         # 百分之多少, what percentage, 几成 ask for a figure: 大多数 or 一半 does not give one
+         lambda sentence, m, _names: bool((_FIGURE_SHARE if _ASKS_FIGURE.search(m.group(0)) else _SHARE)
+                                          .search(sentence))),
+    # how many people think or say something (有多少驻协觉得…, how many RCs said): a survey answers with a
+    # share of them as often as with a count
+    Want("share", re.compile(rf"多少\s*[{_UNITS}]?[\u4e00-\u9fff]{{1,8}}?(?:觉得|认为|表示|报告说|反映|同意|赞同|满意)"
+                             r"|\bhow many\b[\w ]{0,40}?\b(?:said|say|think|thought|felt|feel|reported|agreed|believed?)\b"),
+         _quantity),
+    Want("count", re.compile(rf"(?:多少|(?<!哪)几)\s*([{_UNITS}])"), _counts_unit),
+    # how many of a thing (多少工作人员, how many staff) is a count: a share (82%) does not answer it
+    Want("amount", re.compile(r"多少(?!比例|百分比|份额|比率|倍)([\u4e00-\u9fff]{2})|\bhow many\b"), _counts_thing),
+    # (比例 alone is a topic, not a request: 这个比例依据的是哪项调查, 比例之和与 100% 的差额代表什么)
+    Want("number", re.compile(r"多少|多大|多高|多长|多久|(?<!哪)几[个名项次年倍轮天]|百分之几|how many|how much|what share"
+                              r"|what percentage|\bhow\b.*\b(large|big)"),
+         _quantity),
+)
+
+
+_ASIDE = re.compile(r"\([^()]*\)")
+
+
+@lru_cache(maxsize=4096)
+def wanted(question: str) -> tuple[Want, re.Match] | None:
+    """The first rule whose pattern the question matches, with the match.
+
+    Asides in brackets are read past: 负责人（助理秘书长）叫什么名字 asks a name.
+    """
+    plain = _ASIDE.sub("", normalised(question))
+    for want in WANTS:
+        m = want.asks.search(plain)
+        if m:
+            return want, m
+    return None
+
+
+def expected_type_met(question: str, sentence: str, names: Names | None = None,
+                      also_named: tuple[str, ...] = ()) -> bool | None:
+    """Whether ``sentence`` holds what the question asks for; None if it asks for nothing checkable.
+
+    Numbers and names the question itself gives do not count. A number or date asked about a country or
+    body (named in the question, or ``also_named``), or a quantity asked about a year, must stand in a clause
+    that names it or names no other (``names`` is needed for the bodies and for "which country"; without it
+    those checks are skipped).
+
+    >>> expected_type_met("有多少核心职位", "现在都有五个核心职位。"), expected_type_met("是什么", "甲。")
+    (True, None)
+    >>> expected_type_met("特别指南是在哪一天发布的", "2020 年，还需要最后确定特别指南。")
+    False
+    >>> expected_type_met("112 个国家办事处中有多少个报告更方便", "对 112 个国家办事处进行的调查显示")
+    False
+    >>> expected_type_met("2021 年预计收入多少美元", "这低于 2019 年预计的 2.81 亿美元收入")
+    False
+    """
+    hit = wanted(question)
+    if hit is None:
+        return None
+    want, m = hit
+    names = names or _NO_NAMES
+    # (``also_named``: countries an English question names, in Chinese: ``Query.countries``)
+    asked = tuple(dict.fromkeys([*_asked_names(question, names), *also_named]))
+    # (a date asked beside a year may fall in another: 2019 年通过的指南何时生效)
+    asked_years = years(question) if want.name in QUANTITIES else frozenset()
+    # all that the answer depends on: the same sentences come up for question after question, asking alike
+    # (the match and its groups are all a rule reads of it: 百分之多少 against 多大比例, the unit of 多少个)
+    key = (id(want), m.group(0), m.groups(), asked, _given_numbers(question), asked_years, names, sentence)
+    met = _MET.get(key)
+    if met is None:
+        if len(_MET) > 100_000:
+            _MET.clear()
+        met = _MET[key] = _met(question, want, m, asked, asked_years, sentence, names)
+    return met
+
+
+_MET: dict[tuple, bool] = {}
+
+# a clause that is only a time: 2019 年, 在 2019 年期间, 截至 2020 年 3 月, 2019 年底
+_LEADING_TIME = re.compile(r"(?:在|于|截至|截止|到|自)?\s*(?:19|20)\d\d\s*年(?:\s*\d{1,2}\s*月)?(?:\s*\d{1,2}\s*日)?"
+                           r"\s*(?:期间|内|中|底|初|年底|年初|以来)?")
+
+
+def _met(question: str, want: Want, m: re.Match, asked: tuple[str, ...], asked_years: frozenset[str],
+         sentence: str, names: Names) -> bool:
+    if not want.met(_without_given(question, asked, sentence, names), m, names):
+        return False
+    if not (asked or asked_years) or want.name not in VALUES:
+        return True
+    clauses = _CLAUSE.split(sentence)
+    # a sentence that opens with its time (2019 年，…; 截至 2020 年 3 月，…) speaks of that year throughout
+    lead = years(clauses[0]) if len(clauses) > 1 and _LEADING_TIME.fullmatch(clauses[0].strip()) else frozenset()
+    for clause in clauses:
+        text = normalised(clause)
+        about_it = not asked or any(mentioned(a, text, names.every) for a in asked) or not names.find(text)
+        # a value asked of a year (2021 年预计多少收入) is not given by a clause about another year (2019 年的收入)
+        said = years(clause) or lead
+        in_year = not asked_years or bool(asked_years & said) or not said
+        if about_it and in_year and want.met(_without_given(question, asked, clause, names), m, names):
+            return True
+    return False
+
+
+YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")  # a year standing alone: 2019, not 12019
+
+
+@lru_cache(maxsize=4096)
+def years(text: str) -> frozenset[str]:
+    """The years ``text`` names (remembered: each passage is read for them by every question)."""
+    return frozenset(YEAR.findall(text))
+
+
+# saying that something did not happen: 没有参加, 未驻扎, 不参与, did not take part, has not yet
+_NEGATION = re.compile(r"没|未(?!来)|不(?:参加|参与|愿|能|再|会|支持|同意|接受|包括|符合|存在)|拒绝|缺席"
+                       r"|\bnot\b|n't\b|\bnever\b|\bfailed to\b|\brefused\b|\bdeclined\b|\b(?:stay|stayed|opted|left) out\b")
+
+
+def negated(text: str) -> bool:
+    """Whether ``text`` says that something did not happen (a question asking which members did not take
+    part is answered by a sentence saying which did not).
+
+    >>> negated("哪两个成员没有参加？"), negated("Which members did not take part?"), negated("未来的计划")
+    (True, True, False)
+    """
+    return bool(_NEGATION.search(normalised(text)))
+
+
+@lru_cache(maxsize=1024)
+def _asked_names(question: str, names: Names) -> list[str]:
+    return names.find(normalised(question))
+
+
+_NO_NAMES = Names()  # one instance, so the per-question caches keyed on it stay small
+
+
+@lru_cache(maxsize=1024)
+def _given_numbers(question: str) -> frozenset[str]:
+    return frozenset(_SPACE.sub("", n) for n in _NUMBER.findall(question))
+
+
+VALUES = ("day", "month", "date", "money", "share", "count", "amount", "number")
+QUANTITIES = VALUES[3:]
+_CLAUSE = re.compile(r"[，；。,;]")
+_NUMBER = re.compile(rf"\d[\d\s,.]*\d|\d|[{_NUMERAL}]+(?=\s*[{_UNITS}])")
+
+
+_SPACE = re.compile(r"\s")
+_TITLE = re.compile(r"《[^《》]*》")  # 《2030 年议程》 is a title: its 2030 is no date or amount
+
+
+def _without_given(question: str, asked: tuple[str, ...], sentence: str, names: Names) -> str:
+    """``sentence`` less titles (《…》) and the numbers and names the question itself gives.
+
+    Asked "112 个国家办事处中有多少个…", the 112 in the answer is no answer;
+    asked "在危地马拉，哪个国家…", 危地马拉 is not the country sought.
+    """
+    given = _given_numbers(question)  # once per question, not once per sentence
+    out = _TITLE.sub("《》", sentence) if "《" in sentence else sentence
+    if given:
+        out = _NUMBER.sub(lambda m: " " if _SPACE.sub("", m.group(0)) in given else m.group(0), out)
+    for name in asked:
+        for alias in names.every.get(name, (name,)):
+            out = out.replace(alias, " ")
+    return out
+
+
+QUESTION_CHARS = set("多少什么哪几吗呢谁怎何是的了有在和与及或为对其这那个些么如否请问呀吧啊中")
+_NOUN_BEFORE = re.compile(r"([\u4e00-\u9fff]{2,6}?)(?:是|为|共|达到|约)多少")  # 总访问量是多少
+
+
+# the kind of number asked for (比例是多少), not the thing it is about
+_VALUE_WORDS = re.compile(r"具体|百分比|比例|比率|数额|金额|数量|数目|人数|总额|总数|数字|份额|规模")
+
+
+_COUNTED = re.compile(rf"(?:多少|(?<!哪)几)\s*[{_UNITS}]?\s*([\u4e00-\u9fff]{{2,3}})")
+
+
+def counted(question: str) -> str | None:
+    """The thing a "多少/几 + measure word + thing" question counts: 帮多少个新生儿上了户口 -> 新生儿.
+
+    >>> counted("最后帮多少个新生儿上了户口"), counted("有多少比例"), counted("一共几家")
+    ('新生儿', None, None)
+    """
+    m = _COUNTED.search(normalised(question))
+    return _thing(m.group(1)) if m else None
+
+
+_HOW_MANY = re.compile(r"\bhow\s+many\s+(?:of\s+the\s+)?([a-z][a-z' -]*?)(?=\s+(?:did|do|does|were|was|have|has|had|are|"
+                       r"is|will|would|could|can|in|on|at|by|for|with|from|of|under|went|got|took|received)\b|[?,.;]|$)",
+                       re.I)
+
+
+def counted_english(question: str) -> str | None:
+    """The thing an English "how many X" question counts, in the report's Chinese, when X is a UN term
+    (``qa.lang.tokenize.expand_english``): how many country teams … -> 国家工作队.
+
+    >>> counted_english("So how many UN country teams took part?"), counted_english("How many people came?")
+    ('国家工作队', None)
+    """
+    from qa.lang.tokenize import expand_english
+
+    m = _HOW_MANY.search(question)
+    if not m:
+        return None
+    chinese = expand_english(m.group(1))[len(m.group(1)):].split()
+    return chinese[0] if chinese and len(chinese[0]) >= 2 else None
+
+
+# what actually came in or happened (实际收到), not what was expected of it
+_ACTUAL = re.compile(r"实际|到位|\bactual|\bin fact\b|\breally\b", re.I)
+_FORECAST = re.compile(r"(?:预计|预期|估计|预测|计划|预算)[^，。；,;\d]{0,8}$")  # ends right before a number
+_AMOUNT = re.compile(r"\d[\d.,]*(?:\s\d{3})*(\s*[年月日])?")  # a number, and the date unit after it
+
+
+def asks_actual(question: str) -> bool:
+    """Whether ``question`` asks what actually happened or came in (实际, 到位, actually).
+
+    >>> asks_actual("实际收到的捐款有多少"), asks_actual("How much was actually received?"), asks_actual("收入多少")
+    (True, True, False)
+    """
+    return bool(_ACTUAL.search(normalised(question)))
+
+
+# a percentage given as a change (增加了 39%, 下降了约 5%), not as a share of a group
+_CHANGE = re.compile(r"(?:增加|增长|减少|下降|提高|降低|上升|上涨|下跌|增|减)了?\s*(?:约|近|超过|逾|将近)?\s*$")
+_ASKS_CHANGE = re.compile(r"增加|增长|减少|下降|提高|降低|上升|上涨|下跌|变化|幅度|增幅|降幅|涨|跌"
+                          r"|\b(?:increase|grow|grew|growth|rise|rose|fall|fell|decrease|decline|drop|change)", re.I)
+
+
+def asks_change(question: str) -> bool:
+    """Whether ``question`` asks by how much something changed (增长了百分之几, how much did it grow).
+
+    >>> asks_change("联合方案增长了百分之几"), asks_change("多大比例的合作框架有性别成果")
+    (True, False)
+    """
+    return bool(_ASKS_CHANGE.search(question))
+
+
+def change_only(sentence: str) -> bool:
+    """Whether every percentage ``sentence`` gives is a change (增加了 39%): a rate of growth, not the share
+    of a group that a question asking 多大比例 wants.
+
+    >>> change_only("2019 年，相关联合方案增加了 39%。"), change_only("2019 年，72%的合作框架有性别成果。")
+    (True, False)
+    >>> change_only("报告增长了 6%，其中 40%来自外部。"), change_only("没有百分比。")
+    (False, False)
+    """
+    text = normalised(sentence)
+    shares = list(_PERCENT.finditer(text))
+    return bool(shares) and all(_CHANGE.search(text[max(0, m.start() - 8):m.start()]) for m in shares)
+
+
+def forecast(sentence: str) -> bool:
+    """Whether every number ``sentence`` gives is a forecast (预计 … 2.81 亿美元): it says nothing actual.
+
+    >>> forecast("这大大低于 2019 年预计的 2.81 亿美元收入。"), forecast("协调税产生了 3 000 万美元。")
+    (True, False)
+    >>> forecast("从预计 399 名本国干事中聘用了 311 名。")
+    False
+    """
+    text = normalised(sentence)
+    if "实际" in text:
+        return False
+    numbers = [m.start() for m in _AMOUNT.finditer(text) if not m.group(1)]  # a date's numbers are no amounts
+    return bool(numbers) and all(_FORECAST.search(text[max(0, i - 10):i]) for i in numbers)
+
+
+_SUPERLATIVE = re.compile(r"最[多少高低大小]|\b(?:most|highest|largest|biggest|lowest|least|fewest|smallest)\b", re.I)
+
+
+def compares(question: str) -> bool:
+    """Whether ``question`` asks which is the most or least (哪类最多, which is highest): only the values
+    tell, so a chart whose values are lost cannot answer it.
+
+    >>> compares("哪一类伙伴关系最多"), compares("Which type is the largest?"), compares("图八显示了什么")
+    (True, True, False)
+    """
+    return bool(_SUPERLATIVE.search(normalised(question)))
+
+
+def counted_in(thing: str | None, sentence: str, whole: bool = False) -> bool:
+    """Whether ``sentence`` names the counted ``thing`` (shares a bigram with it; ``whole``: holds all of it)."""
+    return thing is not None and (thing in normalised(sentence) if whole else _named(thing, sentence))
+
+
+_COUNT_OF = re.compile(rf"(?:\d[\d\s,.]*|[{_NUMERAL}]+)\s*[十百千万亿]?\s*多?\s*[{_UNITS}]?([^，。；,;:：()（）%％]{{0,16}})")
+
+
+def count_of(thing: str | None, sentence: str, whole: bool = False) -> bool:
+    """Whether ``sentence`` gives a number of the counted ``thing``: the thing follows the number closely
+    (shares a bigram with what follows it; ``whole``: all of the thing does, for a term taken from the
+    glossary, which the report writes as it is).
+
+    >>> count_of("工作人", "聘请 196名国际驻地协调员办公室工作人员。"), count_of("工作人", "66%是女性，包括 47 个国家。")
+    (True, False)
+    >>> count_of("国家工作队", "58 名工作人员接受了培训"), count_of("国家工作队", "58 名工作人员接受了培训", whole=True)
+    (True, False)
+    """
+    if thing is None:
+        return False
+    after = (m.group(1) for m in _COUNT_OF.finditer(normalised(sentence)))
+    return any((thing in words) if whole else _named(thing, words) for words in after)
+
+
+def _thing(words: str) -> str | None:
+    """``words`` less question characters and value words (比例, 金额 …), if two or more characters are left."""
+    thing = _VALUE_WORDS.sub("", "".join(ch for ch in words if ch not in QUESTION_CHARS))
+    return thing if len(thing) >= 2 else None
+
+
+def _named(thing: str, text: str) -> bool:
+    """Whether ``text`` shares a bigram with ``thing``."""
+    text = normalised(text)
+    return any(thing[i:i + 2] in text for i in range(len(thing) - 1))
+
+
+def asked_noun(question: str) -> str | None:
+    """What a "X 是多少" question asks about: 网站的总访问量是多少 -> 网站总访问量.
+
+    Only the copula form names the thing itself; in "带来了多少收入" or "隔了多少年"
+    the words around 多少 are as often the question's own paraphrase.
+    """
+    m = _NOUN_BEFORE.search(normalised(question))
+    return _thing(m.group(1)) if m else None
+
+
+def asked_noun_found(question: str, passage: str) -> bool | None:
+    """Whether what a "X 是多少" question asks about (``asked_noun``) shares a bigram with ``passage``; None if none.
+
+    >>> asked_noun_found("网站的总访问量是多少", "50 个网站活跃着。"), asked_noun_found("有多少核心职位", "五个核心职位。")
+    (False, None)
+    """
+    noun = asked_noun(question)
+    return None if noun is None else _named(noun, passage)
+
+
+_ORDINAL = re.compile(r"第[一二三四五六七八九十\d]+[次轮届期]|首[次轮届期]")
+_EN_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth)\s+(?:call|round|session|time|meeting|report)", re.I)  # as 次轮届期: a first year is no ordinal
+_EN_NUMBER = {"first": "一", "second": "二", "third": "三", "fourth": "四", "fifth": "五"}
+
+
+def ordinals(text: str) -> frozenset[str]:
+    """Ordinals in ``text`` (the Nth call, round, session): 首 is 第一, and 次, 轮, 届, 期 alike
+    (remembered: each passage is read for them by every question that retrieves it).
+
+    >>> sorted(ordinals("首次征集和第二轮")), sorted(ordinals("the second call for proposals"))
+    (['第一', '第二'], ['第二'])
+    """
+    found = {m.group(0).replace("首", "第一")[:-1] for m in _ORDINAL.finditer(text)}
+    return frozenset(found | {"第" + _EN_NUMBER[m.group(1).lower()] for m in _EN_ORDINAL.finditer(text)})

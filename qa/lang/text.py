@@ -1,0 +1,75 @@
+"""Small text helpers for Chinese: joining hard-wrapped lines, tidying spaces, splitting sentences.
+
+Does not segment words (that is ``qa.lang.tokenize``) and knows nothing of page layout
+(that is ``qa.ingest.report``).
+"""
+
+from __future__ import annotations
+
+import re
+
+_CJK = (
+    "\u3000-\u303f"  # CJK punctuation 。、「」
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # ideographs
+    "\uff00-\uffef"  # full-width forms ，：（）
+    "\u2018-\u201f\u2026\u2014"  # “”‘’…—
+)
+CJK_CHAR = re.compile(f"[{_CJK}]")
+_SPACE_BETWEEN_CJK = re.compile(f"(?<=[{_CJK}])[ \t\u3000]+(?=[{_CJK}])")
+_SPACES = re.compile(r"[ \t\u3000\u00a0]+")
+_SENTENCE = re.compile(r"[^。！？!?]*(?:[。！？!?]+[”’」』）)]*|$)")
+
+
+def is_cjk(ch: str) -> bool:
+    return bool(ch) and CJK_CHAR.match(ch) is not None
+
+
+def join_lines(lines: list[str]) -> str:
+    """Join hard-wrapped lines the way the page reads.
+
+    No space between Chinese characters; one space where a number or Latin word
+    meets Chinese (the report writes ``2019 年``); nothing after a hyphen.
+
+    >>> join_lines(["驻地协调员办公室的人员配", "置，包括 69", "个国籍", "COVID-", "19 大流行"])
+    '驻地协调员办公室的人员配置，包括 69 个国籍 COVID-19 大流行'
+    """
+    out = ""
+    for raw in lines:
+        line = raw.strip()
+        if not line:
+            continue
+        if out:
+            a, b = out[-1], line[0]
+            if a == "-" or is_cjk(a) and is_cjk(b):
+                pass
+            elif a.isalnum() or b.isalnum():
+                if not (is_cjk(a) and not b.isalnum()) and not (is_cjk(b) and not a.isalnum()):
+                    out += " "
+        out += line
+    return tidy(out)
+
+
+def tidy(text: str) -> str:
+    """Collapse runs of spaces and drop spaces between Chinese characters.
+
+    >>> tidy("权力  来减少  重复 2019 年")
+    '权力来减少重复 2019 年'
+    """
+    text = _SPACES.sub(" ", text)
+    text = _SPACE_BETWEEN_CJK.sub("", text)
+    return text.strip()
+
+
+def squash(text: str) -> str:
+    """Remove all whitespace: the form in which evidence strings are compared."""
+    return "".join(text.split())
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split at sentence ends (。！？, not ；), keeping the punctuation and closing quotes.
+
+    >>> split_sentences("你好。再见！“好”。")
+    ['你好。', '再见！', '“好”。']
+    """
+    parts = [m.group(0).strip() for m in _SENTENCE.finditer(text)]
+    return [p for p in parts if p]

@@ -1,0 +1,1 @@
+"""Search: the index, lexical and dense retrieval, fusion and re-ranking. Never imports answer code."""

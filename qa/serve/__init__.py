@@ -1,0 +1,1 @@
+"""Serve: the service, the command line, the HTTP API, the chat page."""

@@ -1,0 +1,398 @@
+"""The HTTP API over one ``Service``: JSON routes and an OpenAI-compatible chat endpoint.
+
+    POST /api/ask             {"question": "驻地协调员办公室有多少核心职位", "k": 5, "mode": "hybrid"}
+                              -> exactly the object ``qa ask --json`` prints
+    GET  /api/chunks/{id}     -> the chunk as ``qa chunks --json`` prints it (``#`` in an id is ``%23``)
+    GET  /api/health          -> {"status": "ok", "corpus": …, "index": the manifest, "workers": 2, "pool": "process"}
+    POST /v1/chat/completions OpenAI Chat Completions, plain and ``stream: true`` (``qa.serve.chat``)
+    GET  /v1/models           the one model, ``qa-e2020-54``
+    GET  /docs                the OpenAPI description (Swagger UI served from the package, no CDN)
+
+Questions are answered in a pool (``Pool``), never on the event loop: worker
+processes, one per core, for ``qa serve`` (the Python half of an answer then
+does not wait for one interpreter's lock), or threads of this process (the
+default of ``build_api``, for tests and embedding). The chat page shares the
+same pool (``qa.serve.web``), so page and API together never run more questions at
+once than the pool has workers.
+
+Errors are one line in the CLI's wording. ``/api/*`` answers ``{"error": "…"}``;
+``/v1/*`` answers OpenAI's ``{"error": {"message": "…", "type": …}}`` so its
+clients show the message. Bad input (empty question, bad ``k`` or ``mode``, bad
+JSON, unknown field) is 400, an unknown chunk 404, a body over ``max_body``
+bytes 413, and with an API key set, a missing or wrong ``Authorization: Bearer``
+is 401 on ``/api/*`` and ``/v1/*``. A long question is cut as in the CLI, with
+a ``notice``. CORS headers only for origins given.
+
+Does not serve the chat page (``qa.serve.web`` mounts it on this app), limit request
+rates, authenticate the page, or keep anything between requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import ipaddress
+import json
+import logging
+import os
+import time
+import uuid
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from qa.serve import chat
+from qa.errors import BadQuestion, QAError
+from qa.search.retrieve import MODES
+
+log = logging.getLogger(__name__)
+
+# Threads answering questions. Two per core: measured on 2 shared cores with 50 clients, 4 threads gave
+# 0.98 of in-process throughput, 2 gave 0.65 (a core idles while the other thread holds the GIL) and
+# 8 gave 0.76 (threads queue for the GIL). Capped so a big machine does not start a crowd.
+WORKERS = min(8, 2 * (os.cpu_count() or 1))
+# Processes answering questions, for qa serve: one per core, each answering one question at a time. Measured
+# on 2 shared cores with 50 clients: see docs/api.md (Load).
+PROCESSES = min(8, os.cpu_count() or 1)
+POOLS = ("process", "thread")
+MAX_BODY = 1 << 20  # bytes; a question is cut at 500 characters anyway, a chat history rarely needs more
+GUARDED = ("/api/", "/v1/")  # path prefixes that need the key and have the body limit
+EXAMPLE = "驻地协调员办公室有多少核心职位"
+
+
+@dataclass(frozen=True)
+class ApiOptions:
+    api_key: str | None = None  # when set, required as "Authorization: Bearer KEY" on GUARDED paths
+    cors: tuple[str, ...] = ()  # origins allowed to call from a browser; none by default
+    pool: str = "thread"  # "thread": threads of this process; "process": worker processes (what qa serve runs)
+    workers: int | None = None  # answering at once; default WORKERS threads or PROCESSES processes
+    max_body: int = MAX_BODY
+
+    @property
+    def pool_size(self) -> int:
+        return self.workers or (PROCESSES if self.pool == "process" else WORKERS)
+
+
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine can reach.
+
+    >>> [is_loopback(h) for h in ("127.0.0.1", "127.0.0.2", "::1", "localhost", "0.0.0.0", "", "192.168.1.5", "example.org")]
+    [True, True, True, True, False, False, False, False]
+    """
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name other than localhost may resolve to anything
+
+
+def check_bind(host: str, api_key: str | None) -> None:
+    """Refuse to listen beyond loopback without an API key."""
+    if not is_loopback(host) and not api_key:
+        raise BadQuestion(f"refusing to listen on {host or 'all addresses'!r} without an API key; "
+                          "set one with --api-key KEY or QA_API_KEY, or listen on 127.0.0.1")
+
+
+class Pool:
+    """The service behind a fixed pool of ``workers``: ``ask`` blocks its caller (the page's handler),
+    ``run(fn, *args)`` awaits ``fn(service, *args)`` on the pool (the API's routes). Quacks like a Service
+    for ``build_app``.
+
+    ``kind="thread"``: threads of this process share ``service``. ``kind="process"``: each worker is a
+    process (spawned, never forked: ONNX Runtime's threads do not survive a fork) that opens its own
+    Service from ``service.settings`` and answers one question at a time, so answering is not bound by one
+    interpreter's lock; ``fn`` must then be a module-level function (it is sent by name).
+    """
+
+    def __init__(self, service, workers: int = WORKERS, kind: str = "thread"):
+        if workers < 1:
+            raise BadQuestion(f"--workers must be at least 1, not {workers}")
+        if kind not in POOLS:
+            raise BadQuestion(f"unknown pool {kind!r}; use one of: {', '.join(POOLS)}")
+        self.service, self.settings, self.index = service, service.settings, service.index
+        self.workers, self.kind = workers, kind
+        if kind == "thread":
+            self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qa-ask")
+        else:
+            import multiprocessing
+
+            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_open_worker, initargs=(service.settings,))
+            self._warm()
+
+    def _warm(self) -> None:
+        """Start every worker process now, not on the first questions (``workers`` tasks at once start
+        ``workers`` processes); a worker that cannot open the index fails here, at startup."""
+        try:
+            for f in [self._pool.submit(_in_worker, _ready) for _ in range(self.workers)]:
+                f.result(timeout=300)
+        except BrokenProcessPool as e:
+            raise QAError(f"a worker process could not start ({e}); try --pool thread, or see the log") from e
+
+    def submit(self, fn, *args) -> Future:
+        if self.kind == "thread":
+            return self._pool.submit(fn, self.service, *args)
+        return self._pool.submit(_in_worker, fn, *args)
+
+    def ask(self, question: str, k: int | None = None, mode: str | None = None):
+        return self.submit(_ask, question, k, mode).result()
+
+    async def run(self, fn, *args):
+        return await asyncio.wrap_future(self.submit(fn, *args))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+# What a pool runs: module-level, so a process pool can send them by name. Each takes the service first.
+
+_worker_service = None  # in a worker process: the Service it opened
+
+
+def _open_worker(settings) -> None:
+    global _worker_service
+    os.environ.setdefault("QA_THREADS", "1")  # one process a core already keeps the cores busy
+    _exit_with_parent(os.getppid())
+    from qa.serve.service import Service
+
+    _worker_service = Service.open(settings, rebuild=False)
+    _worker_service.index.warm()
+
+
+def _exit_with_parent(parent: int, every: float = 1.0) -> None:
+    """End this worker within ``every`` seconds of its server's end, however the server ended (a SIGTERM
+    that skips the pool's shutdown, a SIGKILL): an orphaned worker would hold its ~450 MB for ever."""
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="qa-parent-watch", daemon=True).start()
+
+
+def _in_worker(fn, *args):
+    return fn(_worker_service, *args)
+
+
+def _ready(service) -> int:
+    return os.getpid()
+
+
+def _ask(service, question: str, k: int | None, mode: str | None):
+    return service.ask(question, k, mode)
+
+
+def _ask_json(service, question: str, k: int | None, mode: str | None) -> bytes:
+    return _dumps(service.ask(question, k, mode).to_json())
+
+
+def _answer_chat(service, req: chat.ChatRequest) -> tuple[str, dict]:
+    understood, asked = chat.question_of(req.messages)
+    answer = service.ask(understood, req.k, req.mode)
+    data = answer.to_json()
+    return chat.reply_text(answer, data, understood if understood != asked else None), data
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"question": EXAMPLE, "k": 5}]})
+    question: str = Field(description="the question, in Chinese, Traditional Chinese or English; cut at 500 characters")
+    k: int | None = Field(None, strict=True, description="passages to cite, 1–100 (default 5)")
+    mode: Literal[MODES] | None = Field(None, description="retrieval (default hybrid)")  # type: ignore[valid-type]
+
+
+# -- errors ------------------------------------------------------------------------------------------
+
+def error(path: str, status: int, message: str, headers: dict | None = None) -> JSONResponse:
+    """``{"error": message}``, or OpenAI's error object on ``/v1/*``."""
+    if path.startswith("/v1/"):
+        kind = {401: "authentication_error", 404: "not_found_error"}.get(
+            status, "invalid_request_error" if status < 500 else "server_error")
+        body = {"error": {"message": message, "type": kind, "param": None, "code": None}}
+    else:
+        body = {"error": message}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def validation_message(exc: RequestValidationError, path: str = "/api/ask") -> str:
+    """One line for the first problem pydantic found in a request body."""
+    e = exc.errors()[0]
+    send = (f'send {{"messages": [{{"role": "user", "content": "{EXAMPLE}"}}]}}' if path.startswith("/v1/")
+            else f'send {{"question": "{EXAMPLE}"}}')
+    field = ".".join(str(p) for p in e.get("loc", ()) if p != "body")
+    kind = e.get("type", "")
+    if kind == "json_invalid":
+        return f'the request body is not valid JSON ({e.get("ctx", {}).get("error", "syntax error")}); {send}'
+    if kind == "missing" and not field:
+        return f"the request body is empty; {send}"
+    if kind == "missing":
+        return f'"{field}" is missing; {send}'
+    if kind == "extra_forbidden":
+        return f'unknown field "{field}"; use question, k and mode'
+    if kind == "literal_error" and field == "mode":
+        return f"unknown mode {e.get('input')!r}; use one of: {', '.join(MODES)}"
+    if field in ("k", "max_tokens") or kind.startswith("int"):
+        return f'"{field}" must be a whole number, not {json.dumps(e.get("input"), ensure_ascii=False)}'
+    if kind in ("model_type", "model_attributes_type", "dict_type") and not field:
+        return f"the request body must be a JSON object, sent with Content-Type: application/json; {send}"
+    return f'"{field}": {e.get("msg", "invalid")}' if field else e.get("msg", "invalid request")
+
+
+# -- the guard: API key and body size, before any route runs ----------------------------------------
+
+class _TooLarge(Exception):
+    """Raised into the app when the body passes the limit; the guard answers 413."""
+
+
+class Guard:
+    """ASGI middleware: on GUARDED paths, check the bearer key and cap the request body."""
+
+    def __init__(self, app, options: ApiOptions):
+        self.app, self.options = app, options
+        self._key = options.api_key.encode() if options.api_key else None
+
+    async def __call__(self, scope, receive, send):
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not path.startswith(GUARDED) or scope.get("method") == "OPTIONS":
+            return await self.app(scope, receive, send)
+        headers = dict(scope["headers"])
+        scheme, _, token = headers.get(b"authorization", b"").partition(b" ")
+        if self._key is not None and not (scheme.lower() == b"bearer"
+                                          and hmac.compare_digest(token.strip(), self._key)):
+            return await error(path, 401, "missing or wrong API key; send the header: Authorization: Bearer KEY",
+                               {"WWW-Authenticate": "Bearer"})(scope, receive, send)
+        limit = self.options.max_body
+        too_large = error(path, 413, f"request body over {limit} bytes; ask one question (it is cut at 500 characters)")
+        try:
+            if int(headers.get(b"content-length", b"0")) > limit:
+                return await too_large(scope, receive, send)
+        except ValueError:
+            return await error(path, 400, "bad Content-Length header")(scope, receive, send)
+        seen, over = 0, False
+
+        async def counted():
+            nonlocal seen, over
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > limit:  # a chunked body, with no Content-Length to refuse up front
+                over = True
+                raise _TooLarge
+            return message
+
+        async def sending(message):
+            if not over:  # once over, whatever the app makes of the cut body is dropped for the 413
+                await send(message)
+
+        try:
+            await self.app(scope, counted, sending)
+        except _TooLarge:
+            pass
+        if over:
+            await too_large(scope, receive, send)
+
+
+# -- the app ------------------------------------------------------------------------------------------
+
+def build_api(service, options: ApiOptions = ApiOptions()) -> FastAPI:
+    """The API app for ``service``; ``app.state.pool`` is the pool that answers (share it with the page)."""
+    pool = Pool(service, options.pool_size, options.pool)
+    chunks = {c.id: c for c in service.index.chunks}  # chunk id -> Chunk
+    manifest = asdict(service.index.manifest)
+    from fastapi_offline import FastAPIOffline  # /docs from files in the package: an intranet may have no CDN
+
+    app = FastAPIOffline(title="qa: cited answers from UN report E/2020/54", version="1",
+                         description=__doc__.split("\n\n")[0], openapi_url="/openapi.json", docs_url="/docs",
+                         redoc_url=None)
+    app.state.pool = pool
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError):
+        return error(request.url.path, 400, validation_message(exc, request.url.path))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):  # 405 and the like, in our shape
+        return error(request.url.path, exc.status_code, str(exc.detail), getattr(exc, "headers", None))
+
+    @app.exception_handler(QAError)
+    async def qa_error(request: Request, exc: QAError):
+        status = 400 if isinstance(exc, BadQuestion) else 500
+        if status == 500:
+            log.error("%s: %s", request.url.path, exc)
+        return error(request.url.path, status, str(exc))
+
+    @app.exception_handler(Exception)
+    async def internal(request: Request, exc: Exception):
+        log.exception("%s failed", request.url.path)
+        return error(request.url.path, 500, "internal error; the server log has the details")
+
+    @app.post("/api/ask", summary="Answer a question, citing passages and sources")
+    async def ask(body: AskRequest) -> Response:
+        """The answer object of ``qa ask --json``: question, abstained, answer, citations, highlight, notice…"""
+        return Response(await pool.run(_ask_json, body.question, body.k, body.mode), media_type="application/json")
+
+    @app.get("/api/chunks/{chunk_id:path}", summary="One chunk of the corpus, as qa chunks --json prints it")
+    async def chunk(chunk_id: str) -> Response:
+        c = chunks.get(chunk_id)
+        if c is None:
+            return error("/api/", 404, f"no chunk {chunk_id!r}; list the ids with: qa chunks --json "
+                                       "(write # as %23 in a URL)")
+        return Response(_dumps(c.to_json()), media_type="application/json")
+
+    @app.get("/api/health", summary="Status and the index manifest")
+    async def health() -> dict:
+        return {"status": "ok", "corpus": str(service.settings.corpus), "index": manifest, "workers": pool.workers,
+                "pool": pool.kind}
+
+    @app.post("/v1/chat/completions", summary="OpenAI Chat Completions (plain or stream: true)")
+    async def completions(req: chat.ChatRequest) -> Response:
+        text, data = await pool.run(_answer_chat, req)  # errors surface here, before any streaming
+        ident, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+        if not req.stream:
+            return Response(_dumps(chat.completion(text, data, ident, created)), media_type="application/json")
+
+        async def events():
+            for c in chat.chunks(text, data, ident, created):
+                yield b"data: " + _dumps(c) + b"\n\n"
+            yield b"data: [DONE]\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+    @app.get("/v1/models", summary="The one model this service answers as")
+    async def models() -> dict:
+        return {"object": "list", "data": [{"id": chat.MODEL, "object": "model", "created": _epoch(manifest),
+                                            "owned_by": "qa"}]}
+
+    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    @app.api_route("/v1/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    async def unknown(request: Request) -> Response:  # not the chat page's 404: the API's own, in its shape
+        return error(request.url.path, 404, f"no route {request.method} {request.url.path}; see /docs")
+
+    app.add_middleware(Guard, options=options)
+    if options.cors:  # outside the guard, so a 401 or 413 still carries the CORS headers
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(CORSMiddleware, allow_origins=list(options.cors), allow_methods=["GET", "POST"],
+                           allow_headers=["Authorization", "Content-Type"])
+    return app
+
+
+def _dumps(obj) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _epoch(manifest: dict) -> int:
+    from datetime import datetime
+
+    try:
+        return int(datetime.fromisoformat(str(manifest.get("built_at"))).timestamp())
+    except ValueError:
+        return 0

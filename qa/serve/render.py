@@ -1,0 +1,67 @@
+"""Human-readable text of an answer, for the terminal.
+
+    答案：每个驻地协调员办公室现在都有五个核心职位，涵盖…
+    [1] 第 23 段 · 重振驻地协调员办公室… · 第 ? 页 · 0.0325
+        每个驻地协调员办公室现在都有…
+        资料来源：经社部 2019 年驻地协调员调查（脚注 11）
+"""
+
+from __future__ import annotations
+
+from qa.answer.reply import Answer, Citation
+
+KIND_LABEL = {"summary": "摘要", "paragraph": "段", "figure": "图", "box": "框", "table": "表", "note": "注", "cover": "封面"}
+
+
+def where(c: Citation) -> str:
+    """``第 23 段`` / ``表 1`` / ``图 5`` / ``摘要`` … for a citation."""
+    if c.kind == "paragraph" and c.number is not None:
+        label = f"第 {c.number} 段"
+    elif c.kind in ("figure", "table") and c.number is not None:
+        label = f"{KIND_LABEL[c.kind]} {c.number}"
+    elif c.kind == "box" and c.number is not None:
+        label = f"第 {c.number} 段后的框"
+    else:
+        label = KIND_LABEL.get(c.kind, c.kind)
+    page = f"第 {c.page} 页" if c.page else "页码不详"
+    return f"{label} · {c.section or '—'} · {page}"
+
+
+def answer_text(ans: Answer, color: bool = False, width: int = 160) -> str:
+    bold = (lambda s: f"\x1b[1m{s}\x1b[0m") if color else (lambda s: s)
+    lines = []
+    if ans.notice:
+        lines.append(f"注意：{ans.notice}")
+    if ans.abstained:
+        lines.append(bold(ans.answer) + " 最接近的段落：")
+    else:
+        lines.append(bold("答案：") + ans.answer)
+    for i, c in enumerate(ans.citations, start=1):
+        lines.append(f"[{i}] {where(c)} · 相关度 {c.score:.4f} · {c.id}")
+        text = c.text.replace("\n", " ")
+        lines.append("    " + (text if len(text) <= width else text[:width] + "…"))
+        for s in c.sources:
+            label = f"（脚注 {s.footnote}）" if s.footnote else ""
+            lines.append(f"    资料来源：{s.text}{label}")
+    return "\n".join(lines)
+
+
+def reason_text(ans: Answer) -> str:
+    """``为什么：…`` — the answer's reason laid out one clause a line, for ``qa ask --explain``.
+
+    confidence 0.86 ≥ threshold 0.22; sentence from ¶23 (passage ranked 1); for it: a; b
+    -> 为什么：confidence 0.86 ≥ threshold 0.22
+           sentence from ¶23 (passage ranked 1)
+           for it: a
+                   b
+    """
+    lines = []
+    for part in ans.reason.split(" | "):
+        head, _, rest = part.partition("; for it: ") if "; for it: " in part else part.partition("; against it: ")
+        lines += [p.strip() for p in head.split("; ")]
+        if rest:
+            label = "for it: " if "; for it: " in part else "against it: "
+            items = rest.split("; ")
+            lines.append(label + items[0])
+            lines += [" " * len(label) + i for i in items[1:]]
+    return "为什么：" + "\n       ".join(lines)
