@@ -8,9 +8,9 @@ of that this module:
 - reads a page whose content stream jumps around (two columns drawn across, shuffled
   text objects; ``pdf_layout.is_scrambled``) again with pdfminer.six's layout analysis
   (``LAParams``), and says so in ``Document.warnings``;
-- drops running headers and footers: lines in the top or bottom 12 % of a page whose
-  text, with digits masked, repeats on at least three pages (both pages of a two-page
-  file), other lines at the same height as those, and lone page numbers there;
+- drops running headers and footers: lines in a page's top three or bottom two rows
+  whose text, with digits masked, repeats there on at least three pages (both pages of
+  a two-page file), other lines at the same height as those, and lone page numbers there;
 - keeps the printed page label (``iv``, ``12``) where the file has a /PageLabels tree,
   else ``None``: a label is never invented from the physical number;
 - finds headings (第一章, 1.2 …, or a larger font) and gives every chunk its heading path;
@@ -62,7 +62,7 @@ from qa.lang.text import split_sentences
 log = logging.getLogger(__name__)
 
 MAX_CHUNK = 600  # characters; a longer paragraph is cut at sentence ends
-BAND = 0.12  # running headers and footers live in the top and bottom 12 % of the page
+HEAD_ROWS, FOOT_ROWS = 3, 2  # running headers and footers are looked for in a page's top 3 and bottom 2 rows
 _LOCK = threading.Lock()  # PDFium is not thread-safe: one document at a time per process
 
 
@@ -376,55 +376,81 @@ _PAGE_NUMBER = re.compile(
     r"|\d{1,4}\s*/\s*\d{1,4}|(?:page|Page|PAGE)\s*\d{1,4}(?:\s*of\s*\d{1,4})?)(?:\s*[-–—])?$")
 
 
-def _band(raw: _RawPage, line: Line) -> str | None:
-    """"top" or "bottom" when the line sits in the page's header or footer band."""
-    height = raw.top - raw.bottom
-    if height <= 0:
-        return None
-    if line.y0 >= raw.top - BAND * height:
-        return "top"
-    if line.y1 <= raw.bottom + BAND * height:
-        return "bottom"
-    return None
+def _bands(lines: list[Line]) -> dict[int, str]:
+    """``id(line) -> "top" | "bottom"`` for the lines in the page's top 3 and bottom 2 rows of text.
+
+    Rows, not a fixed share of the page: a book printed with crop marks has its running
+    head a hundred points below the paper's edge, under a print stamp. A row is the lines
+    that overlap vertically (a running head and its page number).
+
+    >>> rows = [Line(t, [None], 0, y, 50, y + 10, 10) for t, y in [("页眉", 700), ("正文一", 600), ("正文二", 580),
+    ...         ("正文三", 560), ("正文四", 540), ("3", 40)]]
+    >>> sorted(_bands(rows)[id(r)] for r in rows if id(r) in _bands(rows))
+    ['bottom', 'bottom', 'top', 'top', 'top']
+    """
+    rows: list[list[Line]] = []
+    for line in sorted(lines, key=lambda ln: -ln.y1):
+        last = rows[-1] if rows else None
+        if last and min(x.y1 for x in last) > line.y0 and line.y1 - max(x.y0 for x in last) > 0.3 * line.height:
+            last.append(line)
+        else:
+            rows.append([line])
+    out: dict[int, str] = {}
+    for row in rows[-FOOT_ROWS:]:
+        for line in row:
+            out[id(line)] = "bottom"
+    for row in rows[:HEAD_ROWS]:
+        for line in row:
+            out[id(line)] = "top"
+    return out
 
 
 def _drop_running(raws: list[_RawPage]) -> None:
     """Remove running headers, footers and page numbers from every page's lines (in place).
 
+    A line in a page's top or bottom rows (``_bands``) goes when its text, digits masked,
+    is found there at the same height (within 2-4 pt) on at least three pages (on both
+    pages of a two-page file), when it
+    sits at the height and size of such a line (a running head that changes with the
+    chapter), or when it is a lone page number (``12``, ``- 12 -``, ``第 12 页``, ``xii``).
+
     >>> def page(n, texts):
     ...     r = _RawPage(n, None, 0, 800)
-    ...     r.lines = [Line(t, [None] * len(t), 50, y, 300, y + 10, 10) for t, y in texts]
+    ...     r.lines = [Line(t, [None] * len(t), 50, y, 300, y + 10, 10, base=y) for t, y in texts]
     ...     return r
-    >>> raws = [page(n, [(f"第 {n} 节 文本", 780), ("正文。", 500), (str(n), 20)]) for n in (1, 2, 3)]
+    >>> raws = [page(n, [(f"第 {n} 节 文本", 780), (f"正文{'甲乙丙'[n - 1]}。", 500), ("同一句。", 480 - 5 * n),
+    ...                  ("同一句。", 300 + 20 * n), (str(n), 20)]) for n in (1, 2, 3)]
     >>> _drop_running(raws)
-    >>> [[line.text for line in r.lines] for r in raws]
-    [['正文。'], ['正文。'], ['正文。']]
+    >>> [line.text for line in raws[0].lines]
+    ['正文甲。', '同一句。', '同一句。']
     """
     with_text = [r for r in raws if r.lines]
     need = min(3, len(with_text))
     if need < 2:
         need = 10**9  # one page: only lone page numbers go
-    seen: dict[tuple[str, str], set[int]] = {}
+    bands = {r.number: _bands(r.lines) for r in with_text}
+    seen: dict[tuple[str, str], dict[int, set[int]]] = {}  # (band, masked text) -> rounded y0 -> pages
     for r in with_text:
         for line in r.lines:
-            band = _band(r, line)
+            band = bands[r.number].get(id(line))
             if band:
-                seen.setdefault((band, _mask(line.text)), set()).add(r.number)
-    running = {key for key, pages in seen.items() if len(pages) >= need}
-    heights: list[tuple[str, float, float]] = []  # (band, y0, size) of the running lines found
+                seen.setdefault((band, _mask(line.text)), {}).setdefault(round(line.base / 2), set()).add(r.number)
+    running = {key for key, at in seen.items()
+               if max(len(at.get(y - 1, set()) | at[y] | at.get(y + 1, set())) for y in at) >= need}
+    heights: set[tuple[str, int, int]] = set()  # (band, y0, size) of the running lines found, rounded
     for r in with_text:
         for line in r.lines:
-            band = _band(r, line)
+            band = bands[r.number].get(id(line))
             if band and (band, _mask(line.text)) in running:
-                heights.append((band, line.y0, line.size))
+                heights.add((band, round(line.base), round(line.size)))
     for r in with_text:
         keep = []
         for line in r.lines:
-            band = _band(r, line)
+            band = bands[r.number].get(id(line))
             drop = band is not None and (
                 (band, _mask(line.text)) in running
                 or _PAGE_NUMBER.match(line.text.strip()) is not None
-                or any(b == band and abs(y - line.y0) < 1.5 and abs(s - line.size) < 0.5 for b, y, s in heights)
+                or any((band, round(line.base) + d, round(line.size)) in heights for d in (-1, 0, 1))
             )
             if not drop:
                 keep.append(line)

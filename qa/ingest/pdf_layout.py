@@ -68,6 +68,7 @@ class Line:
     y1: float
     size: float  # the median font size of its glyphs
     bold: bool = False
+    base: float = 0.0  # the median bottom of its glyphs: a height that does not move with one deep glyph
 
     @property
     def mid(self) -> float:
@@ -129,7 +130,7 @@ def make_line(glyphs: list[Glyph]) -> Line:
     sizes = [g.size for g in glyphs]
     bold = sum(g.bold for g in glyphs) * 2 > len(glyphs)
     return Line(text, boxes, min(g.x0 for g in glyphs), min(g.y0 for g in glyphs), max(g.x1 for g in glyphs),
-                max(g.y1 for g in glyphs), statistics.median(sizes), bold)
+                max(g.y1 for g in glyphs), statistics.median(sizes), bold, statistics.median(g.y0 for g in glyphs))
 
 
 def line_text(glyphs: list[Glyph]) -> tuple[str, list[Box | None]]:
