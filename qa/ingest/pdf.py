@@ -9,8 +9,8 @@ of that this module:
   text objects; ``pdf_layout.is_scrambled``) again with pdfminer.six's layout analysis
   (``LAParams``), and says so in ``Document.warnings``;
 - drops running headers and footers: lines in a page's top three or bottom two rows
-  whose text, with digits masked, repeats there on at least three pages (both pages of
-  a two-page file), other lines at the same height as those, and lone page numbers there;
+  whose text, with digits masked, repeats there at the same height on at least three
+  pages, other lines at the height and size of those, and lone page numbers there;
 - keeps the printed page label (``iv``, ``12``) where the file has a /PageLabels tree,
   else ``None``: a label is never invented from the physical number;
 - finds headings (第一章, 1.2 …, or a larger font) and gives every chunk its heading path;
@@ -63,6 +63,7 @@ log = logging.getLogger(__name__)
 
 MAX_CHUNK = 600  # characters; a longer paragraph is cut at sentence ends
 HEAD_ROWS, FOOT_ROWS = 3, 2  # running headers and footers are looked for in a page's top 3 and bottom 2 rows
+RUNNING_PAGES = 3  # ... and are the lines found there, at the same height, on at least this many pages
 _LOCK = threading.Lock()  # PDFium is not thread-safe: one document at a time per process
 
 
@@ -409,8 +410,9 @@ def _drop_running(raws: list[_RawPage]) -> None:
     """Remove running headers, footers and page numbers from every page's lines (in place).
 
     A line in a page's top or bottom rows (``_bands``) goes when its text, digits masked,
-    is found there at the same height (within 2-4 pt) on at least three pages (on both
-    pages of a two-page file), when it
+    is found there at the same height (within 2-4 pt) on at least three pages (a file of
+    one or two pages keeps its headers: two pages cannot tell a header from a repeated
+    line), when it
     sits at the height and size of such a line (a running head that changes with the
     chapter), or when it is a lone page number (``12``, ``- 12 -``, ``第 12 页``, ``xii``).
 
@@ -425,30 +427,28 @@ def _drop_running(raws: list[_RawPage]) -> None:
     ['正文甲。', '同一句。', '同一句。']
     """
     with_text = [r for r in raws if r.lines]
-    need = min(3, len(with_text))
-    if need < 2:
-        need = 10**9  # one page: only lone page numbers go
     bands = {r.number: _bands(r.lines) for r in with_text}
-    seen: dict[tuple[str, str], dict[int, set[int]]] = {}  # (band, masked text) -> rounded y0 -> pages
+    seen: dict[tuple[str, str, int], set[int]] = {}  # (band, masked text, height in 2 pt steps) -> pages
     for r in with_text:
         for line in r.lines:
             band = bands[r.number].get(id(line))
             if band:
-                seen.setdefault((band, _mask(line.text)), {}).setdefault(round(line.base / 2), set()).add(r.number)
-    running = {key for key, at in seen.items()
-               if max(len(at.get(y - 1, set()) | at[y] | at.get(y + 1, set())) for y in at) >= need}
-    heights: set[tuple[str, int, int]] = set()  # (band, y0, size) of the running lines found, rounded
+                seen.setdefault((band, _mask(line.text), round(line.base / 2)), set()).add(r.number)
+    running = {key for key in seen
+               if len(seen[key] | seen.get((*key[:2], key[2] - 1), set()) | seen.get((*key[:2], key[2] + 1), set()))
+               >= RUNNING_PAGES}
+    heights: set[tuple[str, int, int]] = set()  # (band, height, size) of the running lines found, rounded
     for r in with_text:
         for line in r.lines:
             band = bands[r.number].get(id(line))
-            if band and (band, _mask(line.text)) in running:
+            if band and (band, _mask(line.text), round(line.base / 2)) in running:
                 heights.add((band, round(line.base), round(line.size)))
     for r in with_text:
         keep = []
         for line in r.lines:
             band = bands[r.number].get(id(line))
             drop = band is not None and (
-                (band, _mask(line.text)) in running
+                (band, _mask(line.text), round(line.base / 2)) in running
                 or _PAGE_NUMBER.match(line.text.strip()) is not None
                 or any((band, round(line.base) + d, round(line.size)) in heights for d in (-1, 0, 1))
             )
