@@ -241,7 +241,8 @@ def _garbage(ch: str) -> bool:
 def _pdfium_glyphs(textpage) -> tuple[list[Glyph], int, int]:
     """The page's characters in content-stream order: (glyphs, characters drawn, of which unmapped).
 
-    Three PDFium calls per character (box, size, map error); the text comes in one call
+    Two PDFium calls per character (box, map error), a third (size) when the box's height
+    changes (the loose box's height is the font's ascent to descent); the text comes in one call
     when it has no surrogate pairs (then text index = character index), else character
     by character. Whitespace (the file's or PDFium's generated spaces and line breaks)
     only marks a space before the next glyph. The font weight is asked once per run
@@ -260,6 +261,7 @@ def _pdfium_glyphs(textpage) -> tuple[list[Glyph], int, int]:
     drawn = bad = 0
     space = True
     bold = False
+    height = size = -1.0
     for i, ch in enumerate(text):
         if not ch:  # the second half of a surrogate pair
             continue
@@ -275,7 +277,11 @@ def _pdfium_glyphs(textpage) -> tuple[list[Glyph], int, int]:
         loose_box(textpage, i, rect)
         if space:
             bold = font_weight(textpage, i) >= 600
-        glyphs.append(Glyph(ch, rect.left, rect.bottom, rect.right, rect.top, font_size(textpage, i), bold, space))
+        top, bottom = rect.top, rect.bottom
+        if abs(top - bottom - height) > 0.01:  # the loose box's height is the font's: same height, same size
+            height = top - bottom
+            size = font_size(textpage, i)
+        glyphs.append(Glyph(ch, rect.left, bottom, rect.right, top, size, bold, space))
         space = False
     return glyphs, drawn, bad
 

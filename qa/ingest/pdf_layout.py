@@ -37,9 +37,19 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
-from qa.lang.text import is_cjk
+from qa.lang.text import is_cjk as _is_cjk
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points, y up
+
+_CJK_SEEN: dict[str, bool] = {}
+
+
+def is_cjk(ch: str) -> bool:
+    """``qa.lang.text.is_cjk``, remembered per character (it runs for every glyph of every page)."""
+    known = _CJK_SEEN.get(ch)
+    if known is None:
+        known = _CJK_SEEN[ch] = _is_cjk(ch)
+    return known
 
 
 @dataclass(frozen=True)
@@ -108,15 +118,21 @@ def group_lines(glyphs: list[Glyph]) -> list[Line]:
     for g in glyphs:
         if run:
             last = run[-1]
-            size = max(last.size, g.size, 1.0)
-            same_band = _overlap(y0, y1, g.y0, g.y1) >= 0.5 * min(y1 - y0, g.y1 - g.y0, size)
+            size = last.size if last.size > g.size else g.size
+            if size < 1.0:
+                size = 1.0
+            overlap = (y1 if y1 < g.y1 else g.y1) - (y0 if y0 > g.y0 else g.y0)
+            same_band = overlap >= 0.5 * min(y1 - y0, g.y1 - g.y0, size)
             back = g.x0 < last.x0 - 0.5 * size  # a ligature's parts share one box: not a step back
             hop = g.x0 - last.x1 > 2.2 * size  # a gutter, a table cell, a tab stop
             if not same_band or back or hop:
                 lines.append(make_line(run))
                 run = []
         if run:
-            y0, y1 = min(y0, g.y0), max(y1, g.y1)
+            if g.y0 < y0:
+                y0 = g.y0
+            if g.y1 > y1:
+                y1 = g.y1
         else:
             y0, y1 = g.y0, g.y1
         run.append(g)
@@ -127,10 +143,12 @@ def group_lines(glyphs: list[Glyph]) -> list[Line]:
 
 def make_line(glyphs: list[Glyph]) -> Line:
     text, boxes = line_text(glyphs)
-    sizes = [g.size for g in glyphs]
-    bold = sum(g.bold for g in glyphs) * 2 > len(glyphs)
-    return Line(text, boxes, min(g.x0 for g in glyphs), min(g.y0 for g in glyphs), max(g.x1 for g in glyphs),
-                max(g.y1 for g in glyphs), statistics.median(sizes), bold, statistics.median(g.y0 for g in glyphs))
+    n = len(glyphs)
+    sizes = sorted(g.size for g in glyphs)
+    bottoms = sorted(g.y0 for g in glyphs)
+    bold = sum(g.bold for g in glyphs) * 2 > n
+    return Line(text, boxes, min(g.x0 for g in glyphs), bottoms[0], max(g.x1 for g in glyphs),
+                max(g.y1 for g in glyphs), sizes[n // 2], bold, bottoms[n // 2])
 
 
 def line_text(glyphs: list[Glyph]) -> tuple[str, list[Box | None]]:
