@@ -443,3 +443,16 @@ def test_through_the_registry(made, tmp_path):
     assert via.parser == "pdf" and via.chunks == doc.chunks and via.pages == doc.pages
     with pytest.raises(EncryptedPDF):
         parse_file(_encrypted(tmp_path / "locked.pdf"))
+
+
+def test_scrambled_pages_fall_back_to_xy_cut_when_pdfminer_fails(made, monkeypatch):
+    import qa.ingest.pdf as pdf
+
+    def broken(data, raws):
+        raise ValueError("simulated pdfminer failure")
+
+    monkeypatch.setattr(pdf, "_read_with_pdfminer", broken)
+    m, _ = made["two_columns_by_rows"]
+    doc = parse_pdf(m.path)
+    assert any("XY-cut" in w for w in doc.warnings)
+    assert min(similarity("".join(e), p.text) for e, p in zip(m.pages, doc.pages)) >= 0.98

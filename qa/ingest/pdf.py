@@ -110,10 +110,17 @@ def _parse(path: Path, data: bytes | None, name: str | None) -> tuple[Document, 
     warnings: list[str] = []
     scrambled = [r.number for r in raws if r.scrambled]
     if scrambled:
-        _read_with_pdfminer(data, raws)
-        warnings.append(f"{_pages(scrambled)}: text order scrambled (columns or a shuffled content stream); "
-                        "read with pdfminer.six layout analysis")
-        log.info("%s: %s read with pdfminer.six (scrambled order)", path, _pages(scrambled))
+        try:
+            _read_with_pdfminer(data, raws)
+            how = "read with pdfminer.six layout analysis"
+        except Exception as exc:  # pdfminer choking on a file PDFium read: keep PDFium's lines, in XY-cut order
+            log.debug("%s: pdfminer.six failed", path, exc_info=True)
+            for r in raws:
+                if r.scrambled:
+                    r.lines = [r.lines[i] for i in reading_order(r.lines)]
+            how = f"pdfminer.six failed ({type(exc).__name__}), so PDFium's lines were put in reading order by XY-cut"
+        warnings.append(f"{_pages(scrambled)}: text order scrambled (columns or a shuffled content stream); {how}")
+        log.info("%s: %s: %s", path, _pages(scrambled), how)
     _check_text(path, raws)
     warnings += _page_warnings(raws)
     _drop_running(raws)
