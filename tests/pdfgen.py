@@ -51,7 +51,7 @@ class PageOut:
     lines: list[Placed] = field(default_factory=list)  # in reading order
 
 
-_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.,:;!?%/'’\-]*|\s+|.", re.S)
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.,:;!?%/'’\-]*|\s+|.", re.DOTALL)
 
 
 def _tokens(text: str) -> list[str]:

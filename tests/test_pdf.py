@@ -15,12 +15,19 @@ from pathlib import Path
 
 import pytest
 
-from qa.errors import CorpusError, CorruptFile, EmptyFile, EncryptedPDF, NoTextLayer, UnsupportedFormat
+from qa.errors import (
+    CorpusError,
+    CorruptFile,
+    EmptyFile,
+    EncryptedPDF,
+    NoTextLayer,
+    UnsupportedFormat,
+)
 from qa.ingest.document import KINDS
 from qa.ingest.pdf import MAX_CHUNK, page_boxes, parse_pdf
 
 sys.path.insert(0, str(Path(__file__).parent))
-import pdfgen  # noqa: E402
+import pdfgen
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTDATA = ROOT / ".testdata" / "root"
@@ -156,14 +163,14 @@ def test_latin_words_and_numbers_keep_their_spaces(made):
 
 
 def test_running_header_footer_and_page_numbers_are_dropped(made):
-    m, doc = made["header_footer"]
+    _m, doc = made["header_footer"]
     assert len(doc.pages) >= 3
     for p in doc.pages:
         assert "示例报告" not in p.text and "内部资料" not in p.text
         assert not re.search(r"第 ?\d+ ?页", p.text)
     _, labelled = made["page_labels"]
     for p in labelled.pages:
-        assert not re.search(r"^- ?\d+ ?-$", p.text, re.M)
+        assert not re.search(r"^- ?\d+ ?-$", p.text, re.MULTILINE)
 
 
 def test_page_labels_roman_then_arabic(made):
@@ -335,66 +342,68 @@ def test_a_font_without_unicode_map_is_reported_not_indexed(tmp_path, lipsum):
 
 # --- every Chinese PDF of texlive-lang-chinese ----------------------------------------------------------------
 
-TEXLIVE_PDFS = """
-fonts/zhmetrics-uptex/upzhfandolfonts-test.pdf
-generic/latex-notes-zh-cn/latex-notes-zh-cn.pdf
-generic/upzhkinsoku/upzhkinsoku-doc.pdf
-generic/zhspacing/zhs-man.pdf
-latex/ctex-faq/ctex-faq.pdf
-latex/ctex/ctex.pdf
-latex/fduthesis/fduthesis-code.pdf
-latex/fduthesis/fduthesis-en.pdf
-latex/fduthesis/fduthesis.pdf
-latex/install-latex-guide-zh-cn/install-latex-guide-zh-cn.pdf
-latex/lshort-chinese/lshort-zh-cn.pdf
-latex/njurepo/example.pdf
-latex/njurepo/njurepo.pdf
-latex/pgfornament-han/heavenlyclouds-sample.pdf
-latex/pgfornament-han/pgfornament-han_manual.pdf
-latex/pgfornament-han/xiaoshan-sample.pdf
-latex/qyxf-book/figure/qyxf-cover.pdf
-latex/qyxf-book/figure/qyxf-logo.pdf
-latex/qyxf-book/qyxf-book-doc.pdf
-latex/texproposal/figures/CQU-Example.pdf
-latex/texproposal/figures/CQUThesis-poster.pdf
-latex/texproposal/figures/TeX-Word-Diff.pdf
-latex/texproposal/figures/TeX-Word-Vote.pdf
-latex/texproposal/figures/pubfig0.pdf
-latex/texproposal/texproposal.pdf
-latex/xpinyin/xpinyin.pdf
-latex/xtuthesis/figures/Correct_Ratio.pdf
-latex/xtuthesis/figures/Lenna_e.pdf
-latex/xtuthesis/xtu.pdf
-latex/zhlineskip/CJKmetrics.pdf
-latex/zhlineskip/Latinmetrics.pdf
-latex/zhlineskip/zhlineskip.pdf
-latex/zhlipsum/zhlipsum-en.pdf
-latex/zhlipsum/zhlipsum.pdf
-latex/zhnumber/zhnumber.pdf
-plain/impatient-cn/cnbook.pdf
-support/asymptote-by-example-zh-cn/asymptote-by-example-zh-cn.pdf
-support/asymptote-by-example-zh-cn/src/tiling.pdf
-support/asymptote-by-example-zh-cn/src/xiantu-ancient.pdf
-support/asymptote-by-example-zh-cn/src/xiantu.pdf
-support/asymptote-faq-zh-cn/asymptote-faq-zh-cn.pdf
-support/asymptote-manual-zh-cn/asymptote-manual-zh-cn.pdf
-support/tlmgr-intro-zh-cn/tlmgr-intro-zh-cn.pdf
-texlive/texlive-zh-cn/texlive-zh-cn.pdf
-xelatex/exam-zh/doc/exam-zh-doc.pdf
-xelatex/exam-zh/doc/figures/firstpage.pdf
-xelatex/exam-zh/examples/example-multiple.pdf
-xelatex/exam-zh/examples/example-single.pdf
-xelatex/hanzibox/hanzibox.pdf
-xelatex/nanicolle/ChinaMainland.pdf
-xelatex/nanicolle/Dongguan.pdf
-xelatex/nanicolle/nanicolle-doc-en.pdf
-xelatex/nanicolle/nanicolle-doc-zh.pdf
-xelatex/nanicolle/nanicolle-ex-en.pdf
-xelatex/nanicolle/nanicolle-ex-zh.pdf
-xelatex/nanicolle/point.pdf
-""".split() + [f"support/asymptote-faq-zh-cn/src/figures/{n}.pdf" for n in (
-    "4-1 4-2 4-7 4-8 4-9 5-1a 5-2 5-4 6-1 6-11a 6-11b 6-12 6-14 6-15 6-19 6-2 6-3 6-4 6-5 6-6 6-7b 6-7c "
-    "6-8b 6-8c 6-9 8-4 8-8a 8-8b 8-8c 8-8d 8-9a 8-9b").split()]
+TEXLIVE_PDFS = [
+    "fonts/zhmetrics-uptex/upzhfandolfonts-test.pdf",
+    "generic/latex-notes-zh-cn/latex-notes-zh-cn.pdf",
+    "generic/upzhkinsoku/upzhkinsoku-doc.pdf",
+    "generic/zhspacing/zhs-man.pdf",
+    "latex/ctex-faq/ctex-faq.pdf",
+    "latex/ctex/ctex.pdf",
+    "latex/fduthesis/fduthesis-code.pdf",
+    "latex/fduthesis/fduthesis-en.pdf",
+    "latex/fduthesis/fduthesis.pdf",
+    "latex/install-latex-guide-zh-cn/install-latex-guide-zh-cn.pdf",
+    "latex/lshort-chinese/lshort-zh-cn.pdf",
+    "latex/njurepo/example.pdf",
+    "latex/njurepo/njurepo.pdf",
+    "latex/pgfornament-han/heavenlyclouds-sample.pdf",
+    "latex/pgfornament-han/pgfornament-han_manual.pdf",
+    "latex/pgfornament-han/xiaoshan-sample.pdf",
+    "latex/qyxf-book/figure/qyxf-cover.pdf",
+    "latex/qyxf-book/figure/qyxf-logo.pdf",
+    "latex/qyxf-book/qyxf-book-doc.pdf",
+    "latex/texproposal/figures/CQU-Example.pdf",
+    "latex/texproposal/figures/CQUThesis-poster.pdf",
+    "latex/texproposal/figures/TeX-Word-Diff.pdf",
+    "latex/texproposal/figures/TeX-Word-Vote.pdf",
+    "latex/texproposal/figures/pubfig0.pdf",
+    "latex/texproposal/texproposal.pdf",
+    "latex/xpinyin/xpinyin.pdf",
+    "latex/xtuthesis/figures/Correct_Ratio.pdf",
+    "latex/xtuthesis/figures/Lenna_e.pdf",
+    "latex/xtuthesis/xtu.pdf",
+    "latex/zhlineskip/CJKmetrics.pdf",
+    "latex/zhlineskip/Latinmetrics.pdf",
+    "latex/zhlineskip/zhlineskip.pdf",
+    "latex/zhlipsum/zhlipsum-en.pdf",
+    "latex/zhlipsum/zhlipsum.pdf",
+    "latex/zhnumber/zhnumber.pdf",
+    "plain/impatient-cn/cnbook.pdf",
+    "support/asymptote-by-example-zh-cn/asymptote-by-example-zh-cn.pdf",
+    "support/asymptote-by-example-zh-cn/src/tiling.pdf",
+    "support/asymptote-by-example-zh-cn/src/xiantu-ancient.pdf",
+    "support/asymptote-by-example-zh-cn/src/xiantu.pdf",
+    "support/asymptote-faq-zh-cn/asymptote-faq-zh-cn.pdf",
+    "support/asymptote-manual-zh-cn/asymptote-manual-zh-cn.pdf",
+    "support/tlmgr-intro-zh-cn/tlmgr-intro-zh-cn.pdf",
+    "texlive/texlive-zh-cn/texlive-zh-cn.pdf",
+    "xelatex/exam-zh/doc/exam-zh-doc.pdf",
+    "xelatex/exam-zh/doc/figures/firstpage.pdf",
+    "xelatex/exam-zh/examples/example-multiple.pdf",
+    "xelatex/exam-zh/examples/example-single.pdf",
+    "xelatex/hanzibox/hanzibox.pdf",
+    "xelatex/nanicolle/ChinaMainland.pdf",
+    "xelatex/nanicolle/Dongguan.pdf",
+    "xelatex/nanicolle/nanicolle-doc-en.pdf",
+    "xelatex/nanicolle/nanicolle-doc-zh.pdf",
+    "xelatex/nanicolle/nanicolle-ex-en.pdf",
+    "xelatex/nanicolle/nanicolle-ex-zh.pdf",
+    "xelatex/nanicolle/point.pdf",
+] + [f"support/asymptote-faq-zh-cn/src/figures/{n}.pdf" for n in (
+    "4-1", "4-2", "4-7", "4-8", "4-9", "5-1a", "5-2", "5-4", "6-1", "6-11a", "6-11b",
+    "6-12", "6-14", "6-15", "6-19", "6-2", "6-3", "6-4", "6-5", "6-6", "6-7b", "6-7c",
+    "6-8b", "6-8c", "6-9", "8-4", "8-8a", "8-8b", "8-8c", "8-8d", "8-9a", "8-9b",
+)]
 
 # Figures with no text (drawings or a bitmap) and one poster whose fonts have no Unicode map:
 # a clean one-line CorpusError is the right answer for these, and only for these.
@@ -404,7 +413,7 @@ UNREADABLE = {
     "support/asymptote-by-example-zh-cn/src/tiling.pdf", "support/asymptote-by-example-zh-cn/src/xiantu-ancient.pdf",
     "xelatex/nanicolle/ChinaMainland.pdf", "xelatex/nanicolle/point.pdf",
 } | {f"support/asymptote-faq-zh-cn/src/figures/{n}.pdf"
-     for n in "4-8 5-1a 5-2 5-4 8-4 8-8a 8-8b 8-8c 8-8d 8-9a 8-9b".split()}
+     for n in ["4-8", "5-1a", "5-2", "5-4", "8-4", "8-8a", "8-8b", "8-8c", "8-8d", "8-9a", "8-9b"]}
 
 
 @pytest.mark.slow
@@ -446,7 +455,7 @@ def test_through_the_registry(made, tmp_path):
 
 
 def test_scrambled_pages_fall_back_to_xy_cut_when_pdfminer_fails(made, monkeypatch):
-    import qa.ingest.pdf as pdf
+    from qa.ingest import pdf
 
     def broken(data, raws):
         raise ValueError("simulated pdfminer failure")

@@ -52,11 +52,29 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.errors import CorruptFile, EmptyFile, EncryptedPDF, NoTextLayer, UnreadableFile, UnsupportedFormat
+from qa.errors import (
+    CorruptFile,
+    EmptyFile,
+    EncryptedPDF,
+    NoTextLayer,
+    UnreadableFile,
+    UnsupportedFormat,
+)
 from qa.ingest.describe import new_document, short_name
 from qa.ingest.document import Chunk, Document, Page
-from qa.ingest.pdf_layout import Box, Glyph, Line, Para, group_lines, heading_level, is_scrambled, join, make_line, \
-    paragraphs, reading_order
+from qa.ingest.pdf_layout import (
+    Box,
+    Glyph,
+    Line,
+    Para,
+    group_lines,
+    heading_level,
+    is_scrambled,
+    join,
+    make_line,
+    paragraphs,
+    reading_order,
+)
 from qa.lang.text import split_sentences
 
 log = logging.getLogger(__name__)
@@ -185,11 +203,13 @@ def _check_text(path: Path, raws: list[_RawPage]) -> None:
 
 
 def _read_pages(path: Path, data: bytes) -> tuple[list[_RawPage], str]:
+    import pypdfium2 as pdfium
+
     pdf = _open(path, data)
     try:
         try:
             title = pdf.get_metadata_value("Title") or ""
-        except Exception:  # a broken Info dictionary only costs the title
+        except (pdfium.PdfiumError, UnicodeDecodeError):  # a broken Info dictionary only costs the title
             title = ""
         n = len(pdf)
         if n == 0:
@@ -215,7 +235,7 @@ def _read_page(pdf, index: int) -> _RawPage:
         raw.error = str(exc)
         return raw
     try:
-        left, bottom, right, top = page.get_mediabox()
+        _left, bottom, _right, top = page.get_mediabox()
         raw.bottom, raw.top = min(bottom, top), max(bottom, top)
         textpage = page.get_textpage()
         try:
@@ -604,7 +624,7 @@ def _clean_title(title: str) -> str:
     """
     t = " ".join(title.split())
     if not t or t.lower() in ("untitled", "无标题") or t.startswith("Microsoft Word - ") \
-            or re.search(r"\.(?:dvi|tex|docx?|pdf|pptx?|xlsx?)$", t, re.I):
+            or re.search(r"\.(?:dvi|tex|docx?|pdf|pptx?|xlsx?)$", t, re.IGNORECASE):
         return ""
     return t
 

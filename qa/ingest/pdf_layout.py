@@ -33,6 +33,7 @@ or handle vertical writing and rotated text (those glyphs are read as they come)
 
 from __future__ import annotations
 
+import itertools
 import re
 import statistics
 from dataclasses import dataclass, field
@@ -118,10 +119,9 @@ def group_lines(glyphs: list[Glyph]) -> list[Line]:
     for g in glyphs:
         if run:
             last = run[-1]
-            size = last.size if last.size > g.size else g.size
-            if size < 1.0:
-                size = 1.0
-            overlap = (y1 if y1 < g.y1 else g.y1) - (y0 if y0 > g.y0 else g.y0)
+            size = max(g.size, last.size)
+            size = max(size, 1.0)
+            overlap = (min(g.y1, y1)) - (max(g.y0, y0))
             same_band = overlap >= 0.5 * min(y1 - y0, g.y1 - g.y0, size)
             back = g.x0 < last.x0 - 0.5 * size  # a ligature's parts share one box: not a step back
             hop = g.x0 - last.x1 > 2.2 * size  # a gutter, a table cell, a tab stop
@@ -129,10 +129,8 @@ def group_lines(glyphs: list[Glyph]) -> list[Line]:
                 lines.append(make_line(run))
                 run = []
         if run:
-            if g.y0 < y0:
-                y0 = g.y0
-            if g.y1 > y1:
-                y1 = g.y1
+            y0 = min(y0, g.y0)
+            y1 = max(y1, g.y1)
         else:
             y0, y1 = g.y0, g.y1
         run.append(g)
@@ -167,7 +165,7 @@ def line_text(glyphs: list[Glyph]) -> tuple[str, list[Box | None]]:
     '目录'
     """
     pairs = []  # (gap, wide, both Chinese) between each glyph and the one before it
-    for prev, g in zip(glyphs, glyphs[1:]):
+    for prev, g in itertools.pairwise(glyphs):
         gap = g.x0 - prev.x1
         size = max(prev.size, g.size, 1.0)
         pairs.append((gap / size, g.space_before or gap > 0.15 * size, is_cjk(prev.ch) and is_cjk(g.ch)))
@@ -213,7 +211,7 @@ def is_scrambled(lines: list[Line]) -> bool:
     if agree >= 0.6 * steps:
         return False
     jumps = 0
-    for a, b in zip(lines, lines[1:]):
+    for a, b in itertools.pairwise(lines):
         size = max(a.size, b.size, 1.0)
         up = b.mid > a.y1 + 0.2 * size
         across = (_overlap(a.y0, a.y1, b.y0, b.y1) > 0 and b.x0 - a.x1 > 1.5 * size
@@ -291,7 +289,7 @@ def paragraphs(lines: list[Line]) -> list[Para]:
     pitch = _pitch(lines)
     left, right = _edges(lines)
     out: list[Para] = [Para([lines[0]])]
-    for i, (a, b) in enumerate(zip(lines, lines[1:]), start=1):
+    for i, (a, b) in enumerate(itertools.pairwise(lines), start=1):
         size = max(a.size, b.size, 1.0)
         para = out[-1].lines
         below = b.y1 <= a.mid and _overlap(a.x0, a.x1, b.x0, b.x1) > -size
@@ -321,7 +319,7 @@ def paragraphs(lines: list[Line]) -> list[Para]:
 
 def _pitch(lines: list[Line]) -> float:
     """The usual gap between consecutive lines of a block (median of small positive gaps)."""
-    gaps = [a.y0 - b.y1 for a, b in zip(lines, lines[1:]) if 0 <= a.y0 - b.y1 < 2 * max(a.size, b.size)]
+    gaps = [a.y0 - b.y1 for a, b in itertools.pairwise(lines) if 0 <= a.y0 - b.y1 < 2 * max(a.size, b.size)]
     return statistics.median(gaps) * 1.5 + 1.5 if gaps else 6.0
 
 
@@ -349,7 +347,7 @@ def _shared(xs: list[float]) -> float:
     >>> _shared([509.5, 484.9, 484.7, 300.0])
     484.9
     """
-    for a, b in zip(xs, xs[1:]):
+    for a, b in itertools.pairwise(xs):
         if abs(a - b) < 2.0:
             return a
     return xs[0]
