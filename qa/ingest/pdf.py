@@ -109,8 +109,10 @@ def parse_pdf(path: Path, data: bytes | None = None, name: str | None = None) ->
 def page_boxes(path: Path, data: bytes | None = None) -> list[list[Box | None]]:
     """For each page, one box per character of ``Page.text`` (``None`` for a space or line break the parser chose).
 
-    Boxes are ``(x0, y0, x1, y1)`` in PDF points with y up from the page's bottom-left,
-    as PDFium and pdfminer give them: what the page image needs to highlight a span.
+    Boxes are ``(x0, y0, x1, y1)`` in PDF points, y up, in the page's unrotated user
+    space (as PDFium and pdfminer give them; a renderer applies /Rotate and the crop box):
+    what the page image needs to highlight a span. It parses the whole file again (the
+    running headers, and so ``Page.text``, depend on every page): cache the result.
     """
     return _parse(Path(path), data, None)[1]
 
@@ -377,7 +379,8 @@ def _read_with_pdfminer(data: bytes, raws: list[_RawPage]) -> None:
                     lines.append(make_line(glyphs))
         raw = wanted[index]
         if bad > 0.2 * max(raw.glyphs, 1):
-            log.info("page %d: pdfminer.six could not map the fonts either; keeping PDFium's order", raw.number)
+            log.info("page %d: pdfminer.six could not map the fonts; PDFium's lines in XY-cut order", raw.number)
+            raw.lines = [raw.lines[i] for i in reading_order(raw.lines)]
             continue
         lines = [line for line in lines if line.text.strip()]
         raw.lines = [lines[i] for i in reading_order(lines)]
