@@ -15,6 +15,7 @@ Does not pick answer sentences or decide to abstain; that is ``qa.answer.compose
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +24,9 @@ from qa.lang.english import QUESTION_WORDS
 from qa.search.index import Index
 from qa.lang.query import Query
 from qa.lang.tokenize import expand_english, tokens
+
+if TYPE_CHECKING:
+    from qa.search.rerank import Ranker
 
 MODES = ("hybrid", "dense", "bm25")
 
@@ -43,7 +47,7 @@ class Scores:
     referenced: np.ndarray | None = None  # bool per chunk: a figure, table or paragraph the question names
 
 
-def referenced(index: Index, refs: tuple[tuple[str, int], ...]) -> np.ndarray | None:
+def referenced(index: Index, refs: tuple[tuple[str, int | None], ...]) -> np.ndarray | None:
     """Which chunks are the figures, tables and paragraphs the question names (``Query.references``); None if it
     names none."""
     if not refs:
@@ -102,7 +106,8 @@ def top(fused: np.ndarray, k: int) -> list[Hit]:
     return [Hit(int(r), float(fused[r])) for r in order]
 
 
-def ranked(index: Index, query: Query, scores: Scores, mode: str, settings: Settings, ranker, k: int) -> list[Hit]:
+def ranked(index: Index, query: Query, scores: Scores, mode: str, settings: Settings, ranker: Ranker | None,
+           k: int) -> list[Hit]:
     """The ``k`` best chunks for ``mode``: a hybrid ranking's top passages re-ranked by ``ranker``
     (``qa.search.rerank``; fused order when it is None). Each hit keeps its fused score."""
     from qa.search.rerank import rerank
