@@ -434,6 +434,7 @@ def test_every_texlive_chinese_pdf(capsys):
         pages += len(doc.pages)
         chunks += len(doc.chunks)
         for c in doc.chunks:
+            assert c.span is not None and c.page is not None
             start_, end = c.span
             assert doc.pages[c.page - 1].text[start_:end] == c.text
     seconds = time.perf_counter() - start

@@ -512,7 +512,7 @@ def _body_size(raws: list[_RawPage]) -> float:
         for line in r.lines:
             key = round(line.size, 1)
             weight[key] = weight.get(key, 0) + len(line.text)
-    return max(weight, key=weight.get) if weight else 10.0
+    return max(weight, key=lambda size: weight[size]) if weight else 10.0
 
 
 def _assemble(raws: list[_RawPage], name: str, body: float):
