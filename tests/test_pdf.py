@@ -466,3 +466,13 @@ def test_scrambled_pages_fall_back_to_xy_cut_when_pdfminer_fails(made, monkeypat
     doc = parse_pdf(m.path)
     assert any("XY-cut" in w for w in doc.warnings)
     assert min(similarity("".join(e), p.text) for e, p in zip(m.pages, doc.pages)) >= 0.98
+
+
+def test_a_run_of_short_paragraphs_is_one_chunk(tmp_path, lipsum):
+    """Code lines or table rows (short paragraphs in a row) make one chunk that keeps their line breaks."""
+    short = ["\\usepackage{ctex}", "\\begin{document}", "你好，世界。", "\\end{document}"]
+    m = pdfgen.reportlab_pdf(tmp_path / "code.pdf", [lipsum["simp"][0], *short, lipsum["simp"][1]])
+    doc = parse_pdf(m.path)
+    assert [c.text for c in doc.chunks] == [lipsum["simp"][0], "\n".join(short), lipsum["simp"][1]]
+    c = doc.chunks[1]
+    assert doc.pages[0].text[c.span[0]:c.span[1]] == c.text

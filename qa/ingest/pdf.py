@@ -25,8 +25,9 @@ of that this module:
 
 Page text and spans: ``Page.text`` is the page's paragraphs, running headers and footers
 left out, one paragraph per line (joined by ``"\\n"``), headings included. Every chunk is
-one paragraph, or a piece of a paragraph longer than 600 characters cut at sentence ends,
-and ``page.text[start:end] == chunk.text`` exactly for its ``span``. A chunk never spans
+one paragraph, a piece of a paragraph longer than 600 characters cut at sentence ends, or
+a run of short paragraphs (code, table rows: under 40 characters each, up to 300 in all,
+their line breaks kept), and ``page.text[start:end] == chunk.text`` exactly for its ``span``. A chunk never spans
 two pages: a paragraph that runs over a page break becomes two chunks, each on its own
 page. Chunk ids are ``"{name}#p{page}.{n}"``, ``n`` counting the page's chunks from 1.
 
@@ -80,6 +81,7 @@ from qa.lang.text import split_sentences
 log = logging.getLogger(__name__)
 
 MAX_CHUNK = 600  # characters; a longer paragraph is cut at sentence ends
+SHORT, RUN_CHUNK = 40, 300  # a run of paragraphs under 40 characters is one chunk of up to 300
 HEAD_ROWS, FOOT_ROWS = 3, 2  # running headers and footers are looked for in a page's top 3 and bottom 2 rows
 RUNNING_PAGES = 3  # ... and are the lines found there, at the same height, on at least this many pages
 _LOCK = threading.Lock()  # PDFium is not thread-safe: one document at a time per process
@@ -516,7 +518,14 @@ def _body_size(raws: list[_RawPage]) -> float:
 
 
 def _assemble(raws: list[_RawPage], name: str, body: float):
-    """Pages, their character boxes, chunks, and a title guess (the largest line of page 1)."""
+    """Pages, their character boxes, chunks, and a title guess (the largest line of page 1).
+
+    A paragraph is a chunk (cut at sentence ends when longer than ``MAX_CHUNK``), except
+    that a run of short ones (under ``SHORT`` characters: the lines of a code listing, a
+    table's rows, a list of commands) on one page, with no heading between them, is one
+    chunk of up to ``RUN_CHUNK`` characters whose text keeps their line breaks: a chunk
+    ``section`` or ``同上`` alone cannot be found or cited usefully.
+    """
     pages: list[Page] = []
     all_boxes: list[list[Box | None]] = []
     chunks: list[Chunk] = []
@@ -529,7 +538,18 @@ def _assemble(raws: list[_RawPage], name: str, body: float):
         texts: list[str] = []
         boxes: list[Box | None] = []
         offset = 0
-        n = 0
+        run: list[tuple[int, str]] = []  # short paragraphs waiting to become one chunk: (start, text)
+        page_chunks: list[tuple[int, int, str]] = []  # (start, end, text) of this page's chunks, in order
+        heads_at: list[tuple[str, ...]] = []  # the heading path of each of them
+
+        def flush() -> None:
+            if run:
+                text = "\n".join(t for _, t in run)
+                if _worth_indexing(text):
+                    page_chunks.append((run[0][0], run[0][0] + len(text), text))
+                    heads_at.append(tuple(t for _, t in path))
+                run.clear()
+
         for para in paras:
             text, bx = join(para.lines)
             if not text:
@@ -543,19 +563,26 @@ def _assemble(raws: list[_RawPage], name: str, body: float):
             offset += len(text)
             level = heading_level(text, para.size, body, para.lines[0].bold) if len(para.lines) <= 2 else None
             if level is not None:
+                flush()
                 while path and path[-1][0] >= level:
                     path.pop()
                 path.append((level, text))
                 continue
-            if not _worth_indexing(text):
+            if len(text) < SHORT:
+                if run and start + len(text) - run[0][0] > RUN_CHUNK:
+                    flush()
+                run.append((start, text))
                 continue
-            heads = tuple(t for _, t in path)
+            flush()
             for s, e in _pieces(text):
-                n += 1
-                chunks.append(Chunk(
-                    id=f"{name}#p{r.number}.{n}", kind="paragraph", number=None,
-                    section=heads[-1] if heads else None, page=r.number, text=text[s:e], doc=name,
-                    heading_path=heads, page_label=r.label, span=(start + s, start + e)))
+                page_chunks.append((start + s, start + e, text[s:e]))
+                heads_at.append(tuple(t for _, t in path))
+        flush()
+        for n, ((s, e, text), heads) in enumerate(zip(page_chunks, heads_at), start=1):
+            chunks.append(Chunk(
+                id=f"{name}#p{r.number}.{n}", kind="paragraph", number=None,
+                section=heads[-1] if heads else None, page=r.number, text=text, doc=name,
+                heading_path=heads, page_label=r.label, span=(s, e)))
         page_text = "\n".join(texts)
         pages.append(Page(number=r.number, label=r.label, text=page_text, has_text_layer=bool(r.glyphs)))
         all_boxes.append(boxes)

@@ -224,13 +224,17 @@ def reading_order(lines: list[Line]) -> list[int]:
     """Indices of ``lines`` in reading order by a recursive XY-cut.
 
     Each block is cut at its widest empty band: a horizontal band between rows, or a
-    vertical gutter (at least one character wide) between columns; then the parts are
-    read top to bottom, left to right. A block that cannot be cut is read by rows.
+    vertical gutter (at least 0.8 character wide) between parts that stand side by side
+    (share some height); then the parts are read top to bottom, left to right. A block
+    that cannot be cut is read by rows.
 
     >>> cols = [Line(t, [None], x, y, x + 100, y + 10, 10) for t, x, y in
     ...         [("左一", 0, 500), ("右一", 130, 500), ("左二", 0, 486), ("右二", 130, 486)]]
     >>> [cols[i].text for i in reading_order(cols)]
     ['左一', '左二', '右一', '右二']
+    >>> wrapped = [Line("　“问句？", [None], 20, 500, 200, 510, 10), Line("”", [None], 0, 486, 10, 496, 10)]
+    >>> [wrapped[i].text for i in reading_order(wrapped)]  # below, not beside: no gutter between them
+    ['　“问句？', '”']
     """
     sizes = sorted(line.size for line in lines)
     min_gutter = 0.8 * sizes[len(sizes) // 2] if sizes else 8.0
@@ -247,10 +251,22 @@ def reading_order(lines: list[Line]) -> list[int]:
                 best = (gap, ys, k)
             low = min(low, lines[ys[k]].y0)
         xs = sorted(idx, key=lambda i: lines[i].x0)
+        # a gutter separates columns that stand side by side: the two parts must share some height
+        low_left, high_left = [lines[xs[0]].y0], [lines[xs[0]].y1]
+        for i in xs[1:]:
+            low_left.append(min(low_left[-1], lines[i].y0))
+            high_left.append(max(high_left[-1], lines[i].y1))
+        low_right, high_right = [lines[xs[-1]].y0], [lines[xs[-1]].y1]
+        for i in reversed(xs[:-1]):
+            low_right.append(min(low_right[-1], lines[i].y0))
+            high_right.append(max(high_right[-1], lines[i].y1))
+        low_right.reverse()
+        high_right.reverse()
         right = lines[xs[0]].x1
         for k in range(1, len(xs)):
             gap = lines[xs[k]].x0 - right
-            if gap >= min_gutter and (best is None or gap > best[0]):
+            side_by_side = min(high_left[k - 1], high_right[k]) > max(low_left[k - 1], low_right[k])
+            if gap >= min_gutter and side_by_side and (best is None or gap > best[0]):
                 best = (gap, xs, k)
             right = max(right, lines[xs[k]].x1)
         if best is None:
