@@ -428,10 +428,13 @@ def heading_level(text: str, size: float, body: float, bold: bool = False) -> in
 
     Numbered headings (第二章, 第3节, 二、, 1.2) count when short and set larger or bold;
     第…章 counts even at body size. An unnumbered line counts when its font is at least
-    15 % larger than the body's; its level is then 1 for ≥ 1.6×, 2 for ≥ 1.3×, else 3.
+    15 % larger than the body's and has two letters or Chinese characters; its level is
+    then 1 for ≥ 1.6×, 2 for ≥ 1.3×, else 3.
 
     >>> heading_level("第一章 总则", 10.5, 10.5), heading_level("1.2 方法", 12, 10), heading_level("正文一句话。", 10, 10)
     (1, 2, None)
+    >>> heading_level("2020/04/10 v1.2.0", 12, 10.5)  # larger, but a date and a version
+    
     """
     t = text.strip()
     if not t or len(t) > 40 or t[-1] in "。，；：,;:":
@@ -444,7 +447,7 @@ def heading_level(text: str, size: float, body: float, bold: bool = False) -> in
             if larger or bold or t.startswith("第") and level == 1:
                 return level
             return None
-    if larger and re.search(r"\w", t):
+    if larger and sum(c.isalpha() for c in t) >= 2:  # not a date or a version number
         ratio = size / max(body, 1.0)
         return 1 if ratio >= 1.6 else 2 if ratio >= 1.3 else 3
     return None
