@@ -477,3 +477,10 @@ def test_a_run_of_short_paragraphs_is_one_chunk(tmp_path, lipsum):
     assert [c.text for c in doc.chunks] == [lipsum["simp"][0], "\n".join(short), lipsum["simp"][1]]
     c = doc.chunks[1]
     assert doc.pages[0].text[c.span[0]:c.span[1]] == c.text
+
+
+def test_padding_after_eof_is_not_truncation(tmp_path, made):
+    m, doc = made["headings"]
+    padded = tmp_path / "padded.pdf"
+    padded.write_bytes(m.path.read_bytes() + b"\x00" * 5000 + b"\r\n")
+    assert [c.text for c in parse_pdf(padded).chunks] == [c.text for c in doc.chunks]

@@ -170,7 +170,7 @@ def _check_bytes(path: Path, data: bytes) -> None:
         head = data[:24].decode("latin-1").encode("unicode_escape").decode("ascii")
         raise UnsupportedFormat(f"{path}: not a PDF (it starts with {head!r}); give it the suffix of what it is, "
                        "or export it as PDF")
-    if b"%%EOF" not in data[-2048:]:
+    if b"%%EOF" not in data[-65536:].rstrip(b"\x00\t\r\n\x0c ")[-2048:]:  # padding after %%EOF is allowed
         raise CorruptFile(f"{path}: truncated PDF ({len(data)} bytes, no %%EOF at its end); copy or download it again")
 
 
