@@ -212,6 +212,10 @@ def index(rebuild, corpus, index_dir, encoder):
 @click.option("--out", type=click.Path(path_type=str), default="eval/reports", show_default=True,
               help="Folder for the JSON report and PNG plot.")
 @click.option("--limit", type=int, help="Use only the first N questions.")
+@click.option("--sample", type=click.IntRange(1), help="With --beir: a fixed random sample (seed 0) of N questions.")
+@click.option("--leave-out-gold", type=click.IntRange(1), metavar="N",
+              help="With --beir: also ask N questions (seed 0) with their gold passages left out of what may be "
+                   "cited (hits filtered; the index is not rebuilt) and report how often the answer abstains.")
 @click.option("--tune", is_flag=True, help="Also search fusion and abstention settings and report the best.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report instead of the table.")
 @click.option("--write", is_flag=True,
@@ -221,17 +225,23 @@ def index(rebuild, corpus, index_dir, encoder):
 @index_opt
 @encoder_opt
 @llm_options
-def eval_(gold, beir, out, limit, tune, as_json, write, corpus, index_dir, encoder, llm):
-    """Measure retrieval and answer accuracy; compare retrievers side by side."""
+def eval_(gold, beir, out, limit, sample, leave_out_gold, tune, as_json, write, corpus, index_dir, encoder, llm):
+    """Measure retrieval and answer accuracy; compare retrievers side by side.
+
+    A BEIR folder with answers.jsonl gets its answers scored too, beside two simple baselines.
+    """
     from qa.errors import BadQuestion
     from qa.lab import evaluation
 
     settings = _settings(corpus, index_dir, encoder, llm=llm)
     if write and beir:
         raise BadQuestion("--write needs a gold set of questions and answers (--set FILE), not --beir")
+    if (sample or leave_out_gold) and not beir:
+        raise BadQuestion("--sample and --leave-out-gold need a BEIR folder; add --beir DIR")
     writer = _writer(settings) if write else None
     if beir:
-        report = evaluation.run_beir(Path(beir), settings, Path(out), limit=limit)
+        report = evaluation.run_beir(Path(beir), settings, Path(out), limit=limit, sample=sample,
+                                     leave_out_gold=leave_out_gold)
     else:
         report = evaluation.run_gold(Path(gold), settings, Path(out), limit=limit, tune=tune, writer=writer)
     click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else evaluation.table(report))
