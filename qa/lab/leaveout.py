@@ -16,16 +16,21 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from qa.answer.features import DEPTH, REACH
 from qa.serve.service import Service
 
+if TYPE_CHECKING:
+    from qa.lang.query import Query
+    from qa.search.retrieve import Hit, Scores
+
 log = logging.getLogger(__name__)
 
 
-def masked(scores, rows: frozenset[int]):
+def masked(scores: Scores, rows: frozenset[int]) -> Scores:
     """``scores`` (``qa.search.retrieve.Scores``) with ``rows`` scored as no match: BM25 0, the lowest cosine of
     the other chunks, never referenced.
 
@@ -58,7 +63,7 @@ class WithoutPassages(Service):
     def of(cls, service: Service, rows: frozenset[int]) -> "WithoutPassages":
         return cls(service.settings, service.index, service.encoder, service.model, frozenset(rows))
 
-    def hits(self, query, k: int, mode: str) -> tuple[list, object]:
+    def hits(self, query: Query, k: int, mode: str) -> tuple[list[Hit], Scores]:
         from qa.search.retrieve import ranked, score, with_total_rows
 
         scores = masked(score(self.index, query, self.settings.lexical), self.left_out)
@@ -96,8 +101,8 @@ class LeaveOutScores:
         return {"n": self.n, "abstained": self.abstained, "answered": len(self.answered)}
 
 
-def leave_out(service: Service, ids: list[str], queries: list, gold_rows: list[frozenset[int]], gold_answers: list[tuple[str, ...]],
-              k: int | None = None, mode: str | None = None) -> LeaveOutScores:
+def leave_out(service: Service, ids: list[str], queries: list[Query], gold_rows: list[frozenset[int]],
+              gold_answers: list[tuple[str, ...]], k: int | None = None, mode: str | None = None) -> LeaveOutScores:
     """Answer each of ``queries`` (``Query`` objects, prepared by ``service``; ``ids`` name them) without its
     ``gold_rows``."""
     answered = []
