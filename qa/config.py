@@ -12,15 +12,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 
-DEFAULT_CORPUS = Path("corpus/E-2020-54.zh.txt")
+DEFAULT_CORPUS = Path("corpus/E-2020-54.zh.txt")  # also what an empty library is seeded with
+DEFAULT_LIBRARY = Path("index/library")
 DEFAULT_ENCODER = "e5"  # multilingual-e5-small in ONNX Runtime, fp32 (qa.encode.encoder.make_encoder)
 MAX_QUESTION_CHARS = 500  # longer questions are cut, with a notice
 
 
 @dataclass(frozen=True)
 class Settings:
-    corpus: Path = DEFAULT_CORPUS
-    index_dir: Path | None = None  # default: index/<corpus name>
+    corpus: Path | None = None  # a one-off corpus (file or folder); None: answer from the library
+    library: Path = DEFAULT_LIBRARY  # the document library (qa.search.library), used when corpus is None
+    index_dir: Path | None = None  # default: index/<corpus name>, or the library's own index folder
     encoder: str = DEFAULT_ENCODER
     k: int = 5
     mode: str = "hybrid"  # hybrid | dense | bm25
@@ -31,9 +33,20 @@ class Settings:
     model: Path | None = None  # answer model file; default: the one shipped in qa/data (rebuilt by qa train)
 
     @property
+    def uses_library(self) -> bool:
+        return self.corpus is None
+
+    @property
+    def corpus_path(self) -> Path:
+        """The one-off corpus, else the report (what ``qa eval``, ``qa train``, ``qa bench`` read by default)."""
+        return Path(self.corpus) if self.corpus is not None else DEFAULT_CORPUS
+
+    @property
     def index_path(self) -> Path:
         if self.index_dir is not None:
             return Path(self.index_dir)
+        if self.corpus is None:
+            return Path(self.library) / "index"
         name = self.corpus.name.split(".")[0] or "corpus"
         return Path("index") / name
 
@@ -47,6 +60,8 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
     changes: dict = {}
     if env.get("QA_CORPUS"):
         changes["corpus"] = Path(env["QA_CORPUS"])
+    if env.get("QA_LIBRARY"):
+        changes["library"] = Path(env["QA_LIBRARY"])
     if env.get("QA_INDEX_DIR"):
         changes["index_dir"] = Path(env["QA_INDEX_DIR"])
     if env.get("QA_ENCODER"):

@@ -1,9 +1,13 @@
 """Human-readable text of an answer, for the terminal.
 
     答案：每个驻地协调员办公室现在都有五个核心职位，涵盖…
-    [1] 第 23 段 · 重振驻地协调员办公室… · 第 ? 页 · 0.0325
+    [1] 《发展协调办公室 — 联合国可持续发展集团主席的报告》 第 23 段 · 重振驻地协调员办公室… · E-2020-54#p23
         每个驻地协调员办公室现在都有…
         资料来源：经社部 2019 年驻地协调员调查（脚注 11）
+
+A citation leads with its document and page (``《标题》 第 12 页 · 第 3 段 · …``), or its paragraph and
+heading when the page is not known. ``[n]`` is its rank: the order the answer ranks the passages in. No
+score is shown: a re-ranked passage keeps its fused retrieval score, which need not fall with the rank.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ KIND_LABEL = {"summary": "摘要", "paragraph": "段", "figure": "图", "box": "
 
 
 def where(c: Citation) -> str:
-    """``第 23 段`` / ``表 1`` / ``图 5`` / ``摘要`` … for a citation."""
+    """``《标题》 第 12 页 · 第 23 段 · section`` (``第 12 页（印 iv）`` when the printed label differs), or
+    ``《标题》 第 23 段 · section`` without a page; ``表 1`` / ``图 5`` / ``摘要`` … for other kinds."""
     if c.kind == "paragraph" and c.number is not None:
         label = f"第 {c.number} 段"
     elif c.kind in ("figure", "table") and c.number is not None:
@@ -23,8 +28,12 @@ def where(c: Citation) -> str:
         label = f"第 {c.number} 段后的框"
     else:
         label = KIND_LABEL.get(c.kind, c.kind)
-    page = f"第 {c.page} 页" if c.page else "页码不详"
-    return f"{label} · {c.section or '—'} · {page}"
+    title = (c.doc or {}).get("title")
+    head = f"《{title}》 " if title else ""
+    if not c.page:
+        return f"{head}{label} · {c.section or '—'}"
+    printed = f"（印 {c.page_label}）" if c.page_label and c.page_label != str(c.page) else ""
+    return f"{head}第 {c.page} 页{printed} · {label} · {c.section or '—'}"
 
 
 def answer_text(ans: Answer, color: bool = False, width: int = 160) -> str:
@@ -37,7 +46,7 @@ def answer_text(ans: Answer, color: bool = False, width: int = 160) -> str:
     else:
         lines.append(bold("答案：") + ans.answer)
     for i, c in enumerate(ans.citations, start=1):
-        lines.append(f"[{i}] {where(c)} · 相关度 {c.score:.4f} · {c.id}")
+        lines.append(f"[{i}] {where(c)} · {c.id}")
         text = c.text.replace("\n", " ")
         lines.append("    " + (text if len(text) <= width else text[:width] + "…"))
         for s in c.sources:

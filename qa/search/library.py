@@ -1,0 +1,346 @@
+"""The document library: documents added and removed one at a time, searched as one index.
+
+One folder (``--library`` / ``QA_LIBRARY``, default ``index/library``)::
+
+    index/library/
+      .lock                  one writer at a time (qa add, qa remove, an upload), readers never wait
+      documents/<id>.json    each document's parsed form (the ``Document``, chunks and pages), written atomically
+      index/                 the search index over every document's chunks (``qa.search.index``): each version
+        CURRENT              holds its catalog (``library.json``: id, name, title, file, pages, chunks, added,
+        v-…/library.json     sha256), so the catalog and the index are swapped together by one pointer
+
+Adding parses the new files, writes their documents, then builds a new index version over every document's
+chunks and swaps the pointer: the vector cache (``qa.encode.vector_cache``) means only the new document's
+text is encoded. Removing builds a version without it. A reader (``Service``) sees the old library or the
+new one, never half of one. A document is its content: the same bytes added twice (``id``, the first 16 hex
+digits of their SHA-256) are skipped.
+
+An empty library is seeded with the report (``qa.config.DEFAULT_CORPUS``), so a fresh ``qa ask`` answers
+from it as before. Does not parse formats itself (``parse_file``) or search (``qa.search.retrieve``).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from qa.errors import BadQuestion, CorpusError, IndexMissing
+from qa.ingest.document import Chunk, Document, Page
+from qa.search import index as ix
+
+log = logging.getLogger(__name__)
+
+CATALOG_FIELDS = ("id", "name", "title", "file", "parser", "pages", "chunks", "added", "sha256")
+
+
+class UnknownDocument(BadQuestion):
+    """A document asked for (``qa remove``, ``--doc``, the API) is not in the library (exit 2, HTTP 404/400)."""
+
+
+# -- reading a file into a Document --------------------------------------------------------------------
+
+def parse_file(path: Path, name: str | None = None) -> Document:
+    """The ``Document`` of one file. The one place the library reads a file's format: point it at
+    ``qa.ingest.registry.parse_file`` when the parser registry lands (same signature).
+
+    Until then an adapter over ``qa.ingest.corpus.load_file`` (the UN text dump, ``.txt``, ``.md``, BEIR
+    ``.jsonl``): no pages, chunk ids renamed to ``{name}#{key}``. Raises ``CorpusError`` naming the file.
+    """
+    from qa.ingest.corpus import SUFFIXES, load_file, read_text
+    from qa.ingest.report import looks_like_report
+
+    path = Path(path)
+    if path.suffix not in SUFFIXES:
+        raise CorpusError(f"{path}: cannot read {path.suffix or 'files without a suffix'} yet; "
+                          f"add a {', '.join(SUFFIXES)} file")
+    data = path.read_bytes() if path.is_file() else b""
+    name = name or path.name.split(".")[0] or "doc"
+    chunks = load_file(path)
+    if not chunks:
+        raise CorpusError(f"{path}: no text to index")
+    chunks = [_renamed(c, name) for c in chunks]
+    text = read_text(path)
+    report = path.suffix == ".txt" and looks_like_report(text)
+    parser = "jsonl" if path.suffix == ".jsonl" else "report" if report else \
+        "markdown" if path.suffix == ".md" else "text"
+    return Document(id=hashlib.sha256(data).hexdigest()[:16], name=name, title=_title(chunks, text, name),
+                    file=path.name, parser=parser, chunks=tuple(chunks), lexicon="un" if report else None)
+
+
+def _renamed(chunk: Chunk, name: str) -> Chunk:
+    key = chunk.id.split("#", 1)[1] if "#" in chunk.id else chunk.id
+    return replace(chunk, id=f"{name}#{key}", doc=name)
+
+
+def _title(chunks: list[Chunk], text: str, name: str) -> str:
+    """A report's cover title, a Markdown file's first heading, else its first line (cut at 40), else its name.
+
+    >>> _title([], "# 第二份文件\\n\\n正文。", "x"), _title([], "\\n一行字。\\n", "x")
+    ('第二份文件', '一行字。')
+    """
+    cover = next((c for c in chunks if c.kind == "cover"), None)
+    if cover is not None:
+        lines = [ln.strip() for ln in cover.text.split("\n") if ln.strip()]
+        return " — ".join(lines[-2:]) if lines else name
+    for line in text.split("\n"):
+        line = line.strip()
+        if line:
+            return (line.lstrip("#").strip() or name)[:40]
+    return name
+
+
+def document_json(doc: Document) -> dict:
+    return {"id": doc.id, "name": doc.name, "title": doc.title, "file": doc.file, "parser": doc.parser,
+            "language": doc.language, "lexicon": doc.lexicon, "warnings": list(doc.warnings),
+            "pages": [{"number": p.number, "label": p.label, "text": p.text, "has_text_layer": p.has_text_layer}
+                      for p in doc.pages],
+            "chunks": [c.to_json() for c in doc.chunks]}
+
+
+def document_from_json(data: dict) -> Document:
+    name = data["name"]
+    return Document(id=data["id"], name=name, title=data["title"], file=data["file"], parser=data["parser"],
+                    chunks=tuple(Chunk.from_json(c, name) for c in data["chunks"]),
+                    pages=tuple(Page(**p) for p in data.get("pages") or ()), language=data.get("language", "zh-Hans"),
+                    lexicon=data.get("lexicon"), warnings=tuple(data.get("warnings") or ()))
+
+
+def file_id(path: Path) -> tuple[str, str]:
+    """``(id, sha256)`` of a file's bytes: the id is the first 16 hex digits."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    digest = h.hexdigest()
+    return digest[:16], digest
+
+
+def expand(paths) -> list[Path]:
+    """Files that ``paths`` stand for: files as given, a folder's supported files (recursively, sorted), globs.
+
+    A path that matches nothing is kept, so that adding it fails with a line naming it.
+    """
+    from glob import glob
+
+    from qa.ingest.corpus import SUFFIXES
+
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        matches = [Path(m) for m in sorted(glob(str(raw), recursive=True))] if any(ch in str(raw) for ch in "*?[") else [p]
+        for m in matches or [p]:
+            if m.is_dir():
+                out += sorted(f for f in m.rglob("*") if f.is_file() and f.suffix in SUFFIXES
+                              and not f.name.endswith(".chunks.jsonl") and not f.name.startswith("."))
+            else:
+                out.append(m)
+    return list(dict.fromkeys(out))
+
+
+# -- the library -----------------------------------------------------------------------------------------
+
+@dataclass
+class Added:
+    """What one ``Library.add`` did, file by file."""
+
+    added: list[dict] = field(default_factory=list)  # catalog entries
+    skipped: list[tuple[Path, dict]] = field(default_factory=list)  # (file, the entry already there)
+    failed: list[tuple[Path, str]] = field(default_factory=list)  # (file, one-line message)
+    pages: int = 0
+    seconds: float = 0.0
+    index: object = None  # the new Index, when one was built
+
+
+class Library:
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.documents_dir = self.folder / "documents"
+        self.index_dir = self.folder / "index"
+
+    # reading
+    def catalog(self) -> list[dict]:
+        """The live catalog, in the order documents were added; ``[]`` before the first document."""
+        try:
+            return ix.read_documents(self.index_dir)
+        except IndexMissing:
+            return []
+
+    def resolve(self, ref: str, catalog: list[dict] | None = None) -> dict:
+        """The entry ``ref`` names: an id, an id prefix (4+ characters, one match), or a name; else
+        ``UnknownDocument``."""
+        catalog = self.catalog() if catalog is None else catalog
+        return resolve(ref, catalog, self.folder)
+
+    def document(self, doc_id: str) -> Document:
+        try:
+            return document_from_json(json.loads((self.documents_dir / f"{doc_id}.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            raise CorpusError(f"{self.documents_dir / (doc_id + '.json')}: document missing or corrupt; "
+                              f"remove it (qa remove {doc_id}) and add its file again") from None
+
+    # writing
+    @contextmanager
+    def _locked(self):
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with open(self.folder / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
+    def add(self, paths, encoder, progress: bool | None = None, report=None) -> Added:
+        """Add the files ``paths`` stand for; one index build for all. ``report(kind, path, entry_or_message)`` is
+        told of each file as it goes (``added``, ``skipped``, ``failed``)."""
+        started = time.perf_counter()
+        files = expand(paths)
+        out = Added()
+        with self._locked():
+            catalog = self.catalog()
+            by_id = {d["id"]: d for d in catalog}
+            names = {d["name"] for d in catalog}
+            for path in _progress(files, progress, out):
+                try:
+                    if not path.exists():
+                        raise CorpusError(f"{path}: no such file")
+                    if not path.is_file():
+                        raise CorpusError(f"{path}: not a file")
+                    doc_id, digest = file_id(path)
+                    if doc_id in by_id:
+                        out.skipped.append((path, by_id[doc_id]))
+                        _tell(report, "skipped", path, by_id[doc_id])
+                        continue
+                    doc = parse_file(path, _unique(path.name.split(".")[0] or "doc", names))
+                    doc = replace(doc, id=doc_id)
+                except CorpusError as e:
+                    out.failed.append((path, str(e)))
+                    _tell(report, "failed", path, str(e))
+                    continue
+                except OSError as e:
+                    msg = f"{path}: cannot read ({e.strerror or e})"
+                    out.failed.append((path, msg))
+                    _tell(report, "failed", path, msg)
+                    continue
+                self._write_document(doc)
+                entry = {"id": doc.id, "name": doc.name, "title": doc.title, "file": doc.file, "parser": doc.parser,
+                         "pages": doc.page_count, "chunks": len(doc.chunks),
+                         "added": time.strftime("%Y-%m-%dT%H:%M:%S"), "sha256": digest}
+                names.add(doc.name)
+                by_id[doc.id] = entry
+                catalog.append(entry)
+                out.added.append(entry)
+                out.pages += doc.page_count or 0
+                _tell(report, "added", path, entry)
+            if out.added:
+                out.index = self._build(catalog, encoder, progress)
+        out.seconds = time.perf_counter() - started
+        return out
+
+    def remove(self, ref: str, encoder, progress: bool | None = None) -> dict:
+        """Remove the document ``ref`` names (id, id prefix or name); returns its entry."""
+        with self._locked():
+            catalog = self.catalog()
+            entry = resolve(ref, catalog, self.folder)
+            rest = [d for d in catalog if d["id"] != entry["id"]]
+            self._build(rest, encoder, progress)
+            (self.documents_dir / f"{entry['id']}.json").unlink(missing_ok=True)
+        return entry
+
+    def rebuild(self, encoder, progress: bool | None = None, sentences: bool = True):
+        """A new index version over the documents already in the library (another encoder, a damaged index)."""
+        with self._locked():
+            return self._build(self.catalog() or self._orphans(), encoder, progress, sentences)
+
+    def _orphans(self) -> list[dict]:
+        """Catalog entries rebuilt from ``documents/`` when the index (and with it the catalog) is lost."""
+        out = []
+        for p in sorted(self.documents_dir.glob("*.json")) if self.documents_dir.is_dir() else ():
+            try:
+                d = self.document(p.stem)
+            except CorpusError:
+                continue
+            out.append({"id": d.id, "name": d.name, "title": d.title, "file": d.file, "parser": d.parser,
+                        "pages": d.page_count, "chunks": len(d.chunks),
+                        "added": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(p.stat().st_mtime)),
+                        "sha256": None})
+        return sorted(out, key=lambda d: d["added"])
+
+    def _write_document(self, doc: Document) -> None:
+        self.documents_dir.mkdir(parents=True, exist_ok=True)
+        final = self.documents_dir / f"{doc.id}.json"
+        tmp = final.with_name(f".{final.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(document_json(doc), f, ensure_ascii=False)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, final)
+
+    def _build(self, catalog: list[dict], encoder, progress: bool | None, sentences: bool = True):
+        chunks: list[Chunk] = []
+        for entry in catalog:
+            chunks += self.document(entry["id"]).chunks
+        if not chunks:  # an empty library: an index needs chunks, so none is kept
+            _clear(self.index_dir)
+            return None
+        return ix.build(chunks, encoder, library_hash(catalog), self.index_dir, progress=progress,
+                        sentences=sentences, documents=catalog)
+
+
+def library_hash(catalog: list[dict]) -> str:
+    """What the manifest's ``corpus_hash`` holds for a library: the hash of its document ids, in order."""
+    return hashlib.sha256("\n".join(d["id"] for d in catalog).encode()).hexdigest()
+
+
+def resolve(ref: str, catalog: list[dict], folder: Path | str = "the library") -> dict:
+    ref = str(ref).strip()
+    exact = [d for d in catalog if ref in (d["id"], d["name"])]
+    if len(exact) == 1:
+        return exact[0]
+    prefix = [d for d in catalog if len(ref) >= 4 and d["id"].startswith(ref)]
+    if len(prefix) == 1:
+        return prefix[0]
+    if len(prefix) > 1:
+        raise UnknownDocument(f"{ref!r} is the start of {len(prefix)} document ids in {folder}; give more of the id")
+    raise UnknownDocument(f"no document {ref!r} in {folder}; list them with: qa list")
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    """``name``, or ``name-2``, ``name-3`` … when a document of the library already has it.
+
+    >>> _unique("notes", {"notes", "notes-2"})
+    'notes-3'
+    """
+    if name not in taken:
+        return name
+    n = 2
+    while f"{name}-{n}" in taken:
+        n += 1
+    return f"{name}-{n}"
+
+
+def _clear(folder: Path) -> None:
+    (folder / "CURRENT").unlink(missing_ok=True)
+
+
+def _tell(report, kind: str, path: Path, what) -> None:
+    if report is not None:
+        report(kind, path, what)
+
+
+def _progress(files: list[Path], progress: bool | None, out: Added):
+    """The files, with a bar of documents/s and pages/s on a terminal."""
+    from tqdm import tqdm
+
+    show = sys.stderr.isatty() if progress is None else progress
+    started = time.perf_counter()
+    with tqdm(total=len(files), desc="Adding", unit="doc", disable=not show, file=sys.stderr) as bar:
+        for f in files:
+            yield f
+            bar.update(1)
+            bar.set_postfix(pages_per_s=f"{out.pages / max(time.perf_counter() - started, 1e-6):.1f}")
