@@ -46,6 +46,10 @@ class UnknownDocument(BadQuestion):
     """A document asked for (``qa remove``, ``--doc``, the API) is not in the library (exit 2, HTTP 404/400)."""
 
 
+class Unsupported(CorpusError):
+    """A file of a format the library cannot read (exit 3, HTTP 415)."""
+
+
 # -- reading a file into a Document --------------------------------------------------------------------
 
 def parse_file(path: Path, name: str | None = None) -> Document:
@@ -60,7 +64,7 @@ def parse_file(path: Path, name: str | None = None) -> Document:
 
     path = Path(path)
     if path.suffix not in SUFFIXES:
-        raise CorpusError(f"{path}: cannot read {path.suffix or 'files without a suffix'} yet; "
+        raise Unsupported(f"{path}: cannot read {path.suffix or 'files without a suffix'} yet; "
                           f"add a {', '.join(SUFFIXES)} file")
     data = path.read_bytes() if path.is_file() else b""
     name = name or path.name.split(".")[0] or "doc"
@@ -154,7 +158,7 @@ class Added:
 
     added: list[dict] = field(default_factory=list)  # catalog entries
     skipped: list[tuple[Path, dict]] = field(default_factory=list)  # (file, the entry already there)
-    failed: list[tuple[Path, str]] = field(default_factory=list)  # (file, one-line message)
+    failed: list[tuple[Path, CorpusError]] = field(default_factory=list)  # (file, its error: a one-line message)
     pages: int = 0
     seconds: float = 0.0
     index: object = None  # the new Index, when one was built
@@ -218,14 +222,10 @@ class Library:
                         continue
                     doc = parse_file(path, _unique(path.name.split(".")[0] or "doc", names))
                     doc = replace(doc, id=doc_id)
-                except CorpusError as e:
-                    out.failed.append((path, str(e)))
-                    _tell(report, "failed", path, str(e))
-                    continue
-                except OSError as e:
-                    msg = f"{path}: cannot read ({e.strerror or e})"
-                    out.failed.append((path, msg))
-                    _tell(report, "failed", path, msg)
+                except (CorpusError, OSError) as e:
+                    err = e if isinstance(e, CorpusError) else CorpusError(f"{path}: cannot read ({e.strerror or e})")
+                    out.failed.append((path, err))
+                    _tell(report, "failed", path, str(err))
                     continue
                 self._write_document(doc)
                 entry = {"id": doc.id, "name": doc.name, "title": doc.title, "file": doc.file, "parser": doc.parser,
@@ -307,7 +307,7 @@ def resolve(ref: str, catalog: list[dict], folder: Path | str = "the library") -
         return prefix[0]
     if len(prefix) > 1:
         raise UnknownDocument(f"{ref!r} is the start of {len(prefix)} document ids in {folder}; give more of the id")
-    raise UnknownDocument(f"no document {ref!r} in {folder}; list them with: qa list")
+    raise UnknownDocument(f"no document {ref!r} in {folder}; list them with: qa list (GET /api/documents)")
 
 
 def _unique(name: str, taken: set[str]) -> str:

@@ -49,6 +49,8 @@ class ChatRequest(BaseModel):
     stream: bool = False
     k: int | None = Field(None, description="passages to cite, 1–100 (an extension; default 5)")
     mode: str | None = Field(None, description="hybrid | dense | bm25 (an extension; default hybrid)")
+    docs: list[str] | None = Field(None, description="only these documents: ids, id prefixes or names (an extension; "
+                                                     "default all)")
 
 
 def text_of(content) -> str:

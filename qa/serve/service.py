@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from qa.answer.compose import combine, compose
 from qa.answer.reply import Answer
 from qa.config import Settings
-from qa.errors import BadQuestion, CorpusError, IndexMissing, IndexUnusable
+from qa.errors import BadQuestion, IndexMissing, IndexUnusable
 from qa.answer.features import DEPTH, REACH
 from qa.answer.model import AnswerModel
 from qa.lang.query import Query, part_contexts
@@ -112,10 +112,16 @@ class Service:
                 print(f"qa: building the library {lib.folder} with {DEFAULT_CORPUS} (first use) …", file=sys.stderr)
             added = lib.add([DEFAULT_CORPUS], enc, progress=progress)
             if added.failed:
-                raise CorpusError(added.failed[0][1])
+                raise added.failed[0][1]
             index = added.index or ix.load(folder)
         return cls(settings, index, enc, model or AnswerModel.load(settings.model), lib,
                    _Watch(folder, ix.pointer_stamp(folder)))
+
+    def refresh(self) -> "Service":
+        """``current()`` now, without waiting out the once-a-second check (after this process changed the library)."""
+        if self.watch is not None:
+            self.watch.checked = float("-inf")
+        return self.current()
 
     def current(self) -> "Service":
         """This service answering from one version of the library: the newest, when the pointer moved (checked
