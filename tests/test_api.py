@@ -176,7 +176,7 @@ def test_ask_honours_k_and_mode_and_cuts_a_long_question(server, service):
     ({"question": Q23, "k": "5"}, '"k" must be a whole number, not "5"'),
     ({"question": Q23, "k": 2.5}, '"k" must be a whole number, not 2.5'),
     ({"question": Q23, "mode": "fuzzy"}, "unknown mode 'fuzzy'; use one of: hybrid, dense, bm25"),
-    ({"question": Q23, "mdoe": "bm25"}, 'unknown field "mdoe"; use question, k and mode'),
+    ({"question": Q23, "mdoe": "bm25"}, 'unknown field "mdoe"; use question, k, mode and docs'),
     ({"question": 5}, '"question": Input should be a valid string'),
     ({}, '"question" is missing; send {"question": "驻地协调员办公室有多少核心职位"}'),
     ([Q23], 'the request body must be a JSON object, sent with Content-Type: application/json; send {"question": '),
@@ -428,7 +428,7 @@ class _StubService:
         self.settings = Settings()
         self.index = type("Index", (), {"chunks": [], "manifest": self.Manifest()})()
 
-    def ask(self, question, k=None, mode=None):
+    def ask(self, question, k=None, mode=None, docs=None):
         raise BadQuestion("stub")
 
 
@@ -448,7 +448,7 @@ def test_process_pool_answers_as_the_service_does(service):
 
 def test_process_pool_that_cannot_open_the_index_fails_at_startup(tmp_path):
     stub = _StubService()
-    stub.settings = replace(stub.settings, index_dir=tmp_path / "no-index")
+    stub.settings = replace(stub.settings, library=tmp_path / "no-library")  # a library with no index yet
     with pytest.raises(api.QAError, match="worker process could not start"):
         api.Pool(stub, workers=1, kind="process")
 

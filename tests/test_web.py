@@ -79,7 +79,7 @@ def test_respond_marks_the_answer_inside_paragraph_23(service):
     marked = re.findall(r"<mark>(.*?)</mark>", out)
     assert marked == [html.escape(ans.answer)] and "五个核心职位" in marked[0]
     assert 'class="qa-answer"' in out
-    assert "<details open><summary>[1] 第 23 段" in out  # the answer's passage comes first, opened
+    assert "<details open><summary>[1] 《E-2020-54》 第 23 段" in out  # the answer's passage comes first, opened
     assert out.count("<details") == len(ans.citations) == service.settings.k
     assert "理解为" not in out  # not rewritten
 
