@@ -401,11 +401,10 @@ def build_api(service, options: ApiOptions = ApiOptions()) -> FastAPI:
         return Response(_dumps({**entry, "status": status}), status_code=201 if status == "added" else 200,
                         media_type="application/json")
 
-    @app.delete("/api/documents/{doc}", summary="Remove a document from the library, as qa remove does")
-    async def remove(doc: str) -> Response:
-        lib = _library(service)
-        lib.resolve(doc)  # 404 before any work
-        entry = await asyncio.to_thread(_remove, service, doc)
+    @app.delete("/api/documents/{id}", summary="Remove a document from the library, as qa remove does")
+    async def remove(id: str) -> Response:  # noqa: A002 (the route's documented name)
+        _library(service).resolve(id)  # 404 before any work
+        entry = await asyncio.to_thread(_remove, service, id)
         return Response(_dumps({**entry, "status": "removed"}), media_type="application/json")
 
     @app.post("/v1/chat/completions", summary="OpenAI Chat Completions (plain or stream: true)")
