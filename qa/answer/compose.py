@@ -100,7 +100,8 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
     # the questions the gate learnt from are about the report's content, not about the report
     cover = chunk.kind == "cover" and ("cover", None) in query.references and bool(c.feature("type_met"))
     if p < model.threshold and not cover:
-        against = model.gate.explain(gate, against=True) if gate is not None else model.explain(x[best], against=True)
+        against = (model.gate.explain(gate, against=True) if model.gate is not None and gate is not None
+                   else model.explain(x[best], against=True))
         missing = f"; the passage never names {', '.join(c.missing)}" if c.missing else ""
         return abstain(f"confidence {p:.2f} < threshold {model.threshold:.2f}; best sentence in "
                        f"{_where(chunk)}; against it: {'; '.join(against) or 'nothing in particular'}{missing}", p)
@@ -145,7 +146,7 @@ def combine(query: Query, parts: list[Answer], k: int) -> Answer:
                 cites.append(c)
     answered = [p for p in parts if not p.abstained]
     lead = answered[0]
-    order = sorted(cites, key=lambda c: 0 if c.id in {p.highlight.id for p in answered} else 1)
+    order = sorted(cites, key=lambda c: 0 if c.id in {p.highlight.id for p in answered if p.highlight} else 1)
     return Answer(query.text, False, "".join(pieces), tuple(order[:max(k, len(answered))]), lead.highlight,
                   query.notice, min(p.confidence for p in answered),
                   " | ".join(f"part {i + 1} ({q}): {p.reason}" for i, (q, p) in enumerate(zip(query.parts, parts))))

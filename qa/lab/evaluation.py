@@ -215,7 +215,7 @@ def run_gold(path: Path, settings: Settings, out: Path, limit: int | None = None
                     "evidence_not_found": missing, "settings": _settings_json(settings), "retrievers": {}}
 
     def metrics(sub: list[list[int]]) -> dict:  # sub: the answerable questions' rankings
-        out = ranking_metrics(sub, rel)
+        out: dict = ranking_metrics(sub, rel)  # and per_type below: not floats only
         out["per_type"] = {t: ranking_metrics([s for s, i in zip(sub, answerable) if gold[i].type == t],
                                               [x for x, i in zip(rel, answerable) if gold[i].type == t])
                            for t in TYPES if any(gold[i].type == t for i in answerable)}

@@ -493,3 +493,19 @@ def asked_noun_found(question: str, passage: str) -> bool | None:
     """
     noun = asked_noun(question)
     return None if noun is None else _named(noun, passage)
+
+
+_ORDINAL = re.compile(r"第[一二三四五六七八九十\d]+[次轮届期]|首[次轮届期]")
+_EN_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth)\s+(?:call|round|session|time|meeting|report)", re.I)  # as 次轮届期: a first year is no ordinal
+_EN_NUMBER = {"first": "一", "second": "二", "third": "三", "fourth": "四", "fifth": "五"}
+
+
+def ordinals(text: str) -> frozenset[str]:
+    """Ordinals in ``text`` (the Nth call, round, session): 首 is 第一, and 次, 轮, 届, 期 alike
+    (remembered: each passage is read for them by every question that retrieves it).
+
+    >>> sorted(ordinals("首次征集和第二轮")), sorted(ordinals("the second call for proposals"))
+    (['第一', '第二'], ['第二'])
+    """
+    found = {m.group(0).replace("首", "第一")[:-1] for m in _ORDINAL.finditer(text)}
+    return frozenset(found | {"第" + _EN_NUMBER[m.group(1).lower()] for m in _EN_ORDINAL.finditer(text)})

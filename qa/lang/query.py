@@ -19,14 +19,20 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from qa.lang.abbrev import expand
-from qa.lang.asks import QUESTION_CHARS, YEAR
+from qa.lang.asks import QUESTION_CHARS, YEAR, ordinals
 from qa.lang.english import QUESTION_WORDS
+from qa.lang.names import Names
 from qa.lang.question import clean
-from qa.lang.tokenize import bigrams, dense_text, expand_english, normalise
+from qa.lang.tokenize import Segmenter, bigrams, dense_text, expand_english, normalise
+
+if TYPE_CHECKING:  # types only: language code never imports the stages above it
+    from qa.encode.encoder import Encoder
+    from qa.search.index import Index
 
 
 _SOURCE_INTENT = re.compile(
@@ -35,7 +41,6 @@ _SOURCE_INTENT = re.compile(
     r"\b(source|sources|come from|comes from|based on|according to what|where does .* come from)\b",
     re.IGNORECASE,
 )
-_ORDINAL = re.compile(r"第[一二三四五六七八九十\d]+[次轮届期]|首[次轮届期]")
 _CN_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", 1)}
 _REFERENCE = re.compile(r"(图|表|figure|table)\s*([一二三四五六七八九十]|\d{1,2})(?![\d示明达现格])", re.I)
 # a paragraph named by its number, as the report numbers them (第 9 段, paragraph 9, para. 9); not 第二阶段
@@ -86,9 +91,9 @@ class Query:
     part_vectors: tuple[np.ndarray, ...] = field(default=(), repr=False)  # each part's vector, as ``vector``
     # sentence row -> whether it holds the kind of answer asked for (``qa.answer.features.sentence_kinds``): worked out
     # once per question, however many steps ask
-    kinds: dict = field(default_factory=dict, repr=False)
+    kinds: dict[int, bool | None] = field(default_factory=dict, repr=False)
 
-    def holds(self, text: str, names=None) -> bool | None:
+    def holds(self, text: str, names: Names | None = None) -> bool | None:
         """Whether ``text`` holds the kind of answer asked for (``qa.lang.asks.expected_type_met``), a value asked
         about the countries an English question names standing beside them; None if nothing checkable."""
         from qa.lang.asks import expected_type_met
@@ -106,7 +111,7 @@ class Query:
         return tuple(dict.fromkeys(t for group in self.english_groups for t in group))
 
     @classmethod
-    def make(cls, question: str, index, encoder, vector: np.ndarray | None = None,
+    def make(cls, question: str, index: Index, encoder: Encoder, vector: np.ndarray | None = None,
              context: str | None = None) -> "Query":
         """Clean, normalise, encode and read ``question`` once (raises ``BadQuestion`` if empty).
 
@@ -189,7 +194,7 @@ def strip_source_intent(question: str) -> str:
     return stripped if len(stripped) >= 3 else question
 
 
-def question_weights(norm: str, index, countries: tuple[str, ...] = ()) -> dict[str, float]:
+def question_weights(norm: str, index: Index, countries: tuple[str, ...] = ()) -> dict[str, float]:
     """The question's key bigrams and their IDF in the corpus; bigrams of question words (多少, 哪些) left out.
 
     An English question's words cannot be found in a Chinese report, so its key
@@ -215,7 +220,7 @@ def question_weights(norm: str, index, countries: tuple[str, ...] = ()) -> dict[
     return {b: bm.idf("#" + b) or unseen for b in sorted(q)}  # sorted: sums over it are the same in every process
 
 
-def english_countries(text: str, index) -> list[str]:
+def english_countries(text: str, index: Index) -> list[str]:
     """The countries an English ``text`` names, each under the name the report uses most (any of its names
     when the report uses none: 德国)."""
     from qa.lang.english import countries
@@ -223,7 +228,7 @@ def english_countries(text: str, index) -> list[str]:
     return [index.country_form(c) for c in countries(text)]
 
 
-def _pieces(norm: str, segmenter) -> list[str]:
+def _pieces(norm: str, segmenter: Segmenter) -> list[str]:
     """``norm`` cut where the report's own words end, so that no key term straddles two of them
     (系统|员额 gives no 统员): each word the report knows, and each run of characters it does not (上线, 日本).
 
@@ -252,22 +257,9 @@ _IN_REFERENCE = re.compile(r"([图表]\s*(?:[一二三四五六七八九十]{1,2
 _UNIT = re.compile(r"(?<=\d)\s*([年月日号个名位人次万亿元岁天家项条])")  # the unit after a number
 
 
-_EN_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth)\s+(?:call|round|session|time|meeting|report)", re.I)  # as 次轮届期: a first year is no ordinal
-_EN_NUMBER = {"first": "一", "second": "二", "third": "三", "fourth": "四", "fifth": "五"}
 
 
 @lru_cache(maxsize=4096)
-def ordinals(text: str) -> frozenset[str]:
-    """Ordinals in ``text`` (the Nth call, round, session): 首 is 第一, and 次, 轮, 届, 期 alike
-    (remembered: each passage is read for them by every question that retrieves it).
-
-    >>> sorted(ordinals("首次征集和第二轮")), sorted(ordinals("the second call for proposals"))
-    (['第一', '第二'], ['第二'])
-    """
-    found = {m.group(0).replace("首", "第一")[:-1] for m in _ORDINAL.finditer(text)}
-    return frozenset(found | {"第" + _EN_NUMBER[m.group(1).lower()] for m in _EN_ORDINAL.finditer(text)})
-
-
 def references(norm: str) -> tuple[tuple[str, int | None], ...]:
     """Figures, tables and paragraphs a (normalised) question names; the cover, when it asks about the report itself.
 

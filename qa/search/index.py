@@ -35,6 +35,7 @@ import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -45,6 +46,12 @@ from qa.lang.text import split_sentences
 from qa.lang.names import Names
 from qa.lang.tokenize import VARIANTS, Segmenter, dense_text, normalise, normalised, tokens
 from qa.encode.vector_cache import VectorCache
+
+if TYPE_CHECKING:
+    import faiss
+
+    from qa.encode.encoder import Encoder
+    from qa.lang.english import Lexicon
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +72,7 @@ class Manifest:
     build_seconds: float
 
     @classmethod
-    def from_json(cls, data: dict) -> "Manifest":
+    def from_json(cls, data: dict[str, Any]) -> "Manifest":
         return cls(**{k: data[k] for k in cls.__dataclass_fields__})
 
 
@@ -73,7 +80,7 @@ class Manifest:
 class Index:
     manifest: Manifest
     chunks: list[Chunk]
-    dense: object  # faiss.Index
+    dense: faiss.Index
     sentence_vecs: np.ndarray  # (n_sentences, dim)
     sentence_spans: list[tuple[int, int, int]]  # sentence row -> (chunk row, start, end)
     lexical: dict[str, BM25]  # variant -> BM25
@@ -120,7 +127,7 @@ class Index:
         return {k: tuple(v) for k, v in out.items()}
 
     @cached_property
-    def english(self):
+    def english(self) -> Lexicon:
         """English words to the report's words (``qa.lang.english``), built on the first English question."""
         from qa.lang.english import Lexicon
 
@@ -140,7 +147,7 @@ class Index:
     @cached_property
     def total_rows(self) -> dict[tuple[str, int | None], int]:
         """(document, table number) -> the row of that table's total (共计/总计) row."""
-        out = {}
+        out: dict[tuple[str, int | None], int] = {}
         for row, (_, total) in self.row_labels.items():
             if total:
                 c = self.chunks[row]
@@ -167,7 +174,7 @@ class Index:
         """Table row chunk -> the words naming its row (``label_word``, normalised) and whether it is a total."""
         from qa.ingest.tables import is_total, label_word, read_row
 
-        out = {}
+        out: dict[int, tuple[str, bool]] = {}
         for i, c in enumerate(self.chunks):
             row = read_row(c.text) if c.kind == "table" else None
             if row:
@@ -186,7 +193,7 @@ class Index:
     def _country_forms(self) -> dict[str, str]:
         return {}
 
-    def names_part(self, query_norm: str, chunk) -> bool:
+    def names_part(self, query_norm: str, chunk: Chunk) -> bool:
         """Whether a question names a part row of ``chunk``'s table: then its 一共/总共 is that row's total."""
         return any(w in query_norm for w in self.part_labels.get((chunk.doc, chunk.number), ()))
 
@@ -230,7 +237,7 @@ def lexical_text(chunk: Chunk) -> str:
 
 def sentence_spans(chunks: list[Chunk]) -> list[tuple[int, int, int]]:
     """``(chunk row, start, end)`` of every sentence; a line break also ends one (figures, boxes)."""
-    spans = []
+    spans: list[tuple[int, int, int]] = []
     for row, c in enumerate(chunks):
         pos = 0
         for line in c.text.split("\n"):
@@ -242,7 +249,7 @@ def sentence_spans(chunks: list[Chunk]) -> list[tuple[int, int, int]]:
     return spans
 
 
-def encode_passages(encoder, texts: list[str], progress: bool | None = None) -> np.ndarray:
+def encode_passages(encoder: Encoder, texts: list[str], progress: bool | None = None) -> np.ndarray:
     """Passage vectors of ``texts``, shortest first in batches of ``BATCH`` (little padding), with a
     progress bar in tokens/s when stderr is a terminal (or ``progress=True``)."""
     from tqdm import tqdm
@@ -260,7 +267,7 @@ def encode_passages(encoder, texts: list[str], progress: bool | None = None) -> 
     return out
 
 
-def token_counts(encoder, texts: list[str]) -> list[int]:
+def token_counts(encoder: Encoder, texts: list[str]) -> list[int]:
     """Tokens the encoder feeds per text (characters when it cannot say)."""
     if hasattr(encoder, "token_counts"):
         return list(encoder.token_counts(texts))
@@ -269,7 +276,7 @@ def token_counts(encoder, texts: list[str]) -> list[int]:
     return [len(t) for t in texts]
 
 
-def build(chunks: list[Chunk], encoder, corpus_hash: str, folder: Path, progress: bool | None = None,
+def build(chunks: list[Chunk], encoder: Encoder, corpus_hash: str, folder: Path, progress: bool | None = None,
           sentences: bool = True, vectors: Path | None = None, documents: list[dict] | None = None) -> Index:
     """Encode and index ``chunks``, save to ``folder`` atomically, and return the index.
 
@@ -312,16 +319,18 @@ def build(chunks: list[Chunk], encoder, corpus_hash: str, folder: Path, progress
     return index
 
 
-def _save(folder: Path, manifest: Manifest, chunks, dense, sent_vecs, spans, lexical, freq, names,
-          documents=None) -> None:
+def _save(folder: Path, manifest: Manifest, chunks: list[Chunk], dense: faiss.Index, sent_vecs: np.ndarray,
+          spans: list[tuple[int, int, int]], lexical: dict[str, BM25], freq: dict[str, int], names: Names,
+          documents: list[dict] | None = None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one writer at a time: cleanup must not delete another build's files
         _write_version(folder, manifest, chunks, dense, sent_vecs, spans, lexical, freq, names, documents)
 
 
-def _write_version(folder: Path, manifest: Manifest, chunks, dense, sent_vecs, spans, lexical, freq, names,
-                   documents=None) -> None:
+def _write_version(folder: Path, manifest: Manifest, chunks: list[Chunk], dense: faiss.Index, sent_vecs: np.ndarray,
+                   spans: list[tuple[int, int, int]], lexical: dict[str, BM25], freq: dict[str, int],
+                   names: Names, documents: list[dict] | None = None) -> None:
     import faiss
 
     version = f"v-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:8]}"

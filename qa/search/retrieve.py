@@ -21,6 +21,7 @@ Does not pick answer sentences or decide to abstain; that is ``qa.answer.compose
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,6 +30,9 @@ from qa.lang.english import QUESTION_WORDS
 from qa.search.index import Index
 from qa.lang.query import Query
 from qa.lang.tokenize import expand_english, tokens
+
+if TYPE_CHECKING:
+    from qa.search.rerank import Ranker
 
 MODES = ("hybrid", "dense", "bm25")
 
@@ -49,8 +53,8 @@ class Scores:
     referenced: np.ndarray | None = None  # bool per chunk: a figure, table or paragraph the question names
 
 
-def referenced(index: Index, refs: tuple[tuple[str, int], ...], norm: str = "", dense: np.ndarray | None = None,
-               only: np.ndarray | None = None) -> np.ndarray | None:
+def referenced(index: Index, refs: tuple[tuple[str, int | None], ...], norm: str = "",
+               dense: np.ndarray | None = None, only: np.ndarray | None = None) -> np.ndarray | None:
     """Which chunks are the figures, tables and paragraphs the question names (``Query.references``), in one
     document: the one the question ``norm`` names, else among ``only``, else the one whose such chunk is closest
     by ``dense``; None if it names none."""
@@ -141,8 +145,8 @@ def top(fused: np.ndarray, k: int, only: np.ndarray | None = None) -> list[Hit]:
     return [Hit(int(r), float(fused[r])) for r in order[:k]]
 
 
-def ranked(index: Index, query: Query, scores: Scores, mode: str, settings: Settings, ranker, k: int,
-           only: np.ndarray | None = None) -> list[Hit]:
+def ranked(index: Index, query: Query, scores: Scores, mode: str, settings: Settings, ranker: Ranker | None,
+           k: int, only: np.ndarray | None = None) -> list[Hit]:
     """The ``k`` best chunks for ``mode`` (among ``only``): a hybrid ranking's top passages re-ranked by
     ``ranker`` (``qa.search.rerank``; fused order when it is None). Each hit keeps its fused score."""
     from qa.search.rerank import rerank

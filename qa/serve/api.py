@@ -45,7 +45,7 @@ import logging
 import os
 import time
 import uuid
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
 from typing import Literal
@@ -131,7 +131,7 @@ class Pool:
         self.service, self.settings, self.index = service, service.settings, service.index
         self.workers, self.kind = workers, kind
         if kind == "thread":
-            self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qa-ask")
+            self._pool: Executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qa-ask")
         else:
             import multiprocessing
 
@@ -229,7 +229,7 @@ def error(path: str, status: int, message: str, headers: dict | None = None) -> 
     if path.startswith("/v1/"):
         kind = {401: "authentication_error", 404: "not_found_error"}.get(
             status, "invalid_request_error" if status < 500 else "server_error")
-        body = {"error": {"message": message, "type": kind, "param": None, "code": None}}
+        body: dict[str, object] = {"error": {"message": message, "type": kind, "param": None, "code": None}}
     else:
         body = {"error": message}
     return JSONResponse(body, status_code=status, headers=headers)

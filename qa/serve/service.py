@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from qa.answer.compose import combine, compose
 from qa.answer.reply import Answer
@@ -27,21 +28,26 @@ from qa.answer.features import DEPTH, REACH
 from qa.answer.model import AnswerModel
 from qa.lang.query import Query, part_contexts
 
+if TYPE_CHECKING:  # types only: the index and the encoder are imported when a service opens (cold start)
+    from qa.encode.encoder import Encoder
+    from qa.search.index import Index
+    from qa.search.retrieve import Hit, Scores
+
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Service:
     settings: Settings
-    index: object  # qa.search.index.Index
-    encoder: object  # qa.encode.encoder.Encoder
+    index: Index
+    encoder: Encoder
     model: AnswerModel = field(default_factory=AnswerModel.load)  # picks the sentence, decides to abstain
     library: object = None  # qa.search.library.Library, when answering from one
     watch: "_Watch | None" = None  # the library's pointer, checked for a new version
 
     @classmethod
     def open(cls, settings: Settings, rebuild: bool = True, force: bool = False,
-             progress: bool | None = None, encoder=None, sentences: bool = True,
+             progress: bool | None = None, encoder: Encoder | None = None, sentences: bool = True,
              model: AnswerModel | None = None) -> "Service":
         from qa.search import index as ix
         from qa.ingest.corpus import corpus_hash, load_corpus
@@ -180,7 +186,7 @@ class Service:
             return combine(query, parts, k)
         return self._answer(query, k, mode, only)
 
-    def hits(self, query: Query, k: int, mode: str, only=None) -> tuple[list, object]:
+    def hits(self, query: Query, k: int, mode: str, only: np.ndarray | None = None) -> tuple[list[Hit], Scores]:
         """The top ``max(k, REACH)`` chunks for ``query`` in ``mode`` (a hybrid ranking re-ranked by the model's
         ``Ranker``; answer candidates come from ``DEPTH`` of them, or a few more down to ``REACH``, whatever
         ``k`` is cited), and every chunk's scores. ``only``: a bool per chunk, the chunks that may be hits."""
