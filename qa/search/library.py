@@ -29,13 +29,18 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from qa.errors import BadQuestion, CorpusError, IndexMissing
 from qa.ingest.document import Chunk, Document, Page
 from qa.search import index as ix
+
+if TYPE_CHECKING:
+    from qa.encode.encoder import Encoder
 
 log = logging.getLogger(__name__)
 
@@ -46,60 +51,22 @@ class UnknownDocument(BadQuestion):
     """A document asked for (``qa remove``, ``--doc``, the API) is not in the library (exit 2, HTTP 404/400)."""
 
 
-class Unsupported(CorpusError):
-    """A file of a format the library cannot read (exit 3, HTTP 415)."""
+Report = Callable[[str, Path, Any], None]  # (added | skipped | failed, file, its entry or the error message)
 
 
 # -- reading a file into a Document --------------------------------------------------------------------
 
 def parse_file(path: Path, name: str | None = None) -> Document:
-    """The ``Document`` of one file. The one place the library reads a file's format: point it at
-    ``qa.ingest.registry.parse_file`` when the parser registry lands (same signature).
-
-    Until then an adapter over ``qa.ingest.corpus.load_file`` (the UN text dump, ``.txt``, ``.md``, BEIR
-    ``.jsonl``): no pages, chunk ids renamed to ``{name}#{key}``. Raises ``CorpusError`` naming the file.
+    """The ``Document`` of one file: the one place the library reads a file's format, through the parser
+    registry (``qa.ingest.registry.parse_file``: the parser chosen by content). A file with no text to index
+    raises ``CorpusError``; every error names the file (``UnsupportedFormat`` for a format no parser reads).
     """
-    from qa.ingest.corpus import SUFFIXES, load_file, read_text
-    from qa.ingest.report import looks_like_report
+    from qa.ingest.registry import parse_file as parse
 
-    path = Path(path)
-    if path.suffix not in SUFFIXES:
-        raise Unsupported(f"{path}: cannot read {path.suffix or 'files without a suffix'} yet; "
-                          f"add a {', '.join(SUFFIXES)} file")
-    data = path.read_bytes() if path.is_file() else b""
-    name = name or path.name.split(".")[0] or "doc"
-    chunks = load_file(path)
-    if not chunks:
-        raise CorpusError(f"{path}: no text to index")
-    chunks = [_renamed(c, name) for c in chunks]
-    text = read_text(path)
-    report = path.suffix == ".txt" and looks_like_report(text)
-    parser = "jsonl" if path.suffix == ".jsonl" else "report" if report else \
-        "markdown" if path.suffix == ".md" else "text"
-    return Document(id=hashlib.sha256(data).hexdigest()[:16], name=name, title=_title(chunks, text, name),
-                    file=path.name, parser=parser, chunks=tuple(chunks), lexicon="un" if report else None)
-
-
-def _renamed(chunk: Chunk, name: str) -> Chunk:
-    key = chunk.id.split("#", 1)[1] if "#" in chunk.id else chunk.id
-    return replace(chunk, id=f"{name}#{key}", doc=name)
-
-
-def _title(chunks: list[Chunk], text: str, name: str) -> str:
-    """A report's cover title, a Markdown file's first heading, else its first line (cut at 40), else its name.
-
-    >>> _title([], "# 第二份文件\\n\\n正文。", "x"), _title([], "\\n一行字。\\n", "x")
-    ('第二份文件', '一行字。')
-    """
-    cover = next((c for c in chunks if c.kind == "cover"), None)
-    if cover is not None:
-        lines = [ln.strip() for ln in cover.text.split("\n") if ln.strip()]
-        return " — ".join(lines[-2:]) if lines else name
-    for line in text.split("\n"):
-        line = line.strip()
-        if line:
-            return (line.lstrip("#").strip() or name)[:40]
-    return name
+    doc = parse(Path(path), name)
+    if not doc.chunks:
+        raise CorpusError(f"{path}: no text found in it (a scan? only images?); add a file with text")
+    return doc
 
 
 def document_json(doc: Document) -> dict:
@@ -128,26 +95,13 @@ def file_id(path: Path) -> tuple[str, str]:
     return digest[:16], digest
 
 
-def expand(paths) -> list[Path]:
-    """Files that ``paths`` stand for: files as given, a folder's supported files (recursively, sorted), globs.
+def expand(paths: Iterable[Path | str]) -> tuple[list[Path], list[tuple[Path, CorpusError]]]:
+    """Files that ``paths`` stand for (files, folders recursively, globs: ``qa.ingest.registry.expand_paths``),
+    and a ``CorpusError`` for each path that stands for none."""
+    from qa.ingest.registry import expand_paths
 
-    A path that matches nothing is kept, so that adding it fails with a line naming it.
-    """
-    from glob import glob
-
-    from qa.ingest.corpus import SUFFIXES
-
-    out: list[Path] = []
-    for raw in paths:
-        p = Path(raw)
-        matches = [Path(m) for m in sorted(glob(str(raw), recursive=True))] if any(ch in str(raw) for ch in "*?[") else [p]
-        for m in matches or [p]:
-            if m.is_dir():
-                out += sorted(f for f in m.rglob("*") if f.is_file() and f.suffix in SUFFIXES
-                              and not f.name.endswith(".chunks.jsonl") and not f.name.startswith("."))
-            else:
-                out.append(m)
-    return list(dict.fromkeys(out))
+    files, failures = expand_paths(paths)
+    return files, [(f.path, CorpusError(f.message)) for f in failures]
 
 
 # -- the library -----------------------------------------------------------------------------------------
@@ -161,7 +115,7 @@ class Added:
     failed: list[tuple[Path, CorpusError]] = field(default_factory=list)  # (file, its error: a one-line message)
     pages: int = 0
     seconds: float = 0.0
-    index: object = None  # the new Index, when one was built
+    index: ix.Index | None = None  # the new index, when one was built
 
 
 class Library:
@@ -193,18 +147,22 @@ class Library:
 
     # writing
     @contextmanager
-    def _locked(self):
+    def _locked(self) -> Iterator[None]:
         self.folder.mkdir(parents=True, exist_ok=True)
         with open(self.folder / ".lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             yield
 
-    def add(self, paths, encoder, progress: bool | None = None, report=None) -> Added:
+    def add(self, paths: Iterable[Path | str], encoder: Encoder, progress: bool | None = None,
+            report: Report | None = None) -> Added:
         """Add the files ``paths`` stand for; one index build for all. ``report(kind, path, entry_or_message)`` is
         told of each file as it goes (``added``, ``skipped``, ``failed``)."""
         started = time.perf_counter()
-        files = expand(paths)
+        files, missing = expand(paths)
         out = Added()
+        for path, err in missing:
+            out.failed.append((path, err))
+            _tell(report, "failed", path, str(err))
         with self._locked():
             catalog = self.catalog()
             by_id = {d["id"]: d for d in catalog}
@@ -220,7 +178,7 @@ class Library:
                         out.skipped.append((path, by_id[doc_id]))
                         _tell(report, "skipped", path, by_id[doc_id])
                         continue
-                    doc = parse_file(path, _unique(path.name.split(".")[0] or "doc", names))
+                    doc = parse_file(path, _unique(_stem(path), names))
                     doc = replace(doc, id=doc_id)
                 except (CorpusError, OSError) as e:
                     err = e if isinstance(e, CorpusError) else CorpusError(f"{path}: cannot read ({e.strerror or e})")
@@ -242,7 +200,7 @@ class Library:
         out.seconds = time.perf_counter() - started
         return out
 
-    def remove(self, ref: str, encoder, progress: bool | None = None) -> dict:
+    def remove(self, ref: str, encoder: Encoder, progress: bool | None = None) -> dict:
         """Remove the document ``ref`` names (id, id prefix or name); returns its entry."""
         with self._locked():
             catalog = self.catalog()
@@ -252,7 +210,7 @@ class Library:
             (self.documents_dir / f"{entry['id']}.json").unlink(missing_ok=True)
         return entry
 
-    def rebuild(self, encoder, progress: bool | None = None, sentences: bool = True):
+    def rebuild(self, encoder: Encoder, progress: bool | None = None, sentences: bool = True) -> ix.Index | None:
         """A new index version over the documents already in the library (another encoder, a damaged index)."""
         with self._locked():
             return self._build(self.catalog() or self._orphans(), encoder, progress, sentences)
@@ -281,7 +239,8 @@ class Library:
             os.fsync(f.fileno())
         os.replace(tmp, final)
 
-    def _build(self, catalog: list[dict], encoder, progress: bool | None, sentences: bool = True):
+    def _build(self, catalog: list[dict], encoder: Encoder, progress: bool | None,
+               sentences: bool = True) -> ix.Index | None:
         chunks: list[Chunk] = []
         for entry in catalog:
             chunks += self.document(entry["id"]).chunks
@@ -298,6 +257,7 @@ def library_hash(catalog: list[dict]) -> str:
 
 
 def resolve(ref: str, catalog: list[dict], folder: Path | str = "the library") -> dict:
+    """The catalog entry ``ref`` names (id, name, or an id prefix of 4+ characters); ``UnknownDocument`` else."""
     ref = str(ref).strip()
     exact = [d for d in catalog if ref in (d["id"], d["name"])]
     if len(exact) == 1:
@@ -328,12 +288,17 @@ def _clear(folder: Path) -> None:
     (folder / "CURRENT").unlink(missing_ok=True)
 
 
-def _tell(report, kind: str, path: Path, what) -> None:
+def _stem(path: Path) -> str:
+    """The short name a file gives its document: its name up to the first dot (``E-2020-54.zh.txt``: ``E-2020-54``)."""
+    return path.name.split(".")[0] or "doc"
+
+
+def _tell(report: Report | None, kind: str, path: Path, what: Any) -> None:
     if report is not None:
         report(kind, path, what)
 
 
-def _progress(files: list[Path], progress: bool | None, out: Added):
+def _progress(files: list[Path], progress: bool | None, out: Added) -> Iterator[Path]:
     """The files, with a bar of documents/s and pages/s on a terminal."""
     from tqdm import tqdm
 

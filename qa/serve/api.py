@@ -349,11 +349,12 @@ def build_api(service, options: ApiOptions = ApiOptions()) -> FastAPI:
 
     @app.exception_handler(QAError)
     async def qa_error(request: Request, exc: QAError):
-        from qa.errors import CorpusError
-        from qa.search.library import UnknownDocument, Unsupported
+        from qa.errors import CorpusError, FileTooLarge, UnsupportedFormat
+        from qa.search.library import UnknownDocument
 
         status = (404 if isinstance(exc, UnknownDocument) and request.method == "DELETE" else
-                  415 if isinstance(exc, Unsupported) else
+                  415 if isinstance(exc, UnsupportedFormat) else
+                  413 if isinstance(exc, FileTooLarge) else
                   400 if isinstance(exc, (BadQuestion, CorpusError)) else 500)
         if status == 500:
             log.error("%s: %s", request.url.path, exc)

@@ -17,6 +17,7 @@ import logging
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,11 @@ from qa.answer.model import AnswerModel
 from qa.lang.query import Query, part_contexts
 
 if TYPE_CHECKING:  # types only: the index and the encoder are imported when a service opens (cold start)
+    from pathlib import Path
+
+    import numpy as np
+
+    from qa.search.library import Library
     from qa.encode.encoder import Encoder
     from qa.search.index import Index
     from qa.search.retrieve import Hit, Scores
@@ -42,8 +48,8 @@ class Service:
     index: Index
     encoder: Encoder
     model: AnswerModel = field(default_factory=AnswerModel.load)  # picks the sentence, decides to abstain
-    library: object = None  # qa.search.library.Library, when answering from one
-    watch: "_Watch | None" = None  # the library's pointer, checked for a new version
+    library: Library | None = None  # the library it answers from (None: a one-off corpus)
+    watch: _Watch | None = None  # the library's pointer, checked for a new version
 
     @classmethod
     def open(cls, settings: Settings, rebuild: bool = True, force: bool = False,
@@ -56,7 +62,7 @@ class Service:
         if settings.uses_library:
             return cls._open_library(settings, rebuild, force, progress, encoder, sentences, model)
         folder = settings.index_path
-        digest = corpus_hash(settings.corpus)
+        digest = corpus_hash(settings.corpus_path)
         enc = encoder or make_encoder(settings.encoder)
         reason = "forced" if force else None
         index = None
@@ -76,7 +82,7 @@ class Service:
                     raise
                 reason = e.problem
         if index is None:
-            chunks = load_corpus(settings.corpus)  # a bad corpus fails here, before any notice
+            chunks = load_corpus(settings.corpus_path)  # a bad corpus fails here, before any notice
             if reason:
                 print(f"qa: rebuilding the index: {reason}", file=sys.stderr)
             elif progress is not False:
@@ -85,8 +91,8 @@ class Service:
         return cls(settings, index, enc, model or AnswerModel.load(settings.model))
 
     @classmethod
-    def _open_library(cls, settings: Settings, rebuild: bool, force: bool, progress, encoder, sentences: bool,
-                      model) -> "Service":
+    def _open_library(cls, settings: Settings, rebuild: bool, force: bool, progress: bool | None,
+                      encoder: Encoder | None, sentences: bool, model: AnswerModel | None) -> "Service":
         from qa.config import DEFAULT_CORPUS
         from qa.encode.encoder import make_encoder
         from qa.search import index as ix
@@ -94,7 +100,8 @@ class Service:
 
         lib = Library(settings.library)
         enc = encoder or make_encoder(settings.encoder)
-        folder, index, reason = lib.index_dir, None, "forced" if force else None
+        folder, reason = lib.index_dir, "forced" if force else None
+        index: Index | None = None
         if not force:
             try:
                 manifest = ix.read_manifest(folder)
@@ -143,7 +150,8 @@ class Service:
         """The question prepared once (cleaned, normalised, encoded, read); raises ``BadQuestion``."""
         return Query.make(question, self.index, self.encoder)
 
-    def ask(self, question: str, k: int | None = None, mode: str | None = None, docs=None) -> Answer:
+    def ask(self, question: str, k: int | None = None, mode: str | None = None,
+            docs: Sequence[str] | None = None) -> Answer:
         """Answer ``question``: what ``qa ask``, the web page, the API and ``qa eval`` all call. ``docs``: only
         these documents (ids, id prefixes or names) are searched and cited."""
         k, mode = self._options(k, mode)  # before encoding: a bad option costs nothing
@@ -151,11 +159,12 @@ class Service:
         only = svc.allowed(docs)
         return svc._answer_query(svc.query(question), k, mode, only)
 
-    def answer(self, query: Query, k: int | None = None, mode: str | None = None, docs=None) -> Answer:
+    def answer(self, query: Query, k: int | None = None, mode: str | None = None,
+               docs: Sequence[str] | None = None) -> Answer:
         """Retrieve for a prepared ``query`` and compose its answer; a two-part question is answered part by part."""
         return self._answer_query(query, *self._options(k, mode), self.allowed(docs))
 
-    def allowed(self, docs) -> "np.ndarray | None":
+    def allowed(self, docs: Sequence[str] | None) -> np.ndarray | None:
         """Per chunk, whether it is in one of ``docs`` (ids, id prefixes or names); None for all."""
         if not docs:
             return None
@@ -172,14 +181,14 @@ class Service:
         names = dict.fromkeys(c.doc for c in self.index.chunks)
         return [{"id": n, "name": n} for n in names]
 
-    def _answer_query(self, query: Query, k: int, mode: str, only=None) -> Answer:
+    def _answer_query(self, query: Query, k: int, mode: str, only: np.ndarray | None = None) -> Answer:
         answer = self._answer_parts(query, k, mode, only)
         if query.readings:  # say how the question was read: a wrong reading is then plain to see
             read = "; ".join(f"read {short} as {term}" for short, term in query.readings)
             answer = replace(answer, reason=f"{read}; {answer.reason}")
         return answer
 
-    def _answer_parts(self, query: Query, k: int, mode: str, only=None) -> Answer:
+    def _answer_parts(self, query: Query, k: int, mode: str, only: np.ndarray | None = None) -> Answer:
         if query.parts:
             parts = [self._answer(Query.make(part, self.index, self.encoder, vec, context), k, mode, only)
                      for part, vec, context in zip(query.parts, query.part_vectors, part_contexts(query.parts))]
@@ -197,7 +206,7 @@ class Service:
         hits = ranked(self.index, query, scores, mode, self.settings, self.model.ranker, min(max(k, REACH), n), only)
         return with_total_rows(self.index, query, hits, DEPTH), scores
 
-    def _answer(self, query: Query, k: int, mode: str, only=None) -> Answer:
+    def _answer(self, query: Query, k: int, mode: str, only: np.ndarray | None = None) -> Answer:
         hits, scores = self.hits(query, k, mode, only)
         return compose(query, self.index, hits, scores, self.model, k)
 
@@ -218,12 +227,12 @@ class _Watch:
     version is loaded when it moved. A version that fails to load (a build swapping again under it) keeps
     the old index, and is tried again at the next check."""
 
-    def __init__(self, folder, stamp, every: float = 1.0):
+    def __init__(self, folder: Path, stamp: tuple[int, int] | None, every: float = 1.0):
         self.folder, self.stamp, self.every = folder, stamp, every
         self.checked = time.monotonic()
         self.lock = threading.Lock()
 
-    def fresh(self, index):
+    def fresh(self, index: Index) -> Index:
         from qa.search import index as ix
 
         now = time.monotonic()
