@@ -16,7 +16,9 @@ new one, never half of one. A document is its content: the same bytes added twic
 digits of their SHA-256) are skipped.
 
 An empty library is seeded with the report (``qa.config.DEFAULT_CORPUS``), so a fresh ``qa ask`` answers
-from it as before. Does not parse formats itself (``parse_file``) or search (``qa.search.retrieve``).
+from it as before. Does not parse formats itself (``parse_file`` calls the parser registry), re-index
+only the changed part of the lexical index (BM25 is rebuilt over every chunk: seconds for thousands), or
+search (``qa.search.retrieve``).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -178,8 +180,7 @@ class Library:
                         out.skipped.append((path, by_id[doc_id]))
                         _tell(report, "skipped", path, by_id[doc_id])
                         continue
-                    doc = parse_file(path, _unique(_stem(path), names))
-                    doc = replace(doc, id=doc_id)
+                    doc = parse_file(path, _unique(_stem(path), names))  # its id is doc_id (the registry's too)
                 except (CorpusError, OSError) as e:
                     err = e if isinstance(e, CorpusError) else CorpusError(f"{path}: cannot read ({e.strerror or e})")
                     out.failed.append((path, err))
