@@ -376,3 +376,42 @@ def test_a_running_server_picks_up_an_added_document(library, notes):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_questions_asked_while_the_library_changes_all_get_whole_answers(library, notes):
+    import threading
+
+    from qa.search.library import Library
+    from qa.serve.service import Service
+
+    svc = Service.open(Settings(library=library), rebuild=False)
+    lib = Library(library)
+    errors: list[BaseException] = []
+    seen: list[set[str]] = []
+    stop = threading.Event()
+
+    def ask() -> None:
+        while not stop.is_set():
+            try:
+                ans = svc.ask(LIBRARY_Q)
+                seen.append({c.doc["file"] for c in ans.citations})
+                assert all(c.doc["id"] for c in ans.citations)  # every cited chunk is in the catalog it came with
+            except BaseException as e:  # noqa: BLE001 (any failure counts)
+                errors.append(e)
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for t in threads:
+        t.start()
+    try:
+        for _ in range(2):  # add, remove, add, remove: four swaps under the askers
+            lib.add([notes], svc.encoder, progress=False)
+            time.sleep(1.2)
+            lib.remove("notes", svc.encoder, progress=False)
+            time.sleep(1.2)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=60)
+    assert not errors, errors[:3]
+    assert any("notes.md" in s for s in seen) and seen  # the new document was seen while it was there
