@@ -415,3 +415,27 @@ def test_questions_asked_while_the_library_changes_all_get_whole_answers(library
             t.join(timeout=60)
     assert not errors, errors[:3]
     assert any("notes.md" in s for s in seen) and seen  # the new document was seen while it was there
+
+
+@pytest.mark.slow
+def test_a_pdf_is_cited_by_its_page_and_printed_label(library, tmp_path):
+    pytest.importorskip("reportlab")
+    from tests import pdfgen
+
+    token = uuid.uuid4().hex[:6]
+    filler = [f"第{i}节说明本镇的道路、桥梁和路灯的日常养护安排，以及每月一次的检查记录如何归档保存。" * 3 for i in range(30)]
+    target = f"青松镇档案馆新建的恒温库房于 2024 年 9 月启用，可存放档案 8 200 卷（登记号 {token}）。"
+    made = pdfgen.reportlab_pdf(tmp_path / "archive.pdf", [*filler, target], labels=[(0, "ROMAN_LOWER", 1)])
+    page = next(n for n, texts in enumerate(made.pages, start=1) if any(token in t for t in texts))
+    assert page >= 2  # the filler fills the first page
+    out = qa("add", str(made.path), "--library", str(library))
+    assert out.exit_code == 0 and "pages" in out.stdout, out.output
+
+    got = json.loads(qa("ask", "档案馆的恒温库房可存放多少卷档案", "--json", "--doc", "archive",
+                        "--library", str(library)).stdout)
+    top = got["citations"][0]
+    roman = ["i", "ii", "iii", "iv", "v"][page - 1]
+    assert token in top["text"] and top["page"] == page and top["page_label"] == roman
+    assert top["doc"]["file"] == "archive.pdf"
+    text = qa("ask", "档案馆的恒温库房可存放多少卷档案", "--doc", "archive", "--library", str(library)).stdout
+    assert f"[1] 《{top['doc']['title']}》 第 {page} 页（印 {roman}）" in text

@@ -19,21 +19,30 @@ KIND_LABEL = {"summary": "摘要", "paragraph": "段", "figure": "图", "box": "
 
 def where(c: Citation) -> str:
     """``《标题》 第 12 页 · 第 23 段 · section`` (``第 12 页（印 iv）`` when the printed label differs), or
-    ``《标题》 第 23 段 · section`` without a page; ``表 1`` / ``图 5`` / ``摘要`` … for other kinds."""
+    ``《标题》 第 23 段 · section`` without a page; ``表 1`` / ``图 5`` / ``摘要`` … for other kinds; an unnumbered
+    paragraph on a known page is its page and heading alone.
+
+    >>> from qa.answer.reply import Citation
+    >>> where(Citation("d#p9.7", "paragraph", None, "16 如何安装宏包", 9, "…", 1.0, (), {"title": "CTeX FAQ"}, "ix"))
+    '《CTeX FAQ》 第 9 页（印 ix） · 16 如何安装宏包'
+    """
     if c.kind == "paragraph" and c.number is not None:
         label = f"第 {c.number} 段"
     elif c.kind in ("figure", "table") and c.number is not None:
         label = f"{KIND_LABEL[c.kind]} {c.number}"
     elif c.kind == "box" and c.number is not None:
         label = f"第 {c.number} 段后的框"
+    elif c.kind == "paragraph" and c.page:
+        label = ""  # an unnumbered paragraph (a PDF's, a Word file's): its page and heading say where
     else:
         label = KIND_LABEL.get(c.kind, c.kind)
     title = (c.doc or {}).get("title")
     head = f"《{title}》 " if title else ""
+    rest = " · ".join(p for p in (label, c.section or "—") if p)
     if not c.page:
-        return f"{head}{label} · {c.section or '—'}"
+        return f"{head}{rest}"
     printed = f"（印 {c.page_label}）" if c.page_label and c.page_label != str(c.page) else ""
-    return f"{head}第 {c.page} 页{printed} · {label} · {c.section or '—'}"
+    return f"{head}第 {c.page} 页{printed} · {rest}"
 
 
 def answer_text(ans: Answer, color: bool = False, width: int = 160) -> str:
