@@ -9,7 +9,7 @@ from tests.conftest import ROOT
 
 def _questions() -> set[str]:
     out = set()
-    for path in (ROOT / "eval").glob("*.jsonl"):
+    for path in (ROOT / "eval").rglob("*.jsonl"):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 q = json.loads(line)["question"].strip().rstrip("？?。")

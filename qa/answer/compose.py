@@ -13,7 +13,8 @@ asking where a statistic comes from is answered with the footnote of that
 sentence, resolved (同上 -> the earlier source). A figure whose chart values did
 not survive the PDF's text cannot say how much: the answer says so.
 
-Does not generate text: every answer is taken from the document.
+Does not generate text: every answer is taken from the document (``qa.write`` adds a written
+answer beside it, on request, from an LLM the user runs).
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
             k: int | None = None) -> Answer:
     """The answer for ``query`` from its ranked ``hits``, citing the first ``k`` (all when None)."""
     k = len(hits) if k is None else k
-    cites = tuple(citation(index.chunks[h.row], h.score) for h in hits[:k])
+    cites = tuple(citation(index.chunks[h.row], h.score, index.doc_of(index.chunks[h.row])) for h in hits[:k])
 
     def abstain(reason: str, confidence: float = 0.0, extra: str = "") -> Answer:
         return Answer(query.text, True, NO_ANSWER + extra, cites, None, query.notice, round(confidence, 4), reason)
@@ -100,7 +101,8 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
     # the questions the gate learnt from are about the report's content, not about the report
     cover = chunk.kind == "cover" and ("cover", None) in query.references and bool(c.feature("type_met"))
     if p < model.threshold and not cover:
-        against = model.gate.explain(gate, against=True) if gate is not None else model.explain(x[best], against=True)
+        against = (model.gate.explain(gate, against=True) if model.gate is not None and gate is not None
+                   else model.explain(x[best], against=True))
         missing = f"; the passage never names {', '.join(c.missing)}" if c.missing else ""
         return abstain(f"confidence {p:.2f} < threshold {model.threshold:.2f}; best sentence in "
                        f"{_where(chunk)}; against it: {'; '.join(against) or 'nothing in particular'}{missing}", p)
@@ -116,7 +118,7 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
     hit = next(i for i, h in enumerate(hits) if h.row == c.chunk)
     if hit > 0:  # the answer's passage goes first among the citations
         order = [hits[hit]] + [h for i, h in enumerate(hits) if i != hit]
-        cites = tuple(citation(index.chunks[h.row], h.score) for h in order[:k])
+        cites = tuple(citation(index.chunks[h.row], h.score, index.doc_of(index.chunks[h.row])) for h in order[:k])
     why = model.explain(x[best])
     verdict = (f"confidence {p:.2f} ≥ threshold {model.threshold:.2f}" if p >= model.threshold else
                f"a question about the report itself, answered by its cover (confidence {p:.2f})")
@@ -145,7 +147,7 @@ def combine(query: Query, parts: list[Answer], k: int) -> Answer:
                 cites.append(c)
     answered = [p for p in parts if not p.abstained]
     lead = answered[0]
-    order = sorted(cites, key=lambda c: 0 if c.id in {p.highlight.id for p in answered} else 1)
+    order = sorted(cites, key=lambda c: 0 if c.id in {p.highlight.id for p in answered if p.highlight} else 1)
     return Answer(query.text, False, "".join(pieces), tuple(order[:max(k, len(answered))]), lead.highlight,
                   query.notice, min(p.confidence for p in answered),
                   " | ".join(f"part {i + 1} ({q}): {p.reason}" for i, (q, p) in enumerate(zip(query.parts, parts))))

@@ -40,7 +40,7 @@ def _words(row: np.ndarray, contrib: np.ndarray, names: tuple[str, ...], meaning
     the question gives), adds only by not being there, and is no reason for a choice ("English question: no").
     """
     order = np.argsort(contrib if against else -contrib)
-    out = []
+    out: list[str] = []
     for i in order:
         if len(out) == n or (contrib[i] < 0) != against or abs(contrib[i]) < 0.05:
             break

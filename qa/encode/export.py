@@ -366,7 +366,7 @@ def build_tokenizer(p: Packed):
     return tok
 
 
-def _files(p: Packed) -> dict[str, bytes | dict | None]:
+def _files(p: Packed) -> dict[str, bytes | dict | list | None]:
     """Every small file of the folder: name -> JSON object (or bytes; None for a folder)."""
     names = {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>",
              "cls_token": "<s>", "sep_token": "</s>", "mask_token": "<mask>"}

@@ -117,5 +117,5 @@ class Unigram:
         out, end = [], n
         while end > 0:
             out.append(token[end])
-            end = start[end]
+            end = start[end] or 0  # never None: every position after 0 is reached (by a piece or an <unk>)
         return out[::-1]

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
+from typing import Any
 
 from qa.ingest.document import Chunk, Document, Page
 
@@ -133,7 +134,7 @@ def _reading(title: str | None, chunks) -> str:
     return "\n".join(out)
 
 
-_CONVERTERS: dict[str, object] = {}
+_CONVERTERS: dict[str, Any] = {}  # config -> opencc.OpenCC (opencc has no types)
 
 
 def _convert(config: str, text: str) -> str:

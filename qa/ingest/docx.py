@@ -138,7 +138,7 @@ class _Reader:
 
 def _style_names(p) -> list[str]:
     """The paragraph's style name and those it is based on, nearest first."""
-    names = []
+    names: list[str] = []
     try:
         style = p.style
     except (KeyError, ValueError):
@@ -205,7 +205,7 @@ def _clean_with_marks(raw: str) -> tuple[str, list[int]]:
     """
     text = join_lines(raw.split("\n"))
     offsets = []
-    out = []
+    out: list[str] = []
     for ch in text:
         if ch == _MARK:
             offsets.append(len(out))

@@ -284,7 +284,7 @@ class _Builder:
         while i < len(blocks):
             b = blocks[i]
             first = b.first
-            if _PARA.match(first) and int(_PARA.match(first).group(1)) == self.next_para:
+            if (para := _PARA.match(first)) and int(para.group(1)) == self.next_para:
                 break
             if _FIGURE.match(first) or _TABLE.match(first):
                 break

@@ -52,7 +52,7 @@ def looks_like_caption(text: str | None) -> bool:
     >>> looks_like_caption("表 1 按来源分列的收入（千美元）"), looks_like_caption("另一段。")
     (True, False)
     """
-    return bool(text) and len(text) <= 80 and _TABLE_NO.match(text) is not None
+    return text is not None and len(text) <= 80 and _TABLE_NO.match(text) is not None
 
 
 def table_number(caption: str | None, default: int) -> str:

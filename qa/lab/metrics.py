@@ -10,21 +10,22 @@ ideal ranking putting all relevant ids first (as trec_eval does).
 from __future__ import annotations
 
 import math
+from collections.abc import Collection, Hashable, Sequence
 
 
-def recall_at(ranked: list[str], relevant: set[str], k: int) -> float:
+def recall_at(ranked: Sequence[Hashable], relevant: Collection[Hashable], k: int) -> float:
     """1.0 if any relevant id is in the top ``k`` (success@k, the usual QA 'recall')."""
     return 1.0 if any(r in relevant for r in ranked[:k]) else 0.0
 
 
-def mrr_at(ranked: list[str], relevant: set[str], k: int = 10) -> float:
+def mrr_at(ranked: Sequence[Hashable], relevant: Collection[Hashable], k: int = 10) -> float:
     for i, r in enumerate(ranked[:k], start=1):
         if r in relevant:
             return 1.0 / i
     return 0.0
 
 
-def ndcg_at(ranked: list[str], relevant: set[str], k: int = 10) -> float:
+def ndcg_at(ranked: Sequence[Hashable], relevant: Collection[Hashable], k: int = 10) -> float:
     if not relevant:
         return 0.0
     dcg = sum(1.0 / math.log2(i + 1) for i, r in enumerate(ranked[:k], start=1) if r in relevant)

@@ -47,6 +47,7 @@ import os
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -56,6 +57,10 @@ from qa.answer.features import NAMES, SIGNS, Candidate, candidates, gate_row, ma
 from qa.answer.model import DEFAULT_MODEL, DEPTH, AnswerModel, Gate
 from qa.search.rerank import Ranker
 from qa.lang.text import squash
+
+if TYPE_CHECKING:
+    from qa.lang.query import Query
+    from qa.search.retrieve import Scores
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +101,8 @@ class Passages:
 
     gold: Gold
     set: str
-    query: object  # qa.lang.query.Query
-    scores: object  # qa.search.retrieve.Scores
+    query: Query
+    scores: Scores
     fused: np.ndarray  # every chunk's fused score
     relevant: frozenset[int]  # rows holding an evidence string (``qa.lab.evaluation.relevant_rows``)
     x: np.ndarray  # (RERANK, len(PASSAGE)) the top fused passages' re-ranker features

@@ -19,6 +19,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,8 +27,13 @@ from qa.lang.abbrev import expand
 from qa.lang.asks import QUESTION_CHARS, YEAR, ordinals
 from qa.lang.dialect import as_mandarin
 from qa.lang.english import QUESTION_WORDS
+from qa.lang.names import Names
 from qa.lang.question import clean
-from qa.lang.tokenize import bigrams, dense_text, expand_english, normalise
+from qa.lang.tokenize import Segmenter, bigrams, dense_text, expand_english, normalise
+
+if TYPE_CHECKING:  # types only: language code never imports the stages above it
+    from qa.encode.encoder import Encoder
+    from qa.search.index import Index
 
 
 _SOURCE_INTENT = re.compile(
@@ -86,9 +92,9 @@ class Query:
     part_vectors: tuple[np.ndarray, ...] = field(default=(), repr=False)  # each part's vector, as ``vector``
     # sentence row -> whether it holds the kind of answer asked for (``qa.answer.features.sentence_kinds``): worked out
     # once per question, however many steps ask
-    kinds: dict = field(default_factory=dict, repr=False)
+    kinds: dict[int, bool | None] = field(default_factory=dict, repr=False)
 
-    def holds(self, text: str, names=None) -> bool | None:
+    def holds(self, text: str, names: Names | None = None) -> bool | None:
         """Whether ``text`` holds the kind of answer asked for (``qa.lang.asks.expected_type_met``), a value asked
         about the countries an English question names standing beside them; None if nothing checkable."""
         from qa.lang.asks import expected_type_met
@@ -106,7 +112,7 @@ class Query:
         return tuple(dict.fromkeys(t for group in self.english_groups for t in group))
 
     @classmethod
-    def make(cls, question: str, index, encoder, vector: np.ndarray | None = None,
+    def make(cls, question: str, index: Index, encoder: Encoder, vector: np.ndarray | None = None,
              context: str | None = None) -> "Query":
         """Clean, normalise, encode and read ``question`` once (raises ``BadQuestion`` if empty).
 
@@ -190,7 +196,7 @@ def strip_source_intent(question: str) -> str:
     return stripped if len(stripped) >= 3 else question
 
 
-def question_weights(norm: str, index, countries: tuple[str, ...] = ()) -> dict[str, float]:
+def question_weights(norm: str, index: Index, countries: tuple[str, ...] = ()) -> dict[str, float]:
     """The question's key bigrams and their IDF in the corpus; bigrams of question words (多少, 哪些) left out.
 
     An English question's words cannot be found in a Chinese report, so its key
@@ -216,7 +222,7 @@ def question_weights(norm: str, index, countries: tuple[str, ...] = ()) -> dict[
     return {b: bm.idf("#" + b) or unseen for b in sorted(q)}  # sorted: sums over it are the same in every process
 
 
-def english_countries(text: str, index) -> list[str]:
+def english_countries(text: str, index: Index) -> list[str]:
     """The countries an English ``text`` names, each under the name the report uses most (any of its names
     when the report uses none: 德国)."""
     from qa.lang.english import countries
@@ -224,7 +230,7 @@ def english_countries(text: str, index) -> list[str]:
     return [index.country_form(c) for c in countries(text)]
 
 
-def _pieces(norm: str, segmenter) -> list[str]:
+def _pieces(norm: str, segmenter: Segmenter) -> list[str]:
     """``norm`` cut where the report's own words end, so that no key term straddles two of them
     (系统|员额 gives no 统员): each word the report knows, and each run of characters it does not (上线, 日本).
 

@@ -110,7 +110,7 @@ def _traditional() -> frozenset[str]:
     import opencc
 
     folder = Path(opencc.__file__).parent / "dictionary"
-    out = set()
+    out: set[str] = set()
     for name in ("TSCharacters.txt", "TSPhrases.txt"):
         for line in (folder / name).read_text(encoding="utf-8").splitlines():
             key, _, value = line.partition("\t")

@@ -11,6 +11,7 @@ Layout of an index folder::
         sentences.npy     vectors of every sentence (for picking the answer sentence)
         sentences.json    [[chunk row, start, end], ...] per sentence row
         lexical.json      BM25 postings per lexical variant + jieba vocabulary
+        library.json      the catalog of the documents indexed (a library's index only: qa.search.library)
 
 A build writes a new version folder, then replaces ``CURRENT`` with
 ``os.replace``: a build killed midway leaves the previous index in use.
@@ -34,6 +35,7 @@ import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -44,6 +46,12 @@ from qa.lang.text import split_sentences
 from qa.lang.names import Names
 from qa.lang.tokenize import VARIANTS, Segmenter, dense_text, normalise, normalised, tokens
 from qa.encode.vector_cache import VectorCache
+
+if TYPE_CHECKING:
+    import faiss
+
+    from qa.encode.encoder import Encoder
+    from qa.lang.english import Lexicon
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +72,7 @@ class Manifest:
     build_seconds: float
 
     @classmethod
-    def from_json(cls, data: dict) -> "Manifest":
+    def from_json(cls, data: dict[str, Any]) -> "Manifest":
         return cls(**{k: data[k] for k in cls.__dataclass_fields__})
 
 
@@ -72,12 +80,27 @@ class Manifest:
 class Index:
     manifest: Manifest
     chunks: list[Chunk]
-    dense: object  # faiss.Index
+    dense: faiss.Index
     sentence_vecs: np.ndarray  # (n_sentences, dim)
     sentence_spans: list[tuple[int, int, int]]  # sentence row -> (chunk row, start, end)
     lexical: dict[str, BM25]  # variant -> BM25
     segmenter: Segmenter
     names: Names = field(default_factory=Names)  # countries and bodies, for abstaining
+    documents: list[dict] = field(default_factory=list)  # the catalog (qa.search.library), [] for a corpus
+    vectors_reused: int = 0  # set by build(): vectors taken from the cache, and texts the encoder had to encode
+    vectors_encoded: int = 0
+
+    @cached_property
+    def by_name(self) -> dict[str, dict]:
+        """Document name (the chunk ids' prefix) -> its catalog entry."""
+        return {d["name"]: d for d in self.documents}
+
+    def doc_of(self, chunk: Chunk) -> dict:
+        """``{"id", "title", "file"}`` of the chunk's document (id and file null outside a library)."""
+        d = self.by_name.get(chunk.doc)
+        if d is None:
+            return {"id": None, "title": chunk.doc or None, "file": None}
+        return {"id": d["id"], "title": d["title"], "file": d["file"]}
 
     @cached_property
     def normalised_texts(self) -> list[str]:
@@ -104,7 +127,7 @@ class Index:
         return {k: tuple(v) for k, v in out.items()}
 
     @cached_property
-    def english(self):
+    def english(self) -> Lexicon:
         """English words to the report's words (``qa.lang.english``), built on the first English question."""
         from qa.lang.english import Lexicon
 
@@ -124,7 +147,7 @@ class Index:
     @cached_property
     def total_rows(self) -> dict[tuple[str, int | None], int]:
         """(document, table number) -> the row of that table's total (共计/总计) row."""
-        out = {}
+        out: dict[tuple[str, int | None], int] = {}
         for row, (_, total) in self.row_labels.items():
             if total:
                 c = self.chunks[row]
@@ -151,7 +174,7 @@ class Index:
         """Table row chunk -> the words naming its row (``label_word``, normalised) and whether it is a total."""
         from qa.ingest.tables import is_total, label_word, read_row
 
-        out = {}
+        out: dict[int, tuple[str, bool]] = {}
         for i, c in enumerate(self.chunks):
             row = read_row(c.text) if c.kind == "table" else None
             if row:
@@ -170,7 +193,7 @@ class Index:
     def _country_forms(self) -> dict[str, str]:
         return {}
 
-    def names_part(self, query_norm: str, chunk) -> bool:
+    def names_part(self, query_norm: str, chunk: Chunk) -> bool:
         """Whether a question names a part row of ``chunk``'s table: then its 一共/总共 is that row's total."""
         return any(w in query_norm for w in self.part_labels.get((chunk.doc, chunk.number), ()))
 
@@ -214,7 +237,7 @@ def lexical_text(chunk: Chunk) -> str:
 
 def sentence_spans(chunks: list[Chunk]) -> list[tuple[int, int, int]]:
     """``(chunk row, start, end)`` of every sentence; a line break also ends one (figures, boxes)."""
-    spans = []
+    spans: list[tuple[int, int, int]] = []
     for row, c in enumerate(chunks):
         pos = 0
         for line in c.text.split("\n"):
@@ -226,7 +249,7 @@ def sentence_spans(chunks: list[Chunk]) -> list[tuple[int, int, int]]:
     return spans
 
 
-def encode_passages(encoder, texts: list[str], progress: bool | None = None) -> np.ndarray:
+def encode_passages(encoder: Encoder, texts: list[str], progress: bool | None = None) -> np.ndarray:
     """Passage vectors of ``texts``, shortest first in batches of ``BATCH`` (little padding), with a
     progress bar in tokens/s when stderr is a terminal (or ``progress=True``)."""
     from tqdm import tqdm
@@ -244,7 +267,7 @@ def encode_passages(encoder, texts: list[str], progress: bool | None = None) -> 
     return out
 
 
-def token_counts(encoder, texts: list[str]) -> list[int]:
+def token_counts(encoder: Encoder, texts: list[str]) -> list[int]:
     """Tokens the encoder feeds per text (characters when it cannot say)."""
     if hasattr(encoder, "token_counts"):
         return list(encoder.token_counts(texts))
@@ -253,10 +276,11 @@ def token_counts(encoder, texts: list[str]) -> list[int]:
     return [len(t) for t in texts]
 
 
-def build(chunks: list[Chunk], encoder, corpus_hash: str, folder: Path, progress: bool | None = None,
-          sentences: bool = True, vectors: Path | None = None) -> Index:
+def build(chunks: list[Chunk], encoder: Encoder, corpus_hash: str, folder: Path, progress: bool | None = None,
+          sentences: bool = True, vectors: Path | None = None, documents: list[dict] | None = None) -> Index:
     """Encode and index ``chunks``, save to ``folder`` atomically, and return the index.
 
+    ``documents`` is a library's catalog, saved in the same version (one pointer swap for both).
     ``sentences=False`` skips the sentence vectors (retrieval-only, for benchmarks):
     such an index cannot pick answer sentences, and ``Service`` rebuilds it before answering.
     """
@@ -287,19 +311,26 @@ def build(chunks: list[Chunk], encoder, corpus_hash: str, folder: Path, progress
     names = Names.build()
     manifest = Manifest(FORMAT, encoder.id, int(encoder.dim), corpus_hash, len(chunks), len(spans),
                         time.strftime("%Y-%m-%dT%H:%M:%S"), round(time.perf_counter() - started, 2))
-    _save(folder, manifest, chunks, dense, sent_vecs, spans, lexical, freq, names)
+    _save(folder, manifest, chunks, dense, sent_vecs, spans, lexical, freq, names, documents)
     cache.save()
-    return Index(manifest, chunks, dense, sent_vecs, spans, lexical, Segmenter.from_vocabulary(freq), names)
+    index = Index(manifest, chunks, dense, sent_vecs, spans, lexical, Segmenter.from_vocabulary(freq), names,
+                  list(documents or []))
+    index.vectors_reused, index.vectors_encoded = cache.hits, len(texts) + len(sents) - cache.hits
+    return index
 
 
-def _save(folder: Path, manifest: Manifest, chunks, dense, sent_vecs, spans, lexical, freq, names) -> None:
+def _save(folder: Path, manifest: Manifest, chunks: list[Chunk], dense: faiss.Index, sent_vecs: np.ndarray,
+          spans: list[tuple[int, int, int]], lexical: dict[str, BM25], freq: dict[str, int], names: Names,
+          documents: list[dict] | None = None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one writer at a time: cleanup must not delete another build's files
-        _write_version(folder, manifest, chunks, dense, sent_vecs, spans, lexical, freq, names)
+        _write_version(folder, manifest, chunks, dense, sent_vecs, spans, lexical, freq, names, documents)
 
 
-def _write_version(folder: Path, manifest: Manifest, chunks, dense, sent_vecs, spans, lexical, freq, names) -> None:
+def _write_version(folder: Path, manifest: Manifest, chunks: list[Chunk], dense: faiss.Index, sent_vecs: np.ndarray,
+                   spans: list[tuple[int, int, int]], lexical: dict[str, BM25], freq: dict[str, int],
+                   names: Names, documents: list[dict] | None = None) -> None:
     import faiss
 
     version = f"v-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -315,6 +346,8 @@ def _write_version(folder: Path, manifest: Manifest, chunks, dense, sent_vecs, s
     (tmp / "sentences.json").write_text(json.dumps(spans))
     lex = {"vocabulary": freq, "names": names.to_json(), "bm25": {v: b.to_json() for v, b in lexical.items()}}
     (tmp / "lexical.json").write_text(json.dumps(lex, ensure_ascii=False), encoding="utf-8")
+    if documents is not None:
+        (tmp / "library.json").write_text(json.dumps(documents, ensure_ascii=False, indent=1), encoding="utf-8")
     (tmp / "manifest.json").write_text(json.dumps(manifest.__dict__, indent=2))
     for p in tmp.iterdir():
         with open(p, "rb") as fh:
@@ -384,6 +417,8 @@ def load(folder: Path) -> Index:
         lexical = {v: BM25.from_json(d) for v, d in lex["bm25"].items()}
         freq = lex["vocabulary"]
         names = Names.from_json(lex["names"])
+        catalog = live / "library.json"
+        documents = json.loads(catalog.read_text(encoding="utf-8")) if catalog.exists() else []
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError) as e:
         raise _unusable(folder, f"index files are corrupt ({type(e).__name__})") from None
     if not all(len(s) == 3 and all(isinstance(x, int) for x in s) and 0 <= s[0] < len(chunks) for s in spans):
@@ -392,4 +427,23 @@ def load(folder: Path) -> Index:
             or len(spans) != manifest.sentences or sent_vecs.shape != (manifest.sentences, manifest.dim)
             or set(lexical) != set(VARIANTS)):
         raise _unusable(folder, "index files disagree with their manifest (truncated?)")
-    return Index(manifest, chunks, dense, sent_vecs, spans, lexical, Segmenter.from_vocabulary(freq), names)
+    return Index(manifest, chunks, dense, sent_vecs, spans, lexical, Segmenter.from_vocabulary(freq), names,
+                 documents)
+
+
+def read_documents(folder: Path) -> list[dict]:
+    """The catalog saved with the live index (``[]`` when it has none), without loading the index."""
+    path = _live(folder) / "library.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+    except (OSError, ValueError):
+        raise _unusable(folder, "library catalog is corrupt") from None
+
+
+def pointer_stamp(folder: Path) -> tuple[int, int] | None:
+    """``(inode, mtime ns)`` of ``CURRENT``: it changes when a build swaps the pointer (a cheap check)."""
+    try:
+        st = (folder / "CURRENT").stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns

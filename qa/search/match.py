@@ -14,8 +14,9 @@ from qa.lang.asks import VALUES, ordinals, years
 from qa.lang.names import mentioned
 from qa.lang.tokenize import normalised
 
-if TYPE_CHECKING:  # the type only: importing the question's module would deepen the import graph
+if TYPE_CHECKING:  # types only: importing the question's and the index's modules would deepen the import graph
     from qa.lang.query import Query
+    from qa.search.index import Index
 
 
 def coverage(weights: dict[str, float], text: str) -> float:
@@ -31,7 +32,7 @@ def coverage(weights: dict[str, float], text: str) -> float:
     return sum(w for b, w in weights.items() if b in t) / total
 
 
-def missing_names(query: Query, passage: str, index) -> list[str]:
+def missing_names(query: Query, passage: str, index: Index) -> list[str]:
     """Years, ordinals (第二次), countries and bodies the question names that ``passage`` never mentions.
 
     A country or body counts as mentioned under any of its names (美国 =
@@ -46,7 +47,7 @@ def missing_names(query: Query, passage: str, index) -> list[str]:
     return list(dict.fromkeys(missing))
 
 
-def sentence_holds(query: Query, index, s: int) -> bool | None:
+def sentence_holds(query: Query, index: Index, s: int) -> bool | None:
     """Whether sentence ``s`` holds the kind of answer asked for; worked out once per question and sentence
     (the re-ranker, reading past the top passages and the candidates all ask)."""
     if s not in query.kinds:
@@ -54,7 +55,7 @@ def sentence_holds(query: Query, index, s: int) -> bool | None:
     return query.kinds[s]
 
 
-def held(query: Query, index, row: int) -> bool:
+def held(query: Query, index: Index, row: int) -> bool:
     """Whether chunk ``row`` holds the kind of answer asked for, reading its sentences only until one does
     (a table's or figure's cell may hold any value, not a who or a why)."""
     kind = index.chunks[row].kind

@@ -23,11 +23,17 @@ Does not pick sentences or abstain (``qa.answer.compose``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from qa.ingest.document import KINDS
 from qa.search.match import coverage, held, missing_names
+
+if TYPE_CHECKING:  # types only: retrieve imports this module, so importing Scores at run time would be a cycle
+    from qa.lang.query import Query
+    from qa.search.index import Index
+    from qa.search.retrieve import Scores
 
 RERANK = 12  # fused passages re-ordered by the ranker (as deep as answer candidates are read: ``REACH``)
 
@@ -65,12 +71,12 @@ class Ranker:
     def scores(self, x: np.ndarray) -> np.ndarray:
         return ((x - self.mean) / self.scale) @ self.coef
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"features": list(PASSAGE_NAMES), "depth": RERANK, "mean": self.mean.round(6).tolist(),
                 "scale": self.scale.round(6).tolist(), "coef": self.coef.round(6).tolist()}
 
     @classmethod
-    def from_json(cls, data: dict) -> "Ranker":
+    def from_json(cls, data: dict[str, Any]) -> "Ranker":
         if tuple(data["features"]) != PASSAGE_NAMES:
             raise ValueError("ranker fitted on other features")
         return cls(*(np.array(data[k], dtype=np.float64) for k in ("mean", "scale", "coef")))
@@ -81,7 +87,7 @@ def fused_order(fused: np.ndarray, depth: int = RERANK) -> np.ndarray:
     return np.argsort(-fused, kind="stable")[:depth]
 
 
-def passage_features(query, index, scores, fused: np.ndarray, rows: np.ndarray) -> np.ndarray:
+def passage_features(query: Query, index: Index, scores: Scores, fused: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """``(len(rows), len(PASSAGE))``: what the ranker knows of each of ``rows`` (in fused order)."""
     lex_max = float(scores.lexical.max()) if len(scores.lexical) and scores.lexical.max() > 0 else 1.0
     lo, hi = float(scores.dense.min()), float(scores.dense.max())
@@ -115,10 +121,10 @@ def concluding(section: str | None) -> bool:
     >>> concluding("结论和建议"), concluding("为驻地协调员系统供资")
     (True, False)
     """
-    return bool(section) and ("结论" in section or "conclusion" in section.lower())
+    return section is not None and ("结论" in section or "conclusion" in section.lower())
 
 
-def rows_named(query, index, rows) -> set[int]:
+def rows_named(query: Query, index: Index, rows: np.ndarray) -> set[int]:
     """Which of ``rows`` are table rows whose label the question holds, less those whose label is inside
     another one's it holds too (asked 非员额, the 员额 row is not named)."""
     found = {r: index.row_labels[r][0] for r in rows if r in index.row_labels and index.row_labels[r][0]
@@ -126,10 +132,13 @@ def rows_named(query, index, rows) -> set[int]:
     return {r for r, w in found.items() if not any(w != o and w in o for o in found.values())}
 
 
-def rerank(query, index, scores, fused: np.ndarray, ranker: Ranker | None, depth: int = RERANK) -> np.ndarray:
-    """Every row, best first: the top ``depth`` fused ones ordered by ``ranker`` (fused order without one),
-    a named figure's or table's rows first among them, then the rest in fused order."""
+def rerank(query: Query, index: Index, scores: Scores, fused: np.ndarray, ranker: Ranker | None, depth: int = RERANK,
+           only: np.ndarray | None = None) -> np.ndarray:
+    """Every row (of ``only``, when given), best first: the top ``depth`` fused ones ordered by ``ranker`` (fused
+    order without one), a named figure's or table's rows first among them, then the rest in fused order."""
     order = np.argsort(-fused, kind="stable")
+    if only is not None:
+        order = order[only[order]]
     if ranker is None or len(order) < 2:
         return order
     head = order[:depth]
