@@ -77,7 +77,7 @@ def beir_gold(folder: Path, index, folds: int = 4, queries: str = "queries.jsonl
     for d in read_lines(qfile):
         qid, text = str(d.get("_id", d.get("id"))), str(d.get("text", ""))
         pid, spans = qrels.get(qid), answers.get(qid) or []
-        if pid not in row_of or not spans or not text.strip():
+        if pid is None or pid not in row_of or not spans or not text.strip():
             skipped += 1
             continue
         evidence = _sentence_with(index, row_of[pid], spans)

@@ -61,6 +61,7 @@ from qa.lang.text import squash
 if TYPE_CHECKING:
     from qa.lang.query import Query
     from qa.search.retrieve import Scores
+    from qa.serve.service import Service
 
 log = logging.getLogger(__name__)
 
@@ -410,7 +411,7 @@ class Corpus:
     """One corpus to train on: its service (index) and its question sets (name -> questions)."""
 
     name: str
-    service: object  # qa.serve.service.Service over this corpus
+    service: Service  # over this corpus
     sets: dict[str, list[Gold]]
     files: dict[str, Path]  # set name -> its file, for the sets read from files (their SHA-256 goes in the model)
 
