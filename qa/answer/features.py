@@ -21,6 +21,7 @@ import math
 import re
 from dataclasses import dataclass
 from operator import itemgetter
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,10 +30,12 @@ from qa.lang.asks import (QUESTION_CHARS, VALUES, asked_noun_found, asks_actual,
 from qa.ingest.document import Chunk
 from qa.lang.names import mentioned
 from qa.lang.asks import years
-from qa.lang.query import Query
 from qa.ingest.tables import is_total, read_row
 from qa.lang.tokenize import normalised
 from qa.search.match import coverage, held, missing_names, sentence_holds
+
+if TYPE_CHECKING:  # the type only: a candidate's features read the Query it is given
+    from qa.lang.query import Query
 
 DEPTH = 4  # candidate sentences come from this many top passages
 # A question asking for a day, a sum, a count, a body … whose top passages hold none reads on down the

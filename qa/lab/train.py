@@ -88,7 +88,7 @@ class Example:
 
     gold: Gold
     set: str  # file stem of its set
-    query: object  # qa.lang.query.Query
+    query: Query
     cands: list[Candidate]
     x: np.ndarray  # (n candidates, n features)
     y: np.ndarray  # (n candidates,) 1 = holds the answer
