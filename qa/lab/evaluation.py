@@ -50,6 +50,7 @@ class Gold:
     source: str | None = None
     parts: tuple[str, ...] = ()  # list and two-part questions: every one must be in the answer
     alternatives: tuple[str, ...] = ()  # other gold answers (a BEIR folder's spans): holding one is right too
+    page: int | None = None  # the physical page of the evidence, for sets about a paged document (a PDF)
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,8 @@ def load_gold(path: Path) -> list[Gold]:
         try:
             d = json.loads(line)
             g = Gold(str(d["id"]), str(d["question"]), str(d.get("answer", "")), tuple(d.get("evidence") or ()),
-                     str(d["type"]), d.get("source"), tuple(str(p) for p in d.get("parts") or ()))
+                     str(d["type"]), d.get("source"), tuple(str(p) for p in d.get("parts") or ()),
+                     page=int(d["page"]) if d.get("page") is not None else None)
         except (ValueError, KeyError, TypeError):
             raise EvalSetError(f"{path}:{n}: expected {{\"id\", \"question\", \"answer\", \"evidence\", \"type\"}}") from None
         if g.type not in TYPES:
@@ -176,6 +178,9 @@ def answer_metrics(gold: list[Gold], answers: list) -> dict:
     return {
         "answer_accuracy": mean([float(correct(g, a)) for g, a in answerable]),
         "source_accuracy": mean([float(_source_ok(g, a)) for g, a in sources]),
+        # of the answerable questions whose set gives a page: answered from a passage on that page
+        "page_accuracy": mean([float(_page_ok(g, a)) for g, a in answerable if g.page is not None]),
+        "paged": sum(1 for g, _ in answerable if g.page is not None),
         "abstention_recall": mean([float(a.abstained) for _, a in unanswerable]),
         "abstention_precision": (sum(1 for g, _ in abstained if g.type == "unanswerable") / len(abstained))
         if abstained else 1.0,
@@ -224,6 +229,20 @@ def written_metrics(gold: list[Gold], answers: list) -> dict:
         "questions": [{"id": g.id, "written": a.written.text, "fallback": a.written.fallback,
                        "sentences": [s.to_json() for s in a.written.sentences]} for g, a in zip(gold, answers)],
     }
+
+
+def _page_ok(g: Gold, a) -> bool:
+    """The answer comes from a passage on the gold page (the highlighted passage's ``page``).
+
+    >>> from qa.answer.reply import Answer, Citation, Highlight
+    >>> c = Citation("d#p3.1", "paragraph", None, None, 3, "…", 1.0, ())
+    >>> _page_ok(Gold("q", "?", "", ("x",), "fact", page=3), Answer("?", False, "…", (c,), Highlight("d#p3.1", 0, 1)))
+    True
+    """
+    if a.abstained or a.highlight is None:
+        return False
+    cited = next((c for c in a.citations if c.id == a.highlight.id), None)
+    return cited is not None and cited.page == g.page
 
 
 def _source_ok(g: Gold, a) -> bool:
@@ -489,6 +508,8 @@ def table(report: dict) -> str:
         lines.append(f"answer accuracy {a['answer_accuracy']:.3f} · source accuracy {a['source_accuracy']:.3f} · "
                      f"abstention recall {a['abstention_recall']:.3f} · precision {a['abstention_precision']:.3f} · "
                      f"answerable wrongly abstained {a['wrongly_abstained']:.3f}")
+        if a.get("paged"):
+            lines.append(f"answered from the gold page: {a['page_accuracy']:.3f} of {a['paged']} questions with a page")
         for t, v in a["per_type"].items():
             val = v.get("answer_accuracy", v.get("abstained"))
             label = "abstained" if t == "unanswerable" else "answer acc"
