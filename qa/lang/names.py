@@ -92,7 +92,8 @@ class Names:
 
     @classmethod
     def from_json(cls, data: dict) -> "Names":
-        return cls(*(_by_name([tuple(g) for g in data[k]]) for k in _KINDS), tuple(data.get("cities", ())))
+        countries, bodies, regions = (_by_name([tuple(g) for g in data[k]]) for k in _KINDS)
+        return cls(countries, bodies, regions, tuple(data.get("cities", ())))
 
     @cached_property
     def every(self) -> dict[str, tuple[str, ...]]:
