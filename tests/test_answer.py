@@ -529,11 +529,12 @@ def test_a_figure_row_named_by_its_label_beats_a_line_of_its_years(service):
 def test_an_english_count_is_of_the_thing_asked_about(service):
     from qa.lang.asks import count_of, counted_english
 
-    thing = counted_english("How many UN country teams were trained to write Cooperation Frameworks?")
+    thing = counted_english("How many UN country teams were trained to write Cooperation Frameworks?",
+                            service.index.lexicon.glossary)
     assert thing == "国家工作队"
     assert count_of(thing, "为 41 个联合国国家工作队提供了关于编制合作框架的培训。", whole=True)
     assert not count_of(thing, "联合国发展系统各实体的 58 名工作人员作为培训员接受了培训。", whole=True)
-    assert counted_english("How much money came in?") is None
+    assert counted_english("How much money came in?", service.index.lexicon.glossary) is None
 
 
 def test_a_forecast_does_not_answer_what_actually_came_in(service):
