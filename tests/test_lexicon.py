@@ -84,6 +84,7 @@ def test_the_un_lexicon_holds_what_was_in_code():
     ({"name": "x", "glossary": {"Resident Coordinator": "驻地协调员"}}, "not lower case"),
     ({"name": "x", "glossary": {"rc": ""}}, "has no Chinese"),
     ({"name": "x", "bodies": [[]]}, "has no name"),
+    ({"name": "x", "bodies": [["联合国" * 9]]}, "longer than 24 characters"),
     ({"name": "x", "country_forms": {"gbr": ["联合王国"]}}, "not ISO alpha-2"),
     ({"name": "x", "abbreviations": {"驻地协调员": "驻协"}}, "not shorter than its term"),
     ({"name": "x", "user_terms": 5}, "malformed"),

@@ -27,6 +27,7 @@ from importlib import resources
 from typing import Any, Iterable
 
 from qa.errors import LexiconError
+from qa.lang.names import LONGEST
 
 NONE = "none"  # the name a user gives for no lexicon (``--lexicon none``)
 
@@ -103,6 +104,8 @@ class Lexicon:
             if not isinstance(zh, str) or not zh.strip():
                 out.append(f"glossary entry {en!r} has no Chinese")
         out += [f"body {g!r} has no name" for g in self.bodies if not g]
+        out += [f"body name {n!r} is longer than {LONGEST} characters (never found)" for g in self.bodies for n in g
+                if isinstance(n, str) and len(n) > LONGEST]
         out += [f"country code {k!r} is not ISO alpha-2" for k in self.country_forms if not (len(k) == 2 and k.isupper())]
         for short, term in self.abbreviations.items():
             if not (isinstance(short, str) and isinstance(term, str) and 2 <= len(short) < len(term)):
