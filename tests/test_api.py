@@ -176,7 +176,7 @@ def test_ask_honours_k_and_mode_and_cuts_a_long_question(server, service):
     ({"question": Q23, "k": "5"}, '"k" must be a whole number, not "5"'),
     ({"question": Q23, "k": 2.5}, '"k" must be a whole number, not 2.5'),
     ({"question": Q23, "mode": "fuzzy"}, "unknown mode 'fuzzy'; use one of: hybrid, dense, bm25"),
-    ({"question": Q23, "mdoe": "bm25"}, 'unknown field "mdoe"; use question, k and mode'),
+    ({"question": Q23, "mdoe": "bm25"}, 'unknown field "mdoe"; use question, k, mode and write'),
     ({"question": 5}, '"question": Input should be a valid string'),
     ({}, '"question" is missing; send {"question": "驻地协调员办公室有多少核心职位"}'),
     ([Q23], 'the request body must be a JSON object, sent with Content-Type: application/json; send {"question": '),
@@ -409,7 +409,7 @@ def test_readme_documents_every_route_and_option():
                 assert f"`{method} {route.path.replace('{chunk_id:path}', '{id}')}`" in section, (method, route.path)
     for option in serve.params:
         if option.name not in ("corpus", "index_dir"):
-            assert f"--{option.name.replace('_', '-')}" in readme, option.name
+            assert option.opts[0] in readme, option.opts
     for status in (400, 401, 404, 413):
         assert f"| {status} |" in section
     assert "curl" in section and "from openai import OpenAI" in section and "proxy_pass" in section

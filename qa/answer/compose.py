@@ -13,7 +13,8 @@ asking where a statistic comes from is answered with the footnote of that
 sentence, resolved (同上 -> the earlier source). A figure whose chart values did
 not survive the PDF's text cannot say how much: the answer says so.
 
-Does not generate text: every answer is taken from the document.
+Does not generate text: every answer is taken from the document (``qa.write`` adds a written
+answer beside it, on request, from an LLM the user runs).
 """
 
 from __future__ import annotations

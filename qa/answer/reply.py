@@ -7,8 +7,12 @@ Only data: what ``qa ask --json``, ``/api/ask`` and the chat page show. Made by
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 from qa.ingest.document import Chunk
+
+if TYPE_CHECKING:  # the type only: qa.write builds on this module
+    from qa.write.writer import Written
 
 NO_ANSWER = "报告中没有找到这个问题的答案。"
 
@@ -48,9 +52,10 @@ class Answer:
     notice: str | None = None  # e.g. the question was cut
     confidence: float = 0.0  # the answer model's probability that the chosen sentence answers
     reason: str = ""  # why this answer, or why none
+    written: Written | None = None  # when an LLM was asked to write the answer (qa.write)
 
     def to_json(self) -> dict:
-        return {
+        data = {
             "question": self.question,
             "abstained": self.abstained,
             "answer": self.answer,
@@ -60,6 +65,10 @@ class Answer:
             "highlight": asdict(self.highlight) if self.highlight else None,
             "notice": self.notice,
         }
+        if self.written is not None:  # only when asked for: without an LLM the object is as it always was
+            data["notice"] = " ".join(n for n in (self.notice, self.written.notice) if n) or None
+            data["written"] = self.written.to_json()
+        return data
 
 
 def citation(chunk: Chunk, score: float) -> Citation:

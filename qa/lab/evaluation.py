@@ -185,6 +185,41 @@ def answer_metrics(gold: list[Gold], answers: list) -> dict:
     }
 
 
+def written_metrics(gold: list[Gold], answers: list) -> dict:
+    """What ``qa eval --write`` reports: the share of written sentences that pass the check, and the accuracy of
+    the written reply (the sentences that passed, or the extractive answer where none stands) beside the
+    extractive answer's, on the same questions. ``answers`` carry their ``written`` part."""
+    from collections import Counter
+
+    from qa.write.verify import strip_markers
+
+    def reply(a):  # what the reader is given
+        return replace(a, answer=strip_markers(a.written.text), abstained=False) if a.written.text else a
+
+    replies = [reply(a) for a in answers]
+    sentences = [s for a in answers for s in a.written.sentences if not s.refusal]
+    passed = sum(s.passed for s in sentences)
+    answerable = [i for i, g in enumerate(gold) if g.type != "unanswerable"]
+    unanswerable = [i for i, g in enumerate(gold) if g.type == "unanswerable"]
+    seconds = sorted(a.written.seconds for a in answers)
+    return {
+        "model": next((a.written.model for a in answers if a.written.model), None),
+        "sentences": len(sentences), "passed": passed, "pass_share": passed / len(sentences) if sentences else 0.0,
+        "written": sum(1 for a in answers if a.written.text),
+        "fallbacks": dict(Counter(a.written.kind for a in answers if a.written.kind)),
+        "dropped_for": dict(Counter(f for s in sentences for f in s.faults)),
+        "answer_accuracy": mean([float(answer_correct(gold[i], replies[i])) for i in answerable]),
+        "extractive_answer_accuracy": mean([float(answer_correct(gold[i], answers[i])) for i in answerable]),
+        "answer_accuracy_where_written": mean([float(answer_correct(gold[i], replies[i])) for i in answerable
+                                               if answers[i].written.text]),
+        "abstention_recall": mean([float(replies[i].abstained) for i in unanswerable]),
+        "seconds_p50": seconds[len(seconds) // 2] if seconds else 0.0,
+        "seconds_max": seconds[-1] if seconds else 0.0,
+        "questions": [{"id": g.id, "written": a.written.text, "fallback": a.written.fallback,
+                       "sentences": [s.to_json() for s in a.written.sentences]} for g, a in zip(gold, answers)],
+    }
+
+
 def _source_ok(g: Gold, a) -> bool:
     """The top citation's sources include the gold source.
 
@@ -202,7 +237,7 @@ def _canonical_source(text: str) -> str:
 
 
 def run_gold(path: Path, settings: Settings, out: Path, limit: int | None = None, tune: bool = False,
-             service=None) -> dict:
+             service=None, writer=None) -> dict:
     from qa.serve.service import Service
 
     gold = load_gold(path)[:limit]
@@ -231,6 +266,8 @@ def run_gold(path: Path, settings: Settings, out: Path, limit: int | None = None
     report["retrievers"]["hybrid+answer"] = metrics(
         [list(dict.fromkeys([row_of[c.id] for c in answers[i].citations] + hybrid[i]))[:10] for i in answerable])
     report["answers"] = answer_metrics(gold, answers)
+    if writer is not None:  # qa eval --write: the same answers, written by the LLM and checked
+        report["written"] = written_metrics(gold, writer.write_all([(a.question, a) for a in answers]))
     if tune:
         report["tuning"] = tune_settings(service, prep, settings, answerable, rel)
     write_report(report, out, name="report" if path.stem == "questions" else f"report-{path.stem}")
@@ -296,8 +333,12 @@ def run_beir(folder: Path, settings: Settings, out: Path, limit: int | None = No
 
 
 def _settings_json(s: Settings) -> dict:
-    return {"encoder": s.encoder, "lexical": s.lexical, "fusion": s.fusion, "rrf_k": s.rrf_k,
-            "dense_weight": s.dense_weight, "k": s.k, "model": str(s.model) if s.model else "default"}
+    out = {"encoder": s.encoder, "lexical": s.lexical, "fusion": s.fusion, "rrf_k": s.rrf_k,
+           "dense_weight": s.dense_weight, "k": s.k, "model": str(s.model) if s.model else "default"}
+    if s.llm is not None:  # never its key
+        out["llm"] = {"url": s.llm.shown_url, "model": s.llm.model, "temperature": s.llm.temperature,
+                      "max_tokens": s.llm.max_tokens, "timeout": s.llm.timeout}
+    return out
 
 
 def write_report(report: dict, out: Path, name: str = "report") -> None:
@@ -377,6 +418,18 @@ def table(report: dict) -> str:
             got = "abstained" if f["abstained"] else f"answered {f['answer'][:60]!r}"
             lines.append(f"  {f['id']} [{f['type']}] {f['question']}\n    {got} · top {f.get('top')}\n"
                          f"    why: {f.get('reason') or '—'}")
+    w = report.get("written")
+    if w:
+        lines.append(f"\nwritten by {w['model']}: {w['passed']} of {w['sentences']} sentences passed the check "
+                     f"({w['pass_share']:.1%}); a written reply stood for {w['written']} of {report['questions']} questions")
+        lines.append(f"  answer accuracy: written reply {w['answer_accuracy']:.3f} · extractive {w['extractive_answer_accuracy']:.3f}"
+                     f" · written, where one stood {w['answer_accuracy_where_written']:.3f} · unanswerable declined "
+                     f"{w['abstention_recall']:.3f}")
+        if w["dropped_for"]:
+            lines.append("  sentences dropped for: " + ", ".join(f"{k} {v}" for k, v in sorted(w["dropped_for"].items())))
+        if w["fallbacks"]:
+            lines.append("  extractive answer stood instead: " + ", ".join(f"{k} {v}" for k, v in sorted(w["fallbacks"].items())))
+        lines.append(f"  seconds per written answer: p50 {w['seconds_p50']:.2f}, max {w['seconds_max']:.2f}")
     if report.get("tuning"):
         lines.append(f"\nbest fusion on this set: {report['tuning']['best']} -> {report['tuning']['best_metrics']}")
     return "\n".join(lines)

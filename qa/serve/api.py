@@ -15,6 +15,10 @@ default of ``build_api``, for tests and embedding). The chat page shares the
 same pool (``qa.serve.web``), so page and API together never run more questions at
 once than the pool has workers.
 
+With an LLM (``qa serve --llm URL``, ``qa.write``), ``/api/ask`` takes ``"write": true`` and
+``/v1/chat/completions`` is written by it, each sentence streamed as it passes its check; the LLM is
+called from this process, never from a worker.
+
 Errors are one line in the CLI's wording. ``/api/*`` answers ``{"error": "…"}``;
 ``/v1/*`` answers OpenAI's ``{"error": {"message": "…", "type": …}}`` so its
 clients show the message. Bad input (empty question, bad ``k`` or ``mode``, bad
@@ -48,6 +52,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from qa.config import NO_LLM
 from qa.serve import chat
 from qa.errors import BadQuestion, QAError
 from qa.search.retrieve import MODES
@@ -208,6 +213,8 @@ class AskRequest(BaseModel):
     question: str = Field(description="the question, in Chinese, Traditional Chinese or English; cut at 500 characters")
     k: int | None = Field(None, strict=True, description="passages to cite, 1–100 (default 5)")
     mode: Literal[MODES] | None = Field(None, description="retrieval (default hybrid)")  # type: ignore[valid-type]
+    write: bool = Field(False, strict=True, description="also have the server's LLM write the answer from the cited "
+                                                        "passages, every sentence checked (needs qa serve --llm URL)")
 
 
 # -- errors ------------------------------------------------------------------------------------------
@@ -237,7 +244,7 @@ def validation_message(exc: RequestValidationError, path: str = "/api/ask") -> s
     if kind == "missing":
         return f'"{field}" is missing; {send}'
     if kind == "extra_forbidden":
-        return f'unknown field "{field}"; use question, k and mode'
+        return f'unknown field "{field}"; use question, k, mode and write'
     if kind == "literal_error" and field == "mode":
         return f"unknown mode {e.get('input')!r}; use one of: {', '.join(MODES)}"
     if field in ("k", "max_tokens") or kind.startswith("int"):
@@ -305,6 +312,11 @@ class Guard:
 def build_api(service, options: ApiOptions = ApiOptions()) -> FastAPI:
     """The API app for ``service``; ``app.state.pool`` is the pool that answers (share it with the page)."""
     pool = Pool(service, options.pool_size, options.pool)
+    writer = None
+    if service.settings.llm is not None:  # written answers: the LLM is called from here, never from a worker
+        from qa.write.writer import Writer
+
+        writer = Writer(service.settings.llm)
     chunks = {c.id: c for c in service.index.chunks}  # chunk id -> Chunk
     manifest = asdict(service.index.manifest)
     from fastapi_offline import FastAPIOffline  # /docs from files in the package: an intranet may have no CDN
@@ -313,6 +325,7 @@ def build_api(service, options: ApiOptions = ApiOptions()) -> FastAPI:
                          description=__doc__.split("\n\n")[0], openapi_url="/openapi.json", docs_url="/docs",
                          redoc_url=None)
     app.state.pool = pool
+    app.state.writer = writer  # None: no LLM, extractive answers only
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError):
@@ -336,8 +349,14 @@ def build_api(service, options: ApiOptions = ApiOptions()) -> FastAPI:
 
     @app.post("/api/ask", summary="Answer a question, citing passages and sources")
     async def ask(body: AskRequest) -> Response:
-        """The answer object of ``qa ask --json``: question, abstained, answer, citations, highlight, notice…"""
-        return Response(await pool.run(_ask_json, body.question, body.k, body.mode), media_type="application/json")
+        """The answer object of ``qa ask --json``: question, abstained, answer, citations, highlight, notice…;
+        with ``"write": true``, also ``written`` (the LLM's answer, sentence by sentence with its check)."""
+        if not body.write:
+            return Response(await pool.run(_ask_json, body.question, body.k, body.mode), media_type="application/json")
+        if writer is None:
+            return error("/api/ask", 400, NO_LLM)
+        answer = await pool.run(_ask, body.question, body.k, body.mode)
+        return Response(_dumps((await writer.write(answer.question, answer)).to_json()), media_type="application/json")
 
     @app.get("/api/chunks/{chunk_id:path}", summary="One chunk of the corpus, as qa chunks --json prints it")
     async def chunk(chunk_id: str) -> Response:
@@ -354,14 +373,45 @@ def build_api(service, options: ApiOptions = ApiOptions()) -> FastAPI:
 
     @app.post("/v1/chat/completions", summary="OpenAI Chat Completions (plain or stream: true)")
     async def completions(req: chat.ChatRequest) -> Response:
-        text, data = await pool.run(_answer_chat, req)  # errors surface here, before any streaming
         ident, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+        write = writer is not None if req.write is None else req.write
+        if write:
+            return await _written_completion(req, ident, created)
+        text, data = await pool.run(_answer_chat, req)  # errors surface here, before any streaming
         if not req.stream:
             return Response(_dumps(chat.completion(text, data, ident, created)), media_type="application/json")
 
         async def events():
             for c in chat.chunks(text, data, ident, created):
-                yield b"data: " + _dumps(c) + b"\n\n"
+                yield _event(c)
+            yield b"data: [DONE]\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+    async def _written_completion(req: chat.ChatRequest, ident: str, created: int) -> Response:
+        """The LLM's answer, each sentence sent as it passes its check (``chat.written_reply``)."""
+        if writer is None:
+            return error("/v1/", 400, NO_LLM)
+        understood, asked = chat.question_of(req.messages)
+        answer = await pool.run(_ask, understood, req.k, req.mode)  # errors surface here, before any streaming
+        pieces = chat.written_reply(writer, answer, understood if understood != asked else None)
+        if not req.stream:
+            text, data = "", {}
+            async for p in pieces:
+                if isinstance(p, str):
+                    text += p
+                else:
+                    data = p.to_json()  # the last piece: the answer with its written part
+            return Response(_dumps(chat.completion(text, data, ident, created)), media_type="application/json")
+
+        async def events():
+            yield _event(chat.chunk(ident, created, {"role": "assistant", "content": ""}))
+            async for p in pieces:
+                if isinstance(p, str):
+                    yield _event(chat.chunk(ident, created, {"content": p}))
+                else:
+                    data = p.to_json()
+                    yield _event(chat.chunk(ident, created, {}, "stop", citations=data["citations"], qa=data))
             yield b"data: [DONE]\n\n"
 
         return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
@@ -383,6 +433,10 @@ def build_api(service, options: ApiOptions = ApiOptions()) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=list(options.cors), allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type"])
     return app
+
+
+def _event(obj) -> bytes:
+    return b"data: " + _dumps(obj) + b"\n\n"
 
 
 def _dumps(obj) -> bytes:

@@ -15,14 +15,18 @@ that read more: each response also carries ``citations`` (the same list as
 ``/api/ask``) and ``qa`` (the whole ``/api/ask`` object). An abstention is an
 ordinary reply that says so.
 
-Does not generate text, keep conversations, count tokens (no ``usage``), or
+When the server was started with an LLM (``qa serve --llm URL``), the answer
+is written by it from the cited passages (``written_reply``), each sentence
+checked and streamed as it passes (``"write": false`` asks for the extractive
+reply alone). Does not keep conversations, count tokens (no ``usage``), or
 honour sampling options (``temperature``, ``max_tokens``, …): they are accepted
-and ignored. System and assistant messages are read by nobody.
+and ignored (the LLM's own come from the server's settings). System and
+assistant messages are read by nobody.
 """
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import AsyncIterator, Iterator
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -49,6 +53,8 @@ class ChatRequest(BaseModel):
     stream: bool = False
     k: int | None = Field(None, description="passages to cite, 1–100 (an extension; default 5)")
     mode: str | None = Field(None, description="hybrid | dense | bm25 (an extension; default hybrid)")
+    write: bool | None = Field(None, description="the LLM writes the answer, every sentence checked (an extension; "
+                                                 "default: true when the server has an LLM)")
 
 
 def text_of(content) -> str:
@@ -74,24 +80,69 @@ def question_of(messages: list[Message]) -> tuple[str, str]:
 
 def reply_text(answer: Answer, data: dict, understood: str | None = None) -> str:
     """The assistant's plain-text message for ``answer`` (``data`` is its ``to_json()``)."""
+    blocks = _head(answer, understood)
+    blocks.append(_answer_block(answer, data))
+    return "\n\n".join(blocks + _citation_blocks(answer))
+
+
+def _head(answer: Answer, understood: str | None) -> list[str]:
     blocks = []
     if understood:
         blocks.append(f"理解为：{understood}")
     if answer.notice:
         blocks.append(f"注意：{answer.notice}")
+    return blocks
+
+
+def _answer_block(answer: Answer, data: dict) -> str:
     if answer.abstained:
         reason = data.get("reason")
-        blocks.append(answer.answer + (f"（{reason}）" if isinstance(reason, str) and reason else ""))
-    else:
-        blocks.append(f"答案：{answer.answer}")
-    if answer.citations:
-        blocks.append("最接近的段落：" if answer.abstained else "引用：")
-        lines = []
-        for i, c in enumerate(answer.citations, start=1):
-            sources = "；".join(s.text + (f"（脚注 {s.footnote}）" if s.footnote else "") for s in c.sources)
-            lines.append(f"[{i}] {where(c)} · {c.id}" + (f" · 资料来源：{sources}" if sources else ""))
-        blocks.append("\n\n".join(lines))
-    return "\n\n".join(blocks)
+        return answer.answer + (f"（{reason}）" if isinstance(reason, str) and reason else "")
+    return f"答案：{answer.answer}"
+
+
+def _citation_blocks(answer: Answer) -> list[str]:
+    if not answer.citations:
+        return []
+    lines = []
+    for i, c in enumerate(answer.citations, start=1):
+        sources = "；".join(s.text + (f"（脚注 {s.footnote}）" if s.footnote else "") for s in c.sources)
+        lines.append(f"[{i}] {where(c)} · {c.id}" + (f" · 资料来源：{sources}" if sources else ""))
+    return ["最接近的段落：" if answer.abstained else "引用：", "\n\n".join(lines)]
+
+
+async def written_reply(writer, answer: Answer, understood: str | None = None) -> AsyncIterator[str | Answer]:
+    """The assistant's message for a written answer, piece by piece as its sentences pass the check, then the
+    ``Answer`` with its ``written`` part (last). Joined, the pieces are the whole message:
+
+        答案：<each sentence that passed, with its [n]>
+        注意：LLM 写的句子中有 1 句未通过核对，已删去。      (when one was dropped)
+        引用：[1] …
+
+    When nothing written stands, the extractive reply follows a ``注意：未采用 LLM 写的答案（why）…`` line
+    (``摘自报告：`` after the sentences already sent, if the endpoint failed midway)."""
+    from qa.write.verify import Checked, glue
+    from qa.write.writer import Written, with_written
+
+    head = _head(answer, understood)
+    if head:
+        yield "\n\n".join(head) + "\n\n"
+    sent, written = "", None  # the sentences sent so far
+    async for event in writer.stream(answer.question, answer):
+        if isinstance(event, Checked):
+            if event.passed:
+                yield (glue(sent, event.text) if sent else "答案：") + event.text
+                sent += glue(sent, event.text) + event.text
+        elif isinstance(event, Written):
+            written = event
+    if written is None:  # the stream always ends with its result
+        raise RuntimeError("the writer's stream ended without a result")
+    final = with_written(answer, written)
+    tail = [f"注意：{written.notice}"] if written.notice else []
+    if written.fallback:
+        tail.append(f"摘自报告：{answer.answer}" if sent else _answer_block(answer, final.to_json()))
+    yield ("\n\n" if sent else "") + "\n\n".join(tail + _citation_blocks(answer))
+    yield final
 
 
 def completion(text: str, data: dict, ident: str, created: int) -> dict:
@@ -104,16 +155,17 @@ def completion(text: str, data: dict, ident: str, created: int) -> dict:
     }
 
 
+def chunk(ident: str, created: int, delta: dict, finish: str | None = None, **extra) -> dict:
+    """One ``chat.completion.chunk`` object."""
+    return {"id": ident, "object": "chat.completion.chunk", "created": created, "model": MODEL,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}], **extra}
+
+
 def chunks(text: str, data: dict, ident: str, created: int) -> Iterator[dict]:
     """The ``chat.completion.chunk`` objects of a streamed reply: role, one per block of text, then the
     end with ``finish_reason`` and the structured ``citations`` and ``qa``."""
-    head = {"id": ident, "object": "chat.completion.chunk", "created": created, "model": MODEL}
-
-    def chunk(delta: dict, finish: str | None = None, **extra) -> dict:
-        return {**head, "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}], **extra}
-
-    yield chunk({"role": "assistant", "content": ""})
+    yield chunk(ident, created, {"role": "assistant", "content": ""})
     blocks = text.split("\n\n")
     for i, block in enumerate(blocks):
-        yield chunk({"content": block + ("\n\n" if i < len(blocks) - 1 else "")})
-    yield chunk({}, "stop", citations=data["citations"], qa=data)
+        yield chunk(ident, created, {"content": block + ("\n\n" if i < len(blocks) - 1 else "")})
+    yield chunk(ident, created, {}, "stop", citations=data["citations"], qa=data)

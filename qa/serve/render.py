@@ -30,9 +30,14 @@ def where(c: Citation) -> str:
 def answer_text(ans: Answer, color: bool = False, width: int = 160) -> str:
     bold = (lambda s: f"\x1b[1m{s}\x1b[0m") if color else (lambda s: s)
     lines = []
-    if ans.notice:
-        lines.append(f"注意：{ans.notice}")
-    if ans.abstained:
+    written = ans.written
+    for notice in (ans.notice, written.notice if written else None):
+        if notice:
+            lines.append(f"注意：{notice}")
+    if written is not None and written.text:
+        lines.append(bold(f"答案（{written.model} 撰写，每句已核对）：") + written.text)
+        lines.append("摘自报告：" + ans.answer)
+    elif ans.abstained:
         lines.append(bold(ans.answer) + " 最接近的段落：")
     else:
         lines.append(bold("答案：") + ans.answer)
@@ -44,6 +49,18 @@ def answer_text(ans: Answer, color: bool = False, width: int = 160) -> str:
             label = f"（脚注 {s.footnote}）" if s.footnote else ""
             lines.append(f"    资料来源：{s.text}{label}")
     return "\n".join(lines)
+
+
+def checks_text(ans: Answer) -> str:
+    """``核对：`` — each written sentence with its check, for ``qa ask --write --explain``.
+
+    核对：✓ 每个驻地协调员办公室现在都有五个核心职位[1]。 — ok: cites [1]; …
+          ✗ 每个办公室有六个核心职位[1]。 — 六 is not in [1]
+    """
+    if ans.written is None or not ans.written.sentences:
+        return ""
+    rows = [f"{'✓' if s.passed else '✗'} {s.text} — {s.check}" for s in ans.written.sentences]
+    return "核对：" + "\n      ".join(rows)
 
 
 def reason_text(ans: Answer) -> str:

@@ -21,14 +21,21 @@ contains can run in the page. Errors (``QAError``) become a message in the chat.
 ``build_server`` puts the page at ``/`` of the API's app (``qa.serve.api``), and
 ``launch`` serves both from one process with uvicorn.
 
-Does not generate text, keep chats after the page closes, or authenticate users
-(an API key guards ``/api`` and ``/v1``, not the page).
+With an LLM (``qa serve --llm URL``), a switch has it write the answer: each
+sentence appears as it passes its check (``respond_written``), marked ✓ with the
+check on hover; sentences that failed are listed struck through, and when none
+stands the extractive reply comes with the reason.
+
+Does not keep chats after the page closes, or authenticate users (an API key
+guards ``/api`` and ``/v1``, not the page).
 """
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
+from dataclasses import replace
 
 import gradio as gr
 
@@ -121,6 +128,37 @@ def answer_html(answer: Answer, understood: str | None = None) -> str:
             f"<p><strong>答案：</strong>{_esc(answer.answer)}</p><p>引用的段落：</p>{items}</div>")
 
 
+def written_html(answer: Answer, sentences: list, written=None, understood: str | None = None) -> str:
+    """The reply for a written answer: each sentence that passed marked ✓ (its check on hover), the extractive
+    answer beneath it, then the passages. ``written`` is None while sentences still stream in; when nothing
+    written stands (``written.fallback``), the extractive reply with the notice that says why."""
+    from qa.write.verify import glue  # here: qa.write is loaded only when an LLM is set up
+
+    if written is not None and written.fallback and not sentences:
+        return answer_html(replace(answer, notice=" ".join(n for n in (answer.notice, written.notice) if n)), understood)
+    notes = ""
+    if understood:
+        notes += f"<p style=\"{_NOTE}\">理解为：{_esc(understood)}</p>"
+    for notice in (answer.notice, written.notice if written else None):
+        if notice:
+            notes += f"<p style=\"{_NOTE}\">注意：{_esc(notice)}</p>"
+    marked = "".join(f"{' ' if i and glue(sentences[i - 1].text, s.text) else ''}"
+                     f"<span class=\"qa-checked\" title=\"{_esc(s.check)}\">{_esc(s.text)}"
+                     f"<sup style=\"color:#16a34a\">✓</sup></span>" for i, s in enumerate(sentences))
+    model = _esc(written.model) if written is not None and written.model else "LLM"
+    pending = "" if written is not None else "<span class=\"qa-pending\"> …</span>"
+    dropped = ""
+    if written is not None and written.dropped:
+        rows = "".join(f"<li><s>{_esc(s.text)}</s> — {_esc(s.check)}</li>" for s in written.dropped)
+        dropped = (f"<details class=\"qa-dropped\"><summary>未通过核对、已删去的句子（{len(written.dropped)}）"
+                   f"</summary><ul style=\"margin:.2em 0 .6em 1em\">{rows}</ul></details>")
+    extract = (f"<p style=\"{_NOTE}\">摘自报告：{_esc(answer.answer)}</p>")
+    items = "".join(_citation(i, c, answer) for i, c in enumerate(answer.citations, start=1))
+    return (f"<div class=\"qa-answer qa-written\" style=\"{_ANSWER_BOX}\">{notes}"
+            f"<p><strong>答案（{model} 撰写，每句已核对）：</strong>{marked}{pending}</p>{dropped}{extract}"
+            f"<p>引用的段落：</p>{items}</div>")
+
+
 def error_html(message: str) -> str:
     return f"<div class=\"qa-error\" style=\"{_ERROR_BOX}\">无法回答：{_esc(message)}</div>"
 
@@ -137,8 +175,31 @@ def respond(message: str, history: list[dict], settings: Settings, service) -> s
     return answer_html(answer, question if question != message else None)
 
 
-def build_app(service) -> gr.Blocks:
-    """The chat page for ``service`` (opened once, shared by all sessions)."""
+async def respond_written(message: str, history: list[dict], settings: Settings, service, writer):
+    """The reply's HTML for ``message``, written by ``writer``'s LLM: yielded again as each sentence passes its
+    check, and a last time with the result (or the extractive reply and why it stands)."""
+    from qa.write.verify import Checked
+
+    question = contextualise(message or "", history)
+    try:
+        answer = await asyncio.to_thread(service.ask, question, settings.k, settings.mode)
+    except QAError as e:
+        yield error_html(str(e))
+        return
+    understood = question if question != message else None
+    passed = []
+    async for event in writer.stream(answer.question, answer):
+        if isinstance(event, Checked):
+            if event.passed:
+                passed.append(event)
+                yield written_html(answer, passed, None, understood)
+        else:
+            yield written_html(answer, passed, event, understood)
+
+
+def build_app(service, writer=None) -> gr.Blocks:
+    """The chat page for ``service`` (opened once, shared by all sessions); with a ``writer``
+    (``qa.write.writer.Writer``), a switch to have its LLM write the answers."""
     defaults = service.settings
 
     def chat(message: str, history: list[dict], k: float, mode: str):
@@ -149,6 +210,18 @@ def build_app(service) -> gr.Blocks:
             reply = error_html("内部错误，请换个问法再试一次。")
         turn = [{"role": "user", "content": _esc(message or "")}, {"role": "assistant", "content": reply}]
         return "", list(history or []) + turn
+
+    async def chat_written(message: str, history: list[dict], k: float, mode: str, write: bool):
+        if not write:
+            yield await asyncio.to_thread(chat, message, history, k, mode)
+            return
+        user = {"role": "user", "content": _esc(message or "")}
+        try:
+            async for reply in respond_written(message, history, defaults.with_(k=int(k), mode=mode), service, writer):
+                yield "", list(history or []) + [user, {"role": "assistant", "content": reply}]
+        except Exception:  # never show a traceback in the page
+            log.exception("writing an answer to %r failed", message)
+            yield "", list(history or []) + [user, {"role": "assistant", "content": error_html("内部错误，请换个问法再试一次。")}]
 
     with gr.Blocks(title="E/2020/54 问答", analytics_enabled=False) as demo:
         gr.Markdown("## 联合国报告 E/2020/54 问答\n"
@@ -161,10 +234,15 @@ def build_app(service) -> gr.Blocks:
         with gr.Accordion("检索设置", open=False):
             k = gr.Slider(1, 10, value=min(max(defaults.k, 1), 10), step=1, label="引用段落数 k")
             mode = gr.Radio(MODES, value=defaults.mode if defaults.mode in MODES else "hybrid", label="检索方式")
+        if writer is not None:
+            write = gr.Checkbox(False, label=f"由 LLM 撰写答案（{writer.settings.model or 'LLM'}；每句的引用、数字和用词都与所引段落核对，"
+                                             "未通过的句子删去）", elem_id="write")
         examples = gr.Examples(EXAMPLES, inputs=box, label="示例问题（点击即问）")
         gr.ClearButton([chatbot, box], value="新对话")
 
         io = dict(fn=chat, inputs=[box, chatbot, k, mode], outputs=[box, chatbot])
+        if writer is not None:
+            io = dict(fn=chat_written, inputs=[box, chatbot, k, mode, write], outputs=[box, chatbot])
         gr.on([box.submit, ask.click], **io, api_name="ask")
         examples.load_input_event.then(**io, api_visibility="private")
     demo.queue(default_concurrency_limit=CONCURRENCY)
@@ -179,7 +257,7 @@ def build_server(service, options=None):
     from qa.serve.api import ApiOptions, build_api
 
     api = build_api(service, options or ApiOptions())
-    return gr.mount_gradio_app(api, build_app(api.state.pool), path="/")
+    return gr.mount_gradio_app(api, build_app(api.state.pool, api.state.writer), path="/")
 
 
 def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, share: bool = False,
