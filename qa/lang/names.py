@@ -35,6 +35,7 @@ REGIONS: Groups = [
     ("南亚",), ("萨赫勒",),
 ]
 
+
 def iso_countries() -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
     """Each ISO 3166 country: its code, its English names (name, common name, official name) and their
     Simplified Chinese translations in the same order (pycountry's; a name without one stays English)."""
