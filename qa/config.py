@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 
 from qa.errors import BadQuestion
 
-DEFAULT_CORPUS = Path("corpus/E-2020-54.zh.txt")
+DEFAULT_CORPUS = Path("corpus/E-2020-54.zh.txt")  # also what an empty library is seeded with
+DEFAULT_LIBRARY = Path("index/library")
 DEFAULT_ENCODER = "e5"  # multilingual-e5-small in ONNX Runtime, fp32 (qa.encode.encoder.make_encoder)
 MAX_QUESTION_CHARS = 500  # longer questions are cut, with a notice
 NO_LLM = "no LLM is set up; start with --llm URL (or QA_LLM_BASE_URL), e.g. --llm http://127.0.0.1:11434/v1 for Ollama"
@@ -85,8 +86,9 @@ def llm_settings(env: Mapping[str, str] | None = None, base_url: str | None = No
 
 @dataclass(frozen=True)
 class Settings:
-    corpus: Path = DEFAULT_CORPUS
-    index_dir: Path | None = None  # default: index/<corpus name>
+    corpus: Path | None = None  # a one-off corpus (file or folder); None: answer from the library
+    library: Path = DEFAULT_LIBRARY  # the document library (qa.search.library), used when corpus is None
+    index_dir: Path | None = None  # default: index/<corpus name>, or the library's own index folder
     encoder: str = DEFAULT_ENCODER
     k: int = 5
     mode: str = "hybrid"  # hybrid | dense | bm25
@@ -99,9 +101,20 @@ class Settings:
     llm: LLMSettings | None = None  # an endpoint for written answers (qa ask --write); None: extractive only
 
     @property
+    def uses_library(self) -> bool:
+        return self.corpus is None
+
+    @property
+    def corpus_path(self) -> Path:
+        """The one-off corpus, else the report (what ``qa eval``, ``qa train``, ``qa bench`` read by default)."""
+        return Path(self.corpus) if self.corpus is not None else DEFAULT_CORPUS
+
+    @property
     def index_path(self) -> Path:
         if self.index_dir is not None:
             return Path(self.index_dir)
+        if self.corpus is None:
+            return Path(self.library) / "index"
         name = self.corpus.name.split(".")[0] or "corpus"
         return Path("index") / name
 
@@ -115,6 +128,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
     changes: dict = {}
     if env.get("QA_CORPUS"):
         changes["corpus"] = Path(env["QA_CORPUS"])
+    if env.get("QA_LIBRARY"):
+        changes["library"] = Path(env["QA_LIBRARY"])
     if env.get("QA_INDEX_DIR"):
         changes["index_dir"] = Path(env["QA_INDEX_DIR"])
     if env.get("QA_ENCODER"):

@@ -78,8 +78,8 @@ def test_reply_text_numbers_every_citation_with_its_sources():
     ans = Answer(Q23, False, "五个核心职位。", cites, Highlight("E#p23", 2, 9))
     assert chat.reply_text(ans, ans.to_json()) == (
         "答案：五个核心职位。\n\n引用：\n\n"
-        "[1] 第 23 段 · 重振 · 页码不详 · E#p23\n\n"
-        "[2] 图 5 · 资金 · 第 12 页 · E#f5 · 资料来源：经社部调查（脚注 11）；秘书处")
+        "[1] 第 23 段 · 重振 · E#p23\n\n"
+        "[2] 第 12 页 · 图 5 · 资金 · E#f5 · 资料来源：经社部调查（脚注 11）；秘书处")
     abstained = replace(ans, abstained=True, answer=NO_ANSWER, highlight=None, notice="问题过长")
     data = {**abstained.to_json(), "reason": "段落里没有问到的数字"}
     text = chat.reply_text(abstained, data, understood="那 2020 年呢")
@@ -176,7 +176,7 @@ def test_ask_honours_k_and_mode_and_cuts_a_long_question(server, service):
     ({"question": Q23, "k": "5"}, '"k" must be a whole number, not "5"'),
     ({"question": Q23, "k": 2.5}, '"k" must be a whole number, not 2.5'),
     ({"question": Q23, "mode": "fuzzy"}, "unknown mode 'fuzzy'; use one of: hybrid, dense, bm25"),
-    ({"question": Q23, "mdoe": "bm25"}, 'unknown field "mdoe"; use question, k, mode and write'),
+    ({"question": Q23, "mdoe": "bm25"}, 'unknown field "mdoe"; use question, k, mode, docs and write'),
     ({"question": 5}, '"question": Input should be a valid string'),
     ({}, '"question" is missing; send {"question": "驻地协调员办公室有多少核心职位"}'),
     ([Q23], 'the request body must be a JSON object, sent with Content-Type: application/json; send {"question": '),
@@ -285,7 +285,7 @@ def test_openai_client_gets_the_answer_and_every_citation(server, service):
     text = resp.choices[0].message.content
     expected = as_json(service.ask(Q23).to_json())
     assert text.startswith("答案：" + expected["answer"]) and resp.choices[0].finish_reason == "stop"
-    assert "[1] 第 23 段 · 重振驻地协调员办公室，加强驻地协调员的能力和支持联合国国家工作队 · 页码不详 · E-2020-54#p23" in text
+    assert "[1] 《E-2020-54》 第 23 段 · 重振驻地协调员办公室，加强驻地协调员的能力和支持联合国国家工作队 · E-2020-54#p23" in text
     assert text.count("\n[") == len(expected["citations"]) == 5  # [1] … [5], each on its own line
     assert resp.model_extra["citations"] == expected["citations"] and resp.model_extra["qa"] == expected
 
@@ -428,7 +428,7 @@ class _StubService:
         self.settings = Settings()
         self.index = type("Index", (), {"chunks": [], "manifest": self.Manifest()})()
 
-    def ask(self, question, k=None, mode=None):
+    def ask(self, question, k=None, mode=None, docs=None):
         raise BadQuestion("stub")
 
 
@@ -448,7 +448,7 @@ def test_process_pool_answers_as_the_service_does(service):
 
 def test_process_pool_that_cannot_open_the_index_fails_at_startup(tmp_path):
     stub = _StubService()
-    stub.settings = replace(stub.settings, index_dir=tmp_path / "no-index")
+    stub.settings = replace(stub.settings, library=tmp_path / "no-library")  # a library with no index yet
     with pytest.raises(api.QAError, match="worker process could not start"):
         api.Pool(stub, workers=1, kind="process")
 

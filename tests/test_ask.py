@@ -88,8 +88,11 @@ def test_json_shape_via_cli(built_index_dir):
     data = json.loads(out.stdout)
     assert set(data) >= {"question", "abstained", "answer", "citations"}
     c = data["citations"][0]
-    assert set(c) == {"id", "kind", "number", "section", "page", "text", "score", "sources"}
+    assert set(c) == {"id", "kind", "number", "section", "page", "page_label", "doc", "text", "score", "rank",
+                      "sources"}
     assert c["number"] == 23 and data["abstained"] is False
+    # a one-off corpus has no catalog: its document is named by the chunk ids' prefix
+    assert c["doc"] == {"id": None, "title": "E-2020-54", "file": None} and c["rank"] == 1
 
 
 def test_batch_stdin(built_index_dir):

@@ -129,10 +129,12 @@ def test_every_setting_is_in_the_settings_table():
 def test_the_settings_defaults_are_the_code_s():
     rows = _rows(_section("Settings"))
     defaults = config.Settings()
-    assert f"`{defaults.corpus}`" in rows["`--corpus`"]
+    assert defaults.corpus is None and f"`{config.DEFAULT_CORPUS}`" in rows["`--corpus`"]
+    assert f"`{defaults.library}`" in rows["`--library`"] and defaults.index_path == defaults.library / "index"
     assert f"`{config.DEFAULT_ENCODER}` (" in rows["`--encoder`"]
     assert f"`{defaults.mode}`" in rows["`--mode`"]
-    assert "`index/<corpus name>`" in rows["`--index-dir`"] and defaults.index_path.parent.name == "index"
+    one_off = config.Settings(corpus=config.DEFAULT_CORPUS)
+    assert "`index/<corpus name>`" in rows["`--index-dir`"] and one_off.index_path.parent.name == "index"
 
 
 def _answer_json() -> dict:

@@ -79,7 +79,7 @@ def test_respond_marks_the_answer_inside_paragraph_23(service):
     marked = re.findall(r"<mark>(.*?)</mark>", out)
     assert marked == [html.escape(ans.answer)] and "五个核心职位" in marked[0]
     assert 'class="qa-answer"' in out
-    assert "<details open><summary>[1] 第 23 段" in out  # the answer's passage comes first, opened
+    assert "<details open><summary>[1] 《E-2020-54》 第 23 段" in out  # the answer's passage comes first, opened
     assert out.count("<details") == len(ans.citations) == service.settings.k
     assert "理解为" not in out  # not rewritten
 
@@ -129,7 +129,7 @@ def test_document_text_is_escaped_and_marked():
     ans = Answer("q", False, text[6:27], (cite,), Highlight("c1", 6, 27))
     out = web.answer_html(ans)
     assert "前文&lt;b&gt;。<mark>答案&lt;script&gt;x&lt;/script&gt;。</mark>后文" in out
-    assert "[1] 第 7 段 · 节&lt;i&gt; · 第 3 页 · 相关度 0.5000" in out
+    assert "[1] 第 3 页 · 第 7 段 · 节&lt;i&gt;</summary>" in out  # page first; the rank, no fused score
     assert "<li>资料来源：调查&lt;u&gt;（脚注 2）</li>" in out
     assert not re.search(r"<(b|i|u|script)>", out)
 

@@ -77,7 +77,7 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
             k: int | None = None) -> Answer:
     """The answer for ``query`` from its ranked ``hits``, citing the first ``k`` (all when None)."""
     k = len(hits) if k is None else k
-    cites = tuple(citation(index.chunks[h.row], h.score) for h in hits[:k])
+    cites = tuple(citation(index.chunks[h.row], h.score, index.doc_of(index.chunks[h.row])) for h in hits[:k])
 
     def abstain(reason: str, confidence: float = 0.0, extra: str = "") -> Answer:
         return Answer(query.text, True, NO_ANSWER + extra, cites, None, query.notice, round(confidence, 4), reason)
@@ -118,7 +118,7 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
     hit = next(i for i, h in enumerate(hits) if h.row == c.chunk)
     if hit > 0:  # the answer's passage goes first among the citations
         order = [hits[hit]] + [h for i, h in enumerate(hits) if i != hit]
-        cites = tuple(citation(index.chunks[h.row], h.score) for h in order[:k])
+        cites = tuple(citation(index.chunks[h.row], h.score, index.doc_of(index.chunks[h.row])) for h in order[:k])
     why = model.explain(x[best])
     verdict = (f"confidence {p:.2f} ≥ threshold {model.threshold:.2f}" if p >= model.threshold else
                f"a question about the report itself, answered by its cover (confidence {p:.2f})")

@@ -29,10 +29,12 @@ class Citation:
     kind: str
     number: int | None
     section: str | None
-    page: int | None
+    page: int | None  # physical page, from 1; None when the document has no pages or does not prove it
     text: str
-    score: float
+    score: float  # the fused retrieval score (not in citation order after re-ranking: the order is the rank)
     sources: tuple[Source, ...]
+    doc: dict | None = None  # {"id", "title", "file"} of the chunk's document
+    page_label: str | None = None  # the page number printed on that page, when the document has one
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ class Answer:
             "answer": self.answer,
             "confidence": self.confidence,
             "reason": self.reason,
-            "citations": [asdict(c) for c in self.citations],
+            "citations": [{**asdict(c), "rank": i} for i, c in enumerate(self.citations, start=1)],
             "highlight": asdict(self.highlight) if self.highlight else None,
             "notice": self.notice,
         }
@@ -71,7 +73,7 @@ class Answer:
         return data
 
 
-def citation(chunk: Chunk, score: float) -> Citation:
+def citation(chunk: Chunk, score: float, doc: dict | None = None) -> Citation:
     sources = tuple(Source(n, s) for n, s in chunk.sources())
     return Citation(chunk.id, chunk.kind, chunk.number, chunk.section, chunk.page, chunk.text, round(score, 4),
-                    sources)
+                    sources, doc, chunk.page_label)

@@ -62,7 +62,7 @@ def run(settings: Settings, n: int = 100) -> dict:
     colds = []
     for _ in range(3):
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "qa.cli", "ask", SAMPLE[0], "--corpus", str(settings.corpus),
+        subprocess.run([sys.executable, "-m", "qa.cli", "ask", SAMPLE[0], "--corpus", str(settings.corpus_path),
                         "--index-dir", str(settings.index_path), "--no-rebuild"], check=True,
                        capture_output=True)
         colds.append(time.perf_counter() - t)
@@ -74,7 +74,7 @@ def run(settings: Settings, n: int = 100) -> dict:
     report["encoder_tokens_per_s"] = round(tokens / (time.perf_counter() - t), 1)
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
-        ix.build(load_corpus(settings.corpus), svc.encoder, corpus_hash(settings.corpus), Path(tmp) / "index",
+        ix.build(load_corpus(settings.corpus_path), svc.encoder, corpus_hash(settings.corpus_path), Path(tmp) / "index",
                  progress=False, vectors=Path(tmp) / "vectors",  # an empty vector cache: every text encoded
                  lexicon=svc.index.lexicon)
         report["index_build_s"] = round(time.perf_counter() - t, 1)

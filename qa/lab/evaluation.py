@@ -10,7 +10,9 @@ abstention precision and recall.
 Writes ``report.json`` and ``report.png`` (Recall@k per retriever; accuracy per
 question type) into the output folder; for a set other than ``questions.jsonl``,
 ``report-<set name>.json`` and ``.png``. ``run_beir`` does the retrieval part on
-a BEIR folder (``corpus.jsonl``, ``queries.jsonl``, ``qrels.tsv``).
+a BEIR folder (``corpus.jsonl``, ``queries.jsonl``, ``qrels.tsv``), and scores
+answers too when the folder has ``answers.jsonl`` (gold spans; ``qa.lab.answers``),
+and, asked to, answers with the gold passages left out (``qa.lab.leaveout``).
 """
 
 from __future__ import annotations
@@ -19,13 +21,15 @@ import json
 import logging
 import os
 import tempfile
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from qa.config import Settings
 from qa.errors import EvalSetError
+from qa.lab.answers import bigram_sentence, closest_sentence, load_answers, outcome
+from qa.lab.answers import scores as answer_scores
 from qa.lab.metrics import mean, mrr_at, ndcg_at, recall_at
 from qa.lang.text import squash
 
@@ -291,8 +295,21 @@ def tune_settings(service, prep: _Prepared, settings: Settings, answerable: list
     return {"best": best[0], "best_metrics": best[1], "top5": [g for g in grid[:5]]}
 
 
-def run_beir(folder: Path, settings: Settings, out: Path, limit: int | None = None) -> dict:
-    """Retrieval metrics on a BEIR folder; the corpus gets its own index under index/."""
+def run_beir(folder: Path, settings: Settings, out: Path, limit: int | None = None, sample: int | None = None,
+             leave_out_gold: int | None = None) -> dict:
+    """Retrieval metrics on a BEIR folder; the corpus gets its own index under index/.
+
+    With ``answers.jsonl`` in the folder, answers too (``qa.lab.answers``): each question goes through
+    ``Service.answer``; the report's ``answer_scores`` hold answer accuracy, abstained, the sentence
+    ceiling and the two baselines, all on the same top passage, and ``beir-<name>-answers.jsonl`` in
+    ``out`` holds every question's outcome. ``sample`` takes a fixed random sample (seed 0) of the
+    questions, kept in file order. ``leave_out_gold`` asks that many of them (seed 0) again with their
+    gold passages left out of what may be cited (``qa.lab.leaveout``: the index is not rebuilt) and
+    reports how often the service abstains; 30 of the answers it gave are written to
+    ``beir-<name>-leftout.jsonl`` for reading.
+    """
+    import random
+
     from qa.serve.service import Service
 
     corpus = folder / "corpus.jsonl"
@@ -316,9 +333,15 @@ def run_beir(folder: Path, settings: Settings, out: Path, limit: int | None = No
             if qid in qrels:
                 queries.append((qid, d["text"]))
     queries = queries[:limit]
+    if sample is not None and sample < len(queries):
+        keep = set(random.Random(0).sample(range(len(queries)), sample))
+        queries = [q for i, q in enumerate(queries) if i in keep]
+    answers_path = folder / "answers.jsonl"
+    with_answers = answers_path.is_file()
     idx_dir = settings.index_dir or Path("index") / f"beir-{folder.name}"
     s = replace(settings, corpus=corpus, index_dir=idx_dir)
-    service = Service.open(s, sentences=False)  # retrieval only: no sentence vectors needed
+    # answering needs sentence vectors; retrieval alone does not
+    service = Service.open(s, sentences=with_answers or bool(leave_out_gold))
     ids = [c.id for c in service.index.chunks]
     gold = [Gold(qid, text, "", ("x",), "fact") for qid, text in queries]
     prep = _prepare(service, gold)  # Query.make encodes each question once, as dense_text (Traditional as Simplified)
@@ -328,8 +351,54 @@ def run_beir(folder: Path, settings: Settings, out: Path, limit: int | None = No
                     "settings": _settings_json(s), "retrievers": {}}
     for r in RETRIEVERS:
         report["retrievers"][r.name] = ranking_metrics(_rank(prep, r, s, service), rel)
+    spans = load_answers(answers_path) if with_answers else {}
+    if with_answers:
+        outcomes = _answer_outcomes(service, prep, queries, spans, s)
+        report["answer_scores"] = answer_scores(outcomes).to_json()
+        report["answer_outcomes"] = str(out / f"beir-{folder.name}-answers.jsonl")
+        _write_jsonl(out / f"beir-{folder.name}-answers.jsonl", [asdict(o) for o in outcomes])
+    if leave_out_gold:
+        from qa.lab.leaveout import leave_out
+
+        chosen = sorted(random.Random(0).sample(range(len(queries)), min(leave_out_gold, len(queries))))
+        chosen = [i for i in chosen if rel[i]]  # a question whose gold passage is not in the corpus is no test
+        lo = leave_out(service, [queries[i][0] for i in chosen], [prep.queries[i] for i in chosen],
+                       [frozenset(rel[i]) for i in chosen], [spans.get(queries[i][0], ()) for i in chosen],
+                       s.k, s.mode)
+        name = out / f"beir-{folder.name}-leftout.jsonl"
+        report["left_out"] = {**lo.to_json(), "sample_file": str(name)}
+        _write_jsonl(name, [asdict(a) for a in lo.answered[:LEFT_OUT_SAMPLE]])
     write_report(report, out, name=f"beir-{folder.name}")
     return report
+
+
+LEFT_OUT_SAMPLE = 30  # answers given without the gold passage, written out for reading
+
+
+def _answer_outcomes(service, prep: _Prepared, queries: list[tuple[str, str]], spans: dict, settings: Settings) -> list:
+    """Each answerable question answered by ``Service.answer`` and read with both baselines on its top passage
+    (the answer's first citation: the passage it comes from, else the first ranked)."""
+    outcomes = []
+    row_of = {c.id: i for i, c in enumerate(service.index.chunks)}
+    for (qid, text), q in zip(queries, prep.queries):
+        gold = spans.get(qid, ())
+        if not gold:
+            continue  # no gold span: not an answerable question
+        a = service.answer(q, settings.k, settings.mode)
+        top = a.citations[0].id if a.citations else None
+        rows = service.index.sentences_of(row_of[top]) if top is not None else range(0)
+        sentences = [service.index.sentence_texts[j] for j in rows]
+        vecs = service.index.sentence_vecs
+        vecs = vecs[rows.start:rows.stop] if len(vecs) else (service.encoder.passages(sentences) if sentences
+                                                             else np.zeros((0, 1)))
+        outcomes.append(outcome(qid, text, gold, a, sentences, bigram_sentence(text, sentences),
+                                closest_sentence(q.vector, vecs), top))
+    return outcomes
+
+
+def _write_jsonl(path: Path, rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_write(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode())
 
 
 def _settings_json(s: Settings) -> dict:
@@ -401,6 +470,17 @@ def table(report: dict) -> str:
     lines = [f"{report.get('set') or report.get('beir')}: {report['questions']} questions", head, "-" * len(head)]
     for name, m in report["retrievers"].items():
         lines.append(f"{name:<20}" + "".join(f"{m[c]:>11.3f}" for c in cols))
+    sc = report.get("answer_scores")
+    if sc:
+        lines.append("")
+        lines.append(f"answers ({sc['n']} answerable, same top passage): accuracy {sc['accuracy']:.3f} · "
+                     f"abstained {sc['abstained']:.3f} · sentence ceiling {sc['ceiling']:.3f}")
+        lines.append(f"  baseline: most shared character bigrams {sc['bigram_baseline']:.3f} · "
+                     f"e5-closest sentence {sc['e5_baseline']:.3f}")
+    lo = report.get("left_out")
+    if lo:
+        lines.append(f"gold passage left out ({lo['n']} questions): abstained {lo['abstained']:.3f}; "
+                     f"{lo['answered']} answered, sample in {lo['sample_file']}")
     a = report.get("answers")
     if a:
         lines.append("")

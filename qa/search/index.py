@@ -12,13 +12,14 @@ Layout of an index folder::
         sentences.json    [[chunk row, start, end], ...] per sentence row
         lexical.json      BM25 postings per lexical variant + jieba vocabulary + names
         lexicon.json      the domain lexicon the index was built with (``qa.lang.lexicon``)
+        library.json      the catalog of the documents indexed (a library's index only: qa.search.library)
 
 A build writes a new version folder, then replaces ``CURRENT`` with
 ``os.replace``: a build killed midway leaves the previous index in use.
 ``load()`` checks the manifest and raises ``IndexUnusable`` saying why
 (stale corpus, other encoder or lexicon, older format, corrupt files).
 
-The lexicon (the union of the corpus documents' lexicons, or the one a setting names) decides
+The lexicon (the union of the indexed documents' lexicons, or the one a setting names) decides
 which words jieba keeps whole, which English terms an English question gains, and which
 bodies and cities are known; it is stored with the index, so ``load()`` gets it back.
 
@@ -92,7 +93,22 @@ class Index:
     lexical: dict[str, BM25]  # variant -> BM25
     segmenter: Segmenter
     names: Names = field(default_factory=Names)  # countries and bodies, for abstaining
+    documents: list[dict] = field(default_factory=list)  # the catalog (qa.search.library), [] for a corpus
+    vectors_reused: int = 0  # set by build(): vectors taken from the cache, and texts the encoder had to encode
+    vectors_encoded: int = 0
     lexicon: Lexicon = field(default_factory=Lexicon.empty)  # the domain lexicon it was built with
+
+    @cached_property
+    def by_name(self) -> dict[str, dict]:
+        """Document name (the chunk ids' prefix) -> its catalog entry."""
+        return {d["name"]: d for d in self.documents}
+
+    def doc_of(self, chunk: Chunk) -> dict:
+        """``{"id", "title", "file"}`` of the chunk's document (id and file null outside a library)."""
+        d = self.by_name.get(chunk.doc)
+        if d is None:
+            return {"id": None, "title": chunk.doc or None, "file": None}
+        return {"id": d["id"], "title": d["title"], "file": d["file"]}
 
     @cached_property
     def normalised_texts(self) -> list[str]:
@@ -269,10 +285,12 @@ def token_counts(encoder: Encoder, texts: list[str]) -> list[int]:
 
 
 def build(chunks: list[Chunk], encoder: Encoder, corpus_hash: str, folder: Path, progress: bool | None = None,
-          sentences: bool = True, vectors: Path | None = None, lexicon: Lexicon | None = None) -> Index:
+          sentences: bool = True, vectors: Path | None = None, documents: list[dict] | None = None,
+          lexicon: Lexicon | None = None) -> Index:
     """Encode and index ``chunks`` with ``lexicon`` (default none: ``qa.ingest.corpus.corpus_lexicon`` chooses
     a corpus's), save to ``folder`` atomically, and return the index.
 
+    ``documents`` is a library's catalog, saved in the same version (one pointer swap for both).
     ``sentences=False`` skips the sentence vectors (retrieval-only, for benchmarks):
     such an index cannot pick answer sentences, and ``Service`` rebuilds it before answering.
     """
@@ -304,23 +322,26 @@ def build(chunks: list[Chunk], encoder: Encoder, corpus_hash: str, folder: Path,
     names = Names.build(lexicon)
     manifest = Manifest(FORMAT, encoder.id, int(encoder.dim), corpus_hash, len(chunks), len(spans),
                         time.strftime("%Y-%m-%dT%H:%M:%S"), round(time.perf_counter() - started, 2), lexicon.name)
-    _save(folder, manifest, chunks, dense, sent_vecs, spans, lexical, freq, names, lexicon)
+    _save(folder, manifest, chunks, dense, sent_vecs, spans, lexical, freq, names, lexicon, documents)
     cache.save()
-    return Index(manifest, chunks, dense, sent_vecs, spans, lexical, Segmenter.from_vocabulary(freq), names, lexicon)
+    index = Index(manifest, chunks, dense, sent_vecs, spans, lexical, Segmenter.from_vocabulary(freq), names,
+                  list(documents or []), lexicon=lexicon)
+    index.vectors_reused, index.vectors_encoded = cache.hits, len(texts) + len(sents) - cache.hits
+    return index
 
 
 def _save(folder: Path, manifest: Manifest, chunks: list[Chunk], dense: faiss.Index, sent_vecs: np.ndarray,
           spans: list[tuple[int, int, int]], lexical: dict[str, BM25], freq: dict[str, int], names: Names,
-          lexicon: Lexicon) -> None:
+          lexicon: Lexicon, documents: list[dict] | None = None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one writer at a time: cleanup must not delete another build's files
-        _write_version(folder, manifest, chunks, dense, sent_vecs, spans, lexical, freq, names, lexicon)
+        _write_version(folder, manifest, chunks, dense, sent_vecs, spans, lexical, freq, names, lexicon, documents)
 
 
 def _write_version(folder: Path, manifest: Manifest, chunks: list[Chunk], dense: faiss.Index, sent_vecs: np.ndarray,
                    spans: list[tuple[int, int, int]], lexical: dict[str, BM25], freq: dict[str, int],
-                   names: Names, lexicon: Lexicon) -> None:
+                   names: Names, lexicon: Lexicon, documents: list[dict] | None = None) -> None:
     import faiss
 
     version = f"v-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -337,6 +358,8 @@ def _write_version(folder: Path, manifest: Manifest, chunks: list[Chunk], dense:
     lex = {"vocabulary": freq, "names": names.to_json(), "bm25": {v: b.to_json() for v, b in lexical.items()}}
     (tmp / "lexical.json").write_text(json.dumps(lex, ensure_ascii=False), encoding="utf-8")
     (tmp / "lexicon.json").write_text(json.dumps(lexicon.to_json(), ensure_ascii=False), encoding="utf-8")
+    if documents is not None:
+        (tmp / "library.json").write_text(json.dumps(documents, ensure_ascii=False, indent=1), encoding="utf-8")
     (tmp / "manifest.json").write_text(json.dumps(manifest.__dict__, indent=2))
     for p in tmp.iterdir():
         with open(p, "rb") as fh:
@@ -410,6 +433,8 @@ def load(folder: Path) -> Index:
         freq = lex["vocabulary"]
         names = Names.from_json(lex["names"])
         lexicon = Lexicon.from_json(json.loads((live / "lexicon.json").read_text(encoding="utf-8")))
+        catalog = live / "library.json"
+        documents = json.loads(catalog.read_text(encoding="utf-8")) if catalog.exists() else []
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError, LexiconError) as e:
         raise _unusable(folder, f"index files are corrupt ({type(e).__name__})") from None
     if not all(len(s) == 3 and all(isinstance(x, int) for x in s) and 0 <= s[0] < len(chunks) for s in spans):
@@ -418,4 +443,23 @@ def load(folder: Path) -> Index:
             or len(spans) != manifest.sentences or sent_vecs.shape != (manifest.sentences, manifest.dim)
             or set(lexical) != set(VARIANTS) or lexicon.name != manifest.lexicon):
         raise _unusable(folder, "index files disagree with their manifest (truncated?)")
-    return Index(manifest, chunks, dense, sent_vecs, spans, lexical, Segmenter.from_vocabulary(freq), names, lexicon)
+    return Index(manifest, chunks, dense, sent_vecs, spans, lexical, Segmenter.from_vocabulary(freq), names,
+                 documents, lexicon=lexicon)
+
+
+def read_documents(folder: Path) -> list[dict]:
+    """The catalog saved with the live index (``[]`` when it has none), without loading the index."""
+    path = _live(folder) / "library.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+    except (OSError, ValueError):
+        raise _unusable(folder, "library catalog is corrupt") from None
+
+
+def pointer_stamp(folder: Path) -> tuple[int, int] | None:
+    """``(inode, mtime ns)`` of ``CURRENT``: it changes when a build swaps the pointer (a cheap check)."""
+    try:
+        st = (folder / "CURRENT").stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns

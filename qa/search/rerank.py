@@ -132,10 +132,13 @@ def rows_named(query: Query, index: Index, rows: np.ndarray) -> set[int]:
     return {r for r, w in found.items() if not any(w != o and w in o for o in found.values())}
 
 
-def rerank(query: Query, index: Index, scores: Scores, fused: np.ndarray, ranker: Ranker | None, depth: int = RERANK) -> np.ndarray:
-    """Every row, best first: the top ``depth`` fused ones ordered by ``ranker`` (fused order without one),
-    a named figure's or table's rows first among them, then the rest in fused order."""
+def rerank(query: Query, index: Index, scores: Scores, fused: np.ndarray, ranker: Ranker | None, depth: int = RERANK,
+           only: np.ndarray | None = None) -> np.ndarray:
+    """Every row (of ``only``, when given), best first: the top ``depth`` fused ones ordered by ``ranker`` (fused
+    order without one), a named figure's or table's rows first among them, then the rest in fused order."""
     order = np.argsort(-fused, kind="stable")
+    if only is not None:
+        order = order[only[order]]
     if ranker is None or len(order) < 2:
         return order
     head = order[:depth]

@@ -7,7 +7,13 @@ corpora here are small, so exact search is cheap and deterministic.
 
 A question that names a figure or table by number (图八, 表 3, Figure 4) gets
 that figure's or table's chunks first in the hybrid ranking, in their fused
-order: the reader said where to look.
+order: the reader said where to look. In a library of several documents, that is
+the figure of the document the question names (by its name or title), else of the
+documents asked (``only``), else of the one document whose such chunk is closest
+to the question — never every document's figure 8.
+
+``only`` (a bool per chunk) limits the hits to some documents (``qa ask --doc``):
+the other chunks are scored but never ranked.
 
 Does not pick answer sentences or decide to abstain; that is ``qa.answer.compose``.
 """
@@ -47,16 +53,47 @@ class Scores:
     referenced: np.ndarray | None = None  # bool per chunk: a figure, table or paragraph the question names
 
 
-def referenced(index: Index, refs: tuple[tuple[str, int | None], ...]) -> np.ndarray | None:
-    """Which chunks are the figures, tables and paragraphs the question names (``Query.references``); None if it
-    names none."""
+def referenced(index: Index, refs: tuple[tuple[str, int | None], ...], norm: str = "",
+               dense: np.ndarray | None = None, only: np.ndarray | None = None) -> np.ndarray | None:
+    """Which chunks are the figures, tables and paragraphs the question names (``Query.references``), in one
+    document: the one the question ``norm`` names, else among ``only``, else the one whose such chunk is closest
+    by ``dense``; None if it names none."""
     if not refs:
         return None
     wanted = set(refs)
-    return np.array([(c.kind, c.number) in wanted for c in index.chunks], dtype=bool)
+    out = np.array([(c.kind, c.number) in wanted for c in index.chunks], dtype=bool)
+    docs = {index.chunks[r].doc for r in np.flatnonzero(out)}
+    if len(docs) < 2:
+        return out if only is None else out & only
+    named = {d for d in docs if _names_doc(norm, d, index.by_name.get(d))}
+    if named:
+        keep = named
+    elif only is not None:
+        out &= only
+        keep = {index.chunks[r].doc for r in np.flatnonzero(out)}
+    else:
+        keep = docs
+    if len(keep) > 1 and dense is not None:
+        rows = [r for r in np.flatnonzero(out) if index.chunks[r].doc in keep]
+        keep = {index.chunks[max(rows, key=lambda r: dense[r])].doc}
+    return out & np.array([c.doc in keep for c in index.chunks], dtype=bool)
 
 
-def score(index: Index, query: Query, lexical: str) -> Scores:
+def _names_doc(norm: str, name: str, entry: dict | None) -> bool:
+    """Whether a (normalised) question names a document: its name (``e-2020-54``, also as ``e/2020/54``) or a
+    title of 4+ characters.
+
+    >>> _names_doc("e/2020/54 的图八", "E-2020-54", None), _names_doc("图八", "E-2020-54", None)
+    (True, False)
+    """
+    n = name.lower()
+    if n and (n in norm or n.replace("-", "/") in norm):
+        return True
+    title = (entry or {}).get("title") or ""
+    return len(title) >= 4 and title.lower() in norm
+
+
+def score(index: Index, query: Query, lexical: str, only: np.ndarray | None = None) -> Scores:
     """Every chunk's dense and ``lexical`` BM25 score for ``query``."""
     n = len(index.chunks)
     d, i = index.dense.search(query.vector.reshape(1, -1).astype(np.float32), n)
@@ -66,7 +103,7 @@ def score(index: Index, query: Query, lexical: str) -> Scores:
     if query.english:
         toks = [t for t in toks if t.lstrip("#") not in QUESTION_WORDS]
     lex = index.lexical[lexical].scores(toks)
-    return Scores(dense, lex, query.vector, referenced(index, query.references))
+    return Scores(dense, lex, query.vector, referenced(index, query.references, query.norm, dense, only))
 
 
 def _ranks(x: np.ndarray) -> np.ndarray:
@@ -101,21 +138,23 @@ def fuse(s: Scores, mode: str, settings: Settings) -> np.ndarray:
     return fused
 
 
-def top(fused: np.ndarray, k: int) -> list[Hit]:
-    order = np.argsort(-fused, kind="stable")[:k]
-    return [Hit(int(r), float(fused[r])) for r in order]
+def top(fused: np.ndarray, k: int, only: np.ndarray | None = None) -> list[Hit]:
+    order = np.argsort(-fused, kind="stable")
+    if only is not None:
+        order = order[only[order]]
+    return [Hit(int(r), float(fused[r])) for r in order[:k]]
 
 
 def ranked(index: Index, query: Query, scores: Scores, mode: str, settings: Settings, ranker: Ranker | None,
-           k: int) -> list[Hit]:
-    """The ``k`` best chunks for ``mode``: a hybrid ranking's top passages re-ranked by ``ranker``
-    (``qa.search.rerank``; fused order when it is None). Each hit keeps its fused score."""
+           k: int, only: np.ndarray | None = None) -> list[Hit]:
+    """The ``k`` best chunks for ``mode`` (among ``only``): a hybrid ranking's top passages re-ranked by
+    ``ranker`` (``qa.search.rerank``; fused order when it is None). Each hit keeps its fused score."""
     from qa.search.rerank import rerank
 
     fused = fuse(scores, mode, settings)
     if mode != "hybrid":
-        return top(fused, k)
-    return [Hit(int(r), float(fused[r])) for r in rerank(query, index, scores, fused, ranker)[:k]]
+        return top(fused, k, only)
+    return [Hit(int(r), float(fused[r])) for r in rerank(query, index, scores, fused, ranker, only=only)[:k]]
 
 
 def with_total_rows(index: Index, query: Query, hits: list[Hit], depth: int) -> list[Hit]:

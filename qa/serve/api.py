@@ -1,7 +1,10 @@
 """The HTTP API over one ``Service``: JSON routes and an OpenAI-compatible chat endpoint.
 
-    POST /api/ask             {"question": "驻地协调员办公室有多少核心职位", "k": 5, "mode": "hybrid"}
+    POST /api/ask             {"question": "驻地协调员办公室有多少核心职位", "k": 5, "mode": "hybrid", "docs": [id…]}
                               -> exactly the object ``qa ask --json`` prints
+    GET  /api/documents       the library's catalog, as ``qa list --json`` prints it
+    POST /api/documents       multipart upload (field ``file``): add it, as ``qa add`` does -> its catalog entry
+    DELETE /api/documents/{id} remove it (id, id prefix or name), as ``qa remove`` does
     GET  /api/chunks/{id}     -> the chunk as ``qa chunks --json`` prints it (``#`` in an id is ``%23``)
     GET  /api/health          -> {"status": "ok", "corpus": …, "index": the manifest, "workers": 2, "pool": "process"}
     POST /v1/chat/completions OpenAI Chat Completions, plain and ``stream: true`` (``qa.serve.chat``)
@@ -22,10 +25,15 @@ called from this process, never from a worker.
 Errors are one line in the CLI's wording. ``/api/*`` answers ``{"error": "…"}``;
 ``/v1/*`` answers OpenAI's ``{"error": {"message": "…", "type": …}}`` so its
 clients show the message. Bad input (empty question, bad ``k`` or ``mode``, bad
-JSON, unknown field) is 400, an unknown chunk 404, a body over ``max_body``
-bytes 413, and with an API key set, a missing or wrong ``Authorization: Bearer``
+JSON, unknown field, unknown document in ``docs``) is 400, an unknown chunk or document 404, a body over
+``max_body`` bytes (an upload: ``max_upload``) 413, a file of a format the library cannot read 415, a
+file it cannot parse 400, and with an API key set, a missing or wrong ``Authorization: Bearer``
 is 401 on ``/api/*`` and ``/v1/*``. A long question is cut as in the CLI, with
 a ``notice``. CORS headers only for origins given.
+
+Uploads and removals run in this process, one at a time (the library's lock), and swap the library
+atomically; every worker answers from the old library or the new one and picks up the new one within a
+second (``Service.current``).
 
 Does not serve the chat page (``qa.serve.web`` mounts it on this app), limit request
 rates, authenticate the page, or keep anything between requests.
@@ -68,6 +76,8 @@ WORKERS = min(8, 2 * (os.cpu_count() or 1))
 PROCESSES = min(8, os.cpu_count() or 1)
 POOLS = ("process", "thread")
 MAX_BODY = 1 << 20  # bytes; a question is cut at 500 characters anyway, a chat history rarely needs more
+MAX_UPLOAD = 50 << 20  # bytes of one uploaded document (qa serve --max-upload MB)
+UPLOAD = "/api/documents"  # the route whose POST body may be up to max_upload
 GUARDED = ("/api/", "/v1/")  # path prefixes that need the key and have the body limit
 EXAMPLE = "驻地协调员办公室有多少核心职位"
 
@@ -79,6 +89,7 @@ class ApiOptions:
     pool: str = "thread"  # "thread": threads of this process; "process": worker processes (what qa serve runs)
     workers: int | None = None  # answering at once; default WORKERS threads or PROCESSES processes
     max_body: int = MAX_BODY
+    max_upload: int = MAX_UPLOAD
 
     @property
     def pool_size(self) -> int:
@@ -147,8 +158,8 @@ class Pool:
             return self._pool.submit(fn, self.service, *args)
         return self._pool.submit(_in_worker, fn, *args)
 
-    def ask(self, question: str, k: int | None = None, mode: str | None = None):
-        return self.submit(_ask, question, k, mode).result()
+    def ask(self, question: str, k: int | None = None, mode: str | None = None, docs=None):
+        return self.submit(_ask, question, k, mode, docs).result()
 
     async def run(self, fn, *args):
         return await asyncio.wrap_future(self.submit(fn, *args))
@@ -193,17 +204,17 @@ def _ready(service) -> int:
     return os.getpid()
 
 
-def _ask(service, question: str, k: int | None, mode: str | None):
-    return service.ask(question, k, mode)
+def _ask(service, question: str, k: int | None, mode: str | None, docs=None):
+    return service.ask(question, k, mode, docs)
 
 
-def _ask_json(service, question: str, k: int | None, mode: str | None) -> bytes:
-    return _dumps(service.ask(question, k, mode).to_json())
+def _ask_json(service, question: str, k: int | None, mode: str | None, docs=None) -> bytes:
+    return _dumps(service.ask(question, k, mode, docs).to_json())
 
 
 def _answer_chat(service, req: chat.ChatRequest) -> tuple[str, dict]:
     understood, asked = chat.question_of(req.messages)
-    answer = service.ask(understood, req.k, req.mode)
+    answer = service.ask(understood, req.k, req.mode, req.docs)
     data = answer.to_json()
     return chat.reply_text(answer, data, understood if understood != asked else None), data
 
@@ -213,6 +224,7 @@ class AskRequest(BaseModel):
     question: str = Field(description="the question, in Chinese, Traditional Chinese or English; cut at 500 characters")
     k: int | None = Field(None, strict=True, description="passages to cite, 1–100 (default 5)")
     mode: Literal[MODES] | None = Field(None, description="retrieval (default hybrid)")  # type: ignore[valid-type]
+    docs: list[str] | None = Field(None, description="only these documents (ids, id prefixes or names; default all)")
     write: bool = Field(False, strict=True, description="also have the server's LLM write the answer from the cited "
                                                         "passages, every sentence checked (needs qa serve --llm URL)")
 
@@ -244,7 +256,7 @@ def validation_message(exc: RequestValidationError, path: str = "/api/ask") -> s
     if kind == "missing":
         return f'"{field}" is missing; {send}'
     if kind == "extra_forbidden":
-        return f'unknown field "{field}"; use question, k, mode and write'
+        return f'unknown field "{field}"; use question, k, mode, docs and write'
     if kind == "literal_error" and field == "mode":
         return f"unknown mode {e.get('input')!r}; use one of: {', '.join(MODES)}"
     if field in ("k", "max_tokens") or kind.startswith("int"):
@@ -277,8 +289,14 @@ class Guard:
                                           and hmac.compare_digest(token.strip(), self._key)):
             return await error(path, 401, "missing or wrong API key; send the header: Authorization: Bearer KEY",
                                {"WWW-Authenticate": "Bearer"})(scope, receive, send)
-        limit = self.options.max_body
-        too_large = error(path, 413, f"request body over {limit} bytes; ask one question (it is cut at 500 characters)")
+        if path.rstrip("/") == UPLOAD and scope.get("method") == "POST":
+            limit = self.options.max_upload
+            size = f"{limit >> 20} MB" if limit >= 1 << 20 else f"{limit} bytes"
+            too_large = error(path, 413, f"document over {size}; split it, or start the server with a larger "
+                                         f"--max-upload")
+        else:
+            limit = self.options.max_body
+            too_large = error(path, 413, f"request body over {limit} bytes; ask one question (it is cut at 500 characters)")
         try:
             if int(headers.get(b"content-length", b"0")) > limit:
                 return await too_large(scope, receive, send)
@@ -317,8 +335,15 @@ def build_api(service, options: ApiOptions = ApiOptions()) -> FastAPI:
         from qa.write.writer import Writer
 
         writer = Writer(service.settings.llm)
-    chunks = {c.id: c for c in service.index.chunks}  # chunk id -> Chunk
-    manifest = asdict(service.index.manifest)
+    manifest = asdict(service.index.manifest)  # at startup: /v1/models' created time
+    chunk_maps: dict[int, dict] = {}  # id(index) -> {chunk id -> Chunk}, for the index in use
+
+    def chunks() -> dict:
+        index = service.current().index
+        if id(index) not in chunk_maps:
+            chunk_maps.clear()
+            chunk_maps[id(index)] = {c.id: c for c in index.chunks}
+        return chunk_maps[id(index)]
     from fastapi_offline import FastAPIOffline  # /docs from files in the package: an intranet may have no CDN
 
     app = FastAPIOffline(title="qa: cited answers from UN report E/2020/54", version="1",
@@ -337,7 +362,13 @@ def build_api(service, options: ApiOptions = ApiOptions()) -> FastAPI:
 
     @app.exception_handler(QAError)
     async def qa_error(request: Request, exc: QAError):
-        status = 400 if isinstance(exc, BadQuestion) else 500
+        from qa.errors import CorpusError, FileTooLarge, UnsupportedFormat
+        from qa.search.library import UnknownDocument
+
+        status = (404 if isinstance(exc, UnknownDocument) and request.method == "DELETE" else
+                  415 if isinstance(exc, UnsupportedFormat) else
+                  413 if isinstance(exc, FileTooLarge) else
+                  400 if isinstance(exc, (BadQuestion, CorpusError)) else 500)
         if status == 500:
             log.error("%s: %s", request.url.path, exc)
         return error(request.url.path, status, str(exc))
@@ -352,15 +383,16 @@ def build_api(service, options: ApiOptions = ApiOptions()) -> FastAPI:
         """The answer object of ``qa ask --json``: question, abstained, answer, citations, highlight, notice…;
         with ``"write": true``, also ``written`` (the LLM's answer, sentence by sentence with its check)."""
         if not body.write:
-            return Response(await pool.run(_ask_json, body.question, body.k, body.mode), media_type="application/json")
+            return Response(await pool.run(_ask_json, body.question, body.k, body.mode, body.docs),
+                            media_type="application/json")
         if writer is None:
             return error("/api/ask", 400, NO_LLM)
-        answer = await pool.run(_ask, body.question, body.k, body.mode)
+        answer = await pool.run(_ask, body.question, body.k, body.mode, body.docs)
         return Response(_dumps((await writer.write(answer.question, answer)).to_json()), media_type="application/json")
 
     @app.get("/api/chunks/{chunk_id:path}", summary="One chunk of the corpus, as qa chunks --json prints it")
     async def chunk(chunk_id: str) -> Response:
-        c = chunks.get(chunk_id)
+        c = chunks().get(chunk_id)
         if c is None:
             return error("/api/", 404, f"no chunk {chunk_id!r}; list the ids with: qa chunks --json "
                                        "(write # as %23 in a URL)")
@@ -368,8 +400,32 @@ def build_api(service, options: ApiOptions = ApiOptions()) -> FastAPI:
 
     @app.get("/api/health", summary="Status and the index manifest")
     async def health() -> dict:
-        return {"status": "ok", "corpus": str(service.settings.corpus), "index": manifest, "workers": pool.workers,
+        index = service.current().index
+        return {"status": "ok", "corpus": str(service.settings.corpus or service.settings.library),
+                "index": asdict(index.manifest), "documents": len(index.documents), "workers": pool.workers,
                 "pool": pool.kind}
+
+    @app.get("/api/documents", summary="The library's documents, as qa list --json prints them")
+    async def documents() -> Response:
+        return Response(_dumps(_library(service).catalog()), media_type="application/json")
+
+    @app.post("/api/documents", summary="Add a document to the library (multipart field 'file'), as qa add does")
+    async def upload(request: Request) -> Response:
+        form = await request.form()
+        file = form.get("file")
+        if file is None or isinstance(file, str):
+            return error("/api/", 400, "no file; send it as multipart/form-data in the field 'file' "
+                                       "(curl -F file=@report.pdf …)")
+        data = await file.read()
+        entry, status = await asyncio.to_thread(_add_upload, service, file.filename or "upload", data)
+        return Response(_dumps({**entry, "status": status}), status_code=201 if status == "added" else 200,
+                        media_type="application/json")
+
+    @app.delete("/api/documents/{id}", summary="Remove a document from the library, as qa remove does")
+    async def remove(id: str) -> Response:  # noqa: A002 (the route's documented name)
+        _library(service).resolve(id)  # 404 before any work
+        entry = await asyncio.to_thread(_remove, service, id)
+        return Response(_dumps({**entry, "status": "removed"}), media_type="application/json")
 
     @app.post("/v1/chat/completions", summary="OpenAI Chat Completions (plain or stream: true)")
     async def completions(req: chat.ChatRequest) -> Response:
@@ -393,7 +449,7 @@ def build_api(service, options: ApiOptions = ApiOptions()) -> FastAPI:
         if writer is None:
             return error("/v1/", 400, NO_LLM)
         understood, asked = chat.question_of(req.messages)
-        answer = await pool.run(_ask, understood, req.k, req.mode)  # errors surface here, before any streaming
+        answer = await pool.run(_ask, understood, req.k, req.mode, req.docs)  # errors surface here, before streaming
         pieces = chat.written_reply(writer, answer, understood if understood != asked else None)
         if not req.stream:
             text, data = "", {}
@@ -430,13 +486,47 @@ def build_api(service, options: ApiOptions = ApiOptions()) -> FastAPI:
     if options.cors:  # outside the guard, so a 401 or 413 still carries the CORS headers
         from fastapi.middleware.cors import CORSMiddleware
 
-        app.add_middleware(CORSMiddleware, allow_origins=list(options.cors), allow_methods=["GET", "POST"],
+        app.add_middleware(CORSMiddleware, allow_origins=list(options.cors), allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Authorization", "Content-Type"])
     return app
 
 
 def _event(obj) -> bytes:
     return b"data: " + _dumps(obj) + b"\n\n"
+
+
+def _library(service):
+    """The library the service answers from; ``BadQuestion`` (400) when it answers from a one-off corpus."""
+    if service.library is None:
+        raise BadQuestion("this server answers from a one-off corpus (--corpus); start it without --corpus "
+                          "to use the library")
+    return service.library
+
+
+def _add_upload(service, filename: str, data: bytes) -> tuple[dict, str]:
+    """Add an uploaded file to the library (kept under its own name in a temporary folder while it is read)."""
+    import tempfile
+    from pathlib import Path
+
+    lib = _library(service)
+    name = Path(filename.replace("\\", "/")).name or "upload"
+    with tempfile.TemporaryDirectory(prefix="qa-upload-") as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(data)
+        out = lib.add([path], service.encoder, progress=False)
+    if out.failed:
+        e = out.failed[0][1]
+        raise type(e)(str(e).replace(str(path), name))  # the file's name, not the temporary folder's
+    service.refresh()
+    if out.skipped:
+        return out.skipped[0][1], "skipped"
+    return out.added[0], "added"
+
+
+def _remove(service, doc: str) -> dict:
+    entry = _library(service).remove(doc, service.encoder, progress=False)
+    service.refresh()
+    return entry
 
 
 def _dumps(obj) -> bytes:

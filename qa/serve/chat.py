@@ -53,6 +53,8 @@ class ChatRequest(BaseModel):
     stream: bool = False
     k: int | None = Field(None, description="passages to cite, 1–100 (an extension; default 5)")
     mode: str | None = Field(None, description="hybrid | dense | bm25 (an extension; default hybrid)")
+    docs: list[str] | None = Field(None, description="only these documents: ids, id prefixes or names (an extension; "
+                                                     "default all)")
     write: bool | None = Field(None, description="the LLM writes the answer, every sentence checked (an extension; "
                                                  "default: true when the server has an LLM)")
 

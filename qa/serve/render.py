@@ -1,9 +1,13 @@
 """Human-readable text of an answer, for the terminal.
 
     答案：每个驻地协调员办公室现在都有五个核心职位，涵盖…
-    [1] 第 23 段 · 重振驻地协调员办公室… · 第 ? 页 · 0.0325
+    [1] 《联合国可持续发展集团主席的报告》 第 23 段 · 重振驻地协调员办公室… · E-2020-54#p23
         每个驻地协调员办公室现在都有…
         资料来源：经社部 2019 年驻地协调员调查（脚注 11）
+
+A citation leads with its document and page (``《标题》 第 12 页 · 第 3 段 · …``), or its paragraph and
+heading when the page is not known. ``[n]`` is its rank: the order the answer ranks the passages in. No
+score is shown: a re-ranked passage keeps its fused retrieval score, which need not fall with the rank.
 """
 
 from __future__ import annotations
@@ -14,17 +18,31 @@ KIND_LABEL = {"summary": "摘要", "paragraph": "段", "figure": "图", "box": "
 
 
 def where(c: Citation) -> str:
-    """``第 23 段`` / ``表 1`` / ``图 5`` / ``摘要`` … for a citation."""
+    """``《标题》 第 12 页 · 第 23 段 · section`` (``第 12 页（印 iv）`` when the printed label differs), or
+    ``《标题》 第 23 段 · section`` without a page; ``表 1`` / ``图 5`` / ``摘要`` … for other kinds; an unnumbered
+    paragraph on a known page is its page and heading alone.
+
+    >>> from qa.answer.reply import Citation
+    >>> where(Citation("d#p9.7", "paragraph", None, "16 如何安装宏包", 9, "…", 1.0, (), {"title": "CTeX FAQ"}, "ix"))
+    '《CTeX FAQ》 第 9 页（印 ix） · 16 如何安装宏包'
+    """
     if c.kind == "paragraph" and c.number is not None:
         label = f"第 {c.number} 段"
     elif c.kind in ("figure", "table") and c.number is not None:
         label = f"{KIND_LABEL[c.kind]} {c.number}"
     elif c.kind == "box" and c.number is not None:
         label = f"第 {c.number} 段后的框"
+    elif c.kind == "paragraph" and c.page:
+        label = ""  # an unnumbered paragraph (a PDF's, a Word file's): its page and heading say where
     else:
         label = KIND_LABEL.get(c.kind, c.kind)
-    page = f"第 {c.page} 页" if c.page else "页码不详"
-    return f"{label} · {c.section or '—'} · {page}"
+    title = (c.doc or {}).get("title")
+    head = f"《{title}》 " if title else ""
+    rest = " · ".join(p for p in (label, c.section or "—") if p)
+    if not c.page:
+        return f"{head}{rest}"
+    printed = f"（印 {c.page_label}）" if c.page_label and c.page_label != str(c.page) else ""
+    return f"{head}第 {c.page} 页{printed} · {rest}"
 
 
 def answer_text(ans: Answer, color: bool = False, width: int = 160) -> str:
@@ -42,7 +60,7 @@ def answer_text(ans: Answer, color: bool = False, width: int = 160) -> str:
     else:
         lines.append(bold("答案：") + ans.answer)
     for i, c in enumerate(ans.citations, start=1):
-        lines.append(f"[{i}] {where(c)} · 相关度 {c.score:.4f} · {c.id}")
+        lines.append(f"[{i}] {where(c)} · {c.id}")
         text = c.text.replace("\n", " ")
         lines.append("    " + (text if len(text) <= width else text[:width] + "…"))
         for s in c.sources:

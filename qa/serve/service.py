@@ -1,16 +1,23 @@
 """The question-answering service: the encoder and the index, loaded once, and ``ask``.
 
-``Service.open(settings)`` loads the index for the corpus, building it first
-when it is missing, and rebuilding it (with a notice) when it is stale, built
-with another encoder or format, or corrupt — unless ``rebuild=False``, in which
-case it raises ``IndexUnusable``. A ``Service`` holds no per-question state, so
-one instance serves many threads.
+``Service.open(settings)`` loads the index of the library (``qa.search.library``; seeded with the
+report on first use) or, with ``settings.corpus``, of that one-off corpus, building it first when it
+is missing, and rebuilding it (with a notice) when it is stale, built with another encoder or format,
+or corrupt — unless ``rebuild=False``, in which case it raises ``IndexUnusable``. A ``Service`` holds
+no per-question state, so one instance serves many threads.
+
+A library's service follows the library: before a question it checks the index pointer's stamp (at
+most once a second) and, when ``qa add``/``qa remove`` or an upload swapped it, loads the new version.
+Each question is answered from one version (``current()``), so it never sees half of a change.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import threading
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -23,6 +30,11 @@ from qa.answer.model import AnswerModel
 from qa.lang.query import Query, part_contexts
 
 if TYPE_CHECKING:  # types only: the index and the encoder are imported when a service opens (cold start)
+    from pathlib import Path
+
+    import numpy as np
+
+    from qa.search.library import Library
     from qa.encode.encoder import Encoder
     from qa.search.index import Index
     from qa.search.retrieve import Hit, Scores
@@ -36,6 +48,8 @@ class Service:
     index: Index
     encoder: Encoder
     model: AnswerModel = field(default_factory=AnswerModel.load)  # picks the sentence, decides to abstain
+    library: Library | None = None  # the library it answers from (None: a one-off corpus)
+    watch: _Watch | None = None  # the library's pointer, checked for a new version
 
     @classmethod
     def open(cls, settings: Settings, rebuild: bool = True, force: bool = False,
@@ -44,12 +58,12 @@ class Service:
         from qa.search import index as ix
         from qa.ingest.corpus import corpus_hash, corpus_lexicon, load_documents
         from qa.encode.encoder import make_encoder
-        from qa.lang.lexicon import named
 
+        if settings.uses_library:
+            return cls._open_library(settings, rebuild, force, progress, encoder, sentences, model)
         folder = settings.index_path
-        digest = corpus_hash(settings.corpus)
-        # the lexicon a setting names (a bad name fails here); None: the documents' own, as the index stored it
-        wanted = None if settings.lexicon is None else named(settings.lexicon).name
+        digest = corpus_hash(settings.corpus_path)
+        wanted = _wanted_lexicon(settings)
         enc = encoder or make_encoder(settings.encoder)
         reason = "forced" if force else None
         index = None
@@ -69,7 +83,7 @@ class Service:
                     raise
                 reason = e.problem
         if index is None:
-            docs = load_documents(settings.corpus)  # a bad corpus fails here, before any notice
+            docs = load_documents(settings.corpus_path)  # a bad corpus fails here, before any notice
             chunks = [c for doc in docs for c in doc.chunks]
             if reason:
                 print(f"qa: rebuilding the index: {reason}", file=sys.stderr)
@@ -79,46 +93,125 @@ class Service:
                              lexicon=corpus_lexicon(docs, settings.lexicon))
         return cls(settings, index, enc, model or AnswerModel.load(settings.model))
 
+    @classmethod
+    def _open_library(cls, settings: Settings, rebuild: bool, force: bool, progress: bool | None,
+                      encoder: Encoder | None, sentences: bool, model: AnswerModel | None) -> "Service":
+        from qa.config import DEFAULT_CORPUS
+        from qa.encode.encoder import make_encoder
+        from qa.search import index as ix
+        from qa.search.library import Library, library_hash
+
+        lib = Library(settings.library, settings.lexicon)
+        wanted = _wanted_lexicon(settings)
+        enc = encoder or make_encoder(settings.encoder)
+        folder, reason = lib.index_dir, "forced" if force else None
+        index: Index | None = None
+        if not force:
+            try:
+                manifest = ix.read_manifest(folder)
+                ix.check(manifest, enc.id, library_hash(ix.read_documents(folder)), folder, wanted)
+                if sentences and manifest.sentences == 0:
+                    problem = "index was built for retrieval only (no sentence vectors)"
+                    raise IndexUnusable(f"{folder}: {problem}; rebuild with: qa index --rebuild", problem=problem)
+                index = ix.load(folder)
+            except IndexMissing:
+                if not rebuild:
+                    raise
+            except IndexUnusable as e:
+                if not rebuild:
+                    raise
+                reason = e.problem
+        if index is None and (lib.catalog() or lib._orphans()):
+            print(f"qa: rebuilding the library's index: {reason or 'missing'}", file=sys.stderr)
+            index = lib.rebuild(enc, progress, sentences)
+        if index is None:  # first use: the library starts with the report
+            if progress is not False:
+                print(f"qa: building the library {lib.folder} with {DEFAULT_CORPUS} (first use) …", file=sys.stderr)
+            added = lib.add([DEFAULT_CORPUS], enc, progress=progress)
+            if added.failed:
+                raise added.failed[0][1]
+            index = added.index or ix.load(folder)
+        return cls(settings, index, enc, model or AnswerModel.load(settings.model), lib,
+                   _Watch(folder, ix.pointer_stamp(folder)))
+
+    def refresh(self) -> "Service":
+        """``current()`` now, without waiting out the once-a-second check (after this process changed the library)."""
+        if self.watch is not None:
+            self.watch.checked = float("-inf")
+        return self.current()
+
+    def current(self) -> "Service":
+        """This service answering from one version of the library: the newest, when the pointer moved (checked
+        at most once a second). A one-off corpus's service is itself."""
+        if self.watch is None:
+            return self
+        index = self.watch.fresh(self.index)
+        if index is not self.index:
+            self.index = index
+        return replace(self, index=index)
+
     def query(self, question: str) -> Query:
         """The question prepared once (cleaned, normalised, encoded, read); raises ``BadQuestion``."""
         return Query.make(question, self.index, self.encoder)
 
-    def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
-        """Answer ``question``: what ``qa ask``, the web page, the API and ``qa eval`` all call."""
+    def ask(self, question: str, k: int | None = None, mode: str | None = None,
+            docs: Sequence[str] | None = None) -> Answer:
+        """Answer ``question``: what ``qa ask``, the web page, the API and ``qa eval`` all call. ``docs``: only
+        these documents (ids, id prefixes or names) are searched and cited."""
         k, mode = self._options(k, mode)  # before encoding: a bad option costs nothing
-        return self._answer_query(self.query(question), k, mode)
+        svc = self.current()
+        only = svc.allowed(docs)
+        return svc._answer_query(svc.query(question), k, mode, only)
 
-    def answer(self, query: Query, k: int | None = None, mode: str | None = None) -> Answer:
+    def answer(self, query: Query, k: int | None = None, mode: str | None = None,
+               docs: Sequence[str] | None = None) -> Answer:
         """Retrieve for a prepared ``query`` and compose its answer; a two-part question is answered part by part."""
-        return self._answer_query(query, *self._options(k, mode))
+        return self._answer_query(query, *self._options(k, mode), self.allowed(docs))
 
-    def _answer_query(self, query: Query, k: int, mode: str) -> Answer:
-        answer = self._answer_parts(query, k, mode)
+    def allowed(self, docs: Sequence[str] | None) -> np.ndarray | None:
+        """Per chunk, whether it is in one of ``docs`` (ids, id prefixes or names); None for all."""
+        if not docs:
+            return None
+        import numpy as np
+
+        from qa.search.library import resolve
+
+        names = {resolve(d, self.index.documents or self._corpus_documents(), self.settings.library)["name"]
+                 for d in docs}
+        return np.array([c.doc in names for c in self.index.chunks], dtype=bool)
+
+    def _corpus_documents(self) -> list[dict]:
+        """A one-off corpus's documents, by name (``--doc`` on ``--corpus``): the chunk ids' prefixes."""
+        names = dict.fromkeys(c.doc for c in self.index.chunks)
+        return [{"id": n, "name": n} for n in names]
+
+    def _answer_query(self, query: Query, k: int, mode: str, only: np.ndarray | None = None) -> Answer:
+        answer = self._answer_parts(query, k, mode, only)
         if query.readings:  # say how the question was read: a wrong reading is then plain to see
             read = "; ".join(f"read {short} as {term}" for short, term in query.readings)
             answer = replace(answer, reason=f"{read}; {answer.reason}")
         return answer
 
-    def _answer_parts(self, query: Query, k: int, mode: str) -> Answer:
+    def _answer_parts(self, query: Query, k: int, mode: str, only: np.ndarray | None = None) -> Answer:
         if query.parts:
-            parts = [self._answer(Query.make(part, self.index, self.encoder, vec, context), k, mode)
+            parts = [self._answer(Query.make(part, self.index, self.encoder, vec, context), k, mode, only)
                      for part, vec, context in zip(query.parts, query.part_vectors, part_contexts(query.parts))]
             return combine(query, parts, k)
-        return self._answer(query, k, mode)
+        return self._answer(query, k, mode, only)
 
-    def hits(self, query: Query, k: int, mode: str) -> tuple[list[Hit], Scores]:
+    def hits(self, query: Query, k: int, mode: str, only: np.ndarray | None = None) -> tuple[list[Hit], Scores]:
         """The top ``max(k, REACH)`` chunks for ``query`` in ``mode`` (a hybrid ranking re-ranked by the model's
         ``Ranker``; answer candidates come from ``DEPTH`` of them, or a few more down to ``REACH``, whatever
-        ``k`` is cited), and every chunk's scores."""
+        ``k`` is cited), and every chunk's scores. ``only``: a bool per chunk, the chunks that may be hits."""
         from qa.search.retrieve import ranked, score, with_total_rows
 
-        scores = score(self.index, query, self.settings.lexical)
-        hits = ranked(self.index, query, scores, mode, self.settings, self.model.ranker,
-                      min(max(k, REACH), len(self.index.chunks)))
+        scores = score(self.index, query, self.settings.lexical, only)
+        n = len(self.index.chunks) if only is None else int(only.sum())
+        hits = ranked(self.index, query, scores, mode, self.settings, self.model.ranker, min(max(k, REACH), n), only)
         return with_total_rows(self.index, query, hits, DEPTH), scores
 
-    def _answer(self, query: Query, k: int, mode: str) -> Answer:
-        hits, scores = self.hits(query, k, mode)
+    def _answer(self, query: Query, k: int, mode: str, only: np.ndarray | None = None) -> Answer:
+        hits, scores = self.hits(query, k, mode, only)
         return compose(query, self.index, hits, scores, self.model, k)
 
     def _options(self, k: int | None, mode: str | None) -> tuple[int, str]:
@@ -131,3 +224,45 @@ class Service:
         if not isinstance(k, int) or not 1 <= k <= 100:
             raise BadQuestion(f"k must be between 1 and 100, not {k}")
         return k, mode
+
+
+class _Watch:
+    """The library's ``CURRENT`` pointer: its stamp is read at most once every ``every`` seconds, and a new
+    version is loaded when it moved. A version that fails to load (a build swapping again under it) keeps
+    the old index, and is tried again at the next check."""
+
+    def __init__(self, folder: Path, stamp: tuple[int, int] | None, every: float = 1.0):
+        self.folder, self.stamp, self.every = folder, stamp, every
+        self.checked = time.monotonic()
+        self.lock = threading.Lock()
+
+    def fresh(self, index: Index) -> Index:
+        from qa.search import index as ix
+
+        now = time.monotonic()
+        if now - self.checked < self.every or not self.lock.acquire(blocking=False):
+            return index  # checked a moment ago, or another thread is loading: answer from what is loaded
+        try:
+            self.checked = now
+            stamp = ix.pointer_stamp(self.folder)
+            if stamp is None or stamp == self.stamp:
+                return index
+            try:
+                new = ix.load(self.folder)
+            except IndexUnusable as e:
+                log.warning("library changed but its new version did not load (%s); answering from the old one", e)
+                return index
+            new.warm()  # here, not on the first questions (the others answer from the old version meanwhile)
+            log.info("library changed: %d chunks now (was %d)", len(new.chunks), len(index.chunks))
+            self.stamp = stamp
+            return new
+        finally:
+            self.lock.release()
+
+
+def _wanted_lexicon(settings: Settings) -> str | None:
+    """The name of the lexicon a setting asks for ("" for none; a bad name raises ``LexiconError`` here), or None:
+    the indexed documents' own, as the index stored it."""
+    from qa.lang.lexicon import named
+
+    return None if settings.lexicon is None else named(settings.lexicon).name

@@ -107,7 +107,7 @@ def _citation(i: int, c: Citation, answer: Answer) -> str:
     is_answer = answer.highlight is not None and answer.highlight.id == c.id
     sources = "".join(
         f"<li>资料来源：{_esc(s.text)}{f'（脚注 {s.footnote}）' if s.footnote else ''}</li>" for s in c.sources)
-    return (f"<details{' open' if is_answer else ''}><summary>[{i}] {_esc(where(c))} · 相关度 {c.score:.4f}</summary>"
+    return (f"<details{' open' if is_answer else ''}><summary>[{i}] {_esc(where(c))}</summary>"
             f"<div style=\"{_PASSAGE}\">{_passage(c, answer)}</div>"
             + (f"<ul style=\"margin:.2em 0 .6em 1em\">{sources}</ul>" if sources else "")
             + "</details>")
