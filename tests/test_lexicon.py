@@ -179,3 +179,17 @@ def test_a_un_document_in_a_folder_gives_the_folder_the_un_lexicon(tmp_path):
     docs = load_documents(tmp_path)
     assert [d.lexicon for d in docs] == ["un", None]
     assert corpus_lexicon(docs).name == "un" and corpus_lexicon(docs, "none").name == ""
+
+
+def test_a_librarys_index_takes_the_union_of_its_documents_lexicons(tmp_path, monkeypatch, plain_corpus):
+    from qa.search.library import Library
+
+    monkeypatch.setenv("QA_VECTOR_DIR", str(tmp_path / "vectors"))
+    report = Path(__file__).resolve().parent.parent / "corpus" / "E-2020-54.zh.txt"
+    lib = Library(tmp_path / "library")
+    index = lib.add([plain_corpus], CharCounts(), progress=False).index
+    assert index is not None and index.manifest.lexicon == "" and "驻地协调员" not in index.segmenter.known_words()
+    index = lib.add([report], CharCounts(), progress=False).index  # a UN document joins: the index gets un
+    assert index is not None and index.manifest.lexicon == "un" and index.segmenter.words("驻地协调员") == ["驻地协调员"]
+    forced = Library(tmp_path / "library", "none").rebuild(CharCounts(), progress=False)
+    assert forced is not None and forced.manifest.lexicon == ""
