@@ -61,16 +61,17 @@ class WithoutPassages(Service):
 
     @classmethod
     def of(cls, service: Service, rows: frozenset[int]) -> "WithoutPassages":
-        return cls(service.settings, service.index, service.encoder, service.model, frozenset(rows))
+        return cls(service.settings, service.index, service.encoder, service.model, service.library, service.watch,
+                   left_out=frozenset(rows))
 
-    def hits(self, query: Query, k: int, mode: str) -> tuple[list[Hit], Scores]:
+    def hits(self, query: Query, k: int, mode: str, only: np.ndarray | None = None) -> tuple[list[Hit], Scores]:
         from qa.search.retrieve import ranked, score, with_total_rows
 
-        scores = masked(score(self.index, query, self.settings.lexical), self.left_out)
-        n = len(self.index.chunks)
+        scores = masked(score(self.index, query, self.settings.lexical, only), self.left_out)
+        n = len(self.index.chunks) if only is None else int(only.sum())
         want = min(max(k, REACH), n - len(self.left_out))
         hits = ranked(self.index, query, scores, mode, self.settings, self.model.ranker,
-                      min(want + len(self.left_out), n))
+                      min(want + len(self.left_out), n), only)
         hits = [h for h in hits if h.row not in self.left_out][:want]
         hits = with_total_rows(self.index, query, hits, DEPTH)  # a table's total row: never a left-out one
         return [h for h in hits if h.row not in self.left_out], scores
