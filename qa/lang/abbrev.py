@@ -11,7 +11,10 @@ of the report abbreviates, and puts the term in their place:
 
 A run is read as a term only when the term starts with the run's first character,
 holds the rest in order, is at least two characters longer, and the report uses
-it at least ``MIN_USES`` times; among several, the one the report uses most.
+it at least ``MIN_USES`` times; among several, the one the report uses most. The
+index's domain lexicon (``qa.lang.lexicon``: ``abbreviations``) may name a run's term
+outright (the UN lexicon: 驻协办 -> 驻地协调员办公室); that reading wins when the report
+writes the term at all.
 
 Does not guess at abbreviations the report itself uses (儿基会 is left alone), at
 single characters, or at words jieba knows from the report.
@@ -85,6 +88,9 @@ def _longest_reading(run: list[str], index) -> tuple[int, int, str] | None:
 
 
 def _term_for(short: str, index) -> str | None:
+    named = index.lexicon.abbreviations.get(short)
+    if named and named in index.plain_text:
+        return named
     uses = index.term_uses
     fits = [t for t in index.terms_by_first.get(short[0], ()) if is_abbreviation(short, t) and uses[t] >= MIN_USES]
     return max(fits, key=lambda t: (uses[t], -len(t))) if fits else None

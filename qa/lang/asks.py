@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
 
-from qa.lang.names import CITIES, Names, mentioned
+from qa.lang.names import Names, mentioned
 from qa.lang.tokenize import normalised
 
 _NUMERAL = "一二两三四五六七八九十百千万"
@@ -38,8 +38,8 @@ def _names_a_country(sentence: str, _m: re.Match, names: Names) -> bool:
     return bool(names.find(normalised(sentence), "countries")) if names.countries else True
 
 
-def _names_a_city(sentence: str, _m: re.Match, _names: Names) -> bool:
-    return any(city in sentence for city in CITIES) or bool(re.search(r"[\u4e00-\u9fff]{2,4}市", sentence))
+def _names_a_city(sentence: str, _m: re.Match, names: Names) -> bool:
+    return any(city in sentence for city in names.cities) or bool(re.search(r"[\u4e00-\u9fff]{2,4}市", sentence))
 
 
 def _names_a_place(sentence: str, m: re.Match, names: Names) -> bool:
@@ -351,11 +351,13 @@ _HOW_MANY = re.compile(r"\bhow\s+many\s+(?:of\s+the\s+)?([a-z][a-z' -]*?)(?=\s+(
                        re.I)
 
 
-def counted_english(question: str) -> str | None:
-    """The thing an English "how many X" question counts, in the report's Chinese, when X is a UN term
-    (``qa.lang.tokenize.expand_english``): how many country teams … -> 国家工作队.
+def counted_english(question: str, glossary: dict[str, str]) -> str | None:
+    """The thing an English "how many X" question counts, in the report's Chinese, when X is a term of the
+    lexicon's ``glossary`` (``qa.lang.tokenize.expand_english``): how many country teams … -> 国家工作队.
 
-    >>> counted_english("So how many UN country teams took part?"), counted_english("How many people came?")
+    >>> from qa.lang.lexicon import Lexicon
+    >>> un = Lexicon.load("un").glossary
+    >>> counted_english("So how many UN country teams took part?", un), counted_english("How many people came?", un)
     ('国家工作队', None)
     """
     from qa.lang.tokenize import expand_english
@@ -363,7 +365,7 @@ def counted_english(question: str) -> str | None:
     m = _HOW_MANY.search(question)
     if not m:
         return None
-    chinese = expand_english(m.group(1))[len(m.group(1)):].split()
+    chinese = expand_english(m.group(1), glossary)[len(m.group(1)):].split()
     return chinese[0] if chinese and len(chinese[0]) >= 2 else None
 
 

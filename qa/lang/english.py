@@ -2,7 +2,7 @@
 
 An English question shares no characters with a Chinese report, and the
 multilingual encoder alone finds the right passage first for fewer than half of
-them. The UN glossary (``qa.lang.tokenize.GLOSSARY``) covers the report's terms of art;
+them. A domain lexicon's glossary (``qa.lang.lexicon``: the UN one) covers the report's terms of art;
 this covers everyday words ("pledge" -> 认捐, "networks" -> 网络, "Pakistan" ->
 巴基斯坦) for the lexical side:
 

@@ -200,7 +200,7 @@ def question_weights(norm: str, index: Index, countries: tuple[str, ...] = ()) -
     """The question's key bigrams and their IDF in the corpus; bigrams of question words (多少, 哪些) left out.
 
     An English question's words cannot be found in a Chinese report, so its key
-    terms are the Chinese of the UN terms it uses (``expand_english``) and the Latin
+    terms are the Chinese of the lexicon's terms it uses (``expand_english``: the UN glossary's, for a UN report) and the Latin
     words the report writes itself (COVID-19) and the ``countries`` it names (``english_countries``);
     it has none when it uses none of these (a question about the weather in Paris).
 
@@ -213,7 +213,7 @@ def question_weights(norm: str, index: Index, countries: tuple[str, ...] = ()) -
         # and the countries it names (as the report writes them: United Kingdom -> 联合王国)
         latin = [w for w in re.findall(r"[a-z0-9][a-z0-9-]*[a-z0-9]", norm)
                  if w not in QUESTION_WORDS and not w.isdigit() and bm.idf("#" + w)]
-        norm = " ".join((expand_english(norm)[len(norm):], *latin, *countries))
+        norm = " ".join((expand_english(norm, index.lexicon.glossary)[len(norm):], *latin, *countries))
     norm = _FILLER.sub(" ", _UNIT.sub(" ", _IN_REFERENCE.sub(r"\1 ", norm)))  # "2019年新派" has no key term 年新 (nor 年): a unit belongs to its number
     norm = _INTERROGATIVE.sub(" ", norm)  # 哪一天 asks; its 一天 is no key term
     q = {b for piece in _pieces(norm, index.segmenter) for b in bigrams(piece)

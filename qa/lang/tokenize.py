@@ -1,13 +1,14 @@
 """Tokens for the lexical side: jieba words, character bigrams, or both.
 
-jieba segments with the report's own terms added (驻地协调员, 国家工作队 …).
+jieba segments with the domain lexicon's terms added (``qa.lang.lexicon``: the UN lexicon's
+驻地协调员, 国家工作队 …).
 Its full dictionary takes about a second to load, so an index stores the
 dictionary entries its corpus uses (``vocabulary``) and questions are cut with
 that small dictionary (``Segmenter.from_vocabulary``): words the corpus lacks
 could not match anyway. Text is normalised first: Traditional to Simplified,
 full-width to half-width, lower case.
 
-    tokens("驻地協調員辦公室有多少核心職位", "jieba")
+    tokens("驻地協調員辦公室有多少核心職位", "jieba", Segmenter.full(Lexicon.load("un").user_terms))
     -> ['驻地协调员', '办公室', '核心', '职位']
 
 Does not rank anything; that is ``qa.search.bm25``.
@@ -24,65 +25,6 @@ from functools import lru_cache
 log = logging.getLogger(__name__)
 
 VARIANTS = ("jieba", "bigram", "jieba+bigram")
-
-# Terms of the report that jieba's default dictionary cuts apart.
-USER_TERMS = (
-    "驻地协调员", "驻地协调员系统", "驻地协调员办公室", "国家工作队", "联合国国家工作队",
-    "发展协调办公室", "区域发展协调办公室", "经社部", "合作框架", "共同国家分析",
-    "可持续发展目标", "可持续发展集团", "信息管理系统", "供资契约", "特别用途信托基金",
-    "集合基金", "联合基金", "四年度全面政策审查", "管理和问责框架", "业务运作战略",
-    "方案国", "开发署", "人口基金", "儿基会", "妇女署", "难民署", "项目署", "艾滋病署",
-    "人道协调厅", "世卫组织", "劳工组织", "粮食署", "全球传播部", "新闻中心",
-    "费用分摊", "协调税", "协调费", "核心职位", "通信干事", "区域委员会", "实体办事处",
-)
-
-# UN development-system terms in English and as the Chinese documents write them, so that an
-# English question has words to match on the lexical side (the dense side is multilingual anyway).
-GLOSSARY = {
-    "resident coordinator office": "驻地协调员办公室", "resident coordinator system": "驻地协调员系统",
-    "resident coordinator": "驻地协调员", "country team": "国家工作队", "unct": "国家工作队",
-    "development coordination office": "发展协调办公室", "dco": "发展协调办公室",
-    "regional office": "区域发展协调办公室", "cooperation framework": "合作框架",
-    "common country analysis": "共同国家分析", "funding compact": "供资契约",
-    "joint sdg fund": "可持续发展目标联合基金", "sdg fund": "可持续发展目标联合基金",
-    "sustainable development goal": "可持续发展目标", "sdg": "可持续发展目标",
-    "unsdg": "联合国可持续发展集团", "sustainable development group": "联合国可持续发展集团",
-    "special purpose trust fund": "特别用途信托基金", "trust fund": "信托基金",
-    "cost-sharing": "费用分摊", "cost sharing": "费用分摊", "levy": "协调税", "pooled fund": "集合基金",
-    "information centre": "新闻中心", "information center": "新闻中心", "communications officer": "通信干事",
-    "business innovations group": "业务创新小组", "common premises": "共同房地",
-    "business operations strategy": "业务运作战略", "efficiency": "效率",
-    "management and accountability framework": "管理和问责框架", "qcpr": "四年度全面政策审查",
-    "programme country government": "方案国政府", "survey": "调查", "desa": "经社部",
-    "undp": "开发署", "unfpa": "人口基金", "unicef": "儿基会", "un women": "妇女署", "unhcr": "难民署",
-    "wfp": "粮食署", "ilo": "劳工组织", "world bank": "世界银行",
-    "gender": "性别", "youth": "青年", "disability": "残疾", "partnership": "伙伴关系",
-    "budget": "预算",
-    "expenditure": "支出", "estimate": "估计数", "voluntary contribution": "自愿捐款",
-    "contribution": "捐款", "recruit": "征聘", "training": "培训",
-    "staff": "工作人员", "posts": "员额", "national": "本国", "international": "国际",
-    "core positions": "核心职位", "country coordination": "国家协调", "regional coordination": "区域协调",
-    "global coordination": "全球协调", "programme support": "方案支助",
-    # the shorthand UN staff and delegates write
-    "rco": "驻地协调员办公室", "rc system": "驻地协调员系统", "rc": "驻地协调员", "sptf": "特别用途信托基金",
-    "general assembly": "大会", "secretary-general": "秘书长", "member state": "会员国",
-    "ecosoc": "经济及社会理事会", "economic and social council": "经济及社会理事会", "pledge": "认捐",
-    "commitment": "承诺", "un info": "UN Info",
-    # the report's terms of art that everyday English words do not reach
-    "countries and territories": "国家和地区", "signator": "签署方", "pioneer": "先驱",
-    "integrated national financing framework": "国家综合筹资框架", "inff": "国家综合筹资框架",
-    "joint programme": "联合方案", "joint program": "联合方案", "call for proposals": "征集提议",
-    "multi-country office": "多国办事处", "co-locat": "同地办公", "global south": "全球南方",
-    "geographic diversity": "地理多样性", "geographical diversity": "地理多样性",
-    "humanitarian coordinator": "人道主义协调员", "peacebuilding": "建设和平", "regional commission": "区域委员会",
-    "retreat": "务虚会", "induction": "入职",
-    # the money and survey words of a UN report, which an English question puts in plain words
-    "shortfall": "缺口", "funding gap": "缺口", "funding stream": "资金流", "income": "收入", "revenue": "收入",
-    "investment": "投资", "country level": "国家一级", "country-level": "国家一级", "take part": "参加",
-    "participat": "参与", "headquarters": "总部", "gender equality": "性别平等", "beneficiar": "受益",
-    "humanitarian": "人道主义", "coherence": "一致性", "duplicat": "重复", "audit": "审计", "evaluation": "评价",
-    "accountability": "问责", "results": "成果", "outcome": "成果",
-}
 
 STOPWORDS = frozenset(
     "的 了 是 在 和 与 及 或 有 为 对 把 被 将 于 中 等 也 都 就 还 而 之 其 这 那 个 吗 呢 吧 啊 "
@@ -181,13 +123,14 @@ class Segmenter:
         self._lock = threading.Lock()
 
     @classmethod
-    def full(cls) -> "Segmenter":
+    def full(cls, user_terms: tuple[str, ...] = ()) -> "Segmenter":
+        """jieba's whole dictionary, with ``user_terms`` (a lexicon's words) kept whole."""
         import jieba
 
         jieba.setLogLevel(logging.WARNING)
         tk = jieba.Tokenizer()
         tk.initialize()
-        for term in USER_TERMS:
+        for term in user_terms:
             tk.add_word(term, freq=max(tk.suggest_freq(term), 50_000))
         return cls(tk)
 
@@ -220,19 +163,23 @@ class Segmenter:
         return {w: int(self._tk.FREQ.get(w) or 1) for w in words if len(w) > 1}
 
 
-def expand_english(text: str) -> str:
-    """Add the Chinese terms of English UN phrases found in ``text`` (lexical side only).
+def expand_english(text: str, glossary: dict[str, str]) -> str:
+    """Add the Chinese terms of the English phrases of ``glossary`` (a lexicon's: English -> Chinese) found in
+    ``text`` (lexical side only); the longest phrase first, each found phrase's words then gone.
 
-    >>> expand_english("How many resident coordinators were recruited?")
+    >>> from qa.lang.lexicon import Lexicon
+    >>> expand_english("How many resident coordinators were recruited?", Lexicon.load("un").glossary)
     'How many resident coordinators were recruited? 驻地协调员 征聘'
+    >>> expand_english("How many resident coordinators were recruited?", {})
+    'How many resident coordinators were recruited?'
     """
     low = text.lower()
-    if not re.search(r"[a-z]{2}", low):
+    if not glossary or not re.search(r"[a-z]{2}", low):
         return text
     found = []
-    for en in sorted(GLOSSARY, key=len, reverse=True):
+    for en in sorted(glossary, key=len, reverse=True):
         if re.search(r"\b" + re.escape(en), low):
-            found.append(GLOSSARY[en])
+            found.append(glossary[en])
             low = re.sub(r"\b" + re.escape(en) + r"\w*", " ", low)
     return f"{text} {' '.join(dict.fromkeys(found))}" if found else text
 

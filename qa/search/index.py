@@ -5,18 +5,23 @@ Layout of an index folder::
     index/E-2020-54/
       CURRENT             -> name of the live version folder (swapped atomically)
       v-<time>-<pid>/
-        manifest.json     format version, encoder id, dimension, corpus hash, counts
+        manifest.json     format version, encoder id, dimension, corpus hash, lexicon name, counts
         chunks.jsonl      the chunks, row i = FAISS row i
         dense.faiss       inner-product FAISS index over L2-normalised chunk vectors
         sentences.npy     vectors of every sentence (for picking the answer sentence)
         sentences.json    [[chunk row, start, end], ...] per sentence row
-        lexical.json      BM25 postings per lexical variant + jieba vocabulary
+        lexical.json      BM25 postings per lexical variant + jieba vocabulary + names
+        lexicon.json      the domain lexicon the index was built with (``qa.lang.lexicon``)
         library.json      the catalog of the documents indexed (a library's index only: qa.search.library)
 
 A build writes a new version folder, then replaces ``CURRENT`` with
 ``os.replace``: a build killed midway leaves the previous index in use.
 ``load()`` checks the manifest and raises ``IndexUnusable`` saying why
-(stale corpus, other encoder, older format, corrupt files).
+(stale corpus, other encoder or lexicon, older format, corrupt files).
+
+The lexicon (the union of the indexed documents' lexicons, or the one a setting names) decides
+which words jieba keeps whole, which English terms an English question gains, and which
+bodies and cities are known; it is stored with the index, so ``load()`` gets it back.
 
 Invariant: inner product equals cosine similarity, because every vector is L2-normalised.
 """
@@ -41,8 +46,9 @@ import numpy as np
 
 from qa.search.bm25 import BM25
 from qa.ingest.document import Chunk
-from qa.errors import IndexMissing, IndexUnusable
+from qa.errors import IndexMissing, IndexUnusable, LexiconError
 from qa.lang.text import split_sentences
+from qa.lang.lexicon import Lexicon
 from qa.lang.names import Names
 from qa.lang.tokenize import VARIANTS, Segmenter, dense_text, normalise, normalised, tokens
 from qa.encode.vector_cache import VectorCache
@@ -51,12 +57,12 @@ if TYPE_CHECKING:
     import faiss
 
     from qa.encode.encoder import Encoder
-    from qa.lang.english import Lexicon
+    from qa.lang.english import Lexicon as EnglishWords
 
 log = logging.getLogger(__name__)
 
-# 15: int8 vectors in 7 bits, one text per run (and fp32 the default encoder)
-FORMAT = 15  # 14: 大会, 秘书处 name the General Assembly, the Secretariat; 13: the cover is a kind; 12: dense_text
+# 16: the domain lexicon chosen per corpus, stored with the index; 15: int8 vectors in 7 bits, one text per run
+FORMAT = 16  # 14: 大会, 秘书处 name the General Assembly, the Secretariat; 13: the cover is a kind; 12: dense_text
 BATCH = 16
 
 
@@ -70,10 +76,11 @@ class Manifest:
     sentences: int
     built_at: str
     build_seconds: float
+    lexicon: str = ""  # the lexicon's name ("un", "" for none): ``Lexicon.name``
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Manifest":
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k != "lexicon" or k in data})
 
 
 @dataclass
@@ -89,6 +96,7 @@ class Index:
     documents: list[dict] = field(default_factory=list)  # the catalog (qa.search.library), [] for a corpus
     vectors_reused: int = 0  # set by build(): vectors taken from the cache, and texts the encoder had to encode
     vectors_encoded: int = 0
+    lexicon: Lexicon = field(default_factory=Lexicon.empty)  # the domain lexicon it was built with
 
     @cached_property
     def by_name(self) -> dict[str, dict]:
@@ -127,11 +135,11 @@ class Index:
         return {k: tuple(v) for k, v in out.items()}
 
     @cached_property
-    def english(self) -> Lexicon:
+    def english(self) -> EnglishWords:
         """English words to the report's words (``qa.lang.english``), built on the first English question."""
-        from qa.lang.english import Lexicon
+        from qa.lang.english import Lexicon as EnglishWords
 
-        return Lexicon.build(self.plain_text)
+        return EnglishWords.build(self.plain_text)
 
     @cached_property
     def char_idf(self) -> dict[str, float]:
@@ -277,8 +285,10 @@ def token_counts(encoder: Encoder, texts: list[str]) -> list[int]:
 
 
 def build(chunks: list[Chunk], encoder: Encoder, corpus_hash: str, folder: Path, progress: bool | None = None,
-          sentences: bool = True, vectors: Path | None = None, documents: list[dict] | None = None) -> Index:
-    """Encode and index ``chunks``, save to ``folder`` atomically, and return the index.
+          sentences: bool = True, vectors: Path | None = None, documents: list[dict] | None = None,
+          lexicon: Lexicon | None = None) -> Index:
+    """Encode and index ``chunks`` with ``lexicon`` (default none: ``qa.ingest.corpus.corpus_lexicon`` chooses
+    a corpus's), save to ``folder`` atomically, and return the index.
 
     ``documents`` is a library's catalog, saved in the same version (one pointer swap for both).
     ``sentences=False`` skips the sentence vectors (retrieval-only, for benchmarks):
@@ -300,7 +310,8 @@ def build(chunks: list[Chunk], encoder: Encoder, corpus_hash: str, folder: Path,
     dense = faiss.IndexFlatIP(encoder.dim)
     dense.add(chunk_vecs)
 
-    seg = Segmenter.full()
+    lexicon = lexicon if lexicon is not None else Lexicon.empty()
+    seg = Segmenter.full(lexicon.user_terms)
     lexical = {}
     vocab: set[str] = set()
     for variant in VARIANTS:
@@ -308,29 +319,29 @@ def build(chunks: list[Chunk], encoder: Encoder, corpus_hash: str, folder: Path,
         lexical[variant] = BM25.build(docs)
         vocab.update(t for d in docs for t in d if not t.startswith("#"))
     freq = seg.vocabulary(vocab)
-    names = Names.build()
+    names = Names.build(lexicon)
     manifest = Manifest(FORMAT, encoder.id, int(encoder.dim), corpus_hash, len(chunks), len(spans),
-                        time.strftime("%Y-%m-%dT%H:%M:%S"), round(time.perf_counter() - started, 2))
-    _save(folder, manifest, chunks, dense, sent_vecs, spans, lexical, freq, names, documents)
+                        time.strftime("%Y-%m-%dT%H:%M:%S"), round(time.perf_counter() - started, 2), lexicon.name)
+    _save(folder, manifest, chunks, dense, sent_vecs, spans, lexical, freq, names, lexicon, documents)
     cache.save()
     index = Index(manifest, chunks, dense, sent_vecs, spans, lexical, Segmenter.from_vocabulary(freq), names,
-                  list(documents or []))
+                  list(documents or []), lexicon=lexicon)
     index.vectors_reused, index.vectors_encoded = cache.hits, len(texts) + len(sents) - cache.hits
     return index
 
 
 def _save(folder: Path, manifest: Manifest, chunks: list[Chunk], dense: faiss.Index, sent_vecs: np.ndarray,
           spans: list[tuple[int, int, int]], lexical: dict[str, BM25], freq: dict[str, int], names: Names,
-          documents: list[dict] | None = None) -> None:
+          lexicon: Lexicon, documents: list[dict] | None = None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one writer at a time: cleanup must not delete another build's files
-        _write_version(folder, manifest, chunks, dense, sent_vecs, spans, lexical, freq, names, documents)
+        _write_version(folder, manifest, chunks, dense, sent_vecs, spans, lexical, freq, names, lexicon, documents)
 
 
 def _write_version(folder: Path, manifest: Manifest, chunks: list[Chunk], dense: faiss.Index, sent_vecs: np.ndarray,
                    spans: list[tuple[int, int, int]], lexical: dict[str, BM25], freq: dict[str, int],
-                   names: Names, documents: list[dict] | None = None) -> None:
+                   names: Names, lexicon: Lexicon, documents: list[dict] | None = None) -> None:
     import faiss
 
     version = f"v-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -346,6 +357,7 @@ def _write_version(folder: Path, manifest: Manifest, chunks: list[Chunk], dense:
     (tmp / "sentences.json").write_text(json.dumps(spans))
     lex = {"vocabulary": freq, "names": names.to_json(), "bm25": {v: b.to_json() for v, b in lexical.items()}}
     (tmp / "lexical.json").write_text(json.dumps(lex, ensure_ascii=False), encoding="utf-8")
+    (tmp / "lexicon.json").write_text(json.dumps(lexicon.to_json(), ensure_ascii=False), encoding="utf-8")
     if documents is not None:
         (tmp / "library.json").write_text(json.dumps(documents, ensure_ascii=False, indent=1), encoding="utf-8")
     (tmp / "manifest.json").write_text(json.dumps(manifest.__dict__, indent=2))
@@ -391,14 +403,17 @@ def _live(folder: Path) -> Path:
     return live
 
 
-def check(manifest: Manifest, encoder_id: str, corpus_hash: str, folder: Path) -> None:
-    """Raise ``IndexUnusable`` if the index was built from other inputs."""
+def check(manifest: Manifest, encoder_id: str, corpus_hash: str, folder: Path, lexicon: str | None = None) -> None:
+    """Raise ``IndexUnusable`` if the index was built from other inputs; ``lexicon``: the name of the lexicon
+    a setting asks for ("" for none; None: whichever the corpus's documents chose, as stored)."""
     if manifest.format != FORMAT:
         raise _unusable(folder, f"index format {manifest.format} is not {FORMAT} (built by another version)")
     if manifest.encoder != encoder_id:
         raise _unusable(folder, f"index was built with encoder {manifest.encoder!r}, not {encoder_id!r}")
     if manifest.corpus_hash != corpus_hash:
         raise _unusable(folder, "index is stale (the corpus changed since it was built)")
+    if lexicon is not None and manifest.lexicon != lexicon:
+        raise _unusable(folder, f"index was built with lexicon {manifest.lexicon or 'none'!r}, not {lexicon or 'none'!r}")
 
 
 def load(folder: Path) -> Index:
@@ -417,18 +432,19 @@ def load(folder: Path) -> Index:
         lexical = {v: BM25.from_json(d) for v, d in lex["bm25"].items()}
         freq = lex["vocabulary"]
         names = Names.from_json(lex["names"])
+        lexicon = Lexicon.from_json(json.loads((live / "lexicon.json").read_text(encoding="utf-8")))
         catalog = live / "library.json"
         documents = json.loads(catalog.read_text(encoding="utf-8")) if catalog.exists() else []
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError) as e:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError, LexiconError) as e:
         raise _unusable(folder, f"index files are corrupt ({type(e).__name__})") from None
     if not all(len(s) == 3 and all(isinstance(x, int) for x in s) and 0 <= s[0] < len(chunks) for s in spans):
         raise _unusable(folder, "index sentence table is malformed")
     if (len(chunks) != manifest.chunks or dense.ntotal != manifest.chunks or dense.d != manifest.dim
             or len(spans) != manifest.sentences or sent_vecs.shape != (manifest.sentences, manifest.dim)
-            or set(lexical) != set(VARIANTS)):
+            or set(lexical) != set(VARIANTS) or lexicon.name != manifest.lexicon):
         raise _unusable(folder, "index files disagree with their manifest (truncated?)")
     return Index(manifest, chunks, dense, sent_vecs, spans, lexical, Segmenter.from_vocabulary(freq), names,
-                 documents)
+                 documents, lexicon=lexicon)
 
 
 def read_documents(folder: Path) -> list[dict]:

@@ -121,8 +121,11 @@ class Added:
 
 
 class Library:
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, lexicon: str | None = None):
+        """``lexicon``: the lexicon its index is built with, by name (``un``, ``none``); default: the union of its
+        documents' own (``qa.ingest.corpus.corpus_lexicon``: the report's ``un``)."""
         self.folder = Path(folder)
+        self.lexicon = lexicon
         self.documents_dir = self.folder / "documents"
         self.index_dir = self.folder / "index"
 
@@ -242,14 +245,15 @@ class Library:
 
     def _build(self, catalog: list[dict], encoder: Encoder, progress: bool | None,
                sentences: bool = True) -> ix.Index | None:
-        chunks: list[Chunk] = []
-        for entry in catalog:
-            chunks += self.document(entry["id"]).chunks
+        from qa.ingest.corpus import corpus_lexicon
+
+        docs = [self.document(entry["id"]) for entry in catalog]
+        chunks: list[Chunk] = [c for doc in docs for c in doc.chunks]
         if not chunks:  # an empty library: an index needs chunks, so none is kept
             _clear(self.index_dir)
             return None
         return ix.build(chunks, encoder, library_hash(catalog), self.index_dir, progress=progress,
-                        sentences=sentences, documents=catalog)
+                        sentences=sentences, documents=catalog, lexicon=corpus_lexicon(docs, self.lexicon))
 
 
 def library_hash(catalog: list[dict]) -> str:

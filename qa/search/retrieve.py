@@ -102,7 +102,7 @@ def score(index: Index, query: Query, lexical: str, only: np.ndarray | None = No
     d, i = index.dense.search(query.vector.reshape(1, -1).astype(np.float32), n)
     dense = np.zeros(n, dtype=np.float64)
     dense[i[0]] = d[0]
-    toks = tokens(" ".join((expand_english(query.norm), *query.english_terms)), lexical, index.segmenter)
+    toks = tokens(" ".join((expand_english(query.norm, index.lexicon.glossary), *query.english_terms)), lexical, index.segmenter)
     if query.english:
         toks = [t for t in toks if t.lstrip("#") not in QUESTION_WORDS]
     bm = index.lexical[lexical]

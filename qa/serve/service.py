@@ -56,20 +56,21 @@ class Service:
              progress: bool | None = None, encoder: Encoder | None = None, sentences: bool = True,
              model: AnswerModel | None = None) -> "Service":
         from qa.search import index as ix
-        from qa.ingest.corpus import corpus_hash, load_corpus
+        from qa.ingest.corpus import corpus_hash, corpus_lexicon, load_documents
         from qa.encode.encoder import make_encoder
 
         if settings.uses_library:
             return cls._open_library(settings, rebuild, force, progress, encoder, sentences, model)
         folder = settings.index_path
         digest = corpus_hash(settings.corpus_path)
+        wanted = _wanted_lexicon(settings)
         enc = encoder or make_encoder(settings.encoder)
         reason = "forced" if force else None
         index = None
         if not force:
             try:
                 manifest = ix.read_manifest(folder)
-                ix.check(manifest, enc.id, digest, folder)
+                ix.check(manifest, enc.id, digest, folder, wanted)
                 if sentences and manifest.sentences == 0:
                     problem = "index was built for retrieval only (no sentence vectors)"
                     raise IndexUnusable(f"{folder}: {problem}; rebuild with: qa index --rebuild", problem=problem)
@@ -82,12 +83,14 @@ class Service:
                     raise
                 reason = e.problem
         if index is None:
-            chunks = load_corpus(settings.corpus_path)  # a bad corpus fails here, before any notice
+            docs = load_documents(settings.corpus_path)  # a bad corpus fails here, before any notice
+            chunks = [c for doc in docs for c in doc.chunks]
             if reason:
                 print(f"qa: rebuilding the index: {reason}", file=sys.stderr)
             elif progress is not False:
                 print(f"qa: building the index for {settings.corpus} (first use) …", file=sys.stderr)
-            index = ix.build(chunks, enc, digest, folder, progress=progress, sentences=sentences)
+            index = ix.build(chunks, enc, digest, folder, progress=progress, sentences=sentences,
+                             lexicon=corpus_lexicon(docs, settings.lexicon))
         return cls(settings, index, enc, model or AnswerModel.load(settings.model))
 
     @classmethod
@@ -98,14 +101,15 @@ class Service:
         from qa.search import index as ix
         from qa.search.library import Library, library_hash
 
-        lib = Library(settings.library)
+        lib = Library(settings.library, settings.lexicon)
+        wanted = _wanted_lexicon(settings)
         enc = encoder or make_encoder(settings.encoder)
         folder, reason = lib.index_dir, "forced" if force else None
         index: Index | None = None
         if not force:
             try:
                 manifest = ix.read_manifest(folder)
-                ix.check(manifest, enc.id, library_hash(ix.read_documents(folder)), folder)
+                ix.check(manifest, enc.id, library_hash(ix.read_documents(folder)), folder, wanted)
                 if sentences and manifest.sentences == 0:
                     problem = "index was built for retrieval only (no sentence vectors)"
                     raise IndexUnusable(f"{folder}: {problem}; rebuild with: qa index --rebuild", problem=problem)
@@ -254,3 +258,11 @@ class _Watch:
             return new
         finally:
             self.lock.release()
+
+
+def _wanted_lexicon(settings: Settings) -> str | None:
+    """The name of the lexicon a setting asks for ("" for none; a bad name raises ``LexiconError`` here), or None:
+    the indexed documents' own, as the index stored it."""
+    from qa.lang.lexicon import named
+
+    return None if settings.lexicon is None else named(settings.lexicon).name
