@@ -27,7 +27,7 @@ from qa.search.index import Index
 from qa.answer.model import AnswerModel
 from qa.lang.query import Query
 from qa.search.retrieve import Hit, Scores
-from qa.answer.reply import NO_ANSWER, Answer, Highlight, Source, citation
+from qa.answer.reply import Answer, Highlight, Source, citation, no_answer
 from qa.answer.shape import shape
 
 def footnote_for(chunk: Chunk, start: int, end: int) -> Source | None:
@@ -80,7 +80,8 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
     cites = tuple(citation(index.chunks[h.row], h.score, index.doc_of(index.chunks[h.row])) for h in hits[:k])
 
     def abstain(reason: str, confidence: float = 0.0, extra: str = "") -> Answer:
-        return Answer(query.text, True, NO_ANSWER + extra, cites, None, query.notice, round(confidence, 4), reason)
+        return Answer(query.text, True, no_answer(index.lexicon.name) + extra, cites, None, query.notice,
+                      round(confidence, 4), reason)
 
     if not hits:
         return abstain("no passage to answer from")
@@ -135,7 +136,7 @@ def combine(query: Query, parts: list[Answer], k: int) -> Answer:
     """
     if all(p.abstained for p in parts):
         first = parts[0]
-        return Answer(query.text, True, NO_ANSWER, first.citations, None, query.notice, first.confidence,
+        return Answer(query.text, True, first.answer, first.citations, None, query.notice, first.confidence,
                       " | ".join(f"part {i + 1} ({q}): {p.reason}" for i, (q, p) in enumerate(zip(query.parts, parts))))
     pieces, cites, seen = [], [], set()
     for i, (q, p) in enumerate(zip(query.parts, parts), start=1):

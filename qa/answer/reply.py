@@ -14,7 +14,17 @@ from qa.ingest.document import Chunk
 if TYPE_CHECKING:  # the type only: qa.write builds on this module
     from qa.write.writer import Written
 
-NO_ANSWER = "报告中没有找到这个问题的答案。"
+NO_ANSWER = "报告中没有找到这个问题的答案。"  # the abstention over UN reports (the UN lexicon's documents)
+NO_ANSWER_DOCUMENTS = "文档中没有找到这个问题的答案。"  # over any other documents
+
+
+def no_answer(lexicon: str) -> str:
+    """What an abstention says, by what was searched: 报告 for UN reports, 文档 for other documents.
+
+    >>> no_answer("un"), no_answer("")
+    ('报告中没有找到这个问题的答案。', '文档中没有找到这个问题的答案。')
+    """
+    return NO_ANSWER if "un" in lexicon.split("+") else NO_ANSWER_DOCUMENTS
 
 
 @dataclass(frozen=True)
