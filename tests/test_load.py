@@ -1,4 +1,4 @@
-"""The real server (``python ui.py``), in its own process, under 50 concurrent clients asking 1,000 questions:
+"""The real server (``python ui.py``), in its own process, under 50 concurrent clients asking 400 questions:
 through the API, compared with ``Service.ask`` in process in the same run, and through the chat page."""
 
 from __future__ import annotations
@@ -13,6 +13,10 @@ import urllib.request
 import pytest
 
 from tests.conftest import REPORT, ROOT
+
+# 400 questions keep every client busy through the run (8 each); the 1,000 of the figures in docs/api.md come from
+# `python -m qa.lab.loadtest`, which takes minutes on these 2 cores
+TOTAL = 400
 
 
 def _free_port() -> int:
@@ -46,14 +50,14 @@ def ui_server(built_index_dir):
 
 
 @pytest.mark.slow
-def test_api_fifty_clients_thousand_questions_against_in_process(ui_server, service):
+def test_api_fifty_clients_against_in_process(ui_server, service):
     from qa.lab.loadtest import compare
 
-    report = compare(ui_server, clients=50, total=1000, service=service)
+    report = compare(ui_server, clients=50, total=TOTAL, service=service)
     print(f"\nload: {report}")
     local, api = report["in_process"], report["api"]
-    assert local["questions"] == api["questions"] == 1000
-    assert local["errors"] == api["errors"] == 0 and local["correct"] == api["correct"] == 1000
+    assert local["questions"] == api["questions"] == TOTAL
+    assert local["errors"] == api["errors"] == 0 and local["correct"] == api["correct"] == TOTAL
     # ui.py answers in one worker process per core, so the API is not bound by one interpreter's lock as the
     # in-process threads are: 0.89-1.02 measured on a quiet machine (README; target 0.8), 0.57 in a run that
     # shared the 2 cores with a model fit. The target is measured by qa.lab.loadtest, not here: this bound only
@@ -62,13 +66,13 @@ def test_api_fifty_clients_thousand_questions_against_in_process(ui_server, serv
 
 
 @pytest.mark.slow
-def test_page_fifty_clients_thousand_questions_all_correct(ui_server):
+def test_page_fifty_clients_all_correct(ui_server):
     from qa.lab.loadtest import run_page
 
-    result = run_page(ui_server, clients=50, total=1000)
+    result = run_page(ui_server, clients=50, total=TOTAL)
     print(f"\nload: {result}")
-    assert result.questions == 1000
-    assert result.errors == 0 and result.correct == 1000
+    assert result.questions == TOTAL
+    assert result.errors == 0 and result.correct == TOTAL
 
 
 @pytest.mark.parametrize("run", ["run_api", "run_page"])

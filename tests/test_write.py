@@ -456,7 +456,7 @@ def test_openai_client_gets_the_written_answer_plain_and_streamed(writing_server
     reply = client.chat.completions.create(model="qa", messages=messages)
     content = reply.choices[0].message.content
     written = reply.model_extra["qa"]["written"]
-    assert content.startswith("答案：" + written["text"] + "\n\n引用：\n\n[1] 第 23 段")
+    assert content.startswith("答案：" + written["text"] + "\n\n引用：\n\n[1] 《E-2020-54》 第 23 段")
     deltas, last = [], None
     for chunk in client.chat.completions.create(model="qa", messages=messages, stream=True):
         deltas.append(chunk.choices[0].delta.content or "")
