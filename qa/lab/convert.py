@@ -2,8 +2,8 @@
 
     python -m qa.lab.convert ../shared/bench/cmrc2018 index/cmrc2018-traditional
 
-writes ``corpus.jsonl`` (title and text converted), ``queries.jsonl`` (text converted) and
-``qrels.tsv`` (copied) into the destination, each atomically, and a ``manifest.json`` naming the
+writes ``corpus.jsonl`` (title and text converted), ``queries.jsonl`` (text converted),
+``qrels.tsv`` (copied) and, when the source has gold answers, ``answers.jsonl`` (converted) into the destination, each atomically, and a ``manifest.json`` naming the
 source files' hashes last: an up-to-date copy is left as it is. ``qa eval --beir DEST`` then
 evaluates it like any BEIR folder (its index goes to ``index/beir-<DEST name>``).
 
@@ -46,9 +46,10 @@ def to_traditional(src: Path, dest: Path) -> Path:
     for name in FILES:
         if not (src / name).is_file():
             raise EvalSetError(f"{src / name}: missing; a BEIR folder holds {', '.join(FILES)}")
-    want = {"format": 1, "script": "s2t", "source": str(src), "hashes": {n: _digest(src / n) for n in FILES}}
+    files = FILES + (("answers.jsonl",) if (src / "answers.jsonl").is_file() else ())
+    want = {"format": 2, "script": "s2t", "source": str(src), "hashes": {n: _digest(src / n) for n in files}}
     try:
-        if json.loads((dest / "manifest.json").read_text()) == want and all((dest / n).is_file() for n in FILES):
+        if json.loads((dest / "manifest.json").read_text()) == want and all((dest / n).is_file() for n in files):
             return dest
     except (OSError, ValueError):
         pass
@@ -66,6 +67,11 @@ def to_traditional(src: Path, dest: Path) -> Path:
                     row[field] = cc.convert(row[field])
             rows.append(json.dumps(row, ensure_ascii=False))
         _write(dest / name, "\n".join(rows) + "\n")
+    if "answers.jsonl" in files:  # gold spans in the corpus's new script (answer scoring folds scripts anyway)
+        rows = [json.loads(line) for line in (src / "answers.jsonl").read_text(encoding="utf-8").splitlines()
+                if line.strip()]
+        _write(dest / "answers.jsonl", "".join(json.dumps(r | {"answers": [cc.convert(a) for a in r["answers"]]},
+                                                          ensure_ascii=False) + "\n" for r in rows))
     _write(dest / "qrels.tsv", (src / "qrels.tsv").read_text(encoding="utf-8"))
     _write(dest / "manifest.json", json.dumps(want, indent=2) + "\n")
     return dest
