@@ -68,10 +68,10 @@ def to_traditional(src: Path, dest: Path) -> Path:
             rows.append(json.dumps(row, ensure_ascii=False))
         _write(dest / name, "\n".join(rows) + "\n")
     if "answers.jsonl" in files:  # gold spans in the corpus's new script (answer scoring folds scripts anyway)
-        rows = [json.loads(line) for line in (src / "answers.jsonl").read_text(encoding="utf-8").splitlines()
-                if line.strip()]
-        _write(dest / "answers.jsonl", "".join(json.dumps(r | {"answers": [cc.convert(a) for a in r["answers"]]},
-                                                          ensure_ascii=False) + "\n" for r in rows))
+        golds = [json.loads(line) for line in (src / "answers.jsonl").read_text(encoding="utf-8").splitlines()
+                 if line.strip()]
+        _write(dest / "answers.jsonl", "".join(json.dumps(g | {"answers": [cc.convert(a) for a in g["answers"]]},
+                                                          ensure_ascii=False) + "\n" for g in golds))
     _write(dest / "qrels.tsv", (src / "qrels.tsv").read_text(encoding="utf-8"))
     _write(dest / "manifest.json", json.dumps(want, indent=2) + "\n")
     return dest

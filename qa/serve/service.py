@@ -17,7 +17,7 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # types only: the index and the encoder are imported when a s
 
     from qa.search.library import Library
     from qa.encode.encoder import Encoder
-    from qa.search.index import Index
+    from qa.search.index import Index, Manifest
     from qa.search.retrieve import Hit, Scores
 
 log = logging.getLogger(__name__)
@@ -65,23 +65,8 @@ class Service:
         digest = corpus_hash(settings.corpus_path)
         wanted = _wanted_lexicon(settings)
         enc = encoder or make_encoder(settings.encoder)
-        reason = "forced" if force else None
-        index = None
-        if not force:
-            try:
-                manifest = ix.read_manifest(folder)
-                ix.check(manifest, enc.id, digest, folder, wanted)
-                if sentences and manifest.sentences == 0:
-                    problem = "index was built for retrieval only (no sentence vectors)"
-                    raise IndexUnusable(f"{folder}: {problem}; rebuild with: qa index --rebuild", problem=problem)
-                index = ix.load(folder)
-            except IndexMissing:
-                if not rebuild:
-                    raise
-            except IndexUnusable as e:
-                if not rebuild:
-                    raise
-                reason = e.problem
+        index, reason = (None, "forced") if force else _checked(
+            folder, lambda m: ix.check(m, enc.id, digest, folder, wanted), sentences, rebuild)
         if index is None:
             docs = load_documents(settings.corpus_path)  # a bad corpus fails here, before any notice
             chunks = [c for doc in docs for c in doc.chunks]
@@ -104,23 +89,10 @@ class Service:
         lib = Library(settings.library, settings.lexicon)
         wanted = _wanted_lexicon(settings)
         enc = encoder or make_encoder(settings.encoder)
-        folder, reason = lib.index_dir, "forced" if force else None
-        index: Index | None = None
-        if not force:
-            try:
-                manifest = ix.read_manifest(folder)
-                ix.check(manifest, enc.id, library_hash(ix.read_documents(folder)), folder, wanted)
-                if sentences and manifest.sentences == 0:
-                    problem = "index was built for retrieval only (no sentence vectors)"
-                    raise IndexUnusable(f"{folder}: {problem}; rebuild with: qa index --rebuild", problem=problem)
-                index = ix.load(folder)
-            except IndexMissing:
-                if not rebuild:
-                    raise
-            except IndexUnusable as e:
-                if not rebuild:
-                    raise
-                reason = e.problem
+        folder = lib.index_dir
+        index, reason = (None, "forced") if force else _checked(
+            folder, lambda m: ix.check(m, enc.id, library_hash(ix.read_documents(folder)), folder, wanted),
+            sentences, rebuild)
         if index is None and (lib.catalog() or lib._orphans()):
             print(f"qa: rebuilding the library's index: {reason or 'missing'}", file=sys.stderr)
             index = lib.rebuild(enc, progress, sentences)
@@ -258,6 +230,30 @@ class _Watch:
             return new
         finally:
             self.lock.release()
+
+
+def _checked(folder: Path, check: Callable[[Manifest], None], sentences: bool,
+             rebuild: bool) -> tuple[Index | None, str | None]:
+    """The index in ``folder`` if ``check`` passes on its manifest (and it has sentence vectors when they are
+    needed); else ``(None, why)`` to rebuild it (``why`` None when there is none yet), or, with ``rebuild``
+    false, the ``IndexUnusable`` that says why."""
+    from qa.search import index as ix
+
+    try:
+        manifest = ix.read_manifest(folder)
+        check(manifest)
+        if sentences and manifest.sentences == 0:
+            problem = "index was built for retrieval only (no sentence vectors)"
+            raise IndexUnusable(f"{folder}: {problem}; rebuild with: qa index --rebuild", problem=problem)
+        return ix.load(folder), None
+    except IndexMissing:
+        if not rebuild:
+            raise
+        return None, None
+    except IndexUnusable as e:
+        if not rebuild:
+            raise
+        return None, e.problem
 
 
 def _wanted_lexicon(settings: Settings) -> str | None:
