@@ -132,3 +132,13 @@ def test_warming_changes_nothing_a_user_sees(built_index_dir):
     fresh.index.warm()
     assert "english" in vars(fresh.index)  # the English lexicon is built by the warm-up, not the first question
     assert [fresh.ask(q).to_json() for q in questions] == before
+
+
+def test_a_table_row_asked_for_several_columns_gives_every_one(service):
+    # 预算、支出和差异 names three columns; asking for the variance among them must not drop the others
+    ans = service.ask("附件表 4 的行政领导和管理一行，2019 年预算、支出以及差异各为多少？")
+    assert not ans.abstained, ans.reason
+    assert all(v in ans.answer for v in ("2 306.8", "1 903.2", "403.6")), ans.answer  # the row's three cells
+    # the variance alone is still the variance alone
+    alone = service.ask("附件表 4 里行政领导和管理的 2019 年支出比预算少了多少？")
+    assert "403.6" in alone.answer and "2 306.8" not in alone.answer, alone.answer

@@ -97,6 +97,12 @@ _COLUMN_WORDS = ((re.compile(r"相差|差了|差额|差距|差异|变动|变化|
                  (re.compile(r"一共|总共|总计|总数|合计|\btotal\b"), "总计"))
 
 
+# a comparison asks for the variance alone (2019 年支出比预算少了多少); a list of columns with it (预算、支出和差异
+# 分别是多少) asks for each
+_COMPARED = re.compile(r"比.{0,16}(?:增加|减少|增长|下降|多出|少了|高出|低了|涨|降)|(?:增加|增长|减少|下降|上升|提高|降低)了(?!到)")
+_LISTED = re.compile(r"、|各|分别")
+
+
 def _heading_named(heading: str, question: str) -> bool:
     """A column heading the question names: all of its year and words (2021 年估计数 ⊂ "2021 年的估计数"),
     or the variance column when it asks for a difference (and its percentage when it asks for one)."""
@@ -107,8 +113,10 @@ def _heading_named(heading: str, question: str) -> bool:
     asked = {word for rx, word in _COLUMN_WORDS if rx.search(q)}
     if "总计" in asked and h == "总计":
         return True
-    if "差异" in asked:
-        return "差异" in h and (("百分比" in h) == ("百分比" in asked))
+    if "差异" in asked and "差异" in h:  # the variance asked: its percentage when a percentage is asked
+        return ("百分比" in h) == ("百分比" in asked)
+    if "差异" in asked and (_COMPARED.search(q) or not _LISTED.search(q)):  # the variance alone: a comparison
+        return False
     years = re.findall(r"(?:19|20)\d\d", h)
     words = re.sub(r"(?:19|20)\d\d|年", "", h)
     return bool(years) and all(y in q for y in years) and len(words) >= 2 and words in q
