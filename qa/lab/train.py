@@ -40,7 +40,6 @@ Does not tune retrieval (``qa eval --tune`` does).
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import logging
@@ -143,17 +142,16 @@ def label(g: Gold, cands: list[Candidate], index) -> np.ndarray:
     return y
 
 
-def passages(service, paths: list[Path] | dict[str, list[Gold]], progress: bool | None = None) -> list[Passages]:
-    """Every question of ``paths`` (files, or set name -> questions) prepared and its top fused passages
-    labelled for the re-ranker."""
+def passages(service, sets: dict[str, list[Gold]], progress: bool | None = None) -> list[Passages]:
+    """Every question of ``sets`` (set name -> questions) prepared and its top fused passages labelled for the
+    re-ranker."""
     from tqdm import tqdm
 
     from qa.lab.evaluation import relevant_rows
     from qa.search.rerank import fused_order, passage_features
     from qa.search.retrieve import fuse, score
 
-    named = paths if isinstance(paths, dict) else {p.stem: load_gold(p) for p in paths}
-    golds = [(name, g) for name, gs in named.items() for g in gs]
+    golds = [(name, g) for name, gs in sets.items() for g in gs]
     out = []
     for name, g in tqdm(golds, desc="passages", disable=not progress if progress is not None else None,
                         leave=False):
@@ -376,31 +374,35 @@ def fitted(examples: list[Example], meta: dict | None = None) -> AnswerModel:
     return replace(model, gate=gate, threshold=threshold_for(probs))
 
 
-def leave_one_set_out(services, examples: list[Example], rankers: dict[str, Ranker],
+def leave_one_set_out(services: dict[str, Service], examples: list[Example], rankers: dict[str, Ranker],
                       folds: set[str] | None = None) -> dict:
     """For each set (of ``folds``; default every set): fitted (with threshold) on the others, with the
-    re-ranker fitted on the others (``rankers``), answering that set through ``Service.answer``; and its
-    Recall@1, fused and re-ranked."""
+    re-ranker fitted on the others (``rankers``), answering that set through ``Service.answer`` of its corpus
+    (``services``: set name -> service); and its Recall@1, fused and re-ranked."""
     out = {}
     names = {e.set for e in examples}
     for s in sorted(names & folds if folds else names):
         held = [e for e in examples if e.set == s]
         model = replace(fitted([e for e in examples if e.set != s]), ranker=rankers[s])
-        service = services[s] if isinstance(services, dict) else services
-        svc = replace(service, model=model)
-        answers = [svc.answer(e.query) for e in held]
-        m = answer_metrics([e.gold for e in held], answers)
-        out[s] = {k: round(v, 4) if isinstance(v, float) else v for k, v in m.items()
-                  if k not in ("failures", "per_type")}
-        items = [e.passages for e in held if e.passages is not None]
-        out[s]["recall@1_fused"] = round(recall_at_1(items, service.index, None), 4)
-        out[s]["recall@1"] = round(recall_at_1(items, service.index, rankers[s]), 4)
-        out[s]["retrieved"] = sum(1 for p in items if p.relevant)
-        out[s]["answerable"] = sum(1 for e in held if e.gold.type != "unanswerable")
-        out[s]["unanswerable"] = len(held) - out[s]["answerable"]
-        out[s]["threshold"] = round(model.threshold, 4)
-        out[s]["per_type"] = m["per_type"]
+        out[s] = held_out(services[s], model, held, per_type=True)
     return out
+
+
+def held_out(service: Service, model: AnswerModel, held: list[Example], per_type: bool = False) -> dict:
+    """How ``model`` (its re-ranker included) answers the ``held`` questions through ``service``: the answer
+    metrics, Recall@1 fused and re-ranked, the counts and the threshold."""
+    m = answer_metrics([e.gold for e in held], [replace(service, model=model).answer(e.query) for e in held])
+    row = {k: round(v, 4) if isinstance(v, float) else v for k, v in m.items() if k not in ("failures", "per_type")}
+    items = [e.passages for e in held if e.passages is not None]
+    row["recall@1_fused"] = round(recall_at_1(items, service.index, None), 4)
+    row["recall@1"] = round(recall_at_1(items, service.index, model.ranker), 4)
+    row["retrieved"] = sum(1 for p in items if p.relevant)
+    row["answerable"] = sum(1 for e in held if e.gold.type != "unanswerable")
+    row["unanswerable"] = len(held) - row["answerable"]
+    row["threshold"] = round(model.threshold, 4)
+    if per_type:
+        row["per_type"] = m["per_type"]
+    return row
 
 
 def _sha256(path: Path) -> str:
@@ -432,8 +434,8 @@ def beir_corpus(folder: Path, folds: int, settings) -> Corpus:
     if not (folder / "corpus.jsonl").is_file():
         raise EvalSetError(f"{folder}: no corpus.jsonl; pass --beir with a BEIR folder that has answers.jsonl")
     # its own lexicon, chosen from its documents (a --lexicon given for the report is the report's)
-    own = dataclasses.replace(settings, corpus=folder / "corpus.jsonl", index_dir=Path("index") / folder.name,
-                              lexicon=None)
+    own = replace(settings, corpus=folder / "corpus.jsonl", index_dir=Path("index") / folder.name,
+                  lexicon=None)
     svc = Service.open(own, model=AnswerModel.blank())
     queries = "full/queries.jsonl" if (folder / "full" / "queries.jsonl").is_file() else "queries.jsonl"
     gold = beir_gold(folder, svc.index, folds, queries)
@@ -502,19 +504,8 @@ def leave_one_corpus_out(corpora: list[Corpus], examples: list[Example], items: 
         mine = set(c.sets)
         ranker = fit_ranker([p for p in items if p.set not in mine])
         model = replace(fitted([e for e in examples if e.set not in mine]), ranker=ranker)
-        held = [e for e in examples if e.set in mine]
-        svc = replace(c.service, model=model)
-        m = answer_metrics([e.gold for e in held], [svc.answer(e.query) for e in held])
-        row = {k: round(v, 4) if isinstance(v, float) else v for k, v in m.items() if k not in ("failures", "per_type")}
-        kept = [e.passages for e in held if e.passages is not None]
-        row["recall@1_fused"] = round(recall_at_1(kept, c.service.index, None), 4)
-        row["recall@1"] = round(recall_at_1(kept, c.service.index, ranker), 4)
-        row["retrieved"] = sum(1 for p in kept if p.relevant)
-        row["answerable"] = sum(1 for e in held if e.gold.type != "unanswerable")
-        row["unanswerable"] = len(held) - row["answerable"]
-        row["threshold"] = round(model.threshold, 4)
-        out[c.name] = row
-        log.info("leave out %s: %s", c.name, row)
+        out[c.name] = held_out(c.service, model, [e for e in examples if e.set in mine])
+        log.info("leave out %s: %s", c.name, out[c.name])
     return out
 
 
