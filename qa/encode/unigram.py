@@ -20,6 +20,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+from tokenizers import Tokenizer
 
 FOLDER = "unigram"  # inside the exported model folder
 UNK_PENALTY = 10.0  # tokenizers' K_UNK_PENALTY
@@ -60,8 +61,6 @@ class Unigram:
     """The exported pieces, memory-mapped (opens in milliseconds)."""
 
     def __init__(self, model_folder: Path):
-        from tokenizers import Tokenizer
-
         folder = Path(model_folder) / FOLDER
         meta = json.loads((folder / "unigram.json").read_text())
         self._keys = np.load(folder / "keys.npy", mmap_mode="r")

@@ -27,6 +27,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from opencc import OpenCC
+
 from qa.ingest.document import Chunk, Document, Page
 
 SAMPLE_CHARS = 6000  # language and lexicon look at this much text from the start ("the first page")
@@ -140,8 +142,6 @@ _CONVERTERS: dict[str, Any] = {}  # config -> opencc.OpenCC (opencc has no types
 def _convert(config: str, text: str) -> str:
     conv = _CONVERTERS.get(config)
     if conv is None:
-        from opencc import OpenCC
-
         conv = _CONVERTERS[config] = OpenCC(config)
     return conv.convert(text)
 

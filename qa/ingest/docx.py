@@ -51,8 +51,8 @@ def parse_docx(path: Path, data: bytes, name: str | None = None) -> Document:
     Title: the core properties' title, else the first ``Title``-style paragraph, else
     the first heading, else the file's stem. A damaged file raises ``CorruptFile``.
     """
-    import docx
-    from docx.opc.exceptions import PackageNotFoundError
+    import docx  # python-docx takes about 0.2 s to import; only Word files need it
+    from docx.opc.exceptions import PackageNotFoundError  # with python-docx above
 
     try:
         document = docx.Document(io.BytesIO(data))
@@ -216,7 +216,7 @@ def _clean_with_marks(raw: str) -> tuple[str, list[int]]:
 
 def _footnote_texts(document) -> dict[str, str]:
     """Footnote id -> text, from the footnotes part if the file has one (python-docx does not read it)."""
-    from lxml import etree
+    from lxml import etree  # lxml comes with python-docx; only footnotes of Word files need it
 
     for rel in document.part.rels.values():
         if rel.reltype != _RT_FOOTNOTES or rel.is_external:

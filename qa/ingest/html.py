@@ -56,7 +56,7 @@ _MAX_DEPTH = 300  # deeper nesting is read as flat text
 
 def parse_html(path: Path, data: bytes, name: str | None = None) -> Document:
     """An HTML file as a ``Document`` (parser ``"html"``; title: ``<title>``, else the first ``h1``, else the stem)."""
-    from selectolax.lexbor import LexborHTMLParser
+    from selectolax.lexbor import LexborHTMLParser  # selectolax: only web pages need it
 
     text = decode_text(path, data, html=True)
     tree = LexborHTMLParser(text)
@@ -69,7 +69,7 @@ def parse_html(path: Path, data: bytes, name: str | None = None) -> Document:
 
 def parse_html_text(text: str, doc: str) -> list[Chunk]:
     """The chunks of an HTML string (for tests and callers that already hold text)."""
-    from selectolax.lexbor import LexborHTMLParser
+    from selectolax.lexbor import LexborHTMLParser  # selectolax: only web pages need it
 
     return _walk(LexborHTMLParser(text), doc)[0]
 

@@ -143,7 +143,7 @@ def sniff_report(head: bytes) -> bool:
 def parse_pdf_lazily(path: Path, data: bytes, name: str | None) -> Document:
     """``qa.ingest.pdf.parse_pdf``, imported on first use; a clean error when it or its library is absent."""
     try:
-        from qa.ingest.pdf import parse_pdf
+        from qa.ingest.pdf import parse_pdf  # pypdfium2 and pdfminer.six (0.2 s): only PDFs need them; a clean error if absent
     except ModuleNotFoundError as e:
         if e.name and e.name.startswith("qa"):
             raise UnsupportedFormat(f"{path}: is a PDF, but this installation has no PDF parser (qa.ingest.pdf); "

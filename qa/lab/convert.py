@@ -20,6 +20,10 @@ import sys
 import uuid
 from pathlib import Path
 
+import opencc
+
+from qa.errors import EvalSetError, QAError
+
 FILES = ("corpus.jsonl", "queries.jsonl", "qrels.tsv")
 
 
@@ -39,10 +43,6 @@ def to_traditional(src: Path, dest: Path) -> Path:
     >>> import opencc; opencc.OpenCC("s2t").convert("驻地协调员办公室")
     '駐地協調員辦公室'
     """
-    import opencc
-
-    from qa.errors import EvalSetError
-
     for name in FILES:
         if not (src / name).is_file():
             raise EvalSetError(f"{src / name}: missing; a BEIR folder holds {', '.join(FILES)}")
@@ -82,8 +82,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("src", type=Path, help="BEIR folder (corpus.jsonl, queries.jsonl, qrels.tsv)")
     p.add_argument("dest", type=Path, help="Folder for the Traditional copy (e.g. index/cmrc2018-traditional)")
     args = p.parse_args(argv)
-    from qa.errors import QAError
-
     try:
         out = to_traditional(args.src, args.dest)
     except QAError as e:

@@ -17,10 +17,13 @@ and, asked to, answers with the gold passages left out (``qa.lab.leaveout``).
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
+import random
 import tempfile
+from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -122,8 +125,8 @@ class _Prepared:
 
 
 def _prepare(service, gold: list[Gold]) -> _Prepared:
-    from qa.search.retrieve import score
-    from qa.lang.tokenize import VARIANTS
+    from qa.search.retrieve import score  # call time: retrieval loads faiss and the encoder; importing Gold for qa train need not
+    from qa.lang.tokenize import VARIANTS  # call time: with the retrieval import above it
 
     prep = _Prepared(gold, queries=[service.query(g.question) for g in gold])
     for variant in VARIANTS:
@@ -133,8 +136,8 @@ def _prepare(service, gold: list[Gold]) -> _Prepared:
 
 def _rank(prep: _Prepared, r: Retriever, settings: Settings, service) -> list[list[int]]:
     """The top 10 rows of each question for ``r``; re-ranking uses the ``service``'s index and model."""
-    from qa.search.rerank import rerank
-    from qa.search.retrieve import fuse
+    from qa.search.rerank import rerank  # call time: re-ranking loads faiss and the encoder
+    from qa.search.retrieve import fuse  # call time: retrieval loads faiss and the encoder
 
     s = replace(settings, lexical=r.lexical or settings.lexical)
     if r.rerank:
@@ -200,9 +203,7 @@ def written_metrics(gold: list[Gold], answers: list) -> dict:
     """What ``qa eval --write`` reports: the share of written sentences that pass the check, and the accuracy of
     the written reply (the sentences that passed, or the extractive answer where none stands) beside the
     extractive answer's, on the same questions. ``answers`` carry their ``written`` part."""
-    from collections import Counter
-
-    from qa.write.verify import strip_markers
+    from qa.write.verify import strip_markers  # call time: only qa eval --write loads qa.write
 
     def reply(a):  # what the reader is given
         return replace(a, answer=strip_markers(a.written.text), abstained=False) if a.written.text else a
@@ -263,7 +264,7 @@ def _canonical_source(text: str) -> str:
 
 def run_gold(path: Path, settings: Settings, out: Path, limit: int | None = None, tune: bool = False,
              service=None, writer=None) -> dict:
-    from qa.serve.service import Service
+    from qa.serve.service import Service  # call time: at load, lab.beir_gold -> lab.evaluation -> serve.service would run 9 modules deep
 
     gold = load_gold(path)[:limit]
     service = service or Service.open(settings)
@@ -329,9 +330,7 @@ def run_beir(folder: Path, settings: Settings, out: Path, limit: int | None = No
     reports how often the service abstains; 30 of the answers it gave are written to
     ``beir-<name>-leftout.jsonl`` for reading.
     """
-    import random
-
-    from qa.serve.service import Service
+    from qa.serve.service import Service  # call time: at load, lab.beir_gold -> lab.evaluation -> serve.service would run 9 modules deep
 
     corpus = folder / "corpus.jsonl"
     queries_path, qrels_path = folder / "queries.jsonl", folder / "qrels.tsv"
@@ -379,7 +378,7 @@ def run_beir(folder: Path, settings: Settings, out: Path, limit: int | None = No
         report["answer_outcomes"] = str(out / f"beir-{folder.name}-answers.jsonl")
         _write_jsonl(out / f"beir-{folder.name}-answers.jsonl", [asdict(o) for o in outcomes])
     if leave_out_gold:
-        from qa.lab.leaveout import leave_out
+        from qa.lab.leaveout import leave_out  # call time: only --leave-out-gold runs need it
 
         chosen = sorted(random.Random(0).sample(range(len(queries)), min(leave_out_gold, len(queries))))
         chosen = [i for i in chosen if rel[i]]  # a question whose gold passage is not in the corpus is no test
@@ -451,12 +450,10 @@ def _atomic_write(path: Path, data: bytes) -> None:
 
 
 def _plot(report: dict) -> bytes:
-    import io
-
-    import matplotlib
+    import matplotlib  # matplotlib takes about 1 s to import; only the plot needs it (the eval extra)
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # after matplotlib.use("Agg"), as pyplot requires
 
     per_type = report.get("answers", {}).get("per_type")
     fig, axes = plt.subplots(1, 2 if per_type else 1, figsize=(12 if per_type else 6, 4.5))

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qa.answer.features import DEPTH, REACH
+from qa.search.retrieve import ranked, score, with_total_rows
 from qa.serve.service import Service
 
 if TYPE_CHECKING:
@@ -65,8 +66,6 @@ class WithoutPassages(Service):
                    left_out=frozenset(rows))
 
     def hits(self, query: Query, k: int, mode: str, only: np.ndarray | None = None) -> tuple[list[Hit], Scores]:
-        from qa.search.retrieve import ranked, score, with_total_rows
-
         scores = masked(score(self.index, query, self.settings.lexical, only), self.left_out)
         n = len(self.index.chunks) if only is None else int(only.sum())
         want = min(max(k, REACH), n - len(self.left_out))

@@ -41,6 +41,7 @@ Does not tune retrieval (``qa eval --tune`` does).
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import logging
 import os
@@ -50,6 +51,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from tqdm import tqdm
 
 from qa.errors import EvalSetError, ModelError
 from qa.lab.evaluation import Gold, answer_metrics, load_gold
@@ -113,8 +115,6 @@ class Passages:
 
 def require_extra() -> None:
     """Fitting needs scipy and scikit-learn, which answering does not: they come with the ``train`` extra."""
-    import importlib.util
-
     missing = [m for m in ("scipy", "sklearn") if importlib.util.find_spec(m) is None]
     if missing:
         raise ModelError(f"qa train needs {' and '.join(missing)}; install them with: pip install -e '.[train]'")
@@ -145,11 +145,9 @@ def label(g: Gold, cands: list[Candidate], index) -> np.ndarray:
 def passages(service, sets: dict[str, list[Gold]], progress: bool | None = None) -> list[Passages]:
     """Every question of ``sets`` (set name -> questions) prepared and its top fused passages labelled for the
     re-ranker."""
-    from tqdm import tqdm
-
-    from qa.lab.evaluation import relevant_rows
-    from qa.search.rerank import fused_order, passage_features
-    from qa.search.retrieve import fuse, score
+    from qa.lab.evaluation import relevant_rows  # call time: at load, lab.train -> lab.evaluation -> serve.service would run 9 modules deep
+    from qa.search.rerank import fused_order, passage_features  # call time: re-ranking loads faiss and the encoder; qa train --help need not
+    from qa.search.retrieve import fuse, score  # call time: retrieval loads faiss and the encoder; qa train --help need not
 
     golds = [(name, g) for name, gs in sets.items() for g in gs]
     out = []
@@ -168,7 +166,7 @@ def passages(service, sets: dict[str, list[Gold]], progress: bool | None = None)
 def fit_ranker(items: list[Passages]) -> Ranker:
     """The passage re-ranker: a linear score per passage, fitted by the softmax (listwise) loss of each question
     whose evidence is among its top fused passages, + ½‖w‖², on standardised features (L-BFGS)."""
-    from scipy.optimize import minimize
+    from scipy.optimize import minimize  # scipy takes about 0.9 s to import; only fitting needs it (the train extra)
 
     kept = [p for p in items if p.y.any()]
     x = np.vstack([p.x for p in kept])
@@ -201,8 +199,6 @@ def out_of_fold_rankers(items: list[Passages]) -> dict[str, Ranker]:
 def collect(service, items: list[Passages], rankers: dict[str, Ranker], progress: bool | None = None) -> list[Example]:
     """Every question retrieved as ``qa ask`` does, its passages re-ranked by its set's out-of-fold ranker,
     and turned into labelled candidates."""
-    from tqdm import tqdm
-
     out = []
     for it in tqdm(items, desc="candidates", disable=not progress if progress is not None else None, leave=False):
         svc = replace(service, model=replace(service.model, ranker=rankers[it.set]))
@@ -216,7 +212,7 @@ def collect(service, items: list[Passages], rankers: dict[str, Ranker], progress
 def recall_at_1(items: list[Passages], index, ranker: Ranker | None) -> float:
     """Recall@1 of the hybrid ranking (re-ranked by ``ranker``; fused order without one) over the questions
     whose evidence some chunk holds (``qa eval`` also counts, as misses, those whose evidence none holds)."""
-    from qa.search.rerank import rerank
+    from qa.search.rerank import rerank  # call time: re-ranking loads faiss and the encoder; qa train --help need not
 
     kept = [p for p in items if p.relevant]
     hits = sum(int(rerank(p.query, index, p.scores, p.fused, ranker)[0]) in p.relevant for p in kept)
@@ -232,7 +228,7 @@ def fit(examples: list[Example], meta: dict | None = None) -> AnswerModel:
     second, which of a question's sentences answers best (choice), which the first alone learns only
     by the way. Minimised by L-BFGS-B with each weight kept on the side ``qa.answer.features.SIGNS`` gives it.
     """
-    from scipy.optimize import minimize
+    from scipy.optimize import minimize  # scipy takes about 0.9 s to import; only fitting needs it (the train extra)
 
     kept = [e for e in examples if len(e.cands)]
     x = np.vstack([e.x for e in kept])
@@ -283,7 +279,7 @@ def fit_gate(rows: np.ndarray, answerable: np.ndarray) -> Gate:
     same ≤ 5% wrongly abstained, the trees abstain on 0.86 of unanswerable questions, a logistic gate on 0.81.
     Deterministic: no subsampling, no early stopping, the same trees on any number of threads.
     """
-    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.ensemble import HistGradientBoostingClassifier  # scikit-learn takes about 2 s to import; only the gate's fit needs it (the train extra)
 
     fitted = HistGradientBoostingClassifier(learning_rate=GATE_RATE, max_iter=GATE_TREES, max_depth=DEPTH,
                                             min_samples_leaf=GATE_LEAF, early_stopping=False,
@@ -427,9 +423,9 @@ def report_corpus(service, paths: list[Path]) -> Corpus:
 def beir_corpus(folder: Path, folds: int, settings) -> Corpus:
     """A BEIR folder with answers as a training corpus: its own index (``index/<folder name>``, built on first
     use), its questions (``full/queries.jsonl`` when the folder has one) in ``folds`` folds by passage."""
-    from qa.answer.model import AnswerModel
-    from qa.lab.beir_gold import beir_gold
-    from qa.serve.service import Service
+    from qa.answer.model import AnswerModel  # call time: only a --beir corpus needs a blank model
+    from qa.lab.beir_gold import beir_gold  # call time: only a --beir corpus reads BEIR gold
+    from qa.serve.service import Service  # call time: at load, lab.train -> serve.service -> ... would run 9 modules deep
 
     if not (folder / "corpus.jsonl").is_file():
         raise EvalSetError(f"{folder}: no corpus.jsonl; pass --beir with a BEIR folder that has answers.jsonl")
@@ -454,14 +450,14 @@ def run(service, paths: list[Path], out: Path | None = None, progress: bool | No
     Numpy's BLAS and the trees' OpenMP run on one thread here, whatever the environment says: sums taken in
     another order move weights in their last digits, and through the gate's trees a fold's threshold by as
     much as 0.0075 (two BLAS threads against one); on one thread two runs give the same model."""
-    from threadpoolctl import threadpool_limits
+    from threadpoolctl import threadpool_limits  # threadpoolctl comes with scikit-learn (the train extra)
 
     with threadpool_limits(limits=1):
         return _run([report_corpus(service, paths), *others], out, progress, folds)
 
 
 def _run(corpora: list[Corpus], out: Path | None, progress: bool | None, folds: set[str] | None) -> dict:
-    import scipy
+    import scipy  # scipy takes about 0.9 s to import; only fitting needs it (the train extra)
 
     out = Path(out or DEFAULT_MODEL)
     names = [s for c in corpora for s in c.sets]

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Callable
 
 from qa.lang.names import Names, mentioned
-from qa.lang.tokenize import normalised
+from qa.lang.tokenize import expand_english, normalised
 
 _NUMERAL = "一二两三四五六七八九十百千万"
 _UNITS = "个名人位项次家所层部台辆座条种份批篇本张届轮度"  # measure words a count is given in
@@ -360,8 +360,6 @@ def counted_english(question: str, glossary: dict[str, str]) -> str | None:
     >>> counted_english("So how many UN country teams took part?", un), counted_english("How many people came?", un)
     ('国家工作队', None)
     """
-    from qa.lang.tokenize import expand_english
-
     m = _HOW_MANY.search(question)
     if not m:
         return None

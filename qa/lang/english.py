@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from qa.lang.names import iso_countries
+
 log = logging.getLogger(__name__)
 
 PER_WORD = 4  # report words kept per English word: its senses are many, the report uses a few
@@ -96,8 +98,6 @@ class Lexicon:
 def _country_names() -> dict[str, str]:
     """English country names (ISO 3166: name, common and official name, lower case) -> the shortest
     Simplified Chinese one, from pycountry's translations (``qa.lang.names.iso_countries``)."""
-    from qa.lang.names import iso_countries
-
     out: dict[str, str] = {}
     for _, names, translated in iso_countries():
         chinese = [n for n in translated if any("\u4e00" <= ch <= "\u9fff" for ch in n)]

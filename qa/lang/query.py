@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qa.lang.abbrev import expand
-from qa.lang.asks import QUESTION_CHARS, YEAR, ordinals
+from qa.lang.asks import QUESTION_CHARS, YEAR, expected_type_met, negated, ordinals, wanted
 from qa.lang.dialect import as_mandarin
-from qa.lang.english import QUESTION_WORDS
+from qa.lang.english import QUESTION_WORDS, countries
 from qa.lang.names import Names
 from qa.lang.question import clean
 from qa.lang.tokenize import Segmenter, bigrams, dense_text, expand_english, normalise
@@ -97,8 +97,6 @@ class Query:
     def holds(self, text: str, names: Names | None = None) -> bool | None:
         """Whether ``text`` holds the kind of answer asked for (``qa.lang.asks.expected_type_met``), a value asked
         about the countries an English question names standing beside them; None if nothing checkable."""
-        from qa.lang.asks import expected_type_met
-
         return expected_type_met(self.asked, text, names, self.countries)
 
     @property
@@ -122,8 +120,6 @@ class Query:
         ``vector`` is the encoding of ``dense_text(search_text(question, context))``, when the caller has it.
         A two-part question's parts are encoded with it, in one run of the encoder (``part_vectors``).
         """
-        from qa.lang.asks import negated, wanted
-
         cleaned = clean(question)
         expanded, readings = expand(normalise(cleaned.text), index)
         text = expanded if readings else cleaned.text  # 驻协 read as 驻地协调员 from here on
@@ -225,8 +221,6 @@ def question_weights(norm: str, index: Index, countries: tuple[str, ...] = ()) -
 def english_countries(text: str, index: Index) -> list[str]:
     """The countries an English ``text`` names, each under the name the report uses most (any of its names
     when the report uses none: 德国)."""
-    from qa.lang.english import countries
-
     return [index.country_form(c) for c in countries(text)]
 
 
@@ -296,8 +290,6 @@ def split_parts(question: str) -> tuple[str, ...]:
     first, second = text[:m.start()].strip(), text[m.end():].strip()
     if not (_ASKS.search(first) and _ASKS.search(second)):
         return ()  # "在佛得角，…是谁": the first part only sets the scene
-    from qa.lang.asks import wanted
-
     if wanted(first) is None and wanted(second) is None:
         return ()  # "是什么，…什么" with nothing checkable in either part: one question reworded
     return first, second

@@ -21,6 +21,10 @@ import re
 import threading
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
+
+import jieba
+import opencc
 
 log = logging.getLogger(__name__)
 
@@ -39,18 +43,12 @@ _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 
 @lru_cache(maxsize=1)
 def _t2s():
-    import opencc
-
     return opencc.OpenCC("t2s")
 
 
 @lru_cache(maxsize=1)
 def _traditional() -> frozenset[str]:
     """Characters t2s changes (alone or inside a phrase): text with none of them is already Simplified."""
-    from pathlib import Path
-
-    import opencc
-
     folder = Path(opencc.__file__).parent / "dictionary"
     out: set[str] = set()
     for name in ("TSCharacters.txt", "TSPhrases.txt"):
@@ -125,8 +123,6 @@ class Segmenter:
     @classmethod
     def full(cls, user_terms: tuple[str, ...] = ()) -> "Segmenter":
         """jieba's whole dictionary, with ``user_terms`` (a lexicon's words) kept whole."""
-        import jieba
-
         jieba.setLogLevel(logging.WARNING)
         tk = jieba.Tokenizer()
         tk.initialize()
@@ -137,8 +133,6 @@ class Segmenter:
     @classmethod
     def from_vocabulary(cls, freq: dict[str, int]) -> "Segmenter":
         """A tokenizer knowing only ``freq`` (word -> count): loads in milliseconds."""
-        import jieba
-
         jieba.setLogLevel(logging.WARNING)
         tk = jieba.Tokenizer()
         pf: dict[str, int] = {}
