@@ -315,6 +315,8 @@ def test_a_total_is_read_from_the_tables_total_row(service):
     ("表 2 的共计 2021 年比 2020 年多出多少千美元", "差异数额：519.9 千美元"),
     ("表 1 中区域协调 2021 年估计数是多少", "2021 年估计数：9 504.1 千美元"),  # a year's column, no comparison
     ("表 1 里区域协调这一项增长了百分之几？", "差异百分比：42.7"),  # grew by (增长了), not grew to (增长到)
+    ("表 2 共计 2021 年估计数的增幅是多少", "差异百分比：0.2"),  # a rate of change (增幅) is the variance's share,
+    ("表 1 里区域协调的降幅有多大", "差异百分比：42.7"),  # not the year's column it names, nor the amount
 ])
 def test_table_comparison_reads_the_variance_column(service, question, value):
     assert service.ask(question).answer.endswith(value)

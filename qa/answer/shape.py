@@ -89,11 +89,13 @@ def table_cell(query: Query, chunk: Chunk) -> Shaped | None:
 
 
 # how questions name a table's columns: 相差多少 asks for the 差异 (variance) column, 百分之几 for a percentage;
-# a comparison (2021 年比 2020 年增加了…) asks for the variance too
-_COLUMN_WORDS = ((re.compile(r"相差|差了|差额|差距|差异|变动|变化|增减|增幅|涨幅|降幅|增长率"
+# a comparison (2021 年比 2020 年增加了…) asks for the variance too; a rate of change (增幅, 增长率: the change
+# over the base, said as a share) asks for the variance's percentage
+_RATE = r"增幅|涨幅|降幅|跌幅|增长率|增速|变化率|变动率|增长幅度|下降幅度|减少幅度"
+_COLUMN_WORDS = ((re.compile(r"相差|差了|差额|差距|差异|变动|变化|增减|" + _RATE +
                              r"|(?:增加|增长|减少|下降|上升|提高|降低)了(?!到)"  # grew by (增长了), not to (增长到)
                              r"|比.{0,16}(?:增加|减少|增长|下降|多出|少了|高出|低了|涨|降)"), "差异"),
-                 (re.compile(r"百分之几|百分之多少|百分比|百分点|%|多大比例|几成"), "百分比"),
+                 (re.compile(r"百分之几|百分之多少|百分比|百分点|%|多大比例|几成|" + _RATE), "百分比"),
                  (re.compile(r"一共|总共|总计|总数|合计|\btotal\b"), "总计"))
 
 
@@ -108,14 +110,15 @@ def _heading_named(heading: str, question: str) -> bool:
     or the variance column when it asks for a difference (and its percentage when it asks for one)."""
     h = normalised(heading).replace(" ", "")
     q = question.replace(" ", "").replace("的", "")
-    if h in q:
-        return True
     asked = {word for rx, word in _COLUMN_WORDS if rx.search(q)}
+    variance_alone = "差异" in asked and bool(_COMPARED.search(q) or not _LISTED.search(q))
+    if h in q:  # named outright, unless it is the base of a change asked alone (2021 年估计数的增幅)
+        return "差异" in h or not variance_alone
     if "总计" in asked and h == "总计":
         return True
     if "差异" in asked and "差异" in h:  # the variance asked: its percentage when a percentage is asked
         return ("百分比" in h) == ("百分比" in asked)
-    if "差异" in asked and (_COMPARED.search(q) or not _LISTED.search(q)):  # the variance alone: a comparison
+    if variance_alone:  # the variance alone: a comparison, or a change asked of one row
         return False
     years = re.findall(r"(?:19|20)\d\d", h)
     words = re.sub(r"(?:19|20)\d\d|年", "", h)
