@@ -278,10 +278,13 @@ def eval_(gold, beir, out, limit, sample, leave_out_gold, tune, as_json, write, 
                    "into folds by passage, and report leave-one-corpus-out (repeatable).")
 @click.option("--beir-folds", default=4, show_default=True, type=click.IntRange(2, 20),
               help="Folds (by passage) of each --beir folder's questions.")
+@click.option("--beir-leave-out", default=0.0, show_default=True, type=click.FloatRange(0.0, 1.0),
+              help="Share of each --beir folder's questions also asked without their gold passage, as unanswerable "
+                   "(teaches the gate to abstain on any corpus).")
 @corpus_opt
 @index_opt
 @lexicon_opt
-def train(sets, out, as_json, folds, beirs, beir_folds, corpus, index_dir, lexicon):
+def train(sets, out, as_json, folds, beirs, beir_folds, beir_leave_out, corpus, index_dir, lexicon):
     """Fit the answer model (sentence choice and abstention); report leave-one-set-out results."""
     from qa.lab import train as tr
     from qa.answer.model import AnswerModel
@@ -290,7 +293,7 @@ def train(sets, out, as_json, folds, beirs, beir_folds, corpus, index_dir, lexic
     tr.require_extra()
     paths = [Path(s) for s in sets] or list(tr.DEFAULT_SETS)
     service = Service.open(_settings(corpus, index_dir, report=True, lexicon=lexicon), model=AnswerModel.blank())
-    others = tuple(tr.beir_corpus(Path(b), beir_folds, service.settings) for b in beirs)
+    others = tuple(tr.beir_corpus(Path(b), beir_folds, service.settings, beir_leave_out) for b in beirs)
     meta = tr.run(service, paths, Path(out) if out else None, progress=sys.stderr.isatty(), folds=set(folds) or None,
                   others=others)
     click.echo(json.dumps(meta, ensure_ascii=False, indent=2) if as_json else tr.table(meta))

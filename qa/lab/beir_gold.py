@@ -11,14 +11,21 @@ left out, and counted.
 Questions are dealt into folds by passage (sorted passage ids, in turn), so that no passage's questions sit on
 both sides of a fold: ``{"cmrc2018-f1": [...], …}``.
 
+With ``leave_out`` (a share), that share of the questions (chosen by a hash of their id, so the same on every
+run) is also asked a second time with its gold passage left out (``Gold.left_out``), as an unanswerable question
+in the same fold: what any corpus teaches about abstaining when the passage that answers is not there. A few
+are answered by another passage all the same (read in ``docs/evaluation.md``: about 1 in 30): label noise the
+gate learns through.
+
 Does not read the report's sets (``qa.lab.evaluation.load_gold``) or score answers.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from qa.errors import EvalSetError
@@ -53,7 +60,7 @@ def read_qrels(path: Path) -> dict[str, str]:
     return out
 
 
-def beir_gold(folder: Path, index, folds: int = 4, queries: str = "queries.jsonl") -> BeirGold:
+def beir_gold(folder: Path, index, folds: int = 4, queries: str = "queries.jsonl", leave_out: float = 0.0) -> BeirGold:
     """The folder's answerable questions as ``Gold``, dealt into ``folds`` folds by passage.
 
     ``index`` is the folder's corpus indexed (its chunk ids are the passage ids): the evidence sentence is
@@ -84,11 +91,28 @@ def beir_gold(folder: Path, index, folds: int = 4, queries: str = "queries.jsonl
         if evidence is None:
             skipped += 1
             continue
-        sets[f"{name}-f{fold_of[pid] + 1}"].append(
-            Gold(qid, text, spans[0], (evidence,), "fact", alternatives=tuple(spans[1:])))
+        gold = Gold(qid, text, spans[0], (evidence,), "fact", alternatives=tuple(spans[1:]))
+        sets[f"{name}-f{fold_of[pid] + 1}"].append(gold)
+        if chosen(qid, leave_out):
+            sets[f"{name}-f{fold_of[pid] + 1}"].append(without_passage(gold, pid))
     log.info("%s: %d questions in %d folds, %d left out (no one sentence holds a span)",
              folder, sum(map(len, sets.values())), folds, skipped)
     return BeirGold(sets, skipped)
+
+
+def chosen(qid: str, share: float) -> bool:
+    """Whether question ``qid`` is among ``share`` of the questions, by a hash of its id (stable across runs).
+
+    >>> sum(chosen(str(i), 0.25) for i in range(4000)) in range(900, 1100), chosen("7", 0.0), chosen("7", 1.0)
+    (True, False, True)
+    """
+    return int(hashlib.sha256(qid.encode()).hexdigest()[:8], 16) < share * 0x1_0000_0000
+
+
+def without_passage(gold: Gold, pid: str) -> Gold:
+    """``gold`` asked without its passage ``pid``: unanswerable, unless another passage happens to answer."""
+    return replace(gold, id=f"{gold.id}-left-out", answer="", evidence=(), type="unanswerable", alternatives=(),
+                   left_out=(pid,))
 
 
 def _sentence_with(index, row: int, spans: list[str]) -> str | None:

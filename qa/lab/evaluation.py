@@ -54,6 +54,7 @@ class Gold:
     parts: tuple[str, ...] = ()  # list and two-part questions: every one must be in the answer
     alternatives: tuple[str, ...] = ()  # other gold answers (a BEIR folder's spans): holding one is right too
     page: int | None = None  # the physical page of the evidence, for sets about a paged document (a PDF)
+    left_out: tuple[str, ...] = ()  # chunk ids never cited when it is asked: a question asked without its gold passage
 
 
 @dataclass(frozen=True)

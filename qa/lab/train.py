@@ -71,7 +71,7 @@ log = logging.getLogger(__name__)
 # question from outside the report looks like. Every set here has been studied: a new headline needs a new
 # blind pair, kept out of this list until its first-contact run is recorded
 DEFAULT_SETS = tuple(Path("eval") / f"{n}.jsonl" for n in ("questions", "heldout", "heldout2", "heldout3", "heldout4",
-                                                           *(f"blind{i}" for i in range(1, 33)), "offtopic"))
+                                                           *(f"blind{i}" for i in range(1, 35)), "offtopic"))
 C = 1.0  # inverse regularisation strength of the logistic regression
 LISTWISE = 10.0  # weight of the listwise (which sentence) loss beside the log-loss (does it answer)
 # out-of-fold share of answerable questions allowed below the threshold (target: 5% at first contact; new
@@ -142,11 +142,27 @@ def label(g: Gold, cands: list[Candidate], index) -> np.ndarray:
     return y
 
 
+def left_out_rows(index, gold: Gold) -> frozenset[int]:
+    """The chunk rows ``gold`` is asked without (``Gold.left_out``: a BEIR question asked without its passage)."""
+    if not gold.left_out:
+        return frozenset()
+    return frozenset(i for i, c in enumerate(index.chunks) if c.id in gold.left_out)
+
+
+def asking(service, gold: Gold):
+    """The service ``gold`` is asked of: one that never cites its left-out passages, when it has any."""
+    from qa.lab.leaveout import WithoutPassages  # call time: with serve.service, loads faiss and the encoder
+
+    rows = left_out_rows(service.index, gold)
+    return WithoutPassages.of(service, rows) if rows else service
+
+
 def passages(service, sets: dict[str, list[Gold]], progress: bool | None = None) -> list[Passages]:
     """Every question of ``sets`` (set name -> questions) prepared and its top fused passages labelled for the
     re-ranker."""
     from qa.lab.evaluation import relevant_rows  # call time: at load, lab.train -> lab.evaluation -> serve.service would run 9 modules deep
     from qa.search.rerank import fused_order, passage_features  # call time: re-ranking loads faiss and the encoder; qa train --help need not
+    from qa.lab.leaveout import masked  # call time: with serve.service, loads faiss and the encoder
     from qa.search.retrieve import fuse, score  # call time: retrieval loads faiss and the encoder; qa train --help need not
 
     golds = [(name, g) for name, gs in sets.items() for g in gs]
@@ -154,7 +170,7 @@ def passages(service, sets: dict[str, list[Gold]], progress: bool | None = None)
     for name, g in tqdm(golds, desc="passages", disable=not progress if progress is not None else None,
                         leave=False):
         q = service.query(g.question)
-        scores = score(service.index, q, service.settings.lexical)
+        scores = masked(score(service.index, q, service.settings.lexical), left_out_rows(service.index, g))
         fused = fuse(scores, "hybrid", service.settings)
         rows = fused_order(fused)
         rel = frozenset(relevant_rows(service.index.chunks, g.evidence) if g.type != "unanswerable" else ())
@@ -201,7 +217,7 @@ def collect(service, items: list[Passages], rankers: dict[str, Ranker], progress
     and turned into labelled candidates."""
     out = []
     for it in tqdm(items, desc="candidates", disable=not progress if progress is not None else None, leave=False):
-        svc = replace(service, model=replace(service.model, ranker=rankers[it.set]))
+        svc = asking(replace(service, model=replace(service.model, ranker=rankers[it.set])), it.gold)
         hits, scores = svc.hits(it.query, service.settings.k, service.settings.mode)
         cands = candidates(it.query, service.index, hits, scores)
         out.append(Example(it.gold, it.set, it.query, cands, matrix(cands), label(it.gold, cands, service.index),
@@ -387,7 +403,8 @@ def leave_one_set_out(services: dict[str, Service], examples: list[Example], ran
 def held_out(service: Service, model: AnswerModel, held: list[Example], per_type: bool = False) -> dict:
     """How ``model`` (its re-ranker included) answers the ``held`` questions through ``service``: the answer
     metrics, Recall@1 fused and re-ranked, the counts and the threshold."""
-    m = answer_metrics([e.gold for e in held], [replace(service, model=model).answer(e.query) for e in held])
+    svc = replace(service, model=model)
+    m = answer_metrics([e.gold for e in held], [asking(svc, e.gold).answer(e.query) for e in held])
     row = {k: round(v, 4) if isinstance(v, float) else v for k, v in m.items() if k not in ("failures", "per_type")}
     items = [e.passages for e in held if e.passages is not None]
     row["recall@1_fused"] = round(recall_at_1(items, service.index, None), 4)
@@ -420,9 +437,10 @@ def report_corpus(service, paths: list[Path]) -> Corpus:
     return Corpus("report", service, {p.stem: load_gold(p) for p in paths}, {p.stem: p for p in paths})
 
 
-def beir_corpus(folder: Path, folds: int, settings) -> Corpus:
+def beir_corpus(folder: Path, folds: int, settings, leave_out: float = 0.0) -> Corpus:
     """A BEIR folder with answers as a training corpus: its own index (``index/<folder name>``, built on first
-    use), its questions (``full/queries.jsonl`` when the folder has one) in ``folds`` folds by passage."""
+    use), its questions (``full/queries.jsonl`` when the folder has one) in ``folds`` folds by passage; ``leave_out``
+    of them also asked without their passage, as unanswerable (``qa.lab.beir_gold``)."""
     from qa.answer.model import AnswerModel  # call time: only a --beir corpus needs a blank model
     from qa.lab.beir_gold import beir_gold  # call time: only a --beir corpus reads BEIR gold
     from qa.serve.service import Service  # call time: at load, lab.train -> serve.service -> ... would run 9 modules deep
@@ -434,7 +452,7 @@ def beir_corpus(folder: Path, folds: int, settings) -> Corpus:
                   lexicon=None)
     svc = Service.open(own, model=AnswerModel.blank())
     queries = "full/queries.jsonl" if (folder / "full" / "queries.jsonl").is_file() else "queries.jsonl"
-    gold = beir_gold(folder, svc.index, folds, queries)
+    gold = beir_gold(folder, svc.index, folds, queries, leave_out)
     return Corpus(folder.name, svc, gold.sets, {})
 
 
