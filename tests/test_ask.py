@@ -30,6 +30,15 @@ def test_source_question_names_the_footnote(service):
     assert any(s.text == "经社部 2019 年驻地协调员调查" for s in ans.citations[0].sources)
 
 
+@pytest.mark.parametrize("question", [
+    "聯合基金那 2.76 億美元，腳註是怎麼算出來的？",  # Traditional: a statistic's footnote is its source
+    "联合基金的 2.76 亿美元这个数字是依据什么统计的",  # how a figure was counted is what its note says
+])
+def test_a_question_about_a_figures_note_gets_its_source(service, question):
+    ans = service.ask(question)
+    assert ans.answer.startswith("资料来源：自基金 2017 年成立以来公布的认捐额"), ans.answer
+
+
 @pytest.mark.parametrize("question,number", [
     ("第 29 段里 45%那个数字，数据来源是什么？", 29),  # a source asked of a named paragraph
     ("报告第24段说，新的办公室里有几个本国职位？", 24),

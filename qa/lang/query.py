@@ -39,9 +39,13 @@ if TYPE_CHECKING:  # types only: language code never imports the stages above it
 _SOURCE_INTENT = re.compile(
     r"(这一?个?|该|此|这些)?[项个]?(数据|统计数字|统计|数字|数值|比例|百分比)?(的)?(来源|出处|出自|依据|根据|口径)(是|于)?(什么|哪|何)?|"
     r"哪[一个项份]*(调查|资料)|从哪[里儿]?(来|得)|"
+    # how a figure was counted is what its note says (这个数字是按什么计算的)
+    r"(数字|数据|数额|金额|这个数|该数|统计).{0,8}(按|依据|根据|基于|怎么|怎样|如何)(什么|甚么|何种|哪种)?(计算|统计|算|得出)(出来)?(的)?|"
     r"\b(source|sources|come from|comes from|based on|according to what|where does .* come from)\b",
     re.IGNORECASE,
 )
+# a statistic's footnote (附注说…, 脚注怎么说明的) is its source; a figure's or table's note (图六的注释) is not
+_NOTE = re.compile(r"(附注|脚注|注释)(里|中|上)?(说|写|称|讲)?")
 _CN_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", 1)}
 _REFERENCE = re.compile(r"(图|表|figure|table)\s*([一二三四五六七八九十]|\d{1,2})(?![\d示明达现格])", re.I)
 # a paragraph named by its number, as the report numbers them (第 9 段, paragraph 9, para. 9); not 第二阶段
@@ -178,8 +182,12 @@ def asks_for_source(question: str) -> bool:
 
     >>> asks_for_source("95%这个数据的来源是什么？"), asks_for_source("有多少核心职位")
     (True, False)
+    >>> asks_for_source("附注说这个数字是按什么计算的"), asks_for_source("这笔钱按什么标准分配")
+    (True, False)
+    >>> asks_for_source("脚注对这个数字是怎么说明的"), asks_for_source("图六的注释说差值代表什么")
+    (True, False)
     """
-    return bool(_SOURCE_INTENT.search(question))
+    return bool(_SOURCE_INTENT.search(question) or (_NOTE.search(question) and not _REFERENCE.search(question)))
 
 
 def strip_source_intent(question: str) -> str:
@@ -188,7 +196,8 @@ def strip_source_intent(question: str) -> str:
     >>> strip_source_intent("95%的国家工作队报告关系加强，这一数据的来源是什么？")
     '95%的国家工作队报告关系加强'
     """
-    stripped = _SOURCE_INTENT.sub(" ", question).strip(" ，,。？?")
+    stripped = _SOURCE_INTENT.sub(" ", question)
+    stripped = (stripped if _REFERENCE.search(question) else _NOTE.sub(" ", stripped)).strip(" ，,。？?")
     return stripped if len(stripped) >= 3 else question
 
 
