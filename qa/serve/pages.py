@@ -21,6 +21,7 @@ Does not serve HTTP (``qa.serve.api`` has the route), draw formats other than PD
 
 from __future__ import annotations
 
+import ctypes
 import io
 import math
 import threading
@@ -151,9 +152,9 @@ _cache_lock = threading.Lock()
 
 def _boxes(path: Path, doc_id: str) -> list[np.ndarray]:
     """Per page, an ``(n, 4)`` float32 array of ``Page.text``'s character boxes (a row of NaN for ``None``)."""
-    import numpy as np  # numpy and the PDF parser load only when a passage is highlighted
+    import numpy as np  # loads only when a passage is highlighted (the API starts without it)
 
-    from qa.ingest.pdf import page_boxes  # (as above)
+    from qa.ingest.pdf import page_boxes  # the PDF parser loads only when a passage is highlighted
 
     key = (str(path), doc_id, path.stat().st_mtime_ns)
     with _cache_lock:
@@ -193,13 +194,11 @@ def lines(boxes: list[tuple[float, float, float, float]]) -> list[tuple[float, f
 
 def _draw(path: Path, number: int, scale: float, boxes: list[tuple[float, float, float, float]]) -> bytes:
     """Page ``number`` of the PDF at ``path`` at ``scale``, ``boxes`` (PDF points) highlighted, as PNG."""
-    import ctypes
+    import pypdfium2 as pdfium  # pypdfium2 loads only when a page is drawn
+    import pypdfium2.raw as pdfium_c  # pypdfium2 loads only when a page is drawn
+    from PIL import Image, ImageDraw  # Pillow loads only when a page is drawn
 
-    import pypdfium2 as pdfium  # pypdfium2 and Pillow load only when a page is drawn
-    import pypdfium2.raw as pdfium_c  # (as above)
-    from PIL import Image, ImageDraw  # (as above)
-
-    from qa.ingest.pdf import PDFIUM_LOCK  # (as above)
+    from qa.ingest.pdf import PDFIUM_LOCK  # the PDF parser loads only when a page is drawn
 
     rects = []
     with PDFIUM_LOCK:
