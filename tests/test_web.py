@@ -35,7 +35,7 @@ class Stub:
     def __init__(self, settings, answer: Answer | None = None, error: Exception | None = None):
         self.settings, self.answer, self.error = settings, answer, error
 
-    def ask(self, question, k=None, mode=None):
+    def ask(self, question, k=None, mode=None, docs=None):
         if self.error:
             raise self.error
         return replace(self.answer, question=question)

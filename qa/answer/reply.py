@@ -45,6 +45,7 @@ class Citation:
     sources: tuple[Source, ...]
     doc: dict | None = None  # {"id", "title", "file"} of the chunk's document
     page_label: str | None = None  # the page number printed on that page, when the document has one
+    page_image: str | None = None  # the page's image with this passage highlighted (a URL path), for a PDF kept
 
 
 @dataclass(frozen=True)

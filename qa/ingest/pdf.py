@@ -84,7 +84,7 @@ MAX_CHUNK = 600  # characters; a longer paragraph is cut at sentence ends
 SHORT, RUN_CHUNK = 40, 300  # a run of paragraphs under 40 characters is one chunk of up to 300
 HEAD_ROWS, FOOT_ROWS = 3, 2  # running headers and footers are looked for in a page's top 3 and bottom 2 rows
 RUNNING_PAGES = 3  # ... and are the lines found there, at the same height, on at least this many pages
-_LOCK = threading.Lock()  # PDFium is not thread-safe: one document at a time per process
+PDFIUM_LOCK = threading.Lock()  # PDFium is not thread-safe: one document at a time per process (page images too)
 
 
 @dataclass
@@ -127,7 +127,7 @@ def _parse(path: Path, data: bytes | None, name: str | None) -> tuple[Document, 
             raise UnreadableFile(f"{path}: cannot read the file ({exc.strerror}); check the path and its permissions") \
                 from None
     _check_bytes(path, data)
-    with _LOCK:
+    with PDFIUM_LOCK:
         raws, meta_title = _read_pages(path, data)
     warnings: list[str] = []
     scrambled = [r.number for r in raws if r.scrambled]

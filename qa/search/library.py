@@ -5,6 +5,8 @@ One folder (``--library`` / ``QA_LIBRARY``, default ``index/library``)::
     index/library/
       .lock                  one writer at a time (qa add, qa remove, an upload), readers never wait
       documents/<id>.json    each document's parsed form (the ``Document``, chunks and pages), written atomically
+      files/<id>.pdf         a copy of each added PDF's bytes, written atomically and removed with its document:
+                             what its page images are drawn from (``qa.serve.pages``); other formats keep none
       index/                 the search index over every document's chunks (``qa.search.index``): each version
         CURRENT              holds its catalog (``library.json``: id, name, title, file, pages, chunks, added,
         v-…/library.json     sha256), so the catalog and the index are swapped together by one pointer
@@ -13,7 +15,8 @@ Adding parses the new files, writes their documents, then builds a new index ver
 chunks and swaps the pointer: the vector cache (``qa.encode.vector_cache``) means only the new document's
 text is encoded. Removing builds a version without it. A reader (``Service``) sees the old library or the
 new one, never half of one. A document is its content: the same bytes added twice (``id``, the first 16 hex
-digits of their SHA-256) are skipped.
+digits of their SHA-256) are skipped. A PDF added before copies were kept has none (``original`` is None)
+until its file is added again (skipped, but its copy kept).
 
 An empty library is seeded with the report (``qa.config.DEFAULT_CORPUS``), so a fresh ``qa ask`` answers
 from it as before. Does not parse formats itself (``parse_file`` calls the parser registry), re-index
@@ -28,6 +31,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import sys
 import time
 import uuid
@@ -127,6 +131,7 @@ class Library:
         self.folder = Path(folder)
         self.lexicon = lexicon
         self.documents_dir = self.folder / "documents"
+        self.files_dir = self.folder / "files"
         self.index_dir = self.folder / "index"
 
     # reading
@@ -149,6 +154,12 @@ class Library:
         except (OSError, ValueError, KeyError, TypeError):
             raise CorpusError(f"{self.documents_dir / (doc_id + '.json')}: document missing or corrupt; "
                               f"remove it (qa remove {doc_id}) and add its file again") from None
+
+    def original(self, doc_id: str) -> Path | None:
+        """The kept copy of a PDF document's file (``files/<id>.pdf``), or None: not a PDF, or added before copies
+        were kept."""
+        path = self.files_dir / f"{doc_id}.pdf"
+        return path if path.is_file() else None
 
     # writing
     @contextmanager
@@ -180,10 +191,14 @@ class Library:
                         raise CorpusError(f"{path}: not a file")
                     doc_id, digest = file_id(path)
                     if doc_id in by_id:
+                        if by_id[doc_id].get("parser") == "pdf" and self.original(doc_id) is None:
+                            self._keep_file(path, doc_id)  # added before copies were kept: keep one now
                         out.skipped.append((path, by_id[doc_id]))
                         _tell(report, "skipped", path, by_id[doc_id])
                         continue
                     doc = parse_file(path, _unique(_stem(path), names))  # its id is doc_id (the registry's too)
+                    if doc.parser == "pdf":
+                        self._keep_file(path, doc.id)
                 except (CorpusError, OSError) as e:
                     err = e if isinstance(e, CorpusError) else CorpusError(f"{path}: cannot read ({e.strerror or e})")
                     out.failed.append((path, err))
@@ -212,6 +227,7 @@ class Library:
             rest = [d for d in catalog if d["id"] != entry["id"]]
             self._build(rest, encoder, progress)
             (self.documents_dir / f"{entry['id']}.json").unlink(missing_ok=True)
+            (self.files_dir / f"{entry['id']}.pdf").unlink(missing_ok=True)
         return entry
 
     def rebuild(self, encoder: Encoder, progress: bool | None = None, sentences: bool = True) -> ix.Index | None:
@@ -242,6 +258,20 @@ class Library:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, final)
+
+    def _keep_file(self, path: Path, doc_id: str) -> None:
+        """Copy a PDF's bytes to ``files/<id>.pdf``: a temporary file, synced, then renamed over the final name."""
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        final = self.files_dir / f"{doc_id}.pdf"
+        tmp = final.with_name(f".{final.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
+        try:
+            with open(path, "rb") as src, open(tmp, "wb") as f:
+                shutil.copyfileobj(src, f, 1 << 20)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, final)
+        finally:
+            tmp.unlink(missing_ok=True)
 
     def _build(self, catalog: list[dict], encoder: Encoder, progress: bool | None,
                sentences: bool = True) -> ix.Index | None:

@@ -5,6 +5,8 @@
     GET  /api/documents       the library's catalog, as ``qa list --json`` prints it
     POST /api/documents       multipart upload (field ``file``): add it, as ``qa add`` does -> its catalog entry
     DELETE /api/documents/{id} remove it (id, id prefix or name), as ``qa remove`` does
+    GET  /api/documents/{id}/pages/{n}.png?chunk={chunk id}
+                              page n of a PDF as PNG, the chunk highlighted (``qa.serve.pages``; or ``span=start,end``)
     GET  /api/chunks/{id}     -> the chunk as ``qa chunks --json`` prints it (``#`` in an id is ``%23``)
     GET  /api/health          -> {"status": "ok", "corpus": …, "index": the manifest, "workers": 2, "pool": "process"}
     POST /v1/chat/completions OpenAI Chat Completions, plain and ``stream: true`` (``qa.serve.chat``)
@@ -25,7 +27,8 @@ called from this process, never from a worker.
 Errors are one line in the CLI's wording. ``/api/*`` answers ``{"error": "…"}``;
 ``/v1/*`` answers OpenAI's ``{"error": {"message": "…", "type": …}}`` so its
 clients show the message. Bad input (empty question, bad ``k`` or ``mode``, bad
-JSON, unknown field, unknown document in ``docs``) is 400, an unknown chunk or document 404, a body over
+JSON, unknown field, unknown document in ``docs``, a bad page number, chunk, span or scale) is 400, an unknown
+chunk, document or page 404, the page image of a document that has none (not a PDF) 409, a body over
 ``max_body`` bytes (an upload: ``max_upload``) 413, a file of a format the library cannot read 415, a
 file it cannot parse 400, and with an API key set, a missing or wrong ``Authorization: Bearer``
 is 401 on ``/api/*`` and ``/v1/*``. A long question is cut as in the CLI, with
@@ -61,7 +64,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from qa.config import NO_LLM
-from qa.serve import chat
+from qa.serve import chat, pages
 from qa.errors import BadQuestion, QAError
 from qa.search.retrieve import MODES
 
@@ -407,7 +410,7 @@ def build_api(service, options: ApiOptions = ApiOptions()) -> FastAPI:
 
     @app.get("/api/documents", summary="The library's documents, as qa list --json prints them")
     async def documents() -> Response:
-        return Response(_dumps(_library(service).catalog()), media_type="application/json")
+        return Response(_dumps(library_of(service).catalog()), media_type="application/json")
 
     @app.post("/api/documents", summary="Add a document to the library (multipart field 'file'), as qa add does")
     async def upload(request: Request) -> Response:
@@ -417,15 +420,35 @@ def build_api(service, options: ApiOptions = ApiOptions()) -> FastAPI:
             return error("/api/", 400, "no file; send it as multipart/form-data in the field 'file' "
                                        "(curl -F file=@report.pdf …)")
         data = await file.read()
-        entry, status = await asyncio.to_thread(_add_upload, service, file.filename or "upload", data)
+        entry, status = await asyncio.to_thread(add_upload, service, file.filename or "upload", data)
         return Response(_dumps({**entry, "status": status}), status_code=201 if status == "added" else 200,
                         media_type="application/json")
 
     @app.delete("/api/documents/{id}", summary="Remove a document from the library, as qa remove does")
     async def remove(id: str) -> Response:  # noqa: A002 (the route's documented name)
-        _library(service).resolve(id)  # 404 before any work
-        entry = await asyncio.to_thread(_remove, service, id)
+        library_of(service).resolve(id)  # 404 before any work
+        entry = await asyncio.to_thread(remove_document, service, id)
         return Response(_dumps({**entry, "status": "removed"}), media_type="application/json")
+
+    @app.get("/api/documents/{doc}/pages/{number}.png", summary="A page of a PDF document as PNG, a passage highlighted",
+             response_class=Response, responses={200: {"content": {"image/png": {}}}})
+    async def page_image(doc: str, number: str, chunk: str | None = None, span: str | None = None,
+                         scale: str | None = None) -> Response:
+        """Page ``number`` (physical, from 1) drawn at ``scale`` (default 1.5, clamped to 0.5–3), with the chunk
+        ``chunk`` (``#`` as ``%23``) or the span ``start,end`` of the page's text under translucent yellow."""
+        from qa.search.library import UnknownDocument  # as in qa_error: loaded when a library route runs
+
+        path = f"/api/documents/{doc}/pages/{number}.png"
+        if service.library is None:
+            return error(path, 404, "no page images: this server answers from a one-off corpus (--corpus); "
+                                    "start it without --corpus to use the library")
+        try:
+            png = await asyncio.to_thread(pages.page_png, service.library, doc, number, chunk, span, scale)
+        except (UnknownDocument, pages.PageMissing) as e:
+            return error(path, 404, str(e))
+        except pages.NoPageImages as e:
+            return error(path, 409, str(e))
+        return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
 
     @app.post("/v1/chat/completions", summary="OpenAI Chat Completions (plain or stream: true)")
     async def completions(req: chat.ChatRequest) -> Response:
@@ -495,7 +518,7 @@ def _event(obj) -> bytes:
     return b"data: " + _dumps(obj) + b"\n\n"
 
 
-def _library(service):
+def library_of(service):
     """The library the service answers from; ``BadQuestion`` (400) when it answers from a one-off corpus."""
     if service.library is None:
         raise BadQuestion("this server answers from a one-off corpus (--corpus); start it without --corpus "
@@ -503,12 +526,12 @@ def _library(service):
     return service.library
 
 
-def _add_upload(service, filename: str, data: bytes) -> tuple[dict, str]:
+def add_upload(service, filename: str, data: bytes) -> tuple[dict, str]:
     """Add an uploaded file to the library (kept under its own name in a temporary folder while it is read)."""
     import tempfile
     from pathlib import Path
 
-    lib = _library(service)
+    lib = library_of(service)
     name = Path(filename.replace("\\", "/")).name or "upload"
     with tempfile.TemporaryDirectory(prefix="qa-upload-") as tmp:
         path = Path(tmp) / name
@@ -523,8 +546,8 @@ def _add_upload(service, filename: str, data: bytes) -> tuple[dict, str]:
     return out.added[0], "added"
 
 
-def _remove(service, doc: str) -> dict:
-    entry = _library(service).remove(doc, service.encoder, progress=False)
+def remove_document(service, doc: str) -> dict:
+    entry = library_of(service).remove(doc, service.encoder, progress=False)
     service.refresh()
     return entry
 

@@ -28,6 +28,7 @@ from qa.errors import BadQuestion, IndexMissing, IndexUnusable
 from qa.answer.features import DEPTH, REACH
 from qa.answer.model import AnswerModel
 from qa.lang.query import Query, part_contexts
+from qa.serve.pages import page_image_url
 
 if TYPE_CHECKING:  # types only: the index and the encoder are imported when a service opens (cold start)
     from pathlib import Path
@@ -158,11 +159,21 @@ class Service:
         return [{"id": n, "name": n} for n in names]
 
     def _answer_query(self, query: Query, k: int, mode: str, only: np.ndarray | None = None) -> Answer:
-        answer = self._answer_parts(query, k, mode, only)
+        answer = self._with_page_images(self._answer_parts(query, k, mode, only))
         if query.readings:  # say how the question was read: a wrong reading is then plain to see
             read = "; ".join(f"read {short} as {term}" for short, term in query.readings)
             answer = replace(answer, reason=f"{read}; {answer.reason}")
         return answer
+
+    def _with_page_images(self, answer: Answer) -> Answer:
+        """Each citation of a PDF page whose file the library keeps gets ``page_image``: the route of that page's
+        image with the passage highlighted (``qa.serve.pages``)."""
+        if self.library is None:
+            return answer
+        cites = tuple(replace(c, page_image=page_image_url(c.doc["id"], c.page, c.id))
+                      if c.page and c.doc and c.doc.get("id") and self.library.original(c.doc["id"]) else c
+                      for c in answer.citations)
+        return replace(answer, citations=cites)
 
     def _answer_parts(self, query: Query, k: int, mode: str, only: np.ndarray | None = None) -> Answer:
         if query.parts:

@@ -9,7 +9,17 @@ passages. A short follow-up is read in the context of the previous question:
     contextualise("那 2020 年呢？", [{"role": "user", "content": "2019 年驻地协调员系统的收入是多少"}])
     -> "2020 年驻地协调员系统的收入是多少"
 
-``respond(message, history, settings, service)`` is a plain function that
+A citation of a PDF page whose file the library keeps links to the page's image with the passage
+highlighted (``page_image``, ``qa.serve.pages``; with an API key set, only a browser that sends the key,
+through a proxy, can open it).
+
+Over a library, a panel lists its documents, adds an uploaded file (``qa.serve.api.add_upload``, what
+``POST /api/documents`` runs), removes one (``remove_document``), and chooses the documents asked (the
+``docs`` of ``Service.ask``); a bad file is one line in the panel. Plain functions do each
+(``library_rows``, ``add_file``, ``remove_file``), and the Gradio API names them ``/documents``,
+``/add_document`` and ``/remove_document``.
+
+``respond(message, history, settings, service, docs)`` is a plain function that
 returns the reply's HTML, so tests call it without a browser. The service (model
 and index) is opened once, in ``launch``, and shared by every session; the chat
 history lives in each session's ``gr.Chatbot``, nothing else is kept.
@@ -35,11 +45,14 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+import os
 from dataclasses import replace
+from pathlib import Path
 
 import gradio as gr
 
 from qa.serve import followup
+from qa.serve.api import MAX_UPLOAD, ApiOptions, add_upload, build_api, remove_document
 from qa.answer.reply import Answer, Citation
 from qa.config import Settings
 from qa.errors import QAError
@@ -107,8 +120,10 @@ def _citation(i: int, c: Citation, answer: Answer) -> str:
     is_answer = answer.highlight is not None and answer.highlight.id == c.id
     sources = "".join(
         f"<li>资料来源：{_esc(s.text)}{f'（脚注 {s.footnote}）' if s.footnote else ''}</li>" for s in c.sources)
+    image = (f"<p style=\"{_NOTE}\"><a class=\"qa-page\" href=\"{_esc(c.page_image)}\" target=\"_blank\" "
+             f"rel=\"noopener\">查看原页：第 {c.page} 页，标出此段</a></p>" if c.page_image else "")
     return (f"<details{' open' if is_answer else ''}><summary>[{i}] {_esc(where(c))}</summary>"
-            f"<div style=\"{_PASSAGE}\">{_passage(c, answer)}</div>"
+            f"<div style=\"{_PASSAGE}\">{_passage(c, answer)}</div>{image}"
             + (f"<ul style=\"margin:.2em 0 .6em 1em\">{sources}</ul>" if sources else "")
             + "</details>")
 
@@ -163,26 +178,81 @@ def error_html(message: str) -> str:
     return f"<div class=\"qa-error\" style=\"{_ERROR_BOX}\">无法回答：{_esc(message)}</div>"
 
 
+# -- the library: list, add, remove (through the API's functions, as an upload and DELETE do) ---------------
+
+def _served(service):
+    """The ``Service`` behind what the page asks: the API's pool holds it, or the page was given it."""
+    return getattr(service, "service", service)
+
+
+def library_rows(service) -> list[list]:
+    """The library's documents as table rows (name, title, format, pages, chunks, id); none for a one-off corpus."""
+    lib = _served(service).library
+    if lib is None:
+        return []
+    return [[d["name"], d["title"], d["parser"], d["pages"] or "—", d["chunks"], d["id"]] for d in lib.catalog()]
+
+
+def status_html(message: str, ok: bool = True) -> str:
+    return f"<div class=\"{'qa-status' if ok else 'qa-error'}\">{_esc(message)}</div>"
+
+
+def add_file(path: str | None, service, max_upload: int) -> str:
+    """Add the uploaded file at ``path`` to the library, as ``POST /api/documents`` does; one line saying what came
+    of it."""
+    if not path:
+        return status_html("先选择一个文件，再点“添加”。", ok=False)
+    name = Path(path).name
+    try:
+        if os.path.getsize(path) > max_upload:
+            return status_html(f"无法添加：{name} 超过 {max_upload >> 20} MB；请拆分后再添加。", ok=False)
+        entry, status = add_upload(_served(service), name, Path(path).read_bytes())
+    except QAError as e:
+        return status_html(f"无法添加：{e}", ok=False)
+    except Exception:  # never show a traceback in the page
+        log.exception("adding %s failed", name)
+        return status_html(f"无法添加：{name} 读取时出现内部错误，服务器日志中有详情。", ok=False)
+    if status == "skipped":
+        return status_html(f"文档库中已有同样内容的文档：{entry['name']}（《{entry['title']}》）。")
+    return status_html(f"已添加：{entry['name']}（《{entry['title']}》，{entry['chunks']} 段）。")
+
+
+def remove_file(ref: str | None, service) -> str:
+    """Remove the document ``ref`` names from the library, as ``DELETE /api/documents/{id}`` does."""
+    if not ref:
+        return status_html("先选择要删除的文档。", ok=False)
+    try:
+        entry = remove_document(_served(service), ref)
+    except QAError as e:
+        return status_html(f"无法删除：{e}", ok=False)
+    except Exception:  # never show a traceback in the page
+        log.exception("removing %s failed", ref)
+        return status_html("无法删除：内部错误，服务器日志中有详情。", ok=False)
+    return status_html(f"已删除：{entry['name']}（《{entry['title']}》）。")
+
+
 # -- handlers and app ------------------------------------------------------------------------------
 
-def respond(message: str, history: list[dict], settings: Settings, service) -> str:
-    """The reply's HTML for ``message`` in a chat with ``history``; ``settings.k``/``.mode`` pick retrieval."""
+def respond(message: str, history: list[dict], settings: Settings, service, docs: list[str] | None = None) -> str:
+    """The reply's HTML for ``message`` in a chat with ``history``; ``settings.k``/``.mode`` pick retrieval,
+    ``docs`` (ids, id prefixes or names) the documents asked (default all)."""
     question = contextualise(message or "", history)
     try:
-        answer = service.ask(question, settings.k, settings.mode)
+        answer = service.ask(question, settings.k, settings.mode, docs or None)
     except QAError as e:
         return error_html(str(e))
     return answer_html(answer, question if question != message else None)
 
 
-async def respond_written(message: str, history: list[dict], settings: Settings, service, writer):
+async def respond_written(message: str, history: list[dict], settings: Settings, service, writer,
+                          docs: list[str] | None = None):
     """The reply's HTML for ``message``, written by ``writer``'s LLM: yielded again as each sentence passes its
     check, and a last time with the result (or the extractive reply and why it stands)."""
     from qa.write.verify import Checked
 
     question = contextualise(message or "", history)
     try:
-        answer = await asyncio.to_thread(service.ask, question, settings.k, settings.mode)
+        answer = await asyncio.to_thread(service.ask, question, settings.k, settings.mode, docs or None)
     except QAError as e:
         yield error_html(str(e))
         return
@@ -197,27 +267,31 @@ async def respond_written(message: str, history: list[dict], settings: Settings,
             yield written_html(answer, passed, event, understood)
 
 
-def build_app(service, writer=None) -> gr.Blocks:
+def build_app(service, writer=None, max_upload: int = MAX_UPLOAD) -> gr.Blocks:
     """The chat page for ``service`` (opened once, shared by all sessions); with a ``writer``
-    (``qa.write.writer.Writer``), a switch to have its LLM write the answers."""
+    (``qa.write.writer.Writer``), a switch to have its LLM write the answers. With a library, a panel lists its
+    documents, adds an uploaded one (up to ``max_upload`` bytes), removes one, and chooses the ones asked."""
     defaults = service.settings
+    has_library = _served(service).library is not None
 
-    def chat(message: str, history: list[dict], k: float, mode: str):
+    def chat(message: str, history: list[dict], k: float, mode: str, docs: list[str] | None = None):
         try:
-            reply = respond(message, history, defaults.with_(k=int(k), mode=mode), service)
+            reply = respond(message, history, defaults.with_(k=int(k), mode=mode), service, docs)
         except Exception:  # never show a traceback in the page
             log.exception("answering %r failed", message)
             reply = error_html("内部错误，请换个问法再试一次。")
         turn = [{"role": "user", "content": _esc(message or "")}, {"role": "assistant", "content": reply}]
         return "", list(history or []) + turn
 
-    async def chat_written(message: str, history: list[dict], k: float, mode: str, write: bool):
+    async def chat_written(message: str, history: list[dict], k: float, mode: str, docs: list[str] | None,
+                           write: bool):
         if not write:
-            yield await asyncio.to_thread(chat, message, history, k, mode)
+            yield await asyncio.to_thread(chat, message, history, k, mode, docs)
             return
         user = {"role": "user", "content": _esc(message or "")}
         try:
-            async for reply in respond_written(message, history, defaults.with_(k=int(k), mode=mode), service, writer):
+            async for reply in respond_written(message, history, defaults.with_(k=int(k), mode=mode), service, writer,
+                                               docs):
                 yield "", list(history or []) + [user, {"role": "assistant", "content": reply}]
         except Exception:  # never show a traceback in the page
             log.exception("writing an answer to %r failed", message)
@@ -237,14 +311,42 @@ def build_app(service, writer=None) -> gr.Blocks:
         if writer is not None:
             write = gr.Checkbox(False, label=f"由 LLM 撰写答案（{writer.settings.model or 'LLM'}；每句的引用、数字和用词都与所引段落核对，"
                                              "未通过的句子删去）", elem_id="write")
+        with gr.Accordion("文档库", open=False, visible=has_library, elem_id="library"):
+            docs = gr.Dropdown([], value=[], multiselect=True, allow_custom_value=True, label="只问这些文档（不选则问全部）",
+                                elem_id="docs")  # custom: ids, prefixes or names, as the API takes (and checks)
+            table = gr.Dataframe(headers=["名称", "标题", "格式", "页数", "段落", "id"], interactive=False,
+                                 label="文档", elem_id="documents")
+            with gr.Row():
+                upload = gr.File(label="添加文档（PDF、Word、网页、Markdown、文本）", type="filepath", scale=3,
+                                 elem_id="upload")
+                add = gr.Button("添加", scale=1, elem_id="add")
+            with gr.Row():
+                chosen = gr.Dropdown([], value=None, allow_custom_value=True, label="删除文档", scale=3,
+                                     elem_id="remove-choice")
+                remove = gr.Button("删除", variant="stop", scale=1, elem_id="remove")
+            status = gr.HTML("", elem_id="library-status")
         examples = gr.Examples(EXAMPLES, inputs=box, label="示例问题（点击即问）")
         gr.ClearButton([chatbot, box], value="新对话")
 
-        io = dict(fn=chat, inputs=[box, chatbot, k, mode], outputs=[box, chatbot])
+        def listed(asked: list[str] | None = None):
+            rows = library_rows(service)
+            ids = {r[5] for r in rows}
+            names = [(f"{r[0]} · {r[1]}", r[5]) for r in rows]
+            return (rows, gr.update(choices=names, value=[d for d in asked or [] if d in ids]),
+                    gr.update(choices=names, value=None))
+
+        io = dict(fn=chat, inputs=[box, chatbot, k, mode, docs], outputs=[box, chatbot])
         if writer is not None:
-            io = dict(fn=chat_written, inputs=[box, chatbot, k, mode, write], outputs=[box, chatbot])
+            io = dict(fn=chat_written, inputs=[box, chatbot, k, mode, docs, write], outputs=[box, chatbot])
         gr.on([box.submit, ask.click], **io, api_name="ask")
         examples.load_input_event.then(**io, api_visibility="private")
+        if has_library:
+            shown = dict(fn=listed, inputs=[docs], outputs=[table, docs, chosen])
+            demo.load(**shown, api_name="documents")
+            add.click(lambda path: (add_file(path, service, max_upload), None), inputs=[upload],
+                      outputs=[status, upload], api_name="add_document").then(**shown, api_visibility="private")
+            remove.click(lambda ref: remove_file(ref, service), inputs=[chosen], outputs=[status],
+                         api_name="remove_document").then(**shown, api_visibility="private")
     demo.queue(default_concurrency_limit=CONCURRENCY)
     return demo
 
@@ -254,10 +356,10 @@ def build_server(service, options=None):
 
     The page asks through the API's thread pool, so the two share one bound on work at once.
     """
-    from qa.serve.api import ApiOptions, build_api
-
-    api = build_api(service, options or ApiOptions())
-    return gr.mount_gradio_app(api, build_app(api.state.pool, api.state.writer), path="/")
+    options = options or ApiOptions()
+    api = build_api(service, options)
+    return gr.mount_gradio_app(api, build_app(api.state.pool, api.state.writer, options.max_upload), path="/",
+                               max_file_size=options.max_upload)
 
 
 def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, share: bool = False,
