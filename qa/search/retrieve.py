@@ -12,8 +12,11 @@ the figure of the document the question names (by its name or title), else of th
 documents asked (``only``), else of the one document whose such chunk is closest
 to the question — never every document's figure 8.
 
-``only`` (a bool per chunk) limits the hits to some documents (``qa ask --doc``):
-the other chunks are scored but never ranked.
+``only`` (a bool per chunk) limits the search to some documents (``qa ask --doc``), inside the search: FAISS
+scores only their rows (an ``IDSelectorRange`` per run of asked rows; a document's chunks are one run), and
+each question term's postings are cut to them before adding (``qa.search.postings``). The other chunks are
+never scored: they hold BM25 0 and the lowest cosine of the asked chunks, so every maximum and minimum read
+from ``Scores`` (fusion's scaling, the re-ranker's and the answer gate's inputs) is the asked documents'.
 
 Does not pick answer sentences or decide to abstain; that is ``qa.answer.compose``.
 """
@@ -98,17 +101,40 @@ def _names_doc(norm: str, name: str, entry: dict | None) -> bool:
 
 def score(index: Index, query: Query, lexical: str, only: np.ndarray | None = None) -> Scores:
     """Every chunk's dense and ``lexical`` BM25 score for ``query``."""
-    n = len(index.chunks)
-    d, i = index.dense.search(query.vector.reshape(1, -1).astype(np.float32), n)
-    dense = np.zeros(n, dtype=np.float64)
-    dense[i[0]] = d[0]
+    dense = dense_scores(index, query.vector, only)
     toks = tokens(" ".join((expand_english(query.norm, index.lexicon.glossary), *query.english_terms)), lexical, index.segmenter)
     if query.english:
         toks = [t for t in toks if t.lstrip("#") not in QUESTION_WORDS]
     bm = index.lexical[lexical]
-    lex = bm.scores(toks)
+    lex = bm.scores(toks, only)
     return Scores(dense, lex, query.vector, referenced(index, query.references, query.norm, dense, only),
                   bm.ceiling(toks))
+
+
+def dense_scores(index: Index, vector: np.ndarray, only: np.ndarray | None = None) -> np.ndarray:
+    """Cosine of every chunk (of ``only``: FAISS searches those rows alone) with ``vector``; the rows not asked
+    hold the lowest asked cosine, so they move no minimum or maximum."""
+    import faiss  # loaded with the index already; here for its search parameters
+
+    n = len(index.chunks)
+    q = vector.reshape(1, -1).astype(np.float32)
+    if only is None:
+        d, i = index.dense.search(q, n)
+        dense = np.zeros(n, dtype=np.float64)
+        dense[i[0]] = d[0]
+        return dense
+    asked = int(only.sum())
+    if asked == 0:
+        return np.zeros(n, dtype=np.float64)
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], only.view(np.int8), [0]))))  # runs of asked rows
+    sels = [faiss.IDSelectorRange(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
+    sel = sels[0] if len(sels) == 1 else faiss.IDSelectorOr(sels[0], sels[1]) if len(sels) == 2 else \
+        faiss.IDSelectorBatch(np.flatnonzero(only).astype(np.int64))
+    d, i = index.dense.search(q, asked, params=faiss.SearchParameters(sel=sel))
+    keep = i[0] >= 0
+    dense = np.full(n, float(d[0][keep].min()), dtype=np.float64)
+    dense[i[0][keep]] = d[0][keep]
+    return dense
 
 
 def _ranks(x: np.ndarray) -> np.ndarray:
