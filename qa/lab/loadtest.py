@@ -302,7 +302,7 @@ async def _churn(url: str, clients: int, library, files: list, cycles: int, paus
         seconds = time.perf_counter() - began
     mixed = sum(1 for ids in cited if not any(ids <= v for v in versions))
     xs = sorted(latencies)
-    return ChurnResult(clients, len(xs), failed[0] + mixed, mixed, len(versions), changes,
+    return ChurnResult(clients, len(xs), failed[0] + mixed, mixed, len(versions), int(changes or 0),
                        round(statistics.median(xs), 1) if xs else 0.0,
                        round(xs[int(0.95 * (len(xs) - 1))], 1) if xs else 0.0, round(seconds, 2))
 

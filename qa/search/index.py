@@ -295,8 +295,12 @@ def chunk_parts(chunks: list[Chunk], encoder: Encoder, lexicon: str, sentences: 
         h = hashlib.sha256()
         for c in run:
             h.update(json.dumps([c.doc, c.to_json()], ensure_ascii=False, sort_keys=True).encode())
-        out.append(Part(segment_key(h.hexdigest(), encoder, lexicon, sentences), lambda run=run: run))
+        out.append(Part(segment_key(h.hexdigest(), encoder, lexicon, sentences), _constant(run)))
     return out
+
+
+def _constant(chunks: list[Chunk]) -> Callable[[], list[Chunk]]:
+    return lambda: chunks
 
 
 def segment_meta(encoder: Encoder, lexicon: Lexicon, sentences: bool) -> dict:

@@ -269,9 +269,13 @@ class Library:
             return None
         lexicon = self._lexicon(catalog)
         parts = [ix.Part(ix.segment_key(f"{e['id']}\n{e['name']}", encoder, lexicon.name, sentences),
-                         lambda e=e: list(self.document(e["id"]).chunks)) for e in catalog]
+                         self._chunks_of(e["id"])) for e in catalog]
         return ix.write(parts, encoder, library_hash(catalog), self.index_dir, progress=progress,
                         sentences=sentences, documents=catalog, lexicon=lexicon)
+
+    def _chunks_of(self, doc_id: str) -> Callable[[], list[Chunk]]:
+        """The chunks of document ``doc_id``, read when called (only a segment not on disk reads its file)."""
+        return lambda: list(self.document(doc_id).chunks)
 
     def _lexicon(self, catalog: list[dict]) -> Lexicon:
         """The lexicon of an index over ``catalog``: from each entry's ``lexicon`` and ``parser`` (an entry written

@@ -51,9 +51,8 @@ class Postings:
         indptr = np.zeros(len(terms) + 1, dtype=np.int64)
         np.cumsum(sizes, out=indptr[1:])
         flat = [p for t in terms for p in by_term[t]]
-        rows = np.array([r for r, _ in flat], dtype=np.int32)
-        tf = np.array([f for _, f in flat], dtype=np.int32)
-        return cls(terms, indptr, rows, tf, np.array([len(d) for d in docs], dtype=np.int64))
+        return cls(terms, indptr, np.array([r for r, _ in flat], dtype=np.int32),
+                   np.array([f for _, f in flat], dtype=np.int32), np.array([len(d) for d in docs], dtype=np.int64))
 
     @cached_property
     def slot(self) -> dict[str, int]:

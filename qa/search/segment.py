@@ -64,7 +64,8 @@ def build(key: str, chunks: list[Chunk], encoder: Encoder, cache: VectorCache, s
     texts = [c.text for c in chunks] + [chunks[r].text[a:b] for r, a, b in spans]
     allv = cache.encode([dense_text(t) for t in texts], lambda todo: encode_passages(encoder, todo, progress))
     reused = cache.hits  # of this call
-    lexical, vocab = {}, set()
+    lexical: dict[str, Postings] = {}
+    vocab: set[str] = set()
     for variant in VARIANTS:
         docs = [tokens(lexical_text(c), variant, seg) for c in chunks]
         lexical[variant] = Postings.build(docs)
