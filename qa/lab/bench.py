@@ -9,7 +9,9 @@ index. Numbers are medians; the machine is noisy.
 from __future__ import annotations
 
 import json
+import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -91,4 +93,47 @@ def table(r: dict) -> str:
     lines.append(f"cold start (qa ask, built index): {r['cold_start_s']:.2f} s")
     lines.append(f"index build: {r['index_build_s']:.1f} s · encoder: {r['encoder_tokens_per_s']:.0f} tokens/s · "
                  f"peak memory: {r['peak_rss_mb']:.0f} MB")
+    return "\n".join(lines)
+
+
+def run_library(folder: Path, n: int = 100, add: tuple[Path, ...] = ()) -> dict:
+    """``qa bench --library``: warm ``Service.ask`` p50/p90 over the library in ``folder`` (as built by ``qa add``),
+    the process's peak resident memory (``ru_maxrss``) after loading and asking, and ``qa add`` throughput:
+    the files ``add`` added to a copy of the library (its segments hard-linked: they are never rewritten)."""
+    from qa.search.library import Library  # the index stack: imported when a bench runs, as in ``run``
+    from qa.serve.service import Service  # (the same)
+
+    svc = Service.open(Settings(library=folder), rebuild=False)
+    svc.index.warm()  # as a server does at its start (``qa serve``)
+    qs = _questions(n)
+    svc.ask(qs[0])
+    times = []
+    for q in qs:
+        t = time.perf_counter()
+        svc.ask(q)
+        times.append((time.perf_counter() - t) * 1000)
+    report: dict = {"library": str(folder), "documents": len(svc.index.documents), "passages": len(svc.index.chunks),
+                    "sentences": len(svc.index.sentence_spans), "questions": n,
+                    "ask_p50_ms": round(statistics.median(times), 1), "ask_p90_ms": round(_pct(times, 0.9), 1),
+                    "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    if add:
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = Path(tmp) / "library"
+            shutil.copytree(folder, copy, copy_function=os.link, ignore=shutil.ignore_patterns(".lock"))
+            out = Library(copy).add(list(add), svc.encoder, progress=False)
+            report["add"] = {"files": len(out.added), "pages": out.pages, "seconds": round(out.seconds, 2),
+                             "pages_per_s": round(out.pages / out.seconds, 2) if out.seconds else 0.0,
+                             "texts_encoded": out.written.encoded if out.written else 0,
+                             "failed": [str(e) for _, e in out.failed]}
+    return report
+
+
+def library_table(r: dict) -> str:
+    lines = [f"library {r['library']}: {r['documents']} documents, {r['passages']} passages, {r['sentences']} sentences",
+             f"warm qa ask over {r['questions']} questions: p50 {r['ask_p50_ms']:.1f} ms · p90 {r['ask_p90_ms']:.1f} ms",
+             f"peak memory (ru_maxrss, after loading and asking): {r['peak_rss_mb']:.0f} MB"]
+    if "add" in r:
+        a = r["add"]
+        lines.append(f"qa add: {a['files']} files, {a['pages']} pages in {a['seconds']:.1f} s = {a['pages_per_s']:.1f} "
+                     f"pages/s ({a['texts_encoded']} texts encoded)")
     return "\n".join(lines)

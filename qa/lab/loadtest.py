@@ -2,6 +2,7 @@
 
     python -m qa.lab.loadtest --url http://127.0.0.1:7860/ --clients 50 --total 1000            # API + in process
     python -m qa.lab.loadtest --url http://127.0.0.1:7860/ --clients 50 --total 1000 --target page
+    python -m qa.lab.loadtest --url http://127.0.0.1:7860/ --clients 50 --churn LIBRARY FILE… --cycles 3
 
 N clients ask a fixed number of questions between them, each waiting for its
 answer before asking again. Every answer is compared with the answer to the
@@ -14,6 +15,11 @@ checked the same way and against the server's. The two alternate in blocks
 (``--rounds``, 5 by default), so that what else the machine runs weighs on
 both alike. ``ratio`` is API throughput over in-process throughput: what the
 HTTP layer costs.
+
+``--churn LIBRARY FILE…``: the clients ask through the API without pause while this process adds the files
+to the server's library and removes them again (``--cycles`` times, each change followed by a pause). Every
+answer must be a 200 whose cited documents all belong to one version of the library (the catalogs the
+changes made, and the one before): ``errors`` counts the others.
 
 Reports latency p50/p95 and throughput. The load generator shares the
 machine with the server, so on 2 cores its own work is part of the cost.
@@ -225,6 +231,90 @@ def compare(url: str, clients: int, total: int, key: str | None = None, service=
             "ratio": round(api_r.throughput_qps / local_r.throughput_qps, 3) if local_r.throughput_qps else 0.0}
 
 
+# -- asking while the library changes -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ChurnResult:
+    clients: int
+    questions: int
+    errors: int  # failed requests, and answers citing documents of no one version
+    mixed: int  # of those, answers whose citations no one version holds
+    versions: int  # library versions made (plus the first)
+    changes: int  # adds and removes done under load
+    p50_ms: float
+    p95_ms: float
+    seconds: float
+
+
+async def _churn(url: str, clients: int, library, files: list, cycles: int, pause: float, key: str | None,
+                 questions: list[str]) -> ChurnResult:
+    import httpx
+
+    from qa.encode.encoder import make_encoder  # the library side of the test: only --churn needs it
+    from qa.search.library import Library  # (the same)
+
+    lib = Library(library)
+    encoder = make_encoder("e5")
+    versions = [frozenset(d["id"] for d in lib.catalog())]
+    done = threading.Event()
+
+    def change() -> int:
+        n = 0
+        try:
+            for _ in range(cycles):
+                out = lib.add(files, encoder, progress=False)
+                versions.append(frozenset(d["id"] for d in lib.catalog()))
+                n += 1
+                time.sleep(pause)
+                for entry in out.added:
+                    lib.remove(entry["id"], encoder, progress=False)
+                    versions.append(frozenset(d["id"] for d in lib.catalog()))
+                    n += 1
+                time.sleep(pause)
+        finally:
+            done.set()
+        return n
+
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    endpoint = url.rstrip("/") + "/api/ask"
+    latencies: list[float] = []
+    cited: list[frozenset[str]] = []
+    failed = [0]
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(headers=headers, limits=limits, timeout=300) as client:
+
+        async def worker(i: int) -> None:
+            j = 0
+            while not done.is_set() or j == 0:
+                q = questions[(i + j) % len(questions)]
+                j += 1
+                t = time.perf_counter()
+                try:
+                    r = await client.post(endpoint, json={"question": q})
+                    r.raise_for_status()
+                    cited.append(frozenset(c["doc"]["id"] for c in r.json()["citations"]))
+                except Exception:  # a failed request counts as an error, not a crash of the test
+                    failed[0] += 1
+                latencies.append((time.perf_counter() - t) * 1000)
+
+        began = time.perf_counter()
+        changes, *_ = await asyncio.gather(asyncio.to_thread(change), *(worker(i) for i in range(clients)))
+        seconds = time.perf_counter() - began
+    mixed = sum(1 for ids in cited if not any(ids <= v for v in versions))
+    xs = sorted(latencies)
+    return ChurnResult(clients, len(xs), failed[0] + mixed, mixed, len(versions), int(changes or 0),
+                       round(statistics.median(xs), 1) if xs else 0.0,
+                       round(xs[int(0.95 * (len(xs) - 1))], 1) if xs else 0.0, round(seconds, 2))
+
+
+def run_churn(url: str, library, files: list, clients: int = 50, cycles: int = 2, pause: float = 1.5,
+              key: str | None = None, questions: list[str] | None = None) -> ChurnResult:
+    """``clients`` callers of ``POST /api/ask`` on a server of ``library`` while ``files`` are added to it and
+    removed ``cycles`` times; see the module's docstring."""
+    _check_loopback(url)
+    return asyncio.run(_churn(url, clients, library, list(files), cycles, pause, key, questions or QUESTIONS))
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--url", default="http://127.0.0.1:7860/")
@@ -234,8 +324,18 @@ def main() -> None:
                    help="api: /api/ask and Service.ask in process (same index, via QA_* variables); page: the chat page")
     p.add_argument("--api-key", help="bearer key, when the server has one")
     p.add_argument("--rounds", type=int, default=5, help="alternating blocks of in-process and API load")
+    p.add_argument("--churn", nargs="+", metavar="PATH",
+                   help="LIBRARY FILE…: add the files to the server's library and remove them while the clients ask")
+    p.add_argument("--cycles", type=int, default=2, help="with --churn: add/remove cycles")
     args = p.parse_args()
-    if args.target == "page":
+    if args.churn:
+        from pathlib import Path  # only --churn takes paths
+
+        if len(args.churn) < 2:
+            p.error("--churn takes the library's folder and at least one file")
+        report = asdict(run_churn(args.url, Path(args.churn[0]), [Path(f) for f in args.churn[1:]], args.clients,
+                                  args.cycles, key=args.api_key))
+    elif args.target == "page":
         report = asdict(run_page(args.url, args.clients, args.total))
     else:
         report = compare(args.url, args.clients, args.total, args.api_key, rounds=args.rounds)

@@ -4,18 +4,19 @@ Layout of an index folder::
 
     index/E-2020-54/
       CURRENT             -> name of the live version folder (swapped atomically)
+      segments/<key>/     one document's chunks, vectors, sentence vectors and BM25 postings (``qa.search.segment``)
       v-<time>-<pid>/
         manifest.json     format version, encoder id, dimension, corpus hash, lexicon name, counts
-        chunks.jsonl      the chunks, row i = FAISS row i
-        dense.faiss       inner-product FAISS index over L2-normalised chunk vectors
-        sentences.npy     vectors of every sentence (for picking the answer sentence)
-        sentences.json    [[chunk row, start, end], ...] per sentence row
-        lexical.json      BM25 postings per lexical variant + jieba vocabulary + names
+        segments.json     the keys of its segments, in order: row i of the index is the i-th chunk of them all
+        names.json        the countries and bodies known (from the lexicon)
         lexicon.json      the domain lexicon the index was built with (``qa.lang.lexicon``)
         library.json      the catalog of the documents indexed (a library's index only: qa.search.library)
 
-A build writes a new version folder, then replaces ``CURRENT`` with
-``os.replace``: a build killed midway leaves the previous index in use.
+A build writes the segments it lacks (a segment is keyed by its document's content and the inputs, so an
+unchanged document's is reused), then a new version folder, then replaces ``CURRENT`` with ``os.replace``: a
+build killed midway leaves the previous index in use. ``load()`` lays the segments end to end: the FAISS
+inner-product index over their chunk vectors, their sentence vectors, and BM25 over their postings
+(``qa.search.postings``: the global statistics are sums of the segments' counts).
 ``load()`` checks the manifest and raises ``IndexUnusable`` saying why
 (stale corpus, other encoder or lexicon, older format, corrupt files).
 
@@ -29,14 +30,15 @@ Invariant: inner product equals cosine similarity, because every vector is L2-no
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import logging
 import math
 import os
 import shutil
-import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -44,13 +46,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from qa.search.bm25 import BM25
+from qa.search import segment
+from qa.search.postings import Lexical
+from qa.search.segment import encode_passages, lexical_text, sentence_spans, token_counts  # noqa: F401 (their old home)
 from qa.ingest.document import Chunk
 from qa.errors import IndexMissing, IndexUnusable, LexiconError
-from qa.lang.text import split_sentences
 from qa.lang.lexicon import Lexicon
 from qa.lang.names import Names
-from qa.lang.tokenize import VARIANTS, Segmenter, dense_text, normalise, normalised, tokens
+from qa.lang.tokenize import VARIANTS, Segmenter, normalise, normalised
 from qa.encode.vector_cache import VectorCache
 
 if TYPE_CHECKING:
@@ -61,9 +64,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# 16: the domain lexicon chosen per corpus, stored with the index; 15: int8 vectors in 7 bits, one text per run
-FORMAT = 16  # 14: 大会, 秘书处 name the General Assembly, the Secretariat; 13: the cover is a kind; 12: dense_text
-BATCH = 16
+# 17: segments per document, postings in numpy; 16: the domain lexicon chosen per corpus, stored with the index;
+# 15: int8 vectors in 7 bits, one text per run
+FORMAT = 17  # 14: 大会, 秘书处 name the General Assembly, the Secretariat; 13: the cover is a kind; 12: dense_text
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ class Index:
     dense: faiss.Index
     sentence_vecs: np.ndarray  # (n_sentences, dim)
     sentence_spans: list[tuple[int, int, int]]  # sentence row -> (chunk row, start, end)
-    lexical: dict[str, BM25]  # variant -> BM25
+    lexical: dict[str, Lexical]  # variant -> BM25 over every segment's postings
     segmenter: Segmenter
     names: Names = field(default_factory=Names)  # countries and bodies, for abstaining
     documents: list[dict] = field(default_factory=list)  # the catalog (qa.search.library), [] for a corpus
@@ -102,6 +105,26 @@ class Index:
     def by_name(self) -> dict[str, dict]:
         """Document name (the chunk ids' prefix) -> its catalog entry."""
         return {d["name"]: d for d in self.documents}
+
+    @cached_property
+    def doc_rows(self) -> dict[str, tuple[int, int]]:
+        """Document name -> the rows of its chunks, ``(first, last + 1)``: one run, as its segment lays them."""
+        out: dict[str, tuple[int, int]] = {}
+        runs, last = 0, None
+        for row, c in enumerate(self.chunks):
+            runs, last = runs + (c.doc != last), c.doc
+            out[c.doc] = (out.get(c.doc, (row, row))[0], row + 1)
+        return out if runs == len(out) else {}  # {}: a corpus whose documents interleave
+
+    def rows_of(self, names: set[str]) -> np.ndarray:
+        """A bool per chunk: whether it is a chunk of one of the documents ``names``."""
+        only = np.zeros(len(self.chunks), dtype=bool)
+        if self.chunks and not self.doc_rows:
+            return np.array([c.doc in names for c in self.chunks], dtype=bool)
+        for name in names:
+            lo, hi = self.doc_rows.get(name, (0, 0))
+            only[lo:hi] = True
+        return only
 
     def doc_of(self, chunk: Chunk) -> dict:
         """``{"id", "title", "file"}`` of the chunk's document (id and file null outside a library)."""
@@ -215,6 +238,7 @@ class Index:
         answering reads them, and build the English lexicon: a server's first questions then cost what later
         ones do (about 0.4 s, once, at the start; a one-shot ``qa ask`` skips it)."""
         self.english  # built on first use
+        self.doc_rows  # (--doc)
         for row, chunk in enumerate(self.chunks):
             texts = [self.sentence_texts[s] for s in self.sentences_of(row)]
             windows = ("".join(texts[max(0, j - 1):j + 2]) for j in range(len(texts)))
@@ -234,54 +258,100 @@ class Index:
             self._by_chunk.setdefault(row, (0, 0))
 
 
-def lexical_text(chunk: Chunk) -> str:
-    """What BM25 indexes for a chunk: its section heading, then its text.
+@dataclass(frozen=True)
+class Part:
+    """A segment an index version is made of (``qa.search.segment``): its key, and how to get its chunks when the
+    segment is not on disk yet (a library reads the document's file only then)."""
 
-    The encoder sees the text alone: on the gold set, prefixing the heading
-    made dense Recall@1 drop (0.80 -> 0.75), while it helps BM25.
-    """
-    return f"{chunk.section}：{chunk.text}" if chunk.section and chunk.kind != "table" else chunk.text
-
-
-def sentence_spans(chunks: list[Chunk]) -> list[tuple[int, int, int]]:
-    """``(chunk row, start, end)`` of every sentence; a line break also ends one (figures, boxes)."""
-    spans: list[tuple[int, int, int]] = []
-    for row, c in enumerate(chunks):
-        pos = 0
-        for line in c.text.split("\n"):
-            for sent in split_sentences(line):
-                at = c.text.find(sent, pos)
-                if at >= 0:
-                    spans.append((row, at, at + len(sent)))
-                    pos = at + len(sent)
-    return spans
+    key: str
+    chunks: Callable[[], list[Chunk]]
 
 
-def encode_passages(encoder: Encoder, texts: list[str], progress: bool | None = None) -> np.ndarray:
-    """Passage vectors of ``texts``, shortest first in batches of ``BATCH`` (little padding), with a
-    progress bar in tokens/s when stderr is a terminal (or ``progress=True``)."""
-    from tqdm import tqdm
+@dataclass(frozen=True)
+class Written:
+    """What ``write`` did: the new version's manifest, and the texts it encoded and reused."""
 
-    show = sys.stderr.isatty() if progress is None else progress
-    counts = token_counts(encoder, texts)
-    order = sorted(range(len(texts)), key=counts.__getitem__)
-    out = np.zeros((len(texts), encoder.dim), np.float32)
-    with tqdm(total=sum(counts), desc="Encoding", unit="tok", unit_scale=True, disable=not show,
-              file=sys.stderr) as bar:
-        for i in range(0, len(order), BATCH):
-            rows = order[i:i + BATCH]
-            out[rows] = encoder.passages([texts[r] for r in rows])
-            bar.update(sum(counts[r] for r in rows))
+    manifest: Manifest
+    encoded: int
+    reused: int
+
+
+def segment_key(ident: str, encoder: Encoder, lexicon: str, sentences: bool) -> str:
+    """The segment key of a document ``ident`` (its content id, or its chunks' hash) for these inputs."""
+    h = hashlib.sha256(f"{FORMAT}\n{encoder.id}\n{encoder.dim}\n{lexicon}\n{sentences}\n{ident}".encode())
+    return h.hexdigest()[:24]
+
+
+def chunk_parts(chunks: list[Chunk], encoder: Encoder, lexicon: str, sentences: bool) -> list[Part]:
+    """``chunks`` as one part per document (runs of the same ``doc``), keyed by the hash of their content."""
+    runs: list[list[Chunk]] = []
+    for c in chunks:
+        if runs and runs[-1][0].doc == c.doc:
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    out = []
+    for run in runs:
+        h = hashlib.sha256()
+        for c in run:
+            h.update(json.dumps([c.doc, c.to_json()], ensure_ascii=False, sort_keys=True).encode())
+        out.append(Part(segment_key(h.hexdigest(), encoder, lexicon, sentences), _constant(run)))
     return out
 
 
-def token_counts(encoder: Encoder, texts: list[str]) -> list[int]:
-    """Tokens the encoder feeds per text (characters when it cannot say)."""
-    if hasattr(encoder, "token_counts"):
-        return list(encoder.token_counts(texts))
-    if hasattr(encoder, "token_count"):
-        return [encoder.token_count(t) for t in texts]
-    return [len(t) for t in texts]
+def _constant(chunks: list[Chunk]) -> Callable[[], list[Chunk]]:
+    return lambda: chunks
+
+
+def segment_meta(encoder: Encoder, lexicon: Lexicon, sentences: bool) -> dict:
+    return {"format": FORMAT, "encoder": encoder.id, "dim": int(encoder.dim), "lexicon": lexicon.name,
+            "with_sentences": sentences}
+
+
+def write(parts: list[Part], encoder: Encoder, corpus_hash: str, folder: Path, progress: bool | None = None,
+          sentences: bool = True, vectors: Path | None = None, documents: list[dict] | None = None,
+          lexicon: Lexicon | None = None) -> Written:
+    """A new index version in ``folder`` made of ``parts``, swapped in atomically. A part whose segment is on
+    disk is reused as it is (its counts read from its ``segment.json``); only the others are read, encoded
+    and tokenised: adding a document costs that document, not the library."""
+    started = time.perf_counter()
+    lexicon = lexicon if lexicon is not None else Lexicon.empty()
+    meta = segment_meta(encoder, lexicon, sentences)
+    store = folder / "segments"
+    cache: VectorCache | None = None
+    seg: Segmenter | None = None
+    chunks = spans = encoded = reused = 0
+    for part in parts:
+        counts = _segment_counts(store, part.key, meta)
+        if counts is None:
+            if cache is None:  # loaded once, and only when something is new
+                cache, seg = VectorCache(vectors, encoder.id, encoder.dim), Segmenter.full(lexicon.user_terms)
+            assert seg is not None
+            built = segment.build(part.key, part.chunks(), encoder, cache, seg, sentences, progress)
+            segment.save(built, store, meta)
+            counts = len(built.chunks), len(built.spans)
+            encoded, reused = encoded + built.encoded, reused + built.reused
+        chunks, spans = chunks + counts[0], spans + counts[1]
+    if cache is not None and encoded:
+        cache.save()
+    manifest = Manifest(FORMAT, encoder.id, int(encoder.dim), corpus_hash, chunks, spans,
+                        time.strftime("%Y-%m-%dT%H:%M:%S"), round(time.perf_counter() - started, 2), lexicon.name)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one writer at a time: cleanup must not delete another build's files
+        _write_version(folder, manifest, [p.key for p in parts], lexicon, documents)
+    return Written(manifest, encoded, reused)
+
+
+def _segment_counts(store: Path, key: str, meta: dict) -> tuple[int, int] | None:
+    """``(chunks, sentences)`` of the segment ``key`` when it is on disk and built from these inputs."""
+    try:
+        stored = json.loads((store / key / "segment.json").read_text())
+        if any(stored.get(k) != v for k, v in meta.items()):
+            return None
+        return int(stored["chunks"]), int(stored["sentences"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def build(chunks: list[Chunk], encoder: Encoder, corpus_hash: str, folder: Path, progress: bool | None = None,
@@ -294,69 +364,25 @@ def build(chunks: list[Chunk], encoder: Encoder, corpus_hash: str, folder: Path,
     ``sentences=False`` skips the sentence vectors (retrieval-only, for benchmarks):
     such an index cannot pick answer sentences, and ``Service`` rebuilds it before answering.
     """
-    import faiss
-
-    started = time.perf_counter()
-    spans = sentence_spans(chunks) if sentences else []
-    texts = [c.text for c in chunks]
-    sents = [chunks[r].text[a:b] for r, a, b in spans]
-    cache = VectorCache(vectors, encoder.id, encoder.dim)
-    allv = cache.encode([dense_text(t) for t in texts + sents],
-                        lambda todo: encode_passages(encoder, todo, progress))
-    if cache.hits:
-        log.info("%d of %d vectors reused from the cache", cache.hits, len(texts) + len(sents))
-    chunk_vecs, sent_vecs = allv[: len(texts)], allv[len(texts):]
-
-    dense = faiss.IndexFlatIP(encoder.dim)
-    dense.add(chunk_vecs)
-
-    lexicon = lexicon if lexicon is not None else Lexicon.empty()
-    seg = Segmenter.full(lexicon.user_terms)
-    lexical = {}
-    vocab: set[str] = set()
-    for variant in VARIANTS:
-        docs = [tokens(lexical_text(c), variant, seg) for c in chunks]
-        lexical[variant] = BM25.build(docs)
-        vocab.update(t for d in docs for t in d if not t.startswith("#"))
-    freq = seg.vocabulary(vocab)
-    names = Names.build(lexicon)
-    manifest = Manifest(FORMAT, encoder.id, int(encoder.dim), corpus_hash, len(chunks), len(spans),
-                        time.strftime("%Y-%m-%dT%H:%M:%S"), round(time.perf_counter() - started, 2), lexicon.name)
-    _save(folder, manifest, chunks, dense, sent_vecs, spans, lexical, freq, names, lexicon, documents)
-    cache.save()
-    index = Index(manifest, chunks, dense, sent_vecs, spans, lexical, Segmenter.from_vocabulary(freq), names,
-                  list(documents or []), lexicon=lexicon)
-    index.vectors_reused, index.vectors_encoded = cache.hits, len(texts) + len(sents) - cache.hits
+    lex = lexicon if lexicon is not None else Lexicon.empty()
+    parts = chunk_parts(chunks, encoder, lex.name, sentences)
+    done = write(parts, encoder, corpus_hash, folder, progress, sentences, vectors, documents, lex)
+    index = load(folder)
+    index.vectors_reused, index.vectors_encoded = done.reused, done.encoded
     return index
 
 
-def _save(folder: Path, manifest: Manifest, chunks: list[Chunk], dense: faiss.Index, sent_vecs: np.ndarray,
-          spans: list[tuple[int, int, int]], lexical: dict[str, BM25], freq: dict[str, int], names: Names,
-          lexicon: Lexicon, documents: list[dict] | None = None) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one writer at a time: cleanup must not delete another build's files
-        _write_version(folder, manifest, chunks, dense, sent_vecs, spans, lexical, freq, names, lexicon, documents)
-
-
-def _write_version(folder: Path, manifest: Manifest, chunks: list[Chunk], dense: faiss.Index, sent_vecs: np.ndarray,
-                   spans: list[tuple[int, int, int]], lexical: dict[str, BM25], freq: dict[str, int],
-                   names: Names, lexicon: Lexicon, documents: list[dict] | None = None) -> None:
-    import faiss
-
+def _write_version(folder: Path, manifest: Manifest, keys: list[str], lexicon: Lexicon,
+                   documents: list[dict] | None = None) -> None:
     version = f"v-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:  # the segments of the version being replaced stay a while: a reader may be loading it
+        kept = set(keys) | set(json.loads((_live(folder) / "segments.json").read_text()))
+    except (IndexMissing, IndexUnusable, OSError, ValueError):
+        kept = set(keys)
     tmp = folder / f".{version}.tmp"
     tmp.mkdir()
-    with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:
-        for c in chunks:
-            row = c.to_json()
-            row["doc"] = c.doc
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    faiss.write_index(dense, str(tmp / "dense.faiss"))
-    np.save(tmp / "sentences.npy", sent_vecs)
-    (tmp / "sentences.json").write_text(json.dumps(spans))
-    lex = {"vocabulary": freq, "names": names.to_json(), "bm25": {v: b.to_json() for v, b in lexical.items()}}
-    (tmp / "lexical.json").write_text(json.dumps(lex, ensure_ascii=False), encoding="utf-8")
+    (tmp / "segments.json").write_text(json.dumps(keys))
+    (tmp / "names.json").write_text(json.dumps(Names.build(lexicon).to_json(), ensure_ascii=False), encoding="utf-8")
     (tmp / "lexicon.json").write_text(json.dumps(lexicon.to_json(), ensure_ascii=False), encoding="utf-8")
     if documents is not None:
         (tmp / "library.json").write_text(json.dumps(documents, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -374,6 +400,10 @@ def _write_version(folder: Path, manifest: Manifest, chunks: list[Chunk], dense:
                 shutil.rmtree(old, ignore_errors=True)
             else:
                 old.unlink(missing_ok=True)
+    store = folder / "segments"
+    for old in store.iterdir() if store.is_dir() else ():  # segments no version uses, and killed writes
+        if old.name not in kept and not old.name.endswith(".tmp"):
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def read_manifest(folder: Path) -> Manifest:
@@ -417,32 +447,43 @@ def check(manifest: Manifest, encoder_id: str, corpus_hash: str, folder: Path, l
 
 
 def load(folder: Path) -> Index:
-    """Load the live index in ``folder``; ``IndexUnusable`` if anything is missing or inconsistent."""
+    """Load the live index in ``folder`` (its segments laid end to end); ``IndexUnusable`` if anything is missing
+    or inconsistent."""
     import faiss
 
     manifest = read_manifest(folder)
     live = _live(folder)
     try:
-        with open(live / "chunks.jsonl", encoding="utf-8") as f:
-            chunks = [Chunk.from_json(json.loads(line)) for line in f if line.strip()]
-        dense = faiss.read_index(str(live / "dense.faiss"))
-        sent_vecs = np.load(live / "sentences.npy", allow_pickle=False)
-        spans = [tuple(s) for s in json.loads((live / "sentences.json").read_text())]
-        lex = json.loads((live / "lexical.json").read_text(encoding="utf-8"))
-        lexical = {v: BM25.from_json(d) for v, d in lex["bm25"].items()}
-        freq = lex["vocabulary"]
-        names = Names.from_json(lex["names"])
+        if manifest.format != FORMAT:
+            raise ValueError("other format")
+        keys = json.loads((live / "segments.json").read_text())
         lexicon = Lexicon.from_json(json.loads((live / "lexicon.json").read_text(encoding="utf-8")))
+        meta = {"format": FORMAT, "encoder": manifest.encoder, "dim": manifest.dim, "lexicon": lexicon.name}
+        segs = [segment.load(folder / "segments", k, meta) for k in keys]
+        names = Names.from_json(json.loads((live / "names.json").read_text(encoding="utf-8")))
         catalog = live / "library.json"
         documents = json.loads(catalog.read_text(encoding="utf-8")) if catalog.exists() else []
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError, LexiconError) as e:
         raise _unusable(folder, f"index files are corrupt ({type(e).__name__})") from None
-    if not all(len(s) == 3 and all(isinstance(x, int) for x in s) and 0 <= s[0] < len(chunks) for s in spans):
-        raise _unusable(folder, "index sentence table is malformed")
+    chunks = [c for s in segs for c in s.chunks]
+    dense = faiss.IndexFlatIP(manifest.dim)
+    if segs:
+        dense.add(np.ascontiguousarray(np.concatenate([s.vectors for s in segs]), dtype=np.float32))
+    spans: list[tuple[int, int, int]] = []
+    base = 0
+    for s in segs:
+        spans.extend((base + r, a, b) for r, a, b in s.spans)
+        base += len(s.chunks)
+    sent_vecs = (np.concatenate([s.sentence_vecs for s in segs]) if segs
+                 else np.zeros((0, manifest.dim), np.float32))
+    freq: dict[str, int] = {}
+    for s in segs:
+        freq.update(s.vocabulary)
     if (len(chunks) != manifest.chunks or dense.ntotal != manifest.chunks or dense.d != manifest.dim
             or len(spans) != manifest.sentences or sent_vecs.shape != (manifest.sentences, manifest.dim)
-            or set(lexical) != set(VARIANTS) or lexicon.name != manifest.lexicon):
+            or lexicon.name != manifest.lexicon):
         raise _unusable(folder, "index files disagree with their manifest (truncated?)")
+    lexical = {v: Lexical([s.lexical[v] for s in segs]) for v in VARIANTS}
     return Index(manifest, chunks, dense, sent_vecs, spans, lexical, Segmenter.from_vocabulary(freq), names,
                  documents, lexicon=lexicon)
 

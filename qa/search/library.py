@@ -11,17 +11,18 @@ One folder (``--library`` / ``QA_LIBRARY``, default ``index/library``)::
         CURRENT              holds its catalog (``library.json``: id, name, title, file, pages, chunks, added,
         v-…/library.json     sha256), so the catalog and the index are swapped together by one pointer
 
-Adding parses the new files, writes their documents, then builds a new index version over every document's
-chunks and swaps the pointer: the vector cache (``qa.encode.vector_cache``) means only the new document's
-text is encoded. Removing builds a version without it. A reader (``Service``) sees the old library or the
+Adding parses the new files, writes their documents, builds each new document's segment (its vectors and
+BM25 postings: ``qa.search.segment``) and writes a new index version listing every document's segment, then
+swaps the pointer: the other documents' segments are reused as they are, so adding costs the new document,
+not the library (their files are not even read). Removing writes a version without it. A reader (``Service``) sees the old library or the
 new one, never half of one. A document is its content: the same bytes added twice (``id``, the first 16 hex
 digits of their SHA-256) are skipped. A PDF added before copies were kept has none (``original`` is None)
 until its file is added again (skipped, but its copy kept).
 
 An empty library is seeded with the report (``qa.config.DEFAULT_CORPUS``), so a fresh ``qa ask`` answers
-from it as before. Does not parse formats itself (``parse_file`` calls the parser registry), re-index
-only the changed part of the lexical index (BM25 is rebuilt over every chunk: seconds for thousands), or
-search (``qa.search.retrieve``).
+from it as before. Does not parse formats itself (``parse_file`` calls the parser registry) or search
+(``qa.search.retrieve``). A change of the library's lexicon (the first UN document added to others) changes
+every segment's key, so that add re-tokenises every document (their vectors come from the vector cache).
 """
 
 from __future__ import annotations
@@ -38,11 +39,13 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qa.errors import BadQuestion, CorpusError, IndexMissing
 from qa.ingest.document import Chunk, Document, Page
+from qa.lang.lexicon import Lexicon
 from qa.search import index as ix
 
 if TYPE_CHECKING:
@@ -121,7 +124,17 @@ class Added:
     failed: list[tuple[Path, CorpusError]] = field(default_factory=list)  # (file, its error: a one-line message)
     pages: int = 0
     seconds: float = 0.0
-    index: ix.Index | None = None  # the new index, when one was built
+    written: ix.Written | None = None  # the new version, when one was written
+    folder: Path | None = None  # its index folder
+
+    @cached_property
+    def index(self) -> ix.Index | None:
+        """The new index, loaded on first use (``qa add`` does not need it)."""
+        if self.written is None or self.folder is None:
+            return None
+        index = ix.load(self.folder)
+        index.vectors_reused, index.vectors_encoded = self.written.reused, self.written.encoded
+        return index
 
 
 class Library:
@@ -207,7 +220,7 @@ class Library:
                 self._write_document(doc)
                 entry = {"id": doc.id, "name": doc.name, "title": doc.title, "file": doc.file, "parser": doc.parser,
                          "pages": doc.page_count, "chunks": len(doc.chunks),
-                         "added": time.strftime("%Y-%m-%dT%H:%M:%S"), "sha256": digest}
+                         "added": time.strftime("%Y-%m-%dT%H:%M:%S"), "sha256": digest, "lexicon": doc.lexicon}
                 names.add(doc.name)
                 by_id[doc.id] = entry
                 catalog.append(entry)
@@ -215,7 +228,7 @@ class Library:
                 out.pages += doc.page_count or 0
                 _tell(report, "added", path, entry)
             if out.added:
-                out.index = self._build(catalog, encoder, progress)
+                out.written, out.folder = self._build(catalog, encoder, progress), self.index_dir
         out.seconds = time.perf_counter() - started
         return out
 
@@ -233,7 +246,12 @@ class Library:
     def rebuild(self, encoder: Encoder, progress: bool | None = None, sentences: bool = True) -> ix.Index | None:
         """A new index version over the documents already in the library (another encoder, a damaged index)."""
         with self._locked():
-            return self._build(self.catalog() or self._orphans(), encoder, progress, sentences)
+            written = self._build(self.catalog() or self._orphans(), encoder, progress, sentences)
+        if written is None:
+            return None
+        index = ix.load(self.index_dir)
+        index.vectors_reused, index.vectors_encoded = written.reused, written.encoded
+        return index
 
     def _orphans(self) -> list[dict]:
         """Catalog entries rebuilt from ``documents/`` when the index (and with it the catalog) is lost."""
@@ -274,16 +292,29 @@ class Library:
             tmp.unlink(missing_ok=True)
 
     def _build(self, catalog: list[dict], encoder: Encoder, progress: bool | None,
-               sentences: bool = True) -> ix.Index | None:
-        from qa.ingest.corpus import corpus_lexicon
-
-        docs = [self.document(entry["id"]) for entry in catalog]
-        chunks: list[Chunk] = [c for doc in docs for c in doc.chunks]
-        if not chunks:  # an empty library: an index needs chunks, so none is kept
+               sentences: bool = True) -> ix.Written | None:
+        """A new index version of ``catalog``'s documents: each one's segment, built only when it is not on disk."""
+        if not catalog:  # an empty library: an index needs chunks, so none is kept
             _clear(self.index_dir)
             return None
-        return ix.build(chunks, encoder, library_hash(catalog), self.index_dir, progress=progress,
-                        sentences=sentences, documents=catalog, lexicon=corpus_lexicon(docs, self.lexicon))
+        lexicon = self._lexicon(catalog)
+        parts = [ix.Part(ix.segment_key(f"{e['id']}\n{e['name']}", encoder, lexicon.name, sentences),
+                         self._chunks_of(e["id"])) for e in catalog]
+        return ix.write(parts, encoder, library_hash(catalog), self.index_dir, progress=progress,
+                        sentences=sentences, documents=catalog, lexicon=lexicon)
+
+    def _chunks_of(self, doc_id: str) -> Callable[[], list[Chunk]]:
+        """The chunks of document ``doc_id``, read when called (only a segment not on disk reads its file)."""
+        return lambda: list(self.document(doc_id).chunks)
+
+    def _lexicon(self, catalog: list[dict]) -> Lexicon:
+        """The lexicon of an index over ``catalog``: from each entry's ``lexicon`` and ``parser`` (an entry written
+        before entries had a ``lexicon`` reads its document)."""
+        from qa.ingest.corpus import corpus_lexicon  # ingest.corpus imports the parsers: only a build needs them
+
+        docs = [Document(e["id"], e["name"], "", "", e.get("parser") or "", (), lexicon=e["lexicon"])
+                if "lexicon" in e else self.document(e["id"]) for e in catalog]
+        return corpus_lexicon(docs, self.lexicon)
 
 
 def library_hash(catalog: list[dict]) -> str:

@@ -2,8 +2,9 @@
 
 Fusion is reciprocal rank fusion, ``sum_i w_i / (rrf_k + rank_i)``, or a
 weighted sum of max-normalised scores; which one, and its weights, were chosen
-on the gold set (``qa eval --tune``). Every retriever scores every chunk: the
-corpora here are small, so exact search is cheap and deterministic.
+on the gold set (``qa eval --tune``). BM25 touches only the postings of the question's terms
+(``qa.search.postings``); the dense side is FAISS's exact inner-product search, whose scores of the asked
+chunks fusion's min-max scaling reads (exact and deterministic; 5,000 passages cost about a millisecond).
 
 A question that names a figure or table by number (图八, 表 3, Figure 4) gets
 that figure's or table's chunks first in the hybrid ranking, in their fused
@@ -12,8 +13,11 @@ the figure of the document the question names (by its name or title), else of th
 documents asked (``only``), else of the one document whose such chunk is closest
 to the question — never every document's figure 8.
 
-``only`` (a bool per chunk) limits the hits to some documents (``qa ask --doc``):
-the other chunks are scored but never ranked.
+``only`` (a bool per chunk) limits the search to some documents (``qa ask --doc``), inside the search: FAISS
+scores only their rows (an ``IDSelectorRange`` per run of asked rows; a document's chunks are one run), and
+each question term's postings are cut to them before adding (``qa.search.postings``). The other chunks are
+never scored: they hold BM25 0 and the lowest cosine of the asked chunks, so every maximum and minimum read
+from ``Scores`` (fusion's scaling, the re-ranker's and the answer gate's inputs) is the asked documents'.
 
 Does not pick answer sentences or decide to abstain; that is ``qa.answer.compose``.
 """
@@ -98,17 +102,40 @@ def _names_doc(norm: str, name: str, entry: dict | None) -> bool:
 
 def score(index: Index, query: Query, lexical: str, only: np.ndarray | None = None) -> Scores:
     """Every chunk's dense and ``lexical`` BM25 score for ``query``."""
-    n = len(index.chunks)
-    d, i = index.dense.search(query.vector.reshape(1, -1).astype(np.float32), n)
-    dense = np.zeros(n, dtype=np.float64)
-    dense[i[0]] = d[0]
+    dense = dense_scores(index, query.vector, only)
     toks = tokens(" ".join((expand_english(query.norm, index.lexicon.glossary), *query.english_terms)), lexical, index.segmenter)
     if query.english:
         toks = [t for t in toks if t.lstrip("#") not in QUESTION_WORDS]
     bm = index.lexical[lexical]
-    lex = bm.scores(toks)
+    lex = bm.scores(toks, only)
     return Scores(dense, lex, query.vector, referenced(index, query.references, query.norm, dense, only),
                   bm.ceiling(toks))
+
+
+def dense_scores(index: Index, vector: np.ndarray, only: np.ndarray | None = None) -> np.ndarray:
+    """Cosine of every chunk (of ``only``: FAISS searches those rows alone) with ``vector``; the rows not asked
+    hold the lowest asked cosine, so they move no minimum or maximum."""
+    import faiss  # loaded with the index already; here for its search parameters
+
+    n = len(index.chunks)
+    q = vector.reshape(1, -1).astype(np.float32)
+    if only is None:
+        d, i = index.dense.search(q, n)
+        dense = np.zeros(n, dtype=np.float64)
+        dense[i[0]] = d[0]
+        return dense
+    asked = int(only.sum())
+    if asked == 0:
+        return np.zeros(n, dtype=np.float64)
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], only.view(np.int8), [0]))))  # runs of asked rows
+    sels = [faiss.IDSelectorRange(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
+    sel = sels[0] if len(sels) == 1 else faiss.IDSelectorOr(sels[0], sels[1]) if len(sels) == 2 else \
+        faiss.IDSelectorBatch(np.flatnonzero(only).astype(np.int64))
+    d, i = index.dense.search(q, asked, params=faiss.SearchParameters(sel=sel))  # type: ignore[call-arg]
+    keep = i[0] >= 0
+    dense = np.full(n, float(d[0][keep].min()), dtype=np.float64)
+    dense[i[0][keep]] = d[0][keep]
+    return dense
 
 
 def _ranks(x: np.ndarray) -> np.ndarray:

@@ -145,13 +145,11 @@ class Service:
         """Per chunk, whether it is in one of ``docs`` (ids, id prefixes or names); None for all."""
         if not docs:
             return None
-        import numpy as np
-
         from qa.search.library import resolve
 
         names = {resolve(d, self.index.documents or self._corpus_documents(), self.settings.library)["name"]
                  for d in docs}
-        return np.array([c.doc in names for c in self.index.chunks], dtype=bool)
+        return self.index.rows_of(names)
 
     def _corpus_documents(self) -> list[dict]:
         """A one-off corpus's documents, by name (``--doc`` on ``--corpus``): the chunk ids' prefixes."""
