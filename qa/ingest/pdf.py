@@ -53,6 +53,9 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
 from qa.errors import (
     CorruptFile,
     EmptyFile,
@@ -175,9 +178,6 @@ def _check_bytes(path: Path, data: bytes) -> None:
 
 
 def _open(path: Path, data: bytes):
-    import pypdfium2 as pdfium
-    import pypdfium2.raw as pdfium_c
-
     try:
         return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -207,8 +207,6 @@ def _check_text(path: Path, raws: list[_RawPage]) -> None:
 
 
 def _read_pages(path: Path, data: bytes) -> tuple[list[_RawPage], str]:
-    import pypdfium2 as pdfium
-
     pdf = _open(path, data)
     try:
         try:
@@ -224,9 +222,6 @@ def _read_pages(path: Path, data: bytes) -> tuple[list[_RawPage], str]:
 
 
 def _read_page(pdf, index: int) -> _RawPage:
-    import pypdfium2 as pdfium
-    import pypdfium2.raw as pdfium_c
-
     label = None
     try:
         label = pdf.get_page_label(index) or None
@@ -279,8 +274,6 @@ def _pdfium_glyphs(textpage) -> tuple[list[Glyph], int, int]:
     only marks a space before the next glyph. The font weight is asked once per run
     (after whitespace), enough to tell a bold heading.
     """
-    import pypdfium2.raw as pdfium_c
-
     count = textpage.count_chars()
     text = textpage.get_text_range(0, count) if count else ""
     if len(text) != count or any(0xD800 <= ord(c) < 0xE000 for c in text):
@@ -319,8 +312,6 @@ def _pdfium_glyphs(textpage) -> tuple[list[Glyph], int, int]:
 
 def _text_by_char(textpage, count: int) -> list[str]:
     """One string per character index ("" for the second half of a surrogate pair)."""
-    import pypdfium2.raw as pdfium_c
-
     out: list[str] = []
     high = 0
     for i in range(count):
@@ -346,8 +337,8 @@ def _read_with_pdfminer(data: bytes, raws: list[_RawPage]) -> None:
     when the line spacing exceeds ``line_margin`` (every line is then a box of its own),
     so the lines are put in reading order by ``pdf_layout.reading_order`` instead.
     """
-    from pdfminer.high_level import extract_pages
-    from pdfminer.layout import LAParams, LTAnno, LTChar, LTTextContainer, LTTextLine
+    from pdfminer.high_level import extract_pages  # pdfminer.six takes about 0.2 s to import: only scrambled pages need its layout analysis
+    from pdfminer.layout import LAParams, LTAnno, LTChar, LTTextContainer, LTTextLine  # with pdfminer above
 
     wanted = {r.number - 1: r for r in raws if r.scrambled}
     params = LAParams(line_margin=0.5, char_margin=1.0, boxes_flow=None)  # no box ordering: XY-cut below

@@ -20,6 +20,9 @@ import time
 from pathlib import Path
 
 from qa.config import Settings
+from qa.ingest.corpus import corpus_hash, load_corpus
+from qa.search import index as ix
+from qa.serve.service import Service
 
 SAMPLE = ["驻地协调员办公室有多少核心职位", "How many resident coordinators were appointed in 2019?",
           "2021 年国家协调的估计数是多少", "95%的联合国国家工作队报告关系加强，这一数据的来源是什么"]
@@ -38,10 +41,6 @@ def _pct(xs: list[float], p: float) -> float:
 
 
 def run(settings: Settings, n: int = 100) -> dict:
-    from qa.search import index as ix
-    from qa.ingest.corpus import corpus_hash, load_corpus
-    from qa.serve.service import Service
-
     svc = Service.open(settings)
     svc.index.warm()  # as a server does at its start (``qa serve``)
     qs = _questions(n)

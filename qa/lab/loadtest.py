@@ -37,6 +37,11 @@ import time
 from dataclasses import asdict, dataclass, field
 from urllib.parse import urlparse
 
+import httpx
+
+from qa.config import from_env
+from qa.serve.service import Service
+
 QUESTIONS = [
     "驻地协调员办公室有多少核心职位",
     "2019 年两轮招聘安置了多少名新驻地协调员",
@@ -146,8 +151,6 @@ def run_in_process(service, clients: int = 50, total: int = 1000) -> LoadResult:
 # -- the API ---------------------------------------------------------------------------------------
 
 async def _api(url: str, clients: int, total: int, key: str | None, expected: dict) -> _Tally:
-    import httpx
-
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     endpoint = url.rstrip("/") + "/api/ask"
     latencies: list[float] = []
@@ -192,7 +195,7 @@ def run_api(url: str, clients: int = 50, total: int = 1000, key: str | None = No
 
 def _page_asker(url: str):
     """A function asking the page's ``/ask`` event through its own ``gradio_client.Client``."""
-    from gradio_client import Client
+    from gradio_client import Client  # gradio_client: only the page's load test uses it
 
     client = Client(url, verbose=False)
 
@@ -216,9 +219,6 @@ def compare(url: str, clients: int, total: int, key: str | None = None, service=
     change in what else the machine runs hits both alike; ``ratio`` = API / in-process throughput."""
     _check_loopback(url)
     if service is None:
-        from qa.config import from_env
-        from qa.serve.service import Service
-
         service = Service.open(from_env(), rebuild=False)
     expected = _unloaded(service)
     as_read = {q: json.loads(json.dumps(a)) for q, a in expected.items()}  # as JSON reads: lists, not tuples
@@ -248,8 +248,6 @@ class ChurnResult:
 
 async def _churn(url: str, clients: int, library, files: list, cycles: int, pause: float, key: str | None,
                  questions: list[str]) -> ChurnResult:
-    import httpx
-
     from qa.encode.encoder import make_encoder  # the library side of the test: only --churn needs it
     from qa.search.library import Library  # (the same)
 

@@ -45,6 +45,8 @@ from typing import TYPE_CHECKING, Any
 
 from qa.errors import BadQuestion, CorpusError, IndexMissing
 from qa.ingest.document import Chunk, Document, Page
+from qa.ingest.registry import expand_paths
+from qa.ingest.registry import parse_file as parse_document
 from qa.lang.lexicon import Lexicon
 from qa.search import index as ix
 
@@ -70,9 +72,7 @@ def parse_file(path: Path, name: str | None = None) -> Document:
     registry (``qa.ingest.registry.parse_file``: the parser chosen by content). A file with no text to index
     raises ``CorpusError``; every error names the file (``UnsupportedFormat`` for a format no parser reads).
     """
-    from qa.ingest.registry import parse_file as parse
-
-    doc = parse(Path(path), name)
+    doc = parse_document(Path(path), name)
     if not doc.chunks:
         raise CorpusError(f"{path}: no text found in it (a scan? only images?); add a file with text")
     return doc
@@ -107,8 +107,6 @@ def file_id(path: Path) -> tuple[str, str]:
 def expand(paths: Iterable[Path | str]) -> tuple[list[Path], list[tuple[Path, CorpusError]]]:
     """Files that ``paths`` stand for (files, folders recursively, globs: ``qa.ingest.registry.expand_paths``),
     and a ``CorpusError`` for each path that stands for none."""
-    from qa.ingest.registry import expand_paths
-
     files, failures = expand_paths(paths)
     return files, [(f.path, CorpusError(f.message)) for f in failures]
 
@@ -366,7 +364,7 @@ def _tell(report: Report | None, kind: str, path: Path, what: Any) -> None:
 
 def _progress(files: list[Path], progress: bool | None, out: Added) -> Iterator[Path]:
     """The files, with a bar of documents/s and pages/s on a terminal."""
-    from tqdm import tqdm
+    from tqdm import tqdm  # tqdm (0.1 s): only adding documents draws a bar; qa ask opens the library without it
 
     show = sys.stderr.isatty() if progress is None else progress
     started = time.perf_counter()

@@ -32,6 +32,7 @@ import numpy as np
 from qa.config import Settings
 from qa.lang.english import QUESTION_WORDS
 from qa.search.index import Index
+from qa.search.rerank import rerank
 from qa.lang.query import Query
 from qa.lang.tokenize import expand_english, tokens
 
@@ -181,8 +182,6 @@ def ranked(index: Index, query: Query, scores: Scores, mode: str, settings: Sett
            k: int, only: np.ndarray | None = None) -> list[Hit]:
     """The ``k`` best chunks for ``mode`` (among ``only``): a hybrid ranking's top passages re-ranked by
     ``ranker`` (``qa.search.rerank``; fused order when it is None). Each hit keeps its fused score."""
-    from qa.search.rerank import rerank
-
     fused = fuse(scores, mode, settings)
     if mode != "hybrid":
         return top(fused, k, only)
