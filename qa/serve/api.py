@@ -33,8 +33,8 @@ chunk, document or page 404, the page image of a document that has none (not a P
 file it cannot parse 400, and with an API key set, a missing or wrong ``Authorization: Bearer``
 is 401 on ``/api/*`` and ``/v1/*`` — but for a GET of a page image whose link carries a valid, unexpired
 signature (``pages.Links``: with a key, every ``page_image`` this app hands out, in ``/api/ask`` and
-``/v1/chat/completions``, and on the chat page, is signed, so a browser can follow it). A long question is cut as in the CLI, with
-a ``notice``. CORS headers only for origins given.
+``/v1/chat/completions``, and on the chat page, is signed, so a browser can follow it). A long question
+is cut as in the CLI, with a ``notice``. CORS headers only for origins given.
 
 Uploads and removals run in this process, one at a time (the library's lock), and swap the library
 atomically; every worker answers from the old library or the new one and picks up the new one within a
@@ -90,12 +90,12 @@ EXAMPLE = "驻地协调员办公室有多少核心职位"
 @dataclass(frozen=True)
 class ApiOptions:
     api_key: str | None = None  # when set, required as "Authorization: Bearer KEY" on GUARDED paths
-    link_lifetime: int = pages.LIFETIME  # seconds (at least) a signed page_image link opens without the key
     cors: tuple[str, ...] = ()  # origins allowed to call from a browser; none by default
     pool: str = "thread"  # "thread": threads of this process; "process": worker processes (what qa serve runs)
     workers: int | None = None  # answering at once; default WORKERS threads or PROCESSES processes
     max_body: int = MAX_BODY
     max_upload: int = MAX_UPLOAD
+    link_lifetime: int = pages.LIFETIME  # seconds (at least) a signed page_image link opens without the key
 
     @property
     def pool_size(self) -> int:
