@@ -1,7 +1,8 @@
 """Page images (qa.serve.pages, GET /api/documents/{id}/pages/{n}.png): a real Chinese PDF from Debian's
 texlive-lang-chinese (zhlineskip.pdf, 8 pages) added to a real library, asked through a real server, its citation's
-``page_image`` followed, and the PNG's pixels checked where the cited characters are and far from them; the chat
-page in Chromium; the page's library panel through the Gradio API.
+``page_image`` followed, and the PNG's pixels checked where the cited characters are and far from them; the signed
+links a server with a key hands out (opened without the key; changed, tampered or expired ones refused); the chat
+page in Chromium, following a signed link; the page's library panel through the Gradio API.
 
 The highlight is found by its colour: ``HIGHLIGHT`` (255, 200, 0) at alpha 112/255 over white paper is
 (255, 231, 143) (green: 255 - 112/255 × 55 ≈ 231; blue: 255 - 112/255 × 255 ≈ 143). The PDF's own pages hold
@@ -13,13 +14,15 @@ from __future__ import annotations
 
 import html
 import io
+import json
 import math
 import shutil
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import httpx
 import numpy as np
@@ -123,21 +126,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    """A library seeded with the report, served by uvicorn (API and page) with an API key; yields
-    ``(url, library folder)``."""
+@contextmanager
+def serving(svc, api_key: str | None):
+    """``svc`` served by uvicorn (API and page) in a thread, with ``api_key`` or none; yields its URL."""
     import uvicorn
 
     from qa.serve.api import ApiOptions
-    from qa.serve.service import Service
     from qa.serve.web import build_server
 
-    need(PDF)
-    folder = tmp_path_factory.mktemp("pages") / "lib"
-    svc = Service.open(Settings(library=folder), progress=False)
     port = _free_port()
-    app = build_server(svc, ApiOptions(api_key=KEY))
+    app = build_server(svc, ApiOptions(api_key=api_key))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -145,9 +143,29 @@ def served(tmp_path_factory):
     while not server.started and time.time() < deadline:
         time.sleep(0.1)
     assert server.started, "uvicorn did not start within 60 s"
-    yield f"http://127.0.0.1:{port}", folder
-    server.should_exit = True
-    thread.join(timeout=30)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def library_service(tmp_path_factory):
+    from qa.serve.service import Service
+
+    need(PDF)
+    folder = tmp_path_factory.mktemp("pages") / "lib"
+    return Service.open(Settings(library=folder), progress=False), folder
+
+
+@pytest.fixture(scope="module")
+def served(library_service):
+    """A library seeded with the report, served by uvicorn (API and page) with an API key; yields
+    ``(url, library folder)``."""
+    svc, folder = library_service
+    with serving(svc, KEY) as url:
+        yield url, folder
 
 
 @pytest.fixture(scope="module")
@@ -169,10 +187,11 @@ def test_a_citation_s_page_image_highlights_the_cited_characters(api):
     assert got.status_code == 200, got.text
     top = got.json()["citations"][0]
     assert "基线" in top["text"] and top["page"] == 2 and top["doc"]["id"] == entry["id"]
-    assert top["page_image"] == f"/api/documents/{entry['id']}/pages/2.png?chunk={quote(top['id'], safe='')}"
+    route = f"/api/documents/{entry['id']}/pages/2.png?chunk={quote(top['id'], safe='')}"
+    assert top["page_image"].startswith(route + "&exp=")  # signed: the server has a key
     assert {"id", "kind", "page", "page_label", "text", "score", "sources", "doc", "rank"} <= set(top)
 
-    image = client.get(top["page_image"])
+    image = client.get(route)
     assert image.status_code == 200 and image.headers["content-type"] == "image/png"
     pixels = png_pixels(image.content)
     # zhlineskip.pdf's pages are A4 (595.276 × 841.89 pt); at 1.5 px a point: ceil(892.9) × ceil(1262.8)
@@ -224,6 +243,87 @@ def test_page_image_errors(api):
     assert denied.status_code == 401
 
 
+# -- signed links ------------------------------------------------------------------------------------------
+
+def _with(url: str, **changed: str) -> str:
+    """``url`` with some query parameters set to other values (the rest, and their order, kept)."""
+    parts = urlsplit(url)
+    params = [(k, changed.pop(k, v)) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    return parts.path + "?" + urlencode(params + list(changed.items()))
+
+
+@pytest.mark.slow
+def test_a_signed_page_link_opens_without_the_key_and_only_as_given(api):
+    from qa.serve.pages import Links
+
+    client, entry, _ = api
+    citations = client.post("/api/ask", json={"question": QUESTION, "docs": ["zhlineskip"]}).json()["citations"]
+    link = citations[0]["page_image"]
+    params = dict(parse_qsl(urlsplit(link).query))
+    assert set(params) == {"chunk", "exp", "sig"} and len(params["sig"]) == 32
+    assert 24 * 3600 <= int(params["exp"]) - time.time() <= 25 * 3600 + 60  # a day, rounded up to the hour
+    base = str(client.base_url)
+
+    opened = httpx.get(base + link, timeout=120)  # no Authorization header
+    assert opened.status_code == 200 and opened.headers["content-type"] == "image/png"
+    assert yellow(png_pixels(opened.content)).sum() > 2000  # the cited passage, highlighted
+    assert httpx.get(base + link, headers={"Authorization": "Basic dXNlcjpwdw=="}, timeout=120).status_code == 200
+
+    other_chunk = next((c["id"] for c in citations[1:] if c["page"] == 2), "zhlineskip#p2.1")
+    expired = Links.for_key(KEY).sign(urlsplit(link).path + "?chunk=" + quote(params["chunk"], safe=""),
+                                      now=time.time() - 3 * 24 * 3600)  # rightly signed, 2 days ago expired
+    refused = {
+        link.replace("/pages/2.png", "/pages/3.png"): "does not match",
+        _with(link, chunk=other_chunk): "does not match",
+        _with(link, sig=params["sig"][:-1] + ("0" if params["sig"][-1] != "0" else "1")): "does not match",
+        _with(link, exp=str(int(params["exp"]) + 3600)): "does not match",
+        _with(link, scale="3"): "does not match",  # a parameter added
+        _with(link, sig="nonsense"): "does not match",
+        link.split("&exp=")[0]: "no page link signature",
+        _with(link, exp="soon"): "malformed",
+        expired: "expired at",
+        Links.for_key("another key").sign(link.split("&exp=")[0]): "does not match",
+    }
+    for url, message in refused.items():
+        got = httpx.get(base + url)
+        assert got.status_code == 401, (url, got.text)
+        body = got.json()
+        assert list(body) == ["error"] and message in body["error"] and "\n" not in body["error"], (url, body)
+        assert "Authorization: Bearer KEY" in body["error"]
+    assert client.get(expired).status_code == 200  # the key still opens any link
+
+    # the signature opens the page-image route alone, and only for GET
+    query = urlsplit(link).query
+    for path in ("/api/health", "/api/documents", f"/api/chunks/{quote(params['chunk'], safe='')}", "/v1/models"):
+        got = httpx.get(f"{base}{path}?{query}")
+        assert got.status_code == 401 and "missing or wrong API key" in got.text, path
+    assert httpx.delete(f"{base}/api/documents/{entry['id']}?{query}").status_code == 401
+    assert httpx.post(base + link).status_code == 401
+
+
+@pytest.mark.slow
+def test_chat_completions_hand_out_signed_links(api):
+    client, _, _ = api
+    body = {"messages": [{"role": "user", "content": QUESTION}], "docs": ["zhlineskip"]}
+    plain = client.post("/v1/chat/completions", json=body).json()
+    events = client.post("/v1/chat/completions", json={**body, "stream": True}).text.splitlines()
+    last = json.loads([line for line in events if line.startswith("data: {")][-1][len("data: "):])
+    for citations in (plain["citations"], plain["qa"]["citations"], last["citations"], last["qa"]["citations"]):
+        link = citations[0]["page_image"]
+        assert "&exp=" in link and "&sig=" in link, link
+        assert httpx.get(str(client.base_url) + link, timeout=120).status_code == 200
+
+
+@pytest.mark.slow
+def test_without_a_key_links_are_not_signed(library_service, api):
+    svc, _ = library_service
+    with serving(svc, None) as url:
+        got = httpx.post(url + "/api/ask", json={"question": QUESTION, "docs": ["zhlineskip"]}, timeout=120).json()
+        link = got["citations"][0]["page_image"]
+        assert link.startswith("/api/documents/") and "sig=" not in link and "exp=" not in link
+        assert httpx.get(url + link, timeout=120).status_code == 200
+
+
 @pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (the test never downloads one)")
@@ -234,10 +334,8 @@ def test_browser_follows_a_citation_to_its_highlighted_page(api, tmp_path):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            # the page itself needs no key; its links to page images do (an API key guards /api), so this
-            # browser sends it, as a reverse proxy in front of the server would
-            context = browser.new_context(viewport={"width": 1100, "height": 1300},
-                                          extra_http_headers={"Authorization": f"Bearer {KEY}"})
+            # neither the page nor its links to page images need the key: the links are signed
+            context = browser.new_context(viewport={"width": 1100, "height": 1300})
             page = context.new_page()
             page.goto(str(client.base_url) + "/")
             box = page.get_by_placeholder("输入问题，按回车提问")
@@ -249,11 +347,13 @@ def test_browser_follows_a_citation_to_its_highlighted_page(api, tmp_path):
             if not link.is_visible():  # the first passage is open only when the answer comes from it
                 reply.locator("details summary").first.click()
             expect(link).to_contain_text("查看原页：第 2 页")
-            assert link.get_attribute("href").startswith(f"/api/documents/{entry['id']}/pages/2.png?chunk=")
+            href = link.get_attribute("href")
+            assert href.startswith(f"/api/documents/{entry['id']}/pages/2.png?chunk=") and "&sig=" in href
             with context.expect_page() as opened:
                 link.click()
             shown = opened.value
             shown.wait_for_load_state()
+            assert shown.evaluate("document.contentType") == "image/png", shown.content()[:300]
             shot = tmp_path / "page-image-screenshot.png"
             shown.screenshot(path=str(shot), full_page=True)
             shutil.copy(shot, "/tmp/page-image-screenshot.png")

@@ -31,8 +31,10 @@ JSON, unknown field, unknown document in ``docs``, a bad page number, chunk, spa
 chunk, document or page 404, the page image of a document that has none (not a PDF) 409, a body over
 ``max_body`` bytes (an upload: ``max_upload``) 413, a file of a format the library cannot read 415, a
 file it cannot parse 400, and with an API key set, a missing or wrong ``Authorization: Bearer``
-is 401 on ``/api/*`` and ``/v1/*``. A long question is cut as in the CLI, with
-a ``notice``. CORS headers only for origins given.
+is 401 on ``/api/*`` and ``/v1/*`` — but for a GET of a page image whose link carries a valid, unexpired
+signature (``pages.Links``: with a key, every ``page_image`` this app hands out, in ``/api/ask`` and
+``/v1/chat/completions``, and on the chat page, is signed, so a browser can follow it). A long question
+is cut as in the CLI, with a ``notice``. CORS headers only for origins given.
 
 Uploads and removals run in this process, one at a time (the library's lock), and swap the library
 atomically; every worker answers from the old library or the new one and picks up the new one within a
@@ -93,6 +95,7 @@ class ApiOptions:
     workers: int | None = None  # answering at once; default WORKERS threads or PROCESSES processes
     max_body: int = MAX_BODY
     max_upload: int = MAX_UPLOAD
+    link_lifetime: int = pages.LIFETIME  # seconds (at least) a signed page_image link opens without the key
 
     @property
     def pool_size(self) -> int:
@@ -211,15 +214,21 @@ def _ask(service, question: str, k: int | None, mode: str | None, docs=None):
     return service.ask(question, k, mode, docs)
 
 
-def _ask_json(service, question: str, k: int | None, mode: str | None, docs=None) -> bytes:
-    return _dumps(service.ask(question, k, mode, docs).to_json())
+def _ask_json(service, question: str, k: int | None, mode: str | None, docs=None,
+              links: pages.Links | None = None) -> bytes:
+    return _dumps(_signed(service.ask(question, k, mode, docs), links).to_json())
 
 
-def _answer_chat(service, req: chat.ChatRequest) -> tuple[str, dict]:
+def _answer_chat(service, req: chat.ChatRequest, links: pages.Links | None = None) -> tuple[str, dict]:
     understood, asked = chat.question_of(req.messages)
-    answer = service.ask(understood, req.k, req.mode, req.docs)
+    answer = _signed(service.ask(understood, req.k, req.mode, req.docs), links)
     data = answer.to_json()
     return chat.reply_text(answer, data, understood if understood != asked else None), data
+
+
+def _signed(answer, links: pages.Links | None):
+    """``answer`` with its ``page_image`` links signed, when the server has a key (``links``)."""
+    return answer if links is None else links.answer(answer)
 
 
 class AskRequest(BaseModel):
@@ -276,10 +285,11 @@ class _TooLarge(Exception):
 
 
 class Guard:
-    """ASGI middleware: on GUARDED paths, check the bearer key and cap the request body."""
+    """ASGI middleware: on GUARDED paths, check the bearer key (or a page link's signature) and cap the request
+    body."""
 
-    def __init__(self, app, options: ApiOptions):
-        self.app, self.options = app, options
+    def __init__(self, app, options: ApiOptions, links: pages.Links | None = None):
+        self.app, self.options, self.links = app, options, links
         self._key = options.api_key.encode() if options.api_key else None
 
     async def __call__(self, scope, receive, send):
@@ -287,11 +297,9 @@ class Guard:
         if scope["type"] != "http" or not path.startswith(GUARDED) or scope.get("method") == "OPTIONS":
             return await self.app(scope, receive, send)
         headers = dict(scope["headers"])
-        scheme, _, token = headers.get(b"authorization", b"").partition(b" ")
-        if self._key is not None and not (scheme.lower() == b"bearer"
-                                          and hmac.compare_digest(token.strip(), self._key)):
-            return await error(path, 401, "missing or wrong API key; send the header: Authorization: Bearer KEY",
-                               {"WWW-Authenticate": "Bearer"})(scope, receive, send)
+        refused = self._refusal(scope, headers) if self._key is not None else None
+        if refused:
+            return await error(path, 401, refused, {"WWW-Authenticate": "Bearer"})(scope, receive, send)
         if path.rstrip("/") == UPLOAD and scope.get("method") == "POST":
             limit = self.options.max_upload
             size = f"{limit >> 20} MB" if limit >= 1 << 20 else f"{limit} bytes"
@@ -327,12 +335,28 @@ class Guard:
         if over:
             await too_large(scope, receive, send)
 
+    def _refusal(self, scope, headers: dict) -> str | None:
+        """Why the request may not pass (one line), or None: the right bearer key, or, for a GET of a page
+        image, a valid and unexpired link signature (whatever ``Authorization`` a browser or proxy sends)."""
+        scheme, _, token = headers.get(b"authorization", b"").partition(b" ")
+        if scheme.lower() == b"bearer" and hmac.compare_digest(token.strip(), self._key or b""):
+            return None
+        path = scope.get("path", "")
+        if self.links is None or scope.get("method") != "GET" or not pages.ROUTE.fullmatch(path):
+            return "missing or wrong API key; send the header: Authorization: Bearer KEY"
+        why = self.links.refusal(path, scope.get("query_string", b"").decode("latin-1"))  # as Starlette reads it
+        if why is None:
+            return None
+        return f"{why}; open the page_image link as the server gave it (or ask again for a fresh one), " \
+               "or send the header: Authorization: Bearer KEY"
+
 
 # -- the app ------------------------------------------------------------------------------------------
 
 def build_api(service, options: ApiOptions = ApiOptions()) -> FastAPI:
     """The API app for ``service``; ``app.state.pool`` is the pool that answers (share it with the page)."""
     pool = Pool(service, options.pool_size, options.pool)
+    links = pages.Links.for_key(options.api_key, options.link_lifetime)  # None without a key: links unsigned
     writer = None
     if service.settings.llm is not None:  # written answers: the LLM is called from here, never from a worker
         from qa.write.writer import Writer
@@ -354,6 +378,7 @@ def build_api(service, options: ApiOptions = ApiOptions()) -> FastAPI:
                          redoc_url=None)
     app.state.pool = pool
     app.state.writer = writer  # None: no LLM, extractive answers only
+    app.state.links = links  # signs the page_image links the chat page shows, as the routes sign theirs
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError):
@@ -386,11 +411,11 @@ def build_api(service, options: ApiOptions = ApiOptions()) -> FastAPI:
         """The answer object of ``qa ask --json``: question, abstained, answer, citations, highlight, notice…;
         with ``"write": true``, also ``written`` (the LLM's answer, sentence by sentence with its check)."""
         if not body.write:
-            return Response(await pool.run(_ask_json, body.question, body.k, body.mode, body.docs),
+            return Response(await pool.run(_ask_json, body.question, body.k, body.mode, body.docs, links),
                             media_type="application/json")
         if writer is None:
             return error("/api/ask", 400, NO_LLM)
-        answer = await pool.run(_ask, body.question, body.k, body.mode, body.docs)
+        answer = _signed(await pool.run(_ask, body.question, body.k, body.mode, body.docs), links)
         return Response(_dumps((await writer.write(answer.question, answer)).to_json()), media_type="application/json")
 
     @app.get("/api/chunks/{chunk_id:path}", summary="One chunk of the corpus, as qa chunks --json prints it")
@@ -456,7 +481,7 @@ def build_api(service, options: ApiOptions = ApiOptions()) -> FastAPI:
         write = writer is not None if req.write is None else req.write
         if write:
             return await _written_completion(req, ident, created)
-        text, data = await pool.run(_answer_chat, req)  # errors surface here, before any streaming
+        text, data = await pool.run(_answer_chat, req, links)  # errors surface here, before any streaming
         if not req.stream:
             return Response(_dumps(chat.completion(text, data, ident, created)), media_type="application/json")
 
@@ -472,7 +497,7 @@ def build_api(service, options: ApiOptions = ApiOptions()) -> FastAPI:
         if writer is None:
             return error("/v1/", 400, NO_LLM)
         understood, asked = chat.question_of(req.messages)
-        answer = await pool.run(_ask, understood, req.k, req.mode, req.docs)  # errors surface here, before streaming
+        answer = _signed(await pool.run(_ask, understood, req.k, req.mode, req.docs), links)  # errors: before streaming
         pieces = chat.written_reply(writer, answer, understood if understood != asked else None)
         if not req.stream:
             text, data = "", {}
@@ -505,7 +530,7 @@ def build_api(service, options: ApiOptions = ApiOptions()) -> FastAPI:
     async def unknown(request: Request) -> Response:  # not the chat page's 404: the API's own, in its shape
         return error(request.url.path, 404, f"no route {request.method} {request.url.path}; see /docs")
 
-    app.add_middleware(Guard, options=options)
+    app.add_middleware(Guard, options=options, links=links)
     if options.cors:  # outside the guard, so a 401 or 413 still carries the CORS headers
         from fastapi.middleware.cors import CORSMiddleware
 

@@ -14,6 +14,14 @@ the image has them), and drawn over the page.
 The boxes need the whole file parsed again (running headers shape ``Page.text``): they are kept, as
 float32 arrays, for the last ``CACHED`` documents only. Nothing else is kept between requests.
 
+With an API key, the links handed out are signed (``Links``): ``exp=`` (unix time, at least ``LIFETIME``
+ahead, rounded up to the hour) and ``sig=``, the first 32 hex digits of HMAC-SHA256 over the path and every
+other query parameter, keyed by HMAC(key, "page-links"). ``qa.serve.api``'s guard lets a GET of this route
+with a valid, unexpired signature through without ``Authorization``, so a browser can follow the link:
+
+    Links.for_key("KEY").sign("/api/documents/0f3a…/pages/3.png?chunk=manual%23p3.2", now=1700000000)
+    -> "/api/documents/0f3a…/pages/3.png?chunk=manual%23p3.2&exp=1700089200&sig=<32 hex digits>"
+
 Errors, each one line: ``UnknownDocument`` (no such document), ``PageMissing`` (no such page),
 ``NoPageImages`` (not a PDF, or no copy kept), ``BadQuestion`` (a bad page number, chunk, span or scale).
 Does not serve HTTP (``qa.serve.api`` has the route), draw formats other than PDF, or OCR.
@@ -22,12 +30,17 @@ Does not serve HTTP (``qa.serve.api`` has the route), draw formats other than PD
 from __future__ import annotations
 
 import ctypes
+import hashlib
+import hmac
 import io
 import math
+import re
 import threading
+import time
 from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from qa.errors import BadQuestion
 
@@ -36,6 +49,7 @@ if TYPE_CHECKING:
 
     import numpy as np
 
+    from qa.answer.reply import Answer
     from qa.ingest.document import Document, Page
     from qa.search.library import Library
 
@@ -43,6 +57,8 @@ SCALE, MIN_SCALE, MAX_SCALE = 1.5, 0.5, 3.0  # pixels per PDF point: 1.5 draws a
 HIGHLIGHT = (255, 200, 0, 112)  # RGBA: translucent yellow; over white paper it is (255, 231, 143)
 PAD = 1.5  # pixels around each highlighted line
 CACHED = 4  # documents whose character boxes are kept
+LIFETIME = 24 * 3600  # seconds a signed link opens at least (exp is rounded up to the hour: 24–25 h)
+ROUTE = re.compile(r"/api/documents/[^/]+/pages/[^/]+\.png")  # the page-image route's paths, as the guard sees them
 
 
 class PageMissing(BadQuestion):
@@ -61,6 +77,75 @@ def page_image_url(doc_id: str, page: int, chunk_id: str | None = None) -> str:
     """
     url = f"/api/documents/{quote(doc_id, safe='')}/pages/{page}.png"
     return url + (f"?chunk={quote(chunk_id, safe='')}" if chunk_id else "")
+
+
+# -- signed links ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Links:
+    """Signs page-image links, and checks them, with a secret derived from the API key (one per server)."""
+
+    secret: bytes = field(repr=False)
+    lifetime: int = LIFETIME
+
+    @classmethod
+    def for_key(cls, api_key: str | None, lifetime: int = LIFETIME) -> Links | None:
+        """The signer for a server with ``api_key``; None without a key (links are then left as they are)."""
+        if not api_key:
+            return None
+        return cls(hmac.new(api_key.encode(), b"page-links", hashlib.sha256).digest(), lifetime)
+
+    def _sig(self, path: str, params: list[tuple[str, str]]) -> str:
+        """32 hex digits over the decoded path and the parameters but ``sig``, sorted (their order is no matter)."""
+        message = path + "?" + urlencode(sorted(p for p in params if p[0] != "sig"))
+        return hmac.new(self.secret, message.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def sign(self, url: str, now: float | None = None) -> str:
+        """``url`` (a path with its query) with ``exp`` and ``sig`` added.
+
+        >>> Links(b"k").sign("/api/documents/d/pages/2.png?chunk=a%23p2", now=1700000000)
+        '/api/documents/d/pages/2.png?chunk=a%23p2&exp=1700089200&sig=44c2a71ec898e01d6393a7861686598b'
+        """
+        parts = urlsplit(url)
+        params = parse_qsl(parts.query, keep_blank_values=True)
+        exp = math.ceil(((time.time() if now is None else now) + self.lifetime) / 3600) * 3600
+        params.append(("exp", str(exp)))
+        sig = self._sig(unquote(parts.path), params)
+        return f"{url}{'&' if parts.query else '?'}exp={exp}&sig={sig}"
+
+    def refusal(self, path: str, query: str, now: float | None = None) -> str | None:
+        """Why the link ``path?query`` (the path decoded, the query as sent) does not open without the key, or
+        None when its signature is right and unexpired.
+
+        >>> links = Links(b"k")
+        >>> url = links.sign("/api/documents/d/pages/2.png?chunk=a%23p2", now=1700000000)
+        >>> path, query = url.split("?")
+        >>> links.refusal(path, query, now=1700000000) is None
+        True
+        >>> print(links.refusal(path.replace("2.png", "3.png"), query, now=1700000000))
+        the page link's signature does not match it (the link was changed, or signed with another key)
+        >>> print(links.refusal(path, query, now=1800000000))
+        the page link expired at 2023-11-15 23:00 UTC
+        """
+        params = parse_qsl(query, keep_blank_values=True)
+        given = [v for k, v in params if k == "sig"]
+        exps = [v for k, v in params if k == "exp"]
+        if not given:
+            return "missing or wrong API key, and no page link signature (sig)"
+        if len(given) > 1 or len(exps) != 1 or not exps[0].isascii() or not exps[0].isdigit():
+            return "the page link's signature is malformed (one sig and one exp, a unix time, are needed)"
+        if not hmac.compare_digest(given[0].encode(), self._sig(path, params).encode()):
+            return "the page link's signature does not match it (the link was changed, or signed with another key)"
+        if int(exps[0]) < (time.time() if now is None else now):
+            return f"the page link expired at {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(int(exps[0])))}"
+        return None
+
+    def answer(self, answer: Answer, now: float | None = None) -> Answer:
+        """``answer`` with each citation's ``page_image`` signed."""
+        if not any(c.page_image for c in answer.citations):
+            return answer
+        return replace(answer, citations=tuple(replace(c, page_image=self.sign(c.page_image, now)) if c.page_image
+                                               else c for c in answer.citations))
 
 
 def page_png(library: Library, ref: str, number: str, chunk: str | None = None, span: str | None = None,

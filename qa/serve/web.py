@@ -10,8 +10,8 @@ passages. A short follow-up is read in the context of the previous question:
     -> "2020 年驻地协调员系统的收入是多少"
 
 A citation of a PDF page whose file the library keeps links to the page's image with the passage
-highlighted (``page_image``, ``qa.serve.pages``; with an API key set, only a browser that sends the key,
-through a proxy, can open it).
+highlighted (``page_image``, ``qa.serve.pages``; with an API key set, the link is signed, ``pages.Links``,
+so the browser opens it without the key).
 
 Over a library, a panel lists its documents, adds an uploaded file (``qa.serve.api.add_upload``, what
 ``POST /api/documents`` runs), removes one (``remove_document``), and chooses the documents asked (the
@@ -56,6 +56,7 @@ from qa.serve.api import MAX_UPLOAD, ApiOptions, add_upload, build_api, remove_d
 from qa.answer.reply import Answer, Citation
 from qa.config import Settings
 from qa.errors import QAError
+from qa.serve.pages import Links
 from qa.serve.render import where
 
 log = logging.getLogger(__name__)
@@ -233,19 +234,23 @@ def remove_file(ref: str | None, service) -> str:
 
 # -- handlers and app ------------------------------------------------------------------------------
 
-def respond(message: str, history: list[dict], settings: Settings, service, docs: list[str] | None = None) -> str:
+def respond(message: str, history: list[dict], settings: Settings, service, docs: list[str] | None = None,
+            links: Links | None = None) -> str:
     """The reply's HTML for ``message`` in a chat with ``history``; ``settings.k``/``.mode`` pick retrieval,
-    ``docs`` (ids, id prefixes or names) the documents asked (default all)."""
+    ``docs`` (ids, id prefixes or names) the documents asked (default all); ``links`` signs the page links
+    (the server has a key)."""
     question = contextualise(message or "", history)
     try:
         answer = service.ask(question, settings.k, settings.mode, docs or None)
     except QAError as e:
         return error_html(str(e))
+    if links is not None:
+        answer = links.answer(answer)
     return answer_html(answer, question if question != message else None)
 
 
 async def respond_written(message: str, history: list[dict], settings: Settings, service, writer,
-                          docs: list[str] | None = None):
+                          docs: list[str] | None = None, links: Links | None = None):
     """The reply's HTML for ``message``, written by ``writer``'s LLM: yielded again as each sentence passes its
     check, and a last time with the result (or the extractive reply and why it stands)."""
     from qa.write.verify import Checked
@@ -256,6 +261,8 @@ async def respond_written(message: str, history: list[dict], settings: Settings,
     except QAError as e:
         yield error_html(str(e))
         return
+    if links is not None:
+        answer = links.answer(answer)
     understood = question if question != message else None
     passed = []
     async for event in writer.stream(answer.question, answer):
@@ -267,16 +274,17 @@ async def respond_written(message: str, history: list[dict], settings: Settings,
             yield written_html(answer, passed, event, understood)
 
 
-def build_app(service, writer=None, max_upload: int = MAX_UPLOAD) -> gr.Blocks:
+def build_app(service, writer=None, max_upload: int = MAX_UPLOAD, links: Links | None = None) -> gr.Blocks:
     """The chat page for ``service`` (opened once, shared by all sessions); with a ``writer``
     (``qa.write.writer.Writer``), a switch to have its LLM write the answers. With a library, a panel lists its
-    documents, adds an uploaded one (up to ``max_upload`` bytes), removes one, and chooses the ones asked."""
+    documents, adds an uploaded one (up to ``max_upload`` bytes), removes one, and chooses the ones asked.
+    ``links`` (the API's, when the server has a key) signs the links to page images."""
     defaults = service.settings
     has_library = _served(service).library is not None
 
     def chat(message: str, history: list[dict], k: float, mode: str, docs: list[str] | None = None):
         try:
-            reply = respond(message, history, defaults.with_(k=int(k), mode=mode), service, docs)
+            reply = respond(message, history, defaults.with_(k=int(k), mode=mode), service, docs, links)
         except Exception:  # never show a traceback in the page
             log.exception("answering %r failed", message)
             reply = error_html("内部错误，请换个问法再试一次。")
@@ -291,7 +299,7 @@ def build_app(service, writer=None, max_upload: int = MAX_UPLOAD) -> gr.Blocks:
         user = {"role": "user", "content": _esc(message or "")}
         try:
             async for reply in respond_written(message, history, defaults.with_(k=int(k), mode=mode), service, writer,
-                                               docs):
+                                               docs, links):
                 yield "", list(history or []) + [user, {"role": "assistant", "content": reply}]
         except Exception:  # never show a traceback in the page
             log.exception("writing an answer to %r failed", message)
@@ -358,8 +366,8 @@ def build_server(service, options=None):
     """
     options = options or ApiOptions()
     api = build_api(service, options)
-    return gr.mount_gradio_app(api, build_app(api.state.pool, api.state.writer, options.max_upload), path="/",
-                               max_file_size=options.max_upload)
+    page = build_app(api.state.pool, api.state.writer, options.max_upload, api.state.links)
+    return gr.mount_gradio_app(api, page, path="/", max_file_size=options.max_upload)
 
 
 def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, share: bool = False,
