@@ -10,6 +10,7 @@ Layout of an index folder::
         dense.faiss       inner-product FAISS index over L2-normalised chunk vectors
         sentences.npy     vectors of every sentence (for picking the answer sentence)
         sentences.json    [[chunk row, start, end], ...] per sentence row
+        facts.json        what each sentence holds (``qa.ingest.facts.SentenceFacts``), per sentence row
         lexical.json      BM25 postings per lexical variant + jieba vocabulary + names
         lexicon.json      the domain lexicon the index was built with (``qa.lang.lexicon``)
         library.json      the catalog of the documents indexed (a library's index only: qa.search.library)
@@ -46,6 +47,7 @@ import numpy as np
 
 from qa.search.bm25 import BM25
 from qa.ingest.document import Chunk
+from qa.ingest.facts import SentenceFacts, sentence_facts
 from qa.errors import IndexMissing, IndexUnusable, LexiconError
 from qa.lang.text import split_sentences
 from qa.lang.lexicon import Lexicon
@@ -61,8 +63,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# 16: the domain lexicon chosen per corpus, stored with the index; 15: int8 vectors in 7 bits, one text per run
-FORMAT = 16  # 14: 大会, 秘书处 name the General Assembly, the Secretariat; 13: the cover is a kind; 12: dense_text
+# 17: each sentence's facts (facts.json); 16: the domain lexicon chosen per corpus, stored with the index;
+# 15: int8 vectors in 7 bits, one text per run
+FORMAT = 17  # 14: 大会, 秘书处 name the General Assembly, the Secretariat; 13: the cover is a kind; 12: dense_text
 BATCH = 16
 
 
@@ -97,6 +100,7 @@ class Index:
     vectors_reused: int = 0  # set by build(): vectors taken from the cache, and texts the encoder had to encode
     vectors_encoded: int = 0
     lexicon: Lexicon = field(default_factory=Lexicon.empty)  # the domain lexicon it was built with
+    facts: list[SentenceFacts] = field(default_factory=list)  # sentence row -> what it holds (read at build time)
 
     @cached_property
     def by_name(self) -> dict[str, dict]:
@@ -320,28 +324,40 @@ def build(chunks: list[Chunk], encoder: Encoder, corpus_hash: str, folder: Path,
         vocab.update(t for d in docs for t in d if not t.startswith("#"))
     freq = seg.vocabulary(vocab)
     names = Names.build(lexicon)
+    facts = facts_of(chunks, spans, names)
     manifest = Manifest(FORMAT, encoder.id, int(encoder.dim), corpus_hash, len(chunks), len(spans),
                         time.strftime("%Y-%m-%dT%H:%M:%S"), round(time.perf_counter() - started, 2), lexicon.name)
-    _save(folder, manifest, chunks, dense, sent_vecs, spans, lexical, freq, names, lexicon, documents)
+    _save(folder, manifest, chunks, dense, sent_vecs, spans, lexical, freq, names, lexicon, facts, documents)
     cache.save()
     index = Index(manifest, chunks, dense, sent_vecs, spans, lexical, Segmenter.from_vocabulary(freq), names,
-                  list(documents or []), lexicon=lexicon)
+                  list(documents or []), lexicon=lexicon, facts=facts)
     index.vectors_reused, index.vectors_encoded = cache.hits, len(texts) + len(sents) - cache.hits
     return index
 
 
+def facts_of(chunks: list[Chunk], spans: list[tuple[int, int, int]], names: Names) -> list[SentenceFacts]:
+    """Each sentence's facts (``qa.ingest.facts``), in sentence rows: a chunk's sentences are read together,
+    since a sentence's facts take in its neighbours."""
+    by_chunk: dict[int, list[tuple[int, int]]] = {}
+    for row, a, b in spans:
+        by_chunk.setdefault(row, []).append((a, b))
+    return [f for row, own in by_chunk.items() for f in sentence_facts(chunks[row], own, names)]
+
+
 def _save(folder: Path, manifest: Manifest, chunks: list[Chunk], dense: faiss.Index, sent_vecs: np.ndarray,
           spans: list[tuple[int, int, int]], lexical: dict[str, BM25], freq: dict[str, int], names: Names,
-          lexicon: Lexicon, documents: list[dict] | None = None) -> None:
+          lexicon: Lexicon, facts: list[SentenceFacts], documents: list[dict] | None = None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one writer at a time: cleanup must not delete another build's files
-        _write_version(folder, manifest, chunks, dense, sent_vecs, spans, lexical, freq, names, lexicon, documents)
+        _write_version(folder, manifest, chunks, dense, sent_vecs, spans, lexical, freq, names, lexicon, facts,
+                       documents)
 
 
 def _write_version(folder: Path, manifest: Manifest, chunks: list[Chunk], dense: faiss.Index, sent_vecs: np.ndarray,
                    spans: list[tuple[int, int, int]], lexical: dict[str, BM25], freq: dict[str, int],
-                   names: Names, lexicon: Lexicon, documents: list[dict] | None = None) -> None:
+                   names: Names, lexicon: Lexicon, facts: list[SentenceFacts],
+                   documents: list[dict] | None = None) -> None:
     import faiss
 
     version = f"v-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -355,6 +371,7 @@ def _write_version(folder: Path, manifest: Manifest, chunks: list[Chunk], dense:
     faiss.write_index(dense, str(tmp / "dense.faiss"))
     np.save(tmp / "sentences.npy", sent_vecs)
     (tmp / "sentences.json").write_text(json.dumps(spans))
+    (tmp / "facts.json").write_text(json.dumps([f.to_json() for f in facts], ensure_ascii=False), encoding="utf-8")
     lex = {"vocabulary": freq, "names": names.to_json(), "bm25": {v: b.to_json() for v, b in lexical.items()}}
     (tmp / "lexical.json").write_text(json.dumps(lex, ensure_ascii=False), encoding="utf-8")
     (tmp / "lexicon.json").write_text(json.dumps(lexicon.to_json(), ensure_ascii=False), encoding="utf-8")
@@ -428,6 +445,7 @@ def load(folder: Path) -> Index:
         dense = faiss.read_index(str(live / "dense.faiss"))
         sent_vecs = np.load(live / "sentences.npy", allow_pickle=False)
         spans = [tuple(s) for s in json.loads((live / "sentences.json").read_text())]
+        facts = [SentenceFacts.from_json(d) for d in json.loads((live / "facts.json").read_text(encoding="utf-8"))]
         lex = json.loads((live / "lexical.json").read_text(encoding="utf-8"))
         lexical = {v: BM25.from_json(d) for v, d in lex["bm25"].items()}
         freq = lex["vocabulary"]
@@ -440,11 +458,11 @@ def load(folder: Path) -> Index:
     if not all(len(s) == 3 and all(isinstance(x, int) for x in s) and 0 <= s[0] < len(chunks) for s in spans):
         raise _unusable(folder, "index sentence table is malformed")
     if (len(chunks) != manifest.chunks or dense.ntotal != manifest.chunks or dense.d != manifest.dim
-            or len(spans) != manifest.sentences or sent_vecs.shape != (manifest.sentences, manifest.dim)
+            or len(spans) != manifest.sentences or len(facts) != manifest.sentences or sent_vecs.shape != (manifest.sentences, manifest.dim)
             or set(lexical) != set(VARIANTS) or lexicon.name != manifest.lexicon):
         raise _unusable(folder, "index files disagree with their manifest (truncated?)")
     return Index(manifest, chunks, dense, sent_vecs, spans, lexical, Segmenter.from_vocabulary(freq), names,
-                 documents, lexicon=lexicon)
+                 documents, lexicon=lexicon, facts=facts)
 
 
 def read_documents(folder: Path) -> list[dict]:
