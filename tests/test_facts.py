@@ -99,3 +99,27 @@ def test_a_sentence_carries_the_footnote_whose_marker_closes_it():
     assert (first.footnote, first.source) == (22, "经社部 2019 年调查")
     assert second.footnote is None and second.change_only
     assert first.context == second.context == "收入为 2.76 亿美元。支出增加了 5%。"  # each with its neighbour
+
+
+def test_a_feature_worked_out_once_per_question_or_passage_reads_no_more(library_service, monkeypatch):
+    # every feature run on every sentence (as if each read the sentence) gives what the scoped run gives
+    import numpy as np
+
+    from qa.answer import features
+
+    questions = ["青溪市图书馆 2022 年接待了多少读者？", "2022 年购书经费一共多少？", "图书馆为什么没有开设夜间阅览室？",
+                 "How many books were added in 2022?"]
+    svc = library_service
+
+    def matrices():
+        out = []
+        for text in questions:
+            q = svc.query(text)
+            hits, scores = svc.hits(q, 5, "hybrid")
+            out.append(features.matrix(features.candidates(q, svc.index, hits, scores)))
+        return out
+
+    scoped = matrices()
+    every = tuple(pair for side in features._READS.values() for pair in side)
+    monkeypatch.setattr(features, "_READS", {"question": (), "passage": (), "sentence": every})
+    assert all(len(a) and np.array_equal(a, b) for a, b in zip(scoped, matrices()))

@@ -56,7 +56,9 @@ BINARY = frozenset(f.name for f in REGISTRY if f.binary)
 # passage read further down) -> that one. Elsewhere they are 0, and their weight times "minus the average" is
 # the intercept's share, not evidence: an explanation leaves them out there
 APPLIES_WITH = {f.name: f.applies_with for f in REGISTRY if f.applies_with}
-_COMPUTED = tuple((i, f.compute) for i, f in enumerate(REGISTRY) if f.compute is not None)
+# side -> (place, function) of the features that read it and nothing narrower
+_READS = {side: tuple((i, f.compute) for i, f in enumerate(REGISTRY) if f.compute is not None and f.reads == side)
+          for side in ("question", "passage", "sentence")}
 _GAPS = tuple((i, NAMES.index(f.gap_of)) for i, f in enumerate(REGISTRY) if f.gap_of is not None)
 
 
@@ -166,6 +168,7 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
         return []
     asked = _asked(query, index, hits, scores)
     rows_out: list[tuple[int, int, int, int, int, tuple[str, ...], list[float]]] = []
+    question: list[float] | None = None  # the question's features, then each passage's, worked out once
     for rank, hit in pool:
         rows = index.sentences_of(hit.row)
         if not len(rows):
@@ -173,12 +176,21 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
         texts, met = sentence_kinds(query, index, hit.row)
         p = _passage(asked, index, rank, hit, scores, met, hit.row in reached)
         cos = index.sentence_vecs[rows.start:rows.stop] @ query.vector
+        passage: list[float] = []
         for j, srow in enumerate(rows):
             _, a, b = index.sentence_spans[srow]
             s = Sentence(index.facts[srow], j, b - a, float(cos[j]), met[j], any(m for m in met[max(0, j - 1):j + 2]),
                          "".join(texts[max(0, j - 1):j + 2]))
-            values = [0.0] * len(NAMES)
-            for i, compute in _COMPUTED:
+            if question is None:
+                question = [0.0] * len(NAMES)
+                for i, compute in _READS["question"]:
+                    question[i] = compute(asked, p, s)
+            if j == 0:
+                passage = question.copy()
+                for i, compute in _READS["passage"]:
+                    passage[i] = compute(asked, p, s)
+            values = passage.copy()
+            for i, compute in _READS["sentence"]:
                 values[i] = compute(asked, p, s)
             rows_out.append((srow, rank, hit.row, a, b, p.missing, values))
     if not rows_out:
@@ -196,9 +208,10 @@ def _asked(query: Query, index, hits: list, scores) -> Asked:
     """The question's side of every candidate's features, worked out once."""
     top_chunk = index.chunks[hits[0].row]
     bm = index.lexical["bigram"]
-    weight = sum(query.weights.values()) or 1.0
+    weight = sum(query.weights.values())
+    chars = _question_chars(query, index)
     return Asked(
-        query=query, chars=_question_chars(query, index), terms=[t for t in query.weights if not t.isascii()],
+        query=query, weight=weight, chars=chars, chars_weight=sum(chars.values()), terms=[t for t in query.weights if not t.isascii()],
         thing=counted(query.asked) or (counted_english(query.asked, index.lexicon.glossary) if query.english else None),
         actual=asks_actual(query.asked),
         share_not_change=query.want == "share" and not asks_change(query.asked),  # a share of a group is asked
@@ -208,7 +221,7 @@ def _asked(query: Query, index, hits: list, scores) -> Asked:
         dense_max=float(scores.dense.max()) if len(scores.dense) else 0.0,
         lex_max=float(scores.lexical.max()) if len(scores.lexical) and scores.lexical.max() > 0 else 1.0,
         fused_top=max(h.score for h in hits),  # (the re-ranked hits keep their fused scores: ``qa.search.rerank``)
-        unseen=sum(w for b, w in query.weights.items() if not bm.idf("#" + b)) / weight)
+        unseen=sum(w for b, w in query.weights.items() if not bm.idf("#" + b)) / (weight or 1.0))
 
 
 def _passage(asked: Asked, index, rank: int, hit, scores, met: list[bool | None], reached: bool) -> Passage:
@@ -227,6 +240,7 @@ def _passage(asked: Asked, index, rank: int, hit, scores, met: list[bool | None]
     return Passage(
         rank=rank, kind=chunk.kind, cos=float(scores.dense[hit.row]), lexical=float(scores.lexical[hit.row]),
         score=hit.score, cov=coverage(query.weights, passage), rest=rest, rest_chars=rest_chars,
+        rest_weight=sum(rest.values()), rest_chars_weight=sum(rest_chars.values()),
         missing=tuple(missing_names(query, passage, index)),
         noun_missing=asked_noun_found(query.asked, chunk.text) is False,
         # cells and chart labels carry no units or nouns: they may hold any value asked for (not a who or why)

@@ -14,7 +14,9 @@ it holds the kind of answer asked for). ``REGISTRY`` lists them in the order of 
   against 0.788);
 - ``gate``: whether the abstention gate (``qa.answer.model.Gate``) reads it, from the best sentence;
 - ``binary``: yes/no by definition (the rest are measures); ``applies_with``: the feature it applies only
-  beside (elsewhere it is 0, and an explanation leaves it out).
+  beside (elsewhere it is 0, and an explanation leaves it out);
+- ``reads``: the narrowest side it reads (the question alone, the passage, or the sentence): a question's
+  features are worked out once per question, a passage's once per passage.
 
 A gap feature (``gap_of``) is the best value of another over the question's candidates, less this one's.
 
@@ -44,7 +46,9 @@ class Asked:
     """What a feature reads of the question: the ``Query``, and what candidates() weighs of it once."""
 
     query: Query
+    weight: float  # the sum of its key terms' weights (``Query.weights``)
     chars: dict[str, float]  # the question's characters, IDF-weighted (``qa.answer.features``)
+    chars_weight: float  # their sum
     terms: list[str]  # its Chinese key terms
     thing: str | None  # what a 多少个… question counts (新生儿)
     actual: bool  # asks what actually came in (实际)
@@ -72,6 +76,8 @@ class Passage:
     cov: float  # its share of the question's key terms (with its heading)
     rest: dict[str, float]  # the key terms the question adds to the passage's topic (its heading)
     rest_chars: dict[str, float]  # the same, of characters
+    rest_weight: float  # the sum of ``rest``'s weights
+    rest_chars_weight: float  # of ``rest_chars``'
     missing: tuple[str, ...]  # years, ordinals, countries, bodies the question names that it never does
     noun_missing: bool  # what a "X 是多少" question asks about is not in it
     cells: bool  # a table row or figure asked for a value: a cell may hold any value
@@ -95,6 +101,7 @@ class Sentence:
 
 
 Compute = Callable[[Asked, Passage, Sentence], float]
+READS = ("question", "passage", "sentence")
 
 
 @dataclass(frozen=True)
@@ -108,16 +115,20 @@ class Feature:
     bound: bool = False
     applies_with: str | None = None
     gap_of: str | None = None
+    reads: str = "sentence"  # the narrowest side it reads: "question", "passage" or "sentence"
 
 
 REGISTRY: list[Feature] = []
 
 
 def feature(name: str, sign: str, meaning: str, *, gate: bool = False, binary: bool = False, bound: bool = False,
-            applies_with: str | None = None) -> Callable[[Compute], Compute]:
-    """Register the function it decorates as feature ``name``, after those registered before it."""
+            applies_with: str | None = None, reads: str = "sentence") -> Callable[[Compute], Compute]:
+    """Register the function it decorates as feature ``name``, after those registered before it. ``reads``:
+    "question" for a feature of the question alone, "passage" for one of the question and the passage (the
+    same for all its sentences): each is worked out once per question or passage."""
+    assert reads in READS, reads
     def register(compute: Compute) -> Compute:
-        REGISTRY.append(Feature(name, sign, meaning, compute, gate, binary, bound, applies_with))
+        REGISTRY.append(Feature(name, sign, meaning, compute, gate, binary, bound, applies_with, reads=reads))
         return compute
     return register
 
@@ -169,33 +180,33 @@ def sent_cos(q: Asked, p: Passage, s: Sentence) -> float:
 gap("sent_cos_gap", "sent_cos", "how much closer in meaning another sentence is (0: none is)")
 
 
-@feature("passage_cos", "+", "passage close in meaning")
+@feature("passage_cos", "+", "passage close in meaning", reads="passage")
 def passage_cos(q: Asked, p: Passage, s: Sentence) -> float:
     return p.cos
 
 
-@feature("passage_cos_gap", "-", "how much closer in meaning another passage is (0: none is)")
+@feature("passage_cos_gap", "-", "how much closer in meaning another passage is (0: none is)", reads="passage")
 def passage_cos_gap(q: Asked, p: Passage, s: Sentence) -> float:
     return q.dense_max - p.cos
 
 
-@feature("fused_gap", "-", "how far the passage ranks below the best (0: it is the best)")
+@feature("fused_gap", "-", "how far the passage ranks below the best (0: it is the best)", reads="passage")
 def fused_gap(q: Asked, p: Passage, s: Sentence) -> float:
     return (q.fused_top - p.score) / 16.0
 
 
-@feature("rank0", "+", "best-ranked passage", binary=True)
+@feature("rank0", "+", "best-ranked passage", binary=True, reads="passage")
 def rank0(q: Asked, p: Passage, s: Sentence) -> float:
     return float(p.rank == 0)
 
 
-@feature("rank_inv", "+", "passage rank")
+@feature("rank_inv", "+", "passage rank", reads="passage")
 def rank_inv(q: Asked, p: Passage, s: Sentence) -> float:
     return 1.0 / (1 + p.rank)
 
 
 @feature("reached", "±", "a passage below the top ones, read because none of those holds the kind of answer asked for",
-         gate=True, binary=True)
+         gate=True, binary=True, reads="passage")
 def reached(q: Asked, p: Passage, s: Sentence) -> float:
     return float(p.reached)
 
@@ -207,14 +218,14 @@ def reached_met(q: Asked, p: Passage, s: Sentence) -> float:
     return float(p.reached and s.met is True)
 
 
-@feature("lexical", "+", "passage shares the question's words (BM25)")
+@feature("lexical", "+", "passage shares the question's words (BM25)", reads="passage")
 def lexical(q: Asked, p: Passage, s: Sentence) -> float:
     return p.lexical / q.lex_max
 
 
 @feature("sent_cov", "+", "sentence shares the question's key terms", bound=True)
 def sent_cov(q: Asked, p: Passage, s: Sentence) -> float:
-    return share(q.query.weights, s.facts.norm)
+    return share(q.query.weights, s.facts.norm, q.weight)
 
 
 gap("sent_cov_gap", "sent_cov", "how many more key terms another sentence shares (0: none does)")
@@ -223,7 +234,7 @@ gap("sent_cov_gap", "sent_cov", "how many more key terms another sentence shares
 @feature("char_cov", "+", "sentence shares the question's characters (IDF-weighted; paraphrases share few whole words)",
          gate=True)
 def char_cov(q: Asked, p: Passage, s: Sentence) -> float:
-    return share(q.chars, s.facts.norm)
+    return share(q.chars, s.facts.norm, q.chars_weight)
 
 
 gap("char_cov_gap", "char_cov", "how many more of the question's characters another sentence shares (0: none does)")
@@ -231,7 +242,7 @@ gap("char_cov_gap", "char_cov", "how many more of the question's characters anot
 
 @feature("ctx_cov", "+", "sentence and neighbours share the key terms", gate=True)
 def ctx_cov(q: Asked, p: Passage, s: Sentence) -> float:
-    return share(q.query.weights, s.facts.context)
+    return share(q.query.weights, s.facts.context, q.weight)
 
 
 @feature("heavy_missing", "-", "the rarest key term the sentence and its neighbours lack (1: the question's rarest)",
@@ -240,12 +251,12 @@ def heavy_missing(q: Asked, p: Passage, s: Sentence) -> float:
     return heaviest_missing(q.query.weights, s.facts.context)
 
 
-@feature("passage_cov", "+", "passage shares the question's key terms")
+@feature("passage_cov", "+", "passage shares the question's key terms", reads="passage")
 def passage_cov(q: Asked, p: Passage, s: Sentence) -> float:
     return p.cov
 
 
-@feature("top_cov", "+", "best passage covers the question", gate=True, bound=True)
+@feature("top_cov", "+", "best passage covers the question", gate=True, bound=True, reads="question")
 def top_cov(q: Asked, p: Passage, s: Sentence) -> float:
     return q.top_cov
 
@@ -276,12 +287,12 @@ def strict_unmet(q: Asked, p: Passage, s: Sentence) -> float:
     return float(q.strict and s.met is False and not p.cells)
 
 
-@feature("unseen", "-", "the question's key terms the report never uses", gate=True, bound=True)
+@feature("unseen", "-", "the question's key terms the report never uses", gate=True, bound=True, reads="question")
 def unseen(q: Asked, p: Passage, s: Sentence) -> float:
     return q.unseen
 
 
-@feature("noun_missing", "-", "the thing asked about is not in the passage", binary=True, bound=True)
+@feature("noun_missing", "-", "the thing asked about is not in the passage", binary=True, bound=True, reads="passage")
 def noun_missing(q: Asked, p: Passage, s: Sentence) -> float:
     return float(p.noun_missing and not p.cells)
 
@@ -329,7 +340,7 @@ def negation(q: Asked, p: Passage, s: Sentence) -> float:
 
 
 @feature("missing", "-", "the passage never names a year, ordinal, country or body the question names", gate=True,
-         bound=True)
+         bound=True, reads="passage")
 def missing(q: Asked, p: Passage, s: Sentence) -> float:
     return float(min(len(p.missing), 2))
 
@@ -346,12 +357,12 @@ def name_far(q: Asked, p: Passage, s: Sentence) -> float:
     return float(any(n not in p.missing and not mentioned_in(n, s.facts.names, q.every) for n in q.asked_names))
 
 
-@feature("top_cov_low", "-", "the best passage shares little of the question's key terms", bound=True)
+@feature("top_cov_low", "-", "the best passage shares little of the question's key terms", bound=True, reads="question")
 def top_cov_low(q: Asked, p: Passage, s: Sentence) -> float:
     return max(0.0, 0.2 - q.top_cov) / 0.2 if q.query.weights else 0.0
 
 
-@feature("english", "±", "English question", gate=True, binary=True)
+@feature("english", "±", "English question", gate=True, binary=True, reads="question")
 def english(q: Asked, p: Passage, s: Sentence) -> float:
     return float(q.query.english)
 
@@ -361,13 +372,13 @@ def english_sent_cos(q: Asked, p: Passage, s: Sentence) -> float:
     return s.cos if q.query.english else 0.0
 
 
-@feature("english_passage_cos", "+", "English question, passage close in meaning", applies_with="english")
+@feature("english_passage_cos", "+", "English question, passage close in meaning", applies_with="english", reads="passage")
 def english_passage_cos(q: Asked, p: Passage, s: Sentence) -> float:
     return p.cos if q.query.english else 0.0
 
 
 @feature("english_top_cov", "+", "English question, best passage holds its UN terms", bound=True,
-         applies_with="english")
+         applies_with="english", reads="question")
 def english_top_cov(q: Asked, p: Passage, s: Sentence) -> float:
     return q.top_cov if q.query.english else 0.0
 
@@ -378,47 +389,47 @@ def english_words(q: Asked, p: Passage, s: Sentence) -> float:
     return _share_found(q.query.english_groups, s.window)
 
 
-@feature("no_key_terms", "-", "the question has no key terms to look for", binary=True, bound=True)
+@feature("no_key_terms", "-", "the question has no key terms to look for", binary=True, bound=True, reads="question")
 def no_key_terms(q: Asked, p: Passage, s: Sentence) -> float:
     return float(not q.query.weights)
 
 
-@feature("kind_table", "±", "a table row", binary=True)
+@feature("kind_table", "±", "a table row", binary=True, reads="passage")
 def kind_table(q: Asked, p: Passage, s: Sentence) -> float:
     return float(p.kind == "table")
 
 
-@feature("total_row", "+", "a table's total row, and the question asks for a total", binary=True, bound=True)
+@feature("total_row", "+", "a table's total row, and the question asks for a total", binary=True, bound=True, reads="passage")
 def total_row(q: Asked, p: Passage, s: Sentence) -> float:
     return float(p.total_row)
 
 
-@feature("part_row", "-", "a table's part row, and the question asks for a total", binary=True)
+@feature("part_row", "-", "a table's part row, and the question asks for a total", binary=True, reads="passage")
 def part_row(q: Asked, p: Passage, s: Sentence) -> float:
     return float(p.kind == "table" and q.query.asks_total and not p.total_row)
 
 
-@feature("kind_figure", "±", "a figure", binary=True)
+@feature("kind_figure", "±", "a figure", binary=True, reads="passage")
 def kind_figure(q: Asked, p: Passage, s: Sentence) -> float:
     return float(p.kind == "figure")
 
 
-@feature("kind_box", "±", "a box", binary=True)
+@feature("kind_box", "±", "a box", binary=True, reads="passage")
 def kind_box(q: Asked, p: Passage, s: Sentence) -> float:
     return float(p.kind == "box")
 
 
-@feature("kind_summary", "±", "the summary", binary=True)
+@feature("kind_summary", "±", "the summary", binary=True, reads="passage")
 def kind_summary(q: Asked, p: Passage, s: Sentence) -> float:
     return float(p.kind == "summary")
 
 
-@feature("named", "+", "the figure, table or paragraph the question names", gate=True, binary=True)
+@feature("named", "+", "the figure, table or paragraph the question names", gate=True, binary=True, reads="passage")
 def named(q: Asked, p: Passage, s: Sentence) -> float:
     return float(p.named)
 
 
-@feature("chart_blank", "-", "a figure whose values are not in the text", binary=True, bound=True)
+@feature("chart_blank", "-", "a figure whose values are not in the text", binary=True, bound=True, reads="passage")
 def chart_blank(q: Asked, p: Passage, s: Sentence) -> float:
     return float(p.chart_blank)
 
@@ -438,7 +449,7 @@ def source_note(q: Asked, p: Passage, s: Sentence) -> float:
     return float(q.query.wants_source and s.facts.footnote is not None)
 
 
-@feature("wants_checkable", "±", "the question asks for a checkable kind of answer", gate=True, binary=True)
+@feature("wants_checkable", "±", "the question asks for a checkable kind of answer", gate=True, binary=True, reads="question")
 def wants_checkable(q: Asked, p: Passage, s: Sentence) -> float:
     return float(q.query.want is not None)
 
@@ -447,23 +458,24 @@ def wants_checkable(q: Asked, p: Passage, s: Sentence) -> float:
          "sentence shares the key terms the question adds to what its passage is about (its title or heading)",
          bound=True)
 def rest_cov(q: Asked, p: Passage, s: Sentence) -> float:
-    return share(p.rest, s.facts.norm)
+    return share(p.rest, s.facts.norm, p.rest_weight)
 
 
 @feature("rest_char_cov", "+", "sentence shares the characters the question adds to what its passage is about",
          bound=True)
 def rest_char_cov(q: Asked, p: Passage, s: Sentence) -> float:
-    return share(p.rest_chars, s.facts.norm)
+    return share(p.rest_chars, s.facts.norm, p.rest_chars_weight)
 
 
 def markdown() -> str:
     """The registry as the table of ``docs/features.md`` (``python -m qa.answer.registry`` prints it;
     ``tests/test_registry.py`` checks the page holds it)."""
-    lines = ["| # | feature | sign | bound | gate | meaning |", "| --- | --- | --- | --- | --- | --- |"]
+    lines = ["| # | feature | sign | bound | gate | reads | meaning |", "| --- | --- | --- | --- | --- | --- | --- |"]
     for i, f in enumerate(REGISTRY, start=1):
         what = f.meaning + (f" (the best `{f.gap_of}` of the question's candidates, less this one's)" if f.gap_of else "")
+        reads = "all candidates" if f.gap_of else f.reads
         lines.append(f"| {i} | `{f.name}` | {f.sign} | {'yes' if f.bound else ''} | {'yes' if f.gate else ''} | "
-                     f"{what} |")
+                     f"{reads} | {what} |")
     return "\n".join(lines) + "\n"
 
 
