@@ -29,8 +29,7 @@ import numpy as np
 
 from qa.answer.registry import REGISTRY, Asked, Passage, Sentence
 from qa.ingest.document import Chunk
-from qa.lang.asks import (QUESTION_CHARS, VALUES, asked_noun_found, asks_actual, asks_change, compares, counted,
-                          counted_english)
+from qa.lang.asks import QUESTION_CHARS, VALUES, asked_noun_found
 from qa.lang.tokenize import normalised
 from qa.search.match import coverage, held, missing_names, sentence_holds
 
@@ -211,11 +210,9 @@ def _asked(query: Query, index, hits: list, scores) -> Asked:
     weight = sum(query.weights.values())
     chars = _question_chars(query, index)
     return Asked(
-        query=query, weight=weight, chars=chars, chars_weight=sum(chars.values()), terms=[t for t in query.weights if not t.isascii()],
-        thing=counted(query.asked) or (counted_english(query.asked, index.lexicon.glossary) if query.english else None),
-        actual=asks_actual(query.asked),
-        share_not_change=query.want == "share" and not asks_change(query.asked),  # a share of a group is asked
-        strict=query.want in STRICT_KINDS, most=compares(query.asked), asked_names=index.names.find(query.names_text),
+        query=query, weight=weight, chars=chars, chars_weight=sum(chars.values()),
+        terms=[t for t in query.weights if not t.isascii()],
+        strict=query.want in STRICT_KINDS, asked_names=index.names.find(query.names_text),
         every=index.names.every,
         top_cov=coverage(query.weights, top_chunk.text + (top_chunk.section or "")),
         dense_max=float(scores.dense.max()) if len(scores.dense) else 0.0,
@@ -246,7 +243,7 @@ def _passage(asked: Asked, index, rank: int, hit, scores, met: list[bool | None]
         # cells and chart labels carry no units or nouns: they may hold any value asked for (not a who or why)
         cells=chunk.kind in ("table", "figure") and query.want in VALUES,
         # (its title may still hold the value asked for: 图五 …人员配置——2020 年 3 月 says when)
-        chart_blank=bool(figure and (query.want in VALUES or asked.most) and not chart_values(chunk)
+        chart_blank=bool(figure and (query.want in VALUES or query.superlative) and not chart_values(chunk)
                          and not any(m is True for m in met)),
         # a question naming one of the table's parts (2021 年国家协调一共多少员额) asks that part's total. (Only the
         # report's row lines: the model was fitted when a row a parser gave as cells was not read for its label.)

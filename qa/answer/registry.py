@@ -50,11 +50,7 @@ class Asked:
     chars: dict[str, float]  # the question's characters, IDF-weighted (``qa.answer.features``)
     chars_weight: float  # their sum
     terms: list[str]  # its Chinese key terms
-    thing: str | None  # what a 多少个… question counts (新生儿)
-    actual: bool  # asks what actually came in (实际)
-    share_not_change: bool  # asks for a share of a group, not a change
     strict: bool  # asks for an exact kind (``qa.answer.features.STRICT_KINDS``)
-    most: bool  # asks which is the most or least (a chart's values tell)
     asked_names: list[str]  # the countries and bodies it names
     every: dict[str, tuple[str, ...]]  # every name -> its forms (``qa.lang.names.Names.every``)
     top_cov: float  # the best passage's share of its key terms
@@ -299,26 +295,26 @@ def noun_missing(q: Asked, p: Passage, s: Sentence) -> float:
 
 @feature("counted_here", "+", "the sentence names the thing counted (多少个新生儿: 新生儿)", binary=True, bound=True)
 def counted_here(q: Asked, p: Passage, s: Sentence) -> float:
-    return float(names_thing(q.thing, s.facts.norm, whole=q.query.english))
+    return float(names_thing(q.query.counted, s.facts.norm, whole=q.query.english))
 
 
 @feature("count_of", "+", "the sentence gives a number of the thing counted (3 万多名新生儿), not of something else",
          gate=True, binary=True, bound=True)
 def count_of(q: Asked, p: Passage, s: Sentence) -> float:
-    return float(counts(q.thing, s.facts.counts, whole=q.query.english))
+    return float(counts(q.query.counted, s.facts.counts, whole=q.query.english))
 
 
 @feature("forecast", "-", "the question asks what actually came in (实际), and the sentence gives a forecast (预计 …)",
          binary=True, bound=True)
 def forecast(q: Asked, p: Passage, s: Sentence) -> float:
-    return float(q.actual and p.kind != "table" and s.facts.forecast)
+    return float(q.query.actual and p.kind != "table" and s.facts.forecast)
 
 
 @feature("share_change", "-",
          "the question asks for a share (多大比例), and the sentence's percentages are changes (增加了 39%)",
          binary=True, bound=True)
 def share_change(q: Asked, p: Passage, s: Sentence) -> float:
-    return float(q.share_not_change and s.facts.change_only)
+    return float(q.query.share_of_group and s.facts.change_only)
 
 
 @feature("row_label", "+", "a figure's line that puts a value right after a key term of the question (外部 3%)",
