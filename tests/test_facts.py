@@ -4,22 +4,27 @@ a city library's year in three paragraphs and a table)."""
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from qa.answer import features
+from qa.config import Settings
+from qa.errors import IndexUnusable
 from qa.ingest.document import Chunk, Footnote
 from qa.ingest.facts import Number, Percent, sentence_facts
 from qa.lang.names import Names
+from qa.search import index as ix
+from qa.serve.service import Service
 
 DOC = Path(__file__).resolve().parent / "data" / "qingxi-library.md"
 
 
 @pytest.fixture(scope="module")
 def library_service(tmp_path_factory):
-    from qa.config import Settings
-    from qa.serve.service import Service
-
     folder = tmp_path_factory.mktemp("qingxi") / "index"
     return Service.open(Settings(corpus=DOC, index_dir=folder), progress=False)
 
@@ -63,9 +68,7 @@ def test_a_table_row_s_facts_name_its_row_and_columns(library_service):
 
 
 def test_facts_survive_a_reload(library_service):
-    from qa.search.index import load
-
-    again = load(library_service.settings.index_path)
+    again = ix.load(library_service.settings.index_path)
     assert again.facts == library_service.index.facts
 
 
@@ -77,12 +80,6 @@ def test_a_question_about_the_document_is_answered_from_it(library_service):
 
 
 def test_an_old_index_asks_to_be_rebuilt(library_service, tmp_path):
-    import json
-    import shutil
-
-    from qa.errors import IndexUnusable
-    from qa.search import index as ix
-
     folder = tmp_path / "index"
     shutil.copytree(library_service.settings.index_path, folder)
     live = folder / (folder / "CURRENT").read_text().strip()
@@ -103,10 +100,6 @@ def test_a_sentence_carries_the_footnote_whose_marker_closes_it():
 
 def test_a_feature_worked_out_once_per_question_or_passage_reads_no_more(library_service, monkeypatch):
     # every feature run on every sentence (as if each read the sentence) gives what the scoped run gives
-    import numpy as np
-
-    from qa.answer import features
-
     questions = ["青溪市图书馆 2022 年接待了多少读者？", "2022 年购书经费一共多少？", "图书馆为什么没有开设夜间阅览室？",
                  "How many books were added in 2022?"]
     svc = library_service
