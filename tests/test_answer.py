@@ -373,7 +373,7 @@ def test_english_question_words_are_not_searched_as_latin_names(service):
 
 
 def test_heaviest_missing_key_term():
-    from qa.answer.features import heaviest_missing
+    from qa.answer.registry import heaviest_missing
 
     assert heaviest_missing({"核心": 1.0, "职位": 1.0, "日本": 2.0}, "五个核心职位") == 1.0
     assert heaviest_missing({"核心": 1.0, "职位": 1.0, "日本": 2.0}, "日本的核心") == 0.5
@@ -457,7 +457,7 @@ def test_a_negated_question_prefers_a_sentence_saying_what_did_not_happen(servic
 
 
 def test_a_list_question_prefers_the_sentence_that_lists():
-    from qa.answer.features import items
+    from qa.ingest.facts import items
     from qa.lang.query import _LIST
 
     assert _LIST.search("供资模式由哪三股资金构成") and _LIST.search("哪两个成员")

@@ -19,16 +19,21 @@ answer beside it, on request, from an LLM the user runs).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from qa.ingest.document import Chunk
 from qa.answer.features import candidates, matrix, measures
-from qa.search.index import Index
 from qa.answer.model import AnswerModel
 from qa.lang.query import Query
-from qa.search.retrieve import Hit, Scores
 from qa.answer.reply import Answer, Highlight, Source, citation, no_answer
 from qa.answer.shape import shape
+
+if TYPE_CHECKING:  # types only
+    from qa.search.index import Index
+    from qa.search.retrieve import Hit, Scores
+
 
 def footnote_for(chunk: Chunk, start: int, end: int) -> Source | None:
     """The footnote whose marker closes the span ``[start, end)``, else the next one, else any."""

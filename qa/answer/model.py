@@ -112,9 +112,13 @@ class Gate:
 
     @classmethod
     def from_json(cls, data: dict) -> "Gate":
-        if tuple(data["features"]) != GATE_NAMES or data["depth"] != DEPTH:
+        """The gate a file holds; its inputs may come in another order than ``GATE_NAMES`` (the registry's), as
+        long as they are the same: each split is pointed at its input's place here."""
+        names = list(data["features"])
+        if sorted(names) != sorted(GATE_NAMES) or len(names) != len(GATE_NAMES) or data["depth"] != DEPTH:
             raise ValueError("gate fitted on other features")
-        return cls(float(data["base"]), np.array(data["feature"], dtype=np.int64),
+        place = np.array([GATE_NAMES.index(n) for n in names], dtype=np.int64)  # file's input i -> GATE_NAMES
+        return cls(float(data["base"]), place[np.array(data["feature"], dtype=np.int64)],
                    np.array(data["cut"], dtype=np.float64), np.array(data["leaf"], dtype=np.float64),
                    np.array(data["mean"], dtype=np.float64))
 

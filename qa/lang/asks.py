@@ -406,9 +406,17 @@ def change_only(sentence: str) -> bool:
     >>> change_only("报告增长了 6%，其中 40%来自外部。"), change_only("没有百分比。")
     (False, False)
     """
-    text = normalised(sentence)
-    shares = list(_PERCENT.finditer(text))
-    return bool(shares) and all(_CHANGE.search(text[max(0, m.start() - 8):m.start()]) for m in shares)
+    shares = percents(normalised(sentence))
+    return bool(shares) and all(change for _, change in shares)
+
+
+def percents(norm: str) -> list[tuple[str, bool]]:
+    """Each percentage of normalised ``norm``, and whether it is given as a change (增加了 39%).
+
+    >>> percents("增加了 39%，其中 40%来自外部")
+    [('39%', True), ('40%', False)]
+    """
+    return [(m.group(0), bool(_CHANGE.search(norm[max(0, m.start() - 8):m.start()]))) for m in _PERCENT.finditer(norm)]
 
 
 def forecast(sentence: str) -> bool:
@@ -422,8 +430,29 @@ def forecast(sentence: str) -> bool:
     text = normalised(sentence)
     if "实际" in text:
         return False
-    numbers = [m.start() for m in _AMOUNT.finditer(text) if not m.group(1)]  # a date's numbers are no amounts
-    return bool(numbers) and all(_FORECAST.search(text[max(0, i - 10):i]) for i in numbers)
+    amounts = [ahead for _, _, date, ahead in numbers(text) if not date]  # a date's numbers are no amounts
+    return bool(amounts) and all(amounts)
+
+
+# what a number is given in, right after it: 亿美元, 名, %, 年
+_UNIT_AFTER = re.compile(r"\s*(多?\s*[十百千万亿]*\s*(?:美元|欧元|瑞士法郎|英镑|日元|元|人次|平方米|公里|千米|公斤|千克|吨"
+                         rf"|[%％]|[年月日岁天倍]|[{_UNITS}]))")
+
+
+def numbers(norm: str) -> list[tuple[str, str, bool, bool]]:
+    """Each number of normalised ``norm``: ``(number, unit, whether it is part of a date, whether a forecast word
+    stands right before it)``.
+
+    >>> numbers("2019 年预计的 2.81 亿美元和 311 名")
+    [('2019', '年', True, False), ('2.81', '亿美元', False, True), ('311', '名', False, False)]
+    """
+    out = []
+    for m in _AMOUNT.finditer(norm):
+        date = m.group(1)
+        unit = date.strip() if date else (u.group(1).replace(" ", "") if (u := _UNIT_AFTER.match(norm, m.end())) else "")
+        number = m.group(0)[:m.start(1) - m.start()] if date else m.group(0)
+        out.append((number.strip(), unit, bool(date), bool(_FORECAST.search(norm[max(0, m.start() - 10):m.start()]))))
+    return out
 
 
 _SUPERLATIVE = re.compile(r"最[多少高低大小]|\b(?:most|highest|largest|biggest|lowest|least|fewest|smallest)\b", re.I)
@@ -441,7 +470,12 @@ def compares(question: str) -> bool:
 
 def counted_in(thing: str | None, sentence: str, whole: bool = False) -> bool:
     """Whether ``sentence`` names the counted ``thing`` (shares a bigram with it; ``whole``: holds all of it)."""
-    return thing is not None and (thing in normalised(sentence) if whole else _named(thing, sentence))
+    return names_thing(thing, normalised(sentence), whole)
+
+
+def names_thing(thing: str | None, norm: str, whole: bool = False) -> bool:
+    """``counted_in`` of a sentence already normalised."""
+    return thing is not None and (thing in norm if whole else _shares_bigram(thing, norm))
 
 
 _COUNT_OF = re.compile(rf"(?:\d[\d\s,.]*|[{_NUMERAL}]+)\s*[十百千万亿]?\s*多?\s*[{_UNITS}]?([^，。；,;:：()（）%％]{{0,16}})")
@@ -457,10 +491,21 @@ def count_of(thing: str | None, sentence: str, whole: bool = False) -> bool:
     >>> count_of("国家工作队", "58 名工作人员接受了培训"), count_of("国家工作队", "58 名工作人员接受了培训", whole=True)
     (True, False)
     """
-    if thing is None:
-        return False
-    after = (m.group(1) for m in _COUNT_OF.finditer(normalised(sentence)))
-    return any((thing in words) if whole else _named(thing, words) for words in after)
+    return counts(thing, counted_words(normalised(sentence)), whole)
+
+
+def counted_words(norm: str) -> list[str]:
+    """What follows each number of normalised ``norm`` up to the clause's end: what it may count.
+
+    >>> counted_words("聘请 196名国际工作人员，来自 47 个国家")
+    ['国际工作人员', '国家']
+    """
+    return [m.group(1) for m in _COUNT_OF.finditer(norm)]
+
+
+def counts(thing: str | None, words: list[str] | tuple[str, ...], whole: bool = False) -> bool:
+    """Whether one of ``words`` (``counted_words``) names the counted ``thing`` (``count_of``)."""
+    return thing is not None and any((thing in w) if whole else _named(thing, w) for w in words)
 
 
 def _thing(words: str) -> str | None:
@@ -471,8 +516,11 @@ def _thing(words: str) -> str | None:
 
 def _named(thing: str, text: str) -> bool:
     """Whether ``text`` shares a bigram with ``thing``."""
-    text = normalised(text)
-    return any(thing[i:i + 2] in text for i in range(len(thing) - 1))
+    return _shares_bigram(thing, normalised(text))
+
+
+def _shares_bigram(thing: str, norm: str) -> bool:
+    return any(thing[i:i + 2] in norm for i in range(len(thing) - 1))
 
 
 def asked_noun(question: str) -> str | None:

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qa.lang.abbrev import expand
-from qa.lang.asks import QUESTION_CHARS, YEAR, expected_type_met, negated, ordinals, wanted
+from qa.lang.asks import (QUESTION_CHARS, YEAR, asks_actual, asks_change, compares, counted, counted_english,
+                          expected_type_met, negated, ordinals, wanted)
 from qa.lang.dialect import as_mandarin
 from qa.lang.english import QUESTION_WORDS, countries
 from qa.lang.names import Names
@@ -94,6 +95,10 @@ class Query:
     countries: tuple[str, ...] = ()  # the countries an English question names, in the report's Chinese
     readings: tuple[tuple[str, str], ...] = ()  # abbreviations read as the report's terms: ("驻协", "驻地协调员")
     part_vectors: tuple[np.ndarray, ...] = field(default=(), repr=False)  # each part's vector, as ``vector``
+    counted: str | None = None  # what a 多少个… question counts (新生儿; an English one's, in the report's words)
+    actual: bool = False  # asks what actually came in or happened (实际, actually)
+    share_of_group: bool = False  # asks for a share of a group (多大比例), not by how much something changed
+    superlative: bool = False  # asks which is the most or least (哪类最多): only values tell
     # sentence row -> whether it holds the kind of answer asked for (``qa.answer.features.sentence_kinds``): worked out
     # once per question, however many steps ask
     kinds: dict[int, bool | None] = field(default_factory=dict, repr=False)
@@ -139,12 +144,13 @@ class Query:
         else:
             part_vectors = list(encoder.queries(texts)) if texts else []
         hit = wanted(asked)
+        want = hit[0].name if hit else None
         english = not any("\u3400" <= ch <= "\u9fff" for ch in search)
         groups = tuple(index.english.groups(search)) if english else ()
         named = tuple(english_countries(norm, index)) if english else ()
         return cls(
             text=cleaned.text, notice=cleaned.notice, search=search, asked=asked, norm=norm, vector=vector,
-            wants_source=wants_source, want=hit[0].name if hit else None,
+            wants_source=wants_source, want=want,
             english=english, english_groups=groups, countries=named,
             weights=question_weights(norm, index, named), years=tuple(dict.fromkeys(YEAR.findall(norm))),
             ordinals=tuple(sorted(ordinals(norm))), references=references(norm),
@@ -152,6 +158,9 @@ class Query:
             negated=negated(asked),
             parts=parts, part_vectors=tuple(part_vectors),
             readings=readings,
+            counted=counted(asked) or (counted_english(asked, index.lexicon.glossary) if english else None),
+            actual=asks_actual(asked), share_of_group=want == "share" and not asks_change(asked),
+            superlative=compares(asked),
         )
 
 

@@ -80,6 +80,22 @@ def normalised(text: str) -> str:
     return normalise(text)
 
 
+def share(weights: dict[str, float], norm: str, total: float | None = None) -> float:
+    """The share of key-bigram weight (``Query.weights``) that normalised text ``norm`` holds, 0..1: what
+    ``qa.search.match.coverage`` gives of a text, and the answer features of a sentence's stored normalised text.
+
+    >>> share({"核心": 1.0, "职位": 1.0, "日本": 2.0}, "五个核心职位")
+    0.5
+
+    ``total``: ``sum(weights.values())``, when the caller reads many texts with the same weights.
+    """
+    if total is None:
+        total = sum(weights.values())
+    if total <= 0:
+        return 0.0
+    return sum(w for b, w in weights.items() if b in norm) / total
+
+
 def dense_text(text: str) -> str:
     """The text the dense encoder sees for ``text`` (a question or a passage): Traditional
     characters as Simplified (opencc ``t2s``), nothing else changed (no case folding: e5 is cased).

@@ -50,6 +50,7 @@ from qa.search import segment
 from qa.search.postings import Lexical
 from qa.search.segment import encode_passages, lexical_text, sentence_spans, token_counts  # noqa: F401 (their old home)
 from qa.ingest.document import Chunk
+from qa.ingest.facts import SentenceFacts
 from qa.errors import IndexMissing, IndexUnusable, LexiconError
 from qa.lang.lexicon import Lexicon
 from qa.lang.names import Names
@@ -64,9 +65,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# 17: segments per document, postings in numpy; 16: the domain lexicon chosen per corpus, stored with the index;
+# 18: each sentence's facts, per segment; 17: segments per document, postings in numpy; 16: the domain lexicon chosen per corpus, stored with the index;
 # 15: int8 vectors in 7 bits, one text per run
-FORMAT = 17  # 14: 大会, 秘书处 name the General Assembly, the Secretariat; 13: the cover is a kind; 12: dense_text
+FORMAT = 18  # 14: 大会, 秘书处 name the General Assembly, the Secretariat; 13: the cover is a kind; 12: dense_text
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class Index:
     vectors_reused: int = 0  # set by build(): vectors taken from the cache, and texts the encoder had to encode
     vectors_encoded: int = 0
     lexicon: Lexicon = field(default_factory=Lexicon.empty)  # the domain lexicon it was built with
+    facts: list[SentenceFacts] = field(default_factory=list)  # sentence row -> what it holds (read at build time)
 
     @cached_property
     def by_name(self) -> dict[str, dict]:
@@ -320,14 +322,16 @@ def write(parts: list[Part], encoder: Encoder, corpus_hash: str, folder: Path, p
     store = folder / "segments"
     cache: VectorCache | None = None
     seg: Segmenter | None = None
+    names: Names | None = None
     chunks = spans = encoded = reused = 0
     for part in parts:
         counts = _segment_counts(store, part.key, meta)
         if counts is None:
             if cache is None:  # loaded once, and only when something is new
                 cache, seg = VectorCache(vectors, encoder.id, encoder.dim), Segmenter.full(lexicon.user_terms)
-            assert seg is not None
-            built = segment.build(part.key, part.chunks(), encoder, cache, seg, sentences, progress)
+                names = Names.build(lexicon)
+            assert seg is not None and names is not None
+            built = segment.build(part.key, part.chunks(), encoder, cache, seg, names, sentences, progress)
             segment.save(built, store, meta)
             counts = len(built.chunks), len(built.spans)
             encoded, reused = encoded + built.encoded, reused + built.reused
@@ -479,13 +483,14 @@ def load(folder: Path) -> Index:
     freq: dict[str, int] = {}
     for s in segs:
         freq.update(s.vocabulary)
+    facts = [f for s in segs for f in s.facts]
     if (len(chunks) != manifest.chunks or dense.ntotal != manifest.chunks or dense.d != manifest.dim
-            or len(spans) != manifest.sentences or sent_vecs.shape != (manifest.sentences, manifest.dim)
+            or len(spans) != manifest.sentences or len(facts) != len(spans) or sent_vecs.shape != (manifest.sentences, manifest.dim)
             or lexicon.name != manifest.lexicon):
         raise _unusable(folder, "index files disagree with their manifest (truncated?)")
     lexical = {v: Lexical([s.lexical[v] for s in segs]) for v in VARIANTS}
     return Index(manifest, chunks, dense, sent_vecs, spans, lexical, Segmenter.from_vocabulary(freq), names,
-                 documents, lexicon=lexicon)
+                 documents, lexicon=lexicon, facts=facts)
 
 
 def read_documents(folder: Path) -> list[dict]:

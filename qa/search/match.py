@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from qa.lang.asks import VALUES, ordinals, years
 from qa.lang.names import mentioned
-from qa.lang.tokenize import normalised
+from qa.lang.tokenize import normalised, share
 
 if TYPE_CHECKING:  # types only: importing the question's and the index's modules would deepen the import graph
     from qa.lang.query import Query
@@ -25,11 +25,7 @@ def coverage(weights: dict[str, float], text: str) -> float:
     >>> coverage({"核心": 1.0, "职位": 1.0, "日本": 2.0}, "五个核心职位")
     0.5
     """
-    total = sum(weights.values())
-    if total <= 0:
-        return 0.0
-    t = normalised(text)
-    return sum(w for b, w in weights.items() if b in t) / total
+    return share(weights, normalised(text))
 
 
 def missing_names(query: Query, passage: str, index: Index) -> list[str]:

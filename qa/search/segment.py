@@ -8,6 +8,7 @@ Layout, under an index folder (``qa.search.index``)::
       chunks.jsonl      the document's chunks, in order (local row i)
       vectors.npy       chunk vectors (L2-normalised float32), row i = chunk i
       sentences.npy     sentence vectors;  sentences.json  [[local chunk row, start, end], ...]
+      facts.json        what each sentence holds (``qa.ingest.facts.SentenceFacts``), per sentence row
       lexical.npz       ``Postings`` per variant (``qa.search.postings``), no pickles
       vocabulary.json   the jieba words of its tokens with their counts (the question tokenizer's dictionary)
 
@@ -33,6 +34,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qa.ingest.document import Chunk
+from qa.ingest.facts import SentenceFacts, sentence_facts
+from qa.lang.names import Names
 from qa.lang.text import split_sentences
 from qa.lang.tokenize import VARIANTS, Segmenter, dense_text, tokens
 from qa.search.postings import Postings
@@ -53,13 +56,15 @@ class Segment:
     spans: list[tuple[int, int, int]]  # sentence -> (local chunk row, start, end)
     lexical: dict[str, Postings]  # variant -> postings
     vocabulary: dict[str, int]  # jieba word -> count
+    facts: list[SentenceFacts]  # sentence row -> what it holds, read once here
     encoded: int = 0  # texts the encoder had to encode for it (0 when it was read from disk)
     reused: int = 0  # vectors taken from the vector cache
 
 
-def build(key: str, chunks: list[Chunk], encoder: Encoder, cache: VectorCache, seg: Segmenter,
+def build(key: str, chunks: list[Chunk], encoder: Encoder, cache: VectorCache, seg: Segmenter, names: Names,
           sentences: bool = True, progress: bool | None = None) -> Segment:
-    """Encode and tokenise ``chunks`` (one document's): the only work proportional to a document's size."""
+    """Encode and tokenise ``chunks`` (one document's) and read its sentences' facts (``names``: the lexicon's
+    countries and bodies): the only work proportional to a document's size."""
     spans = sentence_spans(chunks) if sentences else []
     texts = [c.text for c in chunks] + [chunks[r].text[a:b] for r, a, b in spans]
     allv = cache.encode([dense_text(t) for t in texts], lambda todo: encode_passages(encoder, todo, progress))
@@ -71,7 +76,16 @@ def build(key: str, chunks: list[Chunk], encoder: Encoder, cache: VectorCache, s
         lexical[variant] = Postings.build(docs)
         vocab.update(t for d in docs for t in d if not t.startswith("#"))
     return Segment(key, list(chunks), allv[:len(chunks)], allv[len(chunks):], spans, lexical,
-                   seg.vocabulary(vocab), len(texts) - reused, reused)
+                   seg.vocabulary(vocab), facts_of(chunks, spans, names), len(texts) - reused, reused)
+
+
+def facts_of(chunks: list[Chunk], spans: list[tuple[int, int, int]], names: Names) -> list[SentenceFacts]:
+    """Each sentence's facts (``qa.ingest.facts``), in sentence rows: a chunk's sentences are read together,
+    since a sentence's facts take in its neighbours."""
+    by_chunk: dict[int, list[tuple[int, int]]] = {}
+    for row, a, b in spans:
+        by_chunk.setdefault(row, []).append((a, b))
+    return [f for row, own in by_chunk.items() for f in sentence_facts(chunks[row], own, names)]
 
 
 def save(segment: Segment, folder: Path, meta: dict) -> None:
@@ -90,6 +104,8 @@ def save(segment: Segment, folder: Path, meta: dict) -> None:
     np.save(tmp / "vectors.npy", segment.vectors)
     np.save(tmp / "sentences.npy", segment.sentence_vecs)
     (tmp / "sentences.json").write_text(json.dumps(segment.spans))
+    (tmp / "facts.json").write_text(json.dumps([f.to_json() for f in segment.facts], ensure_ascii=False),
+                                    encoding="utf-8")
     arrays: dict[str, np.ndarray] = {}
     for variant, postings in segment.lexical.items():
         arrays.update(postings.arrays(variant))
@@ -120,11 +136,12 @@ def load(folder: Path, key: str, meta: dict) -> Segment:
     with np.load(path / "lexical.npz", allow_pickle=False) as data:
         lexical = {v: Postings.from_arrays(data, v) for v in VARIANTS}
     vocab = json.loads((path / "vocabulary.json").read_text(encoding="utf-8"))
+    facts = [SentenceFacts.from_json(d) for d in json.loads((path / "facts.json").read_text(encoding="utf-8"))]
     if (len(chunks) != stored["chunks"] or vectors.shape[0] != len(chunks) or len(spans) != stored["sentences"]
-            or sent.shape[0] != len(spans) or any(len(p.doc_len) != len(chunks) for p in lexical.values())
+            or sent.shape[0] != len(spans) or len(facts) != len(spans) or any(len(p.doc_len) != len(chunks) for p in lexical.values())
             or not all(0 <= r < len(chunks) for r, _, _ in spans)):
         raise ValueError(f"segment {key} is inconsistent (truncated?)")
-    return Segment(key, chunks, vectors, sent, spans, lexical, vocab)
+    return Segment(key, chunks, vectors, sent, spans, lexical, vocab, facts)
 
 
 def lexical_text(chunk: Chunk) -> str:
