@@ -99,7 +99,7 @@ def test_json_shape_via_cli(built_index_dir):
     data = json.loads(out.stdout)
     assert set(data) >= {"question", "abstained", "answer", "citations"}
     c = data["citations"][0]
-    assert set(c) == {"id", "kind", "number", "section", "page", "page_label", "doc", "text", "score", "rank",
+    assert set(c) == {"id", "kind", "number", "section", "page", "page_label", "page_image", "doc", "text", "score", "rank",
                       "sources"}
     assert c["number"] == 23 and data["abstained"] is False
     # a one-off corpus has no catalog: its document is named by the chunk ids' prefix
