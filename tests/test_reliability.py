@@ -79,21 +79,27 @@ def _truncate(path: Path, keep: float = 0.5) -> None:
     path.write_bytes(data[: int(len(data) * keep)])
 
 
+def seg(folder: Path) -> Path:
+    """The folder of the live version's first segment (the report's index has one: one document)."""
+    keys = json.loads((live(folder) / "segments.json").read_text())
+    return folder / "segments" / keys[0]
+
+
 def _replace_first_chunk_line(folder: Path, line: str) -> None:
-    path = live(folder) / "chunks.jsonl"
+    path = seg(folder) / "chunks.jsonl"
     rows = path.read_text(encoding="utf-8").split("\n")
     path.write_text("\n".join([line] + rows[1:]), encoding="utf-8")
 
 
 def _drop_last_chunk(folder: Path) -> None:
-    path = live(folder) / "chunks.jsonl"
+    path = seg(folder) / "chunks.jsonl"
     rows = [r for r in path.read_text(encoding="utf-8").split("\n") if r]
     path.write_text("\n".join(rows[:-1]) + "\n", encoding="utf-8")
 
 
 def _malform_spans(folder: Path) -> None:
     """Same number of sentence rows, each the wrong shape ([row, start] without the end)."""
-    path = live(folder) / "sentences.json"
+    path = seg(folder) / "sentences.json"
     spans = json.loads(path.read_text())
     path.write_text(json.dumps([s[:2] for s in spans]))
 
@@ -106,19 +112,27 @@ DAMAGE = {
     "CURRENT empty": (lambda f: (f / "CURRENT").write_text(""), REBUILD_HINT),
     "CURRENT points outside": (lambda f: (f / "CURRENT").write_text("../..\n"), REBUILD_HINT),
     "CURRENT not UTF-8": (lambda f: (f / "CURRENT").write_bytes(b"\xff\xfe\x00v"), REBUILD_HINT),
-    "dense.faiss truncated": (lambda f: _truncate(live(f) / "dense.faiss"), REBUILD_HINT),
-    "dense.faiss empty": (lambda f: _truncate(live(f) / "dense.faiss", 0), REBUILD_HINT),
+    "vectors.npy truncated": (lambda f: _truncate(seg(f) / "vectors.npy"), REBUILD_HINT),
+    "vectors.npy empty": (lambda f: _truncate(seg(f) / "vectors.npy", 0), REBUILD_HINT),
     "chunks.jsonl not JSON": (lambda f: _replace_first_chunk_line(f, '{"id": "E-2020-54#p1", "kind'), REBUILD_HINT),
-    "chunks.jsonl not UTF-8": (lambda f: (live(f) / "chunks.jsonl").write_bytes(b"\xff\xfe\xfa" * 100), REBUILD_HINT),
+    "chunks.jsonl not UTF-8": (lambda f: (seg(f) / "chunks.jsonl").write_bytes(b"\xff\xfe\xfa" * 100), REBUILD_HINT),
     "chunks.jsonl row is a list": (lambda f: _replace_first_chunk_line(f, "[1, 2, 3]"), REBUILD_HINT),
     "chunks.jsonl row lacks text": (lambda f: _replace_first_chunk_line(f, '{"id": "x", "kind": "note"}'),
                                     REBUILD_HINT),
     "chunks.jsonl one row short": (_drop_last_chunk, REBUILD_HINT),
-    "chunks.jsonl missing": (lambda f: (live(f) / "chunks.jsonl").unlink(), REBUILD_HINT),
-    "sentences.npy truncated": (lambda f: _truncate(live(f) / "sentences.npy"), REBUILD_HINT),
-    "lexical.json truncated": (lambda f: _truncate(live(f) / "lexical.json"), REBUILD_HINT),
-    "lexical.json wrong shape": (lambda f: (live(f) / "lexical.json").write_text('{"vocabulary": {}, "bm25": []}'),
-                                 REBUILD_HINT),
+    "chunks.jsonl missing": (lambda f: (seg(f) / "chunks.jsonl").unlink(), REBUILD_HINT),
+    # the same size: what a rebuild's reuse check (file sizes) cannot see, so the rebuild sets it aside first
+    "chunks.jsonl garbled, same size": (lambda f: (seg(f) / "chunks.jsonl").write_bytes(
+        b"x" * (seg(f) / "chunks.jsonl").stat().st_size), REBUILD_HINT),
+    "sentences.npy truncated": (lambda f: _truncate(seg(f) / "sentences.npy"), REBUILD_HINT),
+    "lexical.npz truncated": (lambda f: _truncate(seg(f) / "lexical.npz"), REBUILD_HINT),
+    "facts.json truncated": (lambda f: _truncate(seg(f) / "facts.json"), REBUILD_HINT),
+    "facts.json one row short": (lambda f: (seg(f) / "facts.json").write_text(
+        json.dumps(json.loads((seg(f) / "facts.json").read_text(encoding="utf-8"))[:-1], ensure_ascii=False),
+        encoding="utf-8"), REBUILD_HINT),
+    "segment.json missing": (lambda f: (seg(f) / "segment.json").unlink(), REBUILD_HINT),
+    "segments.json names nothing": (lambda f: (live(f) / "segments.json").write_text('["no-such-segment"]'),
+                                    REBUILD_HINT),
     "sentences.json rows malformed": (lambda f: _malform_spans(f), REBUILD_HINT),
     "lexicon.json missing": (lambda f: (live(f) / "lexicon.json").unlink(), REBUILD_HINT),
     "lexicon.json malformed": (lambda f: (live(f) / "lexicon.json").write_text('{"name": "un", "glossary": {"UN": ""}}'),
@@ -201,9 +215,10 @@ def small_copy(small_index, tmp_path) -> tuple[Path, Path]:
     return dest / corpus.name, dest / folder.name
 
 
-REBUILD_CASES = ["index folder missing", "version folder missing", "CURRENT names nothing", "dense.faiss truncated",
+REBUILD_CASES = ["index folder missing", "version folder missing", "CURRENT names nothing", "vectors.npy truncated",
                  "chunks.jsonl not JSON", "chunks.jsonl row is a list", "manifest other encoder",
-                 "manifest other corpus", "manifest older format"]
+                 "manifest other corpus", "manifest older format", "chunks.jsonl garbled, same size",
+                 "segment.json missing"]
 
 
 @pytest.mark.slow
@@ -227,7 +242,7 @@ def test_damaged_small_index_is_rebuilt_and_answers(small_copy, name):
 @pytest.mark.slow
 def test_damaged_small_index_cli_rebuilds_with_notice(small_copy):
     corpus, folder = small_copy
-    DAMAGE["dense.faiss truncated"][0](folder)
+    DAMAGE["vectors.npy truncated"][0](folder)
     proc = run_qa("ask", "驻地协调员办公室有几个核心职位？", "--json", "--corpus", str(corpus),
                   "--index-dir", str(folder), cwd=corpus.parent)
     out, err = proc.stdout.decode(), proc.stderr.decode()
@@ -297,7 +312,12 @@ def test_killed_build_leaves_previous_index_usable(small_copy, tmp_path):
     corpus.write_text(SMALL + "\n驻地协调员由秘书长任命。\n", encoding="utf-8")
     service = Service.open(Settings(corpus=corpus, index_dir=folder), rebuild=True, progress=False)
     assert service.index.manifest.chunks == 4
-    assert [p.name for p in folder.iterdir() if p.name not in ("CURRENT", ".lock")] == [live(folder).name]
+    assert sorted(p.name for p in folder.iterdir() if p.name not in ("CURRENT", ".lock")) == sorted(
+        [live(folder).name, "segments"])
+    kept = set(json.loads((live(folder) / "segments.json").read_text()))
+    assert not [p.name for p in (folder / "segments").iterdir() if p.name.endswith(".tmp")], \
+        "the killed build's half-written segment is cleared"
+    assert kept <= {p.name for p in (folder / "segments").iterdir()}
 
 
 @pytest.mark.slow
@@ -312,7 +332,7 @@ def test_next_build_clears_leftovers_of_killed_builds(small_copy):
     corpus.write_text(SMALL + "\n驻地协调员由秘书长任命。\n", encoding="utf-8")
     Service.open(Settings(corpus=corpus, index_dir=folder), rebuild=True, progress=False)
     # .lock is the build lock, kept on purpose; everything else but the live version is gone
-    assert sorted(p.name for p in folder.iterdir()) == sorted([".lock", "CURRENT", live(folder).name])
+    assert sorted(p.name for p in folder.iterdir()) == sorted([".lock", "CURRENT", live(folder).name, "segments"])
 
 
 # --- determinism and threads -------------------------------------------------------------

@@ -38,6 +38,7 @@ import os
 import shutil
 import time
 import uuid
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -347,14 +348,32 @@ def write(parts: list[Part], encoder: Encoder, corpus_hash: str, folder: Path, p
     return Written(manifest, encoded, reused)
 
 
-def _segment_counts(store: Path, key: str, meta: dict) -> tuple[int, int] | None:
-    """``(chunks, sentences)`` of the segment ``key`` when it is on disk and built from these inputs."""
+def _writer_alive(tmp_name: str) -> bool:
+    """Whether the process that is writing the temporary segment ``.<key>.<pid>-<hex>.tmp`` still runs (a
+    build killed mid-write leaves its folder behind; a running one must keep it).
+
+    >>> _writer_alive(f".k.{os.getpid()}-ab.tmp"), _writer_alive(".k.notapid-ab.tmp")
+    (True, False)
+    """
     try:
-        stored = json.loads((store / key / "segment.json").read_text())
-        if any(stored.get(k) != v for k, v in meta.items()):
-            return None
+        pid = int(tmp_name.rsplit(".", 2)[-2].split("-")[0])
+        os.kill(pid, 0)
+    except (ValueError, IndexError, ProcessLookupError):
+        return False
+    except PermissionError:  # another user's process, alive
+        return True
+    return True
+
+
+def _segment_counts(store: Path, key: str, meta: dict) -> tuple[int, int] | None:
+    """``(chunks, sentences)`` of the segment ``key`` when it is on disk, built from these inputs, and its files
+    have the sizes they were written with (``segment.intact``)."""
+    stored = segment.intact(store, key, meta)
+    if stored is None:
+        return None
+    try:
         return int(stored["chunks"]), int(stored["sentences"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (KeyError, TypeError, ValueError):
         return None
 
 
@@ -406,7 +425,7 @@ def _write_version(folder: Path, manifest: Manifest, keys: list[str], lexicon: L
                 old.unlink(missing_ok=True)
     store = folder / "segments"
     for old in store.iterdir() if store.is_dir() else ():  # segments no version uses, and killed writes
-        if old.name not in kept and not old.name.endswith(".tmp"):
+        if old.name not in kept and (not old.name.endswith(".tmp") or not _writer_alive(old.name)):
             shutil.rmtree(old, ignore_errors=True)
 
 
@@ -463,7 +482,7 @@ def load(folder: Path) -> Index:
         keys = json.loads((live / "segments.json").read_text())
         lexicon = Lexicon.from_json(json.loads((live / "lexicon.json").read_text(encoding="utf-8")))
         meta = {"format": FORMAT, "encoder": manifest.encoder, "dim": manifest.dim, "lexicon": lexicon.name}
-        segs = [segment.load(folder / "segments", k, meta) for k in keys]
+        segs = [_segment(folder, k, meta) for k in keys]
         names = Names.from_json(json.loads((live / "names.json").read_text(encoding="utf-8")))
         catalog = live / "library.json"
         documents = json.loads(catalog.read_text(encoding="utf-8")) if catalog.exists() else []
@@ -491,6 +510,42 @@ def load(folder: Path) -> Index:
     lexical = {v: Lexical([s.lexical[v] for s in segs]) for v in VARIANTS}
     return Index(manifest, chunks, dense, sent_vecs, spans, lexical, Segmenter.from_vocabulary(freq), names,
                  documents, lexicon=lexicon, facts=facts)
+
+
+# what reading a damaged segment raises: numpy's EOFError for a cut .npy, zipfile's for a cut .npz
+SEGMENT_ERRORS = (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError, EOFError, zipfile.BadZipFile)
+
+
+def _segment(folder: Path, key: str, meta: dict) -> segment.Segment:
+    """Segment ``key`` of the index ``folder``; a damaged one makes the index unusable (``set_aside_damaged``
+    is the rebuild's first step)."""
+    try:
+        return segment.load(folder / "segments", key, meta)
+    except SEGMENT_ERRORS as e:
+        raise _unusable(folder, f"an index segment is damaged ({type(e).__name__})") from None
+
+
+def set_aside_damaged(folder: Path) -> int:
+    """Before a rebuild: set aside every segment of the live version that does not load, so the rebuild writes
+    it anew instead of reusing it (a segment whose files kept their sizes passes ``segment.intact``). Returns
+    how many; reads every segment, so only an index already found unusable pays for it."""
+    try:
+        manifest = read_manifest(folder)
+        live = _live(folder)
+        keys = json.loads((live / "segments.json").read_text())
+        lexicon = Lexicon.from_json(json.loads((live / "lexicon.json").read_text(encoding="utf-8")))
+    except (IndexMissing, IndexUnusable, LexiconError, *SEGMENT_ERRORS):
+        return 0
+    meta = {"format": FORMAT, "encoder": manifest.encoder, "dim": manifest.dim, "lexicon": lexicon.name}
+    bad = 0
+    for key in keys if isinstance(keys, list) else ():
+        try:
+            segment.load(folder / "segments", key, meta)
+        except SEGMENT_ERRORS as e:
+            log.warning("index segment %s is damaged (%s): set aside for the rebuild", key, type(e).__name__)
+            segment.quarantine(folder / "segments", str(key))
+            bad += 1
+    return bad
 
 
 def read_documents(folder: Path) -> list[dict]:

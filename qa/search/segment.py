@@ -92,7 +92,9 @@ def save(segment: Segment, folder: Path, meta: dict) -> None:
     """Write ``segment`` to ``folder/<key>`` (atomically; a segment already there is kept)."""
     final = folder / segment.key
     if final.is_dir():
-        return
+        if intact(folder, segment.key, meta):
+            return
+        quarantine(folder, segment.key)  # a damaged copy under the same key is set aside, then replaced
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".{segment.key}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp"
     tmp.mkdir()
@@ -111,8 +113,9 @@ def save(segment: Segment, folder: Path, meta: dict) -> None:
         arrays.update(postings.arrays(variant))
     np.savez(tmp / "lexical.npz", **arrays)  # type: ignore[arg-type]
     (tmp / "vocabulary.json").write_text(json.dumps(segment.vocabulary, ensure_ascii=False), encoding="utf-8")
+    sizes = {p.name: p.stat().st_size for p in tmp.iterdir()}  # a reused segment is checked against them
     (tmp / "segment.json").write_text(json.dumps({**meta, "chunks": len(segment.chunks),
-                                                  "sentences": len(segment.spans)}))
+                                                  "sentences": len(segment.spans), "files": sizes}))
     for p in tmp.iterdir():
         with open(p, "rb") as fh:
             os.fsync(fh.fileno())
@@ -120,6 +123,31 @@ def save(segment: Segment, folder: Path, meta: dict) -> None:
         os.replace(tmp, final)
     except OSError:  # another build wrote the same segment first: same inputs, same files
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def intact(folder: Path, key: str, meta: dict) -> dict | None:
+    """The stored ``segment.json`` of ``folder/<key>`` when it was built from ``meta``'s inputs and each of its
+    files has the size it was written with (a truncated or missing file shows); else None."""
+    path = folder / key
+    try:
+        stored = json.loads((path / "segment.json").read_text())
+        if any(stored.get(k) != v for k, v in meta.items()):
+            return None
+        files = stored["files"]
+        if not files or any((path / name).stat().st_size != size for name, size in files.items()):
+            return None
+        return stored
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def quarantine(folder: Path, key: str) -> None:
+    """Set the damaged segment ``folder/<key>`` aside (renamed, removed by the next version's cleanup), so that
+    the next build writes it anew instead of reusing it."""
+    try:
+        os.replace(folder / key, folder / f".bad-{key}-{uuid.uuid4().hex[:8]}")
+    except OSError:
+        pass
 
 
 def load(folder: Path, key: str, meta: dict) -> Segment:

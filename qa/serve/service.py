@@ -66,6 +66,8 @@ class Service:
         digest = corpus_hash(settings.corpus_path)
         wanted = _wanted_lexicon(settings)
         enc = encoder or make_encoder(settings.encoder)
+        if force:
+            ix.set_aside_damaged(folder)  # --rebuild: a damaged segment is written anew, not reused
         index, reason = (None, "forced") if force else _checked(
             folder, lambda m: ix.check(m, enc.id, digest, folder, wanted), sentences, rebuild)
         if index is None:
@@ -91,6 +93,8 @@ class Service:
         wanted = _wanted_lexicon(settings)
         enc = encoder or make_encoder(settings.encoder)
         folder = lib.index_dir
+        if force:
+            ix.set_aside_damaged(folder)  # --rebuild: a damaged segment is written anew, not reused
         index, reason = (None, "forced") if force else _checked(
             folder, lambda m: ix.check(m, enc.id, library_hash(ix.read_documents(folder)), folder, wanted),
             sentences, rebuild)
@@ -262,6 +266,7 @@ def _checked(folder: Path, check: Callable[[Manifest], None], sentences: bool,
     except IndexUnusable as e:
         if not rebuild:
             raise
+        ix.set_aside_damaged(folder)  # a damaged segment is written anew, not reused
         return None, e.problem
 
 
