@@ -22,6 +22,7 @@ from pathlib import Path
 from qa.config import Settings
 from qa.ingest.corpus import corpus_hash, load_corpus
 from qa.search import index as ix
+from qa.search.library import Library
 from qa.serve.service import Service
 
 SAMPLE = ["驻地协调员办公室有多少核心职位", "How many resident coordinators were appointed in 2019?",
@@ -99,9 +100,6 @@ def run_library(folder: Path, n: int = 100, add: tuple[Path, ...] = ()) -> dict:
     """``qa bench --library``: warm ``Service.ask`` p50/p90 over the library in ``folder`` (as built by ``qa add``),
     the process's peak resident memory (``ru_maxrss``) after loading and asking, and ``qa add`` throughput:
     the files ``add`` added to a copy of the library (its segments hard-linked: they are never rewritten)."""
-    from qa.search.library import Library  # the index stack: imported when a bench runs, as in ``run``
-    from qa.serve.service import Service  # (the same)
-
     svc = Service.open(Settings(library=folder), rebuild=False)
     svc.index.warm()  # as a server does at its start (``qa serve``)
     qs = _questions(n)

@@ -40,6 +40,8 @@ from urllib.parse import urlparse
 import httpx
 
 from qa.config import from_env
+from qa.encode.encoder import make_encoder
+from qa.search.library import Library
 from qa.serve.service import Service
 
 QUESTIONS = [
@@ -248,9 +250,6 @@ class ChurnResult:
 
 async def _churn(url: str, clients: int, library, files: list, cycles: int, pause: float, key: str | None,
                  questions: list[str]) -> ChurnResult:
-    from qa.encode.encoder import make_encoder  # the library side of the test: only --churn needs it
-    from qa.search.library import Library  # (the same)
-
     lib = Library(library)
     encoder = make_encoder("e5")
     versions = [frozenset(d["id"] for d in lib.catalog())]

@@ -45,6 +45,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import faiss
 import numpy as np
 
 from qa.search import segment
@@ -52,7 +53,9 @@ from qa.search.postings import Lexical
 from qa.search.segment import encode_passages, lexical_text, sentence_spans, token_counts  # noqa: F401 (their old home)
 from qa.ingest.document import Chunk
 from qa.ingest.facts import SentenceFacts
+from qa.ingest.tables import is_total, label_word, read_row
 from qa.errors import IndexMissing, IndexUnusable, LexiconError
+from qa.lang.english import Lexicon as EnglishWords
 from qa.lang.lexicon import Lexicon
 from qa.lang.names import Names
 from qa.lang.tokenize import VARIANTS, Segmenter, normalise, normalised
@@ -163,8 +166,6 @@ class Index:
     @cached_property
     def english(self) -> EnglishWords:
         """English words to the report's words (``qa.lang.english``), built on the first English question."""
-        from qa.lang.english import Lexicon as EnglishWords
-
         return EnglishWords.build(self.plain_text)
 
     @cached_property
@@ -192,8 +193,6 @@ class Index:
     def part_labels(self) -> dict[tuple[str, int | None], tuple[str, ...]]:
         """(document, table number) -> the words naming its part rows (国家协调 of "B. 工作方案 / 国家协调"),
         less words of the table's title (表 3 … 员额资源: 员额 is its subject, not a part)."""
-        from qa.ingest.tables import is_total, label_word, read_row
-
         out: dict[tuple[str, int | None], list[str]] = {}
         for c in self.chunks:
             row = read_row(c.text) if c.kind == "table" else None
@@ -206,8 +205,6 @@ class Index:
     @cached_property
     def row_labels(self) -> dict[int, tuple[str, bool]]:
         """Table row chunk -> the words naming its row (``label_word``, normalised) and whether it is a total."""
-        from qa.ingest.tables import is_total, label_word, read_row
-
         out: dict[int, tuple[str, bool]] = {}
         for i, c in enumerate(self.chunks):
             row = read_row(c.text) if c.kind == "table" else None
@@ -472,8 +469,6 @@ def check(manifest: Manifest, encoder_id: str, corpus_hash: str, folder: Path, l
 def load(folder: Path) -> Index:
     """Load the live index in ``folder`` (its segments laid end to end); ``IndexUnusable`` if anything is missing
     or inconsistent."""
-    import faiss
-
     manifest = read_manifest(folder)
     live = _live(folder)
     try:

@@ -51,23 +51,30 @@ import hmac
 import ipaddress
 import json
 import logging
+import multiprocessing
 import os
+import tempfile
+import threading
 import time
 import uuid
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
 from typing import Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from qa.config import NO_LLM
 from qa.serve import chat, pages
-from qa.errors import BadQuestion, QAError
+from qa.errors import BadQuestion, CorpusError, FileTooLarge, QAError, UnsupportedFormat
+from qa.search.library import UnknownDocument
 from qa.search.retrieve import MODES
 
 log = logging.getLogger(__name__)
@@ -144,8 +151,6 @@ class Pool:
         if kind == "thread":
             self._pool: Executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qa-ask")
         else:
-            import multiprocessing
-
             self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=_open_worker, initargs=(service.settings,))
             self._warm()
@@ -183,7 +188,7 @@ def _open_worker(settings) -> None:
     global _worker_service
     os.environ.setdefault("QA_THREADS", "1")  # one process a core already keeps the cores busy
     _exit_with_parent(os.getppid())
-    from qa.serve.service import Service
+    from qa.serve.service import Service  # call time, in the worker process: at load, serve.web -> serve.api -> serve.service would run 9 modules deep
 
     _worker_service = Service.open(settings, rebuild=False)
     _worker_service.index.warm()
@@ -192,8 +197,6 @@ def _open_worker(settings) -> None:
 def _exit_with_parent(parent: int, every: float = 1.0) -> None:
     """End this worker within ``every`` seconds of its server's end, however the server ended (a SIGTERM
     that skips the pool's shutdown, a SIGKILL): an orphaned worker would hold its ~450 MB for ever."""
-    import threading
-
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(every)
@@ -359,7 +362,7 @@ def build_api(service, options: ApiOptions = ApiOptions()) -> FastAPI:
     links = pages.Links.for_key(options.api_key, options.link_lifetime)  # None without a key: links unsigned
     writer = None
     if service.settings.llm is not None:  # written answers: the LLM is called from here, never from a worker
-        from qa.write.writer import Writer
+        from qa.write.writer import Writer  # the writer pulls openai (1.2 s, the write extra): only a server started with --llm loads it
 
         writer = Writer(service.settings.llm)
     manifest = asdict(service.index.manifest)  # at startup: /v1/models' created time
@@ -390,9 +393,6 @@ def build_api(service, options: ApiOptions = ApiOptions()) -> FastAPI:
 
     @app.exception_handler(QAError)
     async def qa_error(request: Request, exc: QAError):
-        from qa.errors import CorpusError, FileTooLarge, UnsupportedFormat
-        from qa.search.library import UnknownDocument
-
         status = (404 if isinstance(exc, UnknownDocument) and request.method == "DELETE" else
                   415 if isinstance(exc, UnsupportedFormat) else
                   413 if isinstance(exc, FileTooLarge) else
@@ -532,8 +532,6 @@ def build_api(service, options: ApiOptions = ApiOptions()) -> FastAPI:
 
     app.add_middleware(Guard, options=options, links=links)
     if options.cors:  # outside the guard, so a 401 or 413 still carries the CORS headers
-        from fastapi.middleware.cors import CORSMiddleware
-
         app.add_middleware(CORSMiddleware, allow_origins=list(options.cors), allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Authorization", "Content-Type"])
     return app
@@ -553,9 +551,6 @@ def library_of(service):
 
 def add_upload(service, filename: str, data: bytes) -> tuple[dict, str]:
     """Add an uploaded file to the library (kept under its own name in a temporary folder while it is read)."""
-    import tempfile
-    from pathlib import Path
-
     lib = library_of(service)
     name = Path(filename.replace("\\", "/")).name or "upload"
     with tempfile.TemporaryDirectory(prefix="qa-upload-") as tmp:
@@ -582,8 +577,6 @@ def _dumps(obj) -> bytes:
 
 
 def _epoch(manifest: dict) -> int:
-    from datetime import datetime
-
     try:
         return int(datetime.fromisoformat(str(manifest.get("built_at"))).timestamp())
     except ValueError:

@@ -123,8 +123,8 @@ async def written_reply(writer, answer: Answer, understood: str | None = None) -
 
     When nothing written stands, the extractive reply follows a ``注意：未采用 LLM 写的答案（why）…`` line
     (``摘自报告：`` after the sentences already sent, if the endpoint failed midway)."""
-    from qa.write.verify import Checked, glue
-    from qa.write.writer import Written, with_written
+    from qa.write.verify import Checked, glue  # qa.write: only a written answer needs it (and with it the openai package)
+    from qa.write.writer import Written, with_written  # qa.write: only a written answer needs it (and with it the openai package)
 
     head = _head(answer, understood)
     if head:

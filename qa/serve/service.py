@@ -22,20 +22,25 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from qa.answer.compose import combine, compose
-from qa.answer.reply import Answer
-from qa.config import Settings
-from qa.errors import BadQuestion, IndexMissing, IndexUnusable
 from qa.answer.features import DEPTH, REACH
 from qa.answer.model import AnswerModel
+from qa.answer.reply import Answer
+from qa.config import DEFAULT_CORPUS, Settings
+from qa.errors import BadQuestion, IndexMissing, IndexUnusable
 from qa.lang.query import Query, part_contexts
+from qa.encode.encoder import make_encoder
+from qa.ingest.corpus import corpus_hash, corpus_lexicon, load_documents
+from qa.lang.lexicon import named
+from qa.search import index as ix
+from qa.search.library import Library, library_hash, resolve
+from qa.search.retrieve import MODES, ranked, score, with_total_rows
 from qa.serve.pages import page_image_url
 
-if TYPE_CHECKING:  # types only: the index and the encoder are imported when a service opens (cold start)
+if TYPE_CHECKING:  # types only
     from pathlib import Path
 
     import numpy as np
 
-    from qa.search.library import Library
     from qa.encode.encoder import Encoder
     from qa.search.index import Index, Manifest
     from qa.search.retrieve import Hit, Scores
@@ -56,10 +61,6 @@ class Service:
     def open(cls, settings: Settings, rebuild: bool = True, force: bool = False,
              progress: bool | None = None, encoder: Encoder | None = None, sentences: bool = True,
              model: AnswerModel | None = None) -> "Service":
-        from qa.search import index as ix
-        from qa.ingest.corpus import corpus_hash, corpus_lexicon, load_documents
-        from qa.encode.encoder import make_encoder
-
         if settings.uses_library:
             return cls._open_library(settings, rebuild, force, progress, encoder, sentences, model)
         folder = settings.index_path
@@ -84,11 +85,6 @@ class Service:
     @classmethod
     def _open_library(cls, settings: Settings, rebuild: bool, force: bool, progress: bool | None,
                       encoder: Encoder | None, sentences: bool, model: AnswerModel | None) -> "Service":
-        from qa.config import DEFAULT_CORPUS
-        from qa.encode.encoder import make_encoder
-        from qa.search import index as ix
-        from qa.search.library import Library, library_hash
-
         lib = Library(settings.library, settings.lexicon)
         wanted = _wanted_lexicon(settings)
         enc = encoder or make_encoder(settings.encoder)
@@ -149,8 +145,6 @@ class Service:
         """Per chunk, whether it is in one of ``docs`` (ids, id prefixes or names); None for all."""
         if not docs:
             return None
-        from qa.search.library import resolve
-
         names = {resolve(d, self.index.documents or self._corpus_documents(), self.settings.library)["name"]
                  for d in docs}
         return self.index.rows_of(names)
@@ -188,8 +182,6 @@ class Service:
         """The top ``max(k, REACH)`` chunks for ``query`` in ``mode`` (a hybrid ranking re-ranked by the model's
         ``Ranker``; answer candidates come from ``DEPTH`` of them, or a few more down to ``REACH``, whatever
         ``k`` is cited), and every chunk's scores. ``only``: a bool per chunk, the chunks that may be hits."""
-        from qa.search.retrieve import ranked, score, with_total_rows
-
         scores = score(self.index, query, self.settings.lexical, only)
         n = len(self.index.chunks) if only is None else int(only.sum())
         hits = ranked(self.index, query, scores, mode, self.settings, self.model.ranker, min(max(k, REACH), n), only)
@@ -200,8 +192,6 @@ class Service:
         return compose(query, self.index, hits, scores, self.model, k)
 
     def _options(self, k: int | None, mode: str | None) -> tuple[int, str]:
-        from qa.search.retrieve import MODES
-
         k = self.settings.k if k is None else k
         mode = self.settings.mode if mode is None else mode
         if mode not in MODES:
@@ -222,8 +212,6 @@ class _Watch:
         self.lock = threading.Lock()
 
     def fresh(self, index: Index) -> Index:
-        from qa.search import index as ix
-
         now = time.monotonic()
         if now - self.checked < self.every or not self.lock.acquire(blocking=False):
             return index  # checked a moment ago, or another thread is loading: answer from what is loaded
@@ -250,8 +238,6 @@ def _checked(folder: Path, check: Callable[[Manifest], None], sentences: bool,
     """The index in ``folder`` if ``check`` passes on its manifest (and it has sentence vectors when they are
     needed); else ``(None, why)`` to rebuild it (``why`` None when there is none yet), or, with ``rebuild``
     false, the ``IndexUnusable`` that says why."""
-    from qa.search import index as ix
-
     try:
         manifest = ix.read_manifest(folder)
         check(manifest)
@@ -273,6 +259,4 @@ def _checked(folder: Path, check: Callable[[Manifest], None], sentences: bool,
 def _wanted_lexicon(settings: Settings) -> str | None:
     """The name of the lexicon a setting asks for ("" for none; a bad name raises ``LexiconError`` here), or None:
     the indexed documents' own, as the index stored it."""
-    from qa.lang.lexicon import named
-
     return None if settings.lexicon is None else named(settings.lexicon).name

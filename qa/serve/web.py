@@ -52,12 +52,13 @@ from pathlib import Path
 import gradio as gr
 
 from qa.serve import followup
-from qa.serve.api import MAX_UPLOAD, ApiOptions, add_upload, build_api, remove_document
+from qa.serve.api import MAX_UPLOAD, ApiOptions, add_upload, build_api, check_bind, remove_document
 from qa.answer.reply import Answer, Citation
 from qa.config import Settings
 from qa.errors import QAError
 from qa.serve.pages import Links
 from qa.serve.render import where
+from qa.serve.service import Service
 
 log = logging.getLogger(__name__)
 
@@ -253,7 +254,7 @@ async def respond_written(message: str, history: list[dict], settings: Settings,
                           docs: list[str] | None = None, links: Links | None = None):
     """The reply's HTML for ``message``, written by ``writer``'s LLM: yielded again as each sentence passes its
     check, and a last time with the result (or the extractive reply and why it stands)."""
-    from qa.write.verify import Checked
+    from qa.write.verify import Checked  # qa.write: only a written answer needs it
 
     question = contextualise(message or "", history)
     try:
@@ -377,10 +378,7 @@ def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, share:
     Refuses (``BadQuestion``) to listen beyond loopback without an API key. With ``share``,
     Gradio serves the page alone through its public link, without the API.
     """
-    import uvicorn
-
-    from qa.serve.api import ApiOptions, check_bind
-    from qa.serve.service import Service
+    import uvicorn  # uvicorn (0.2 s): only launching the server needs it; the page's functions are tested without
 
     options = options or ApiOptions(pool="process")
     check_bind(host, options.api_key)
