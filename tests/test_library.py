@@ -10,11 +10,14 @@ and the count of texts encoded is exact.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -338,18 +341,15 @@ def test_api_documents(client, notes):
 
 # -- a running server ---------------------------------------------------------------------------------------
 
-@pytest.mark.slow
-def test_a_running_server_picks_up_an_added_document(library, notes):
-    import os
-    import socket
-
+@contextmanager
+def served(library: Path, *options: str):
+    """A real ``qa serve --library`` on a free port, yielding its URL once it answers; stopped afterwards."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if k not in ("QA_CORPUS", "QA_INDEX_DIR", "QA_API_KEY")}
     proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--port", str(port), "--library", str(library),
-                             "--pool", "process", "--workers", "1"], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                             *options], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 180
@@ -361,6 +361,15 @@ def test_a_running_server_picks_up_an_added_document(library, notes):
                 assert proc.poll() is None, proc.stderr.read().decode()[-800:]
                 assert time.time() < deadline, "qa serve did not start"
                 time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_a_running_server_picks_up_an_added_document(library, notes):
+    with served(library, "--pool", "process", "--workers", "1") as url:
         before = httpx.post(url + "/api/ask", json={"question": LIBRARY_Q}, timeout=60).json()
         assert before["abstained"] and all(c["doc"]["file"] == "E-2020-54.zh.txt" for c in before["citations"])
 
@@ -375,9 +384,6 @@ def test_a_running_server_picks_up_an_added_document(library, notes):
         docs = httpx.get(url + "/api/documents", timeout=10).json()
         assert [d["name"] for d in docs] == ["E-2020-54", "notes"]
         print(f"the server answered from the new library {time.time() - started:.1f} s after qa add returned")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 @pytest.mark.slow
@@ -447,33 +453,11 @@ def test_a_pdf_is_cited_by_its_page_and_printed_label(library, tmp_path):
 def test_twenty_clients_over_http_while_documents_come_and_go(library, notes):
     """``qa.lab.loadtest --churn`` smaller: 20 clients, 2 add/remove cycles, a real server; 0 errors, and every
     answer's citations from one version of the library."""
-    import os
-    import socket
-
     from qa.lab.loadtest import QUESTIONS as REPORT_QS
     from qa.lab.loadtest import run_churn
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if k not in ("QA_CORPUS", "QA_INDEX_DIR", "QA_API_KEY")}
-    proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--port", str(port), "--library", str(library)],
-                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 180
-        while True:
-            try:
-                httpx.get(url + "/api/health", timeout=2)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None, proc.stderr.read().decode()[-800:]
-                assert time.time() < deadline, "qa serve did not start"
-                time.sleep(0.5)
+    with served(library) as url:
         result = run_churn(url, library, [notes], clients=20, cycles=2, questions=[LIBRARY_Q, *REPORT_QS[:4]])
         print(f"\nchurn: {result}")
         assert result.changes == 4 and result.versions == 5 and result.questions >= 20
         assert result.errors == 0 and result.mixed == 0, result
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)

@@ -524,9 +524,9 @@ def test_the_page_has_a_switch_when_the_server_has_an_llm(writing_server):
     from gradio_client import Client
 
     client = Client(writing_server + "/", verbose=False)
-    _, history = client.predict(Q23, [], 5, "hybrid", True, api_name="/ask")
+    _, history = client.predict(Q23, [], 5, "hybrid", [], True, api_name="/ask")
     assert "qa-written" in str(history[1]) and "qa-checked" in str(history[1])
-    _, history = client.predict(Q23, [], 5, "hybrid", False, api_name="/ask")
+    _, history = client.predict(Q23, [], 5, "hybrid", [], False, api_name="/ask")
     assert "qa-written" not in str(history[1]) and "<mark>" in str(history[1])
 
 
