@@ -595,3 +595,15 @@ def test_an_annual_meeting_is_not_the_general_assembly(service):
 def test_a_language_is_not_its_country(service):
     q = service.query("网站的西班牙文版本哪一年上线")
     assert missing_names(q, "2020 年将提供西文和法文版本。", service.index) == []
+
+
+def test_which_year_asked_where_no_year_is_named_abstains(service):
+    # 哪一年 asks for a year: a sentence that names none (nor do the ones beside it) cannot say, whatever the gate
+    # thinks; the gate is opened here (threshold 0) so that the rule alone decides
+    from dataclasses import replace
+
+    open_gate = replace(service, model=replace(service.model, threshold=0.0))
+    ans = open_gate.ask("乌兹别克斯坦哪一年提升了驻地协调员的外交官衔")
+    assert ans.abstained and "asks which year" in ans.reason, ans.reason
+    ans = open_gate.ask("驻地协调员系统的收入是在哪一年达到 2.23 亿美元的")
+    assert not ans.abstained and "2019" in ans.answer

@@ -26,6 +26,7 @@ import numpy as np
 from qa.ingest.document import Chunk
 from qa.answer.features import candidates, matrix, measures
 from qa.answer.model import AnswerModel
+from qa.lang.asks import asks_year, years
 from qa.lang.query import Query
 from qa.answer.reply import Answer, Highlight, Source, citation, no_answer
 from qa.answer.shape import shape
@@ -112,6 +113,11 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
         missing = f"; the passage never names {', '.join(c.missing)}" if c.missing else ""
         return abstain(f"confidence {p:.2f} < threshold {model.threshold:.2f}; best sentence in "
                        f"{_where(chunk)}; against it: {'; '.join(against) or 'nothing in particular'}{missing}", p)
+    # which year, asked where neither the answering sentence nor the ones beside it name a year: the report
+    # mentions the event without saying when (the learned gate can let such a question pass)
+    if asks_year(query.asked) and not years(index.facts[c.sentence].context):
+        return abstain(f"the question asks which year, and the best sentence in {_where(chunk)} and the ones "
+                       f"beside it name none (confidence {p:.2f})", p)
     a, b = widen(index, c.sentence, query)
     rows = [(sa, sb) for _, sa, sb in (index.sentence_spans[s] for s in index.sentences_of(c.chunk))]
     shaped = shape(query, chunk, a, b, rows, index.names)

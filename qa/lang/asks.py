@@ -265,6 +265,19 @@ def _met(question: str, want: Want, m: re.Match, asked: tuple[str, ...], asked_y
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")  # a year standing alone: 2019, not 12019
 
 
+# a year asked for outright (哪一年, which year), not a time (什么时候 is answered by 一年后, 截至 3 月 too)
+_ASKS_YEAR = re.compile(r"哪一?年|哪几年|\b(?:in )?(?:what|which) years?\b", re.IGNORECASE)
+
+
+def asks_year(question: str) -> bool:
+    """Whether ``question`` asks which year.
+
+    >>> asks_year("中国是在哪一年加入的"), asks_year("In which year did it start?"), asks_year("什么时候启动的")
+    (True, True, False)
+    """
+    return bool(_ASKS_YEAR.search(question))
+
+
 @lru_cache(maxsize=4096)
 def years(text: str) -> frozenset[str]:
     """The years ``text`` names (remembered: each passage is read for them by every question)."""

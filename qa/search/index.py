@@ -531,6 +531,8 @@ def set_aside_damaged(folder: Path) -> int:
         lexicon = Lexicon.from_json(json.loads((live / "lexicon.json").read_text(encoding="utf-8")))
     except (IndexMissing, IndexUnusable, LexiconError, *SEGMENT_ERRORS):
         return 0
+    if manifest.format != FORMAT:  # another format's segments have other keys: none of them is reused anyway
+        return 0
     meta = {"format": FORMAT, "encoder": manifest.encoder, "dim": manifest.dim, "lexicon": lexicon.name}
     bad = 0
     for key in keys if isinstance(keys, list) else ():
