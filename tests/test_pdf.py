@@ -266,6 +266,15 @@ def test_lshort_labels_and_headings():
     assert any(c.heading_path == ("第一章 LATEX 的基本概念", "1.1 概述", "1.1.1 TEX") for c in first)
 
 
+def test_a_description_list_item_under_a_hanging_indent_is_one_paragraph():
+    # TeX Live's guide lists its help resources as a description list: a label, then lines indented under the
+    # text; the indented lines continue the item (they were cut off as paragraphs of their own, mid-word)
+    doc = parse_pdf(need(TEXLIVE / "texlive/texlive-zh-cn/texlive-zh-cn.pdf"))
+    item = next(c for c in doc.chunks if "简明的回" in c.text)
+    assert "简明的回答，它在 TEX Live 的" in item.text and "网站上找到" in item.text, item.text
+    assert item.page == 4
+
+
 # --- broken inputs --------------------------------------------------------------------------------------------
 
 

@@ -323,6 +323,7 @@ def paragraphs(lines: list[Line]) -> list[Para]:
             or len(para) > 1 and abs(b.x0 - a.x0) < 0.2 * size
             or len(para) == 1 and 0.5 * size < a.x0 - b.x0 <= 3.0 * size
             or len(para) == 1 and _starts_item(a.text) and 0 < b.x0 - a.x0 <= 4.0 * size
+            or (len(para) == 1 or abs(a.x0 - left[i - 1]) < 1.0 * size) and _hanging(lines, i, size)
         )
         same = ((below or next_column) and gap < pitch and abs(a.size - b.size) < 0.12 * size
                 and not short and aligned and not _starts_item(b.text))
@@ -331,6 +332,24 @@ def paragraphs(lines: list[Line]) -> list[Para]:
         else:
             out.append(Para([b]))
     return out
+
+
+def _hanging(lines: list[Line], i: int, size: float) -> bool:
+    """Line ``i`` continues the full line before it under a hanging indent, as a description list's item does
+    (``起步　如果你刚刚接触 TeX，…`` with the rest of the item indented under its text): it is indented by up to 6
+    em from that line's start, and the line after it keeps that indent (or it ends the item: it stops short).
+
+    >>> rows = [Line(t, [None] * len(t), x, y, x1, y + 10, 10) for t, x, x1, y in
+    ...         [("起步 如果你刚刚接触", 0, 200, 500), ("续行", 30, 200, 486), ("末行", 30, 120, 472)]]
+    >>> _hanging(rows, 1, 10), _hanging(rows, 2, 10)
+    (True, False)
+    """
+    a, b = lines[i - 1], lines[i]
+    if not 0.5 * size < b.x0 - a.x0 <= 6.0 * size or _starts_item(b.text):
+        return False
+    if i + 1 < len(lines) and abs(lines[i + 1].x0 - b.x0) < 0.5 * size and lines[i + 1].y1 <= b.mid:
+        return True
+    return i + 1 >= len(lines) or lines[i + 1].x0 < b.x0 - 0.5 * size and b.x1 < a.x1 - 2.0 * size
 
 
 def _pitch(lines: list[Line]) -> float:
