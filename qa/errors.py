@@ -77,6 +77,10 @@ class IndexUnusable(QAError):
         self.problem = problem or message
 
 
+class SegmentDamaged(IndexUnusable):
+    """A document's segment of the index does not load: a rebuild must write it anew, not reuse it."""
+
+
 class IndexMissing(IndexUnusable):
     """No index has been built in the folder yet (first use: built without a rebuild notice)."""
 

@@ -54,7 +54,7 @@ from qa.search.segment import encode_passages, lexical_text, sentence_spans, tok
 from qa.ingest.document import Chunk
 from qa.ingest.facts import SentenceFacts
 from qa.ingest.tables import is_total, label_word, read_row
-from qa.errors import IndexMissing, IndexUnusable, LexiconError
+from qa.errors import IndexMissing, IndexUnusable, LexiconError, SegmentDamaged
 from qa.lang.english import Lexicon as EnglishWords
 from qa.lang.lexicon import Lexicon
 from qa.lang.names import Names
@@ -434,9 +434,9 @@ def read_manifest(folder: Path) -> Manifest:
         raise _unusable(folder, "index manifest is missing or corrupt") from None
 
 
-def _unusable(folder: Path, problem: str) -> IndexUnusable:
+def _unusable(folder: Path, problem: str, kind: type[IndexUnusable] = IndexUnusable) -> IndexUnusable:
     """The error for an index that must be rebuilt: ``problem`` alone is what a rebuild notice shows."""
-    return IndexUnusable(f"{folder}: {problem}; rebuild with: qa index --rebuild", problem=problem)
+    return kind(f"{folder}: {problem}; rebuild with: qa index --rebuild", problem=problem)
 
 
 def _live(folder: Path) -> Path:
@@ -474,9 +474,7 @@ def load(folder: Path) -> Index:
     try:
         if manifest.format != FORMAT:
             raise ValueError("other format")
-        keys = json.loads((live / "segments.json").read_text())
-        lexicon = Lexicon.from_json(json.loads((live / "lexicon.json").read_text(encoding="utf-8")))
-        meta = {"format": FORMAT, "encoder": manifest.encoder, "dim": manifest.dim, "lexicon": lexicon.name}
+        keys, lexicon, meta = _segments_of(live, manifest)
         segs = [_segment(folder, k, meta) for k in keys]
         names = Names.from_json(json.loads((live / "names.json").read_text(encoding="utf-8")))
         catalog = live / "library.json"
@@ -511,29 +509,33 @@ def load(folder: Path) -> Index:
 SEGMENT_ERRORS = (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError, EOFError, zipfile.BadZipFile)
 
 
+def _segments_of(live: Path, manifest: Manifest) -> tuple[list[str], Lexicon, dict]:
+    """The live version's segment keys, its lexicon, and what each of its segments must have been built from."""
+    keys = json.loads((live / "segments.json").read_text())
+    lexicon = Lexicon.from_json(json.loads((live / "lexicon.json").read_text(encoding="utf-8")))
+    return keys, lexicon, {"format": FORMAT, "encoder": manifest.encoder, "dim": manifest.dim, "lexicon": lexicon.name}
+
+
 def _segment(folder: Path, key: str, meta: dict) -> segment.Segment:
-    """Segment ``key`` of the index ``folder``; a damaged one makes the index unusable (``set_aside_damaged``
-    is the rebuild's first step)."""
+    """Segment ``key`` of the index ``folder``; a damaged one makes the index unusable (``SegmentDamaged``: the
+    rebuild first sets it aside, ``set_aside_damaged``)."""
     try:
         return segment.load(folder / "segments", key, meta)
     except SEGMENT_ERRORS as e:
-        raise _unusable(folder, f"an index segment is damaged ({type(e).__name__})") from None
+        raise _unusable(folder, f"an index segment is damaged ({type(e).__name__})", SegmentDamaged) from None
 
 
 def set_aside_damaged(folder: Path) -> int:
-    """Before a rebuild: set aside every segment of the live version that does not load, so the rebuild writes
-    it anew instead of reusing it (a segment whose files kept their sizes passes ``segment.intact``). Returns
-    how many; reads every segment, so only an index already found unusable pays for it."""
+    """Before a rebuild of an index with a damaged segment (``SegmentDamaged``), or a forced one: set aside every
+    segment of the live version that does not load, so the rebuild writes it anew instead of reusing it (a
+    segment whose files kept their sizes passes ``segment.intact``). Returns how many; reads every segment."""
     try:
         manifest = read_manifest(folder)
-        live = _live(folder)
-        keys = json.loads((live / "segments.json").read_text())
-        lexicon = Lexicon.from_json(json.loads((live / "lexicon.json").read_text(encoding="utf-8")))
+        if manifest.format != FORMAT:  # another format's segments have other keys: none of them is reused anyway
+            return 0
+        keys, _, meta = _segments_of(_live(folder), manifest)
     except (IndexMissing, IndexUnusable, LexiconError, *SEGMENT_ERRORS):
         return 0
-    if manifest.format != FORMAT:  # another format's segments have other keys: none of them is reused anyway
-        return 0
-    meta = {"format": FORMAT, "encoder": manifest.encoder, "dim": manifest.dim, "lexicon": lexicon.name}
     bad = 0
     for key in keys if isinstance(keys, list) else ():
         try:

@@ -26,7 +26,7 @@ from qa.answer.features import DEPTH, REACH
 from qa.answer.model import AnswerModel
 from qa.answer.reply import Answer
 from qa.config import DEFAULT_CORPUS, Settings
-from qa.errors import BadQuestion, IndexMissing, IndexUnusable
+from qa.errors import BadQuestion, IndexMissing, IndexUnusable, SegmentDamaged
 from qa.lang.query import Query, part_contexts
 from qa.encode.encoder import make_encoder
 from qa.ingest.corpus import corpus_hash, corpus_lexicon, load_documents
@@ -252,7 +252,8 @@ def _checked(folder: Path, check: Callable[[Manifest], None], sentences: bool,
     except IndexUnusable as e:
         if not rebuild:
             raise
-        ix.set_aside_damaged(folder)  # a damaged segment is written anew, not reused
+        if isinstance(e, SegmentDamaged):
+            ix.set_aside_damaged(folder)  # written anew by the rebuild, not reused
         return None, e.problem
 
 
