@@ -26,7 +26,7 @@ import numpy as np
 from qa.ingest.document import Chunk
 from qa.answer.features import candidates, matrix, measures
 from qa.answer.model import AnswerModel
-from qa.lang.asks import asks_year, years
+from qa.lang.asks import asks_year, names_a_year
 from qa.lang.query import Query
 from qa.answer.reply import Answer, Highlight, Source, citation, no_answer
 from qa.answer.shape import shape
@@ -115,7 +115,7 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
                        f"{_where(chunk)}; against it: {'; '.join(against) or 'nothing in particular'}{missing}", p)
     # which year, asked where neither the answering sentence nor the ones beside it name a year: the report
     # mentions the event without saying when (the learned gate can let such a question pass)
-    if asks_year(query.asked) and not years(index.facts[c.sentence].context):
+    if asks_year(query.asked) and not names_a_year(index.facts[c.sentence].context):
         return abstain(f"the question asks which year, and the best sentence in {_where(chunk)} and the ones "
                        f"beside it name none (confidence {p:.2f})", p)
     a, b = widen(index, c.sentence, query)

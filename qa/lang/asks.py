@@ -278,6 +278,21 @@ def asks_year(question: str) -> bool:
     return bool(_ASKS_YEAR.search(question))
 
 
+# any year a text can give: a number before 年 (1874 年, 公元前 221 年, 二〇〇八年, 康熙三年) as well as YEAR; wider than
+# YEAR (the report's 19xx/20xx, which the answer features read), and it takes a duration (三年) too: a text that
+# names none cannot say which year
+_ANY_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)|[\d〇零一二三四五六七八九十百千]\s*年")
+
+
+def names_a_year(text: str) -> bool:
+    """Whether ``text`` could say which year: it has a year, or a number before 年.
+
+    >>> names_a_year("在1874年9月15日召开"), names_a_year("二〇〇八年"), names_a_year("提升了外交官衔")
+    (True, True, False)
+    """
+    return bool(_ANY_YEAR.search(text))
+
+
 @lru_cache(maxsize=4096)
 def years(text: str) -> frozenset[str]:
     """The years ``text`` names (remembered: each passage is read for them by every question)."""
