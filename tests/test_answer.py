@@ -92,6 +92,13 @@ from qa.lang.query import ordinals, references, split_parts
     ("那个门户网站的网址是什么？", "新版门户网站将于明年推出。", False),
     # how many people think something: a survey answers with a share of them
     ("有多少方案国政府觉得协调变好了？", "三分之二的方案国政府表示协调有所加强。", True),
+    # a command, package or option asked for: a technical text writes it in Latin letters or as a path, and
+    # the Latin words the question gives are not it
+    ("改了 TEXINPUTS 以后要运行什么命令？", "改了 TEXINPUTS 以后文件名数据库需要刷新。", False),
+    ("改了 TEXINPUTS 以后要运行什么命令？", "请运行 texhash 刷新文件名数据库。", True),
+    ("排三线表要用哪个宏包？", "推荐使用 booktabs 排版三线表。", True),
+    ("配置文件要复制到哪里，复制完执行哪个命令？", "复制到 ~/.fonts.conf 即可。", True),
+    ("排三线表要用哪个宏包？", "三线表在期刊中很常见。", False),
 ])
 def test_expected_answer_kind(service, question, sentence, met):
     assert expected_type_met(question, sentence, service.index.names) is met

@@ -128,6 +128,13 @@ WANTS: tuple[Want, ...] = (
     Want("body", re.compile(r"哪[一]?[个些两三四五六七八九十\d]*\s*(?:[\u4e00-\u9fff]{0,6}成员|机构|实体|组织|基金|署|办事处)"
                             r"|\bwhich (?:\w+ )?(?:\w+ )?(?:members?|entities|entity|agenc(?:y|ies)|organi[sz]ations?|bod(?:y|ies))\b"),
          lambda sentence, _m, names: bool(names.find(normalised(sentence), "bodies")) if names.bodies else True),
+    # a command, program, option, package or file (什么命令, 哪个宏包, 加什么选项, which command): a technical text
+    # writes one in Latin letters or as a path (tlmgr, -portable, ~/.fonts.conf), other than those the question gives
+    Want("code", re.compile(r"(?:什么|哪个|哪一个|哪些|哪条|哪几个|啥)(?:命令|指令|程序|选项|参数|脚本|软件包|宏包|文件名|环境变量)"
+                            r"|(?:命令|指令|选项|参数|程序|文件|脚本|宏包|软件包)(?:名|名字|名称)?(?:是什么|叫什么|叫啥|是哪)"
+                            r"|用什么(?:命令|程序|选项|参数)|(?:运行|执行|输入)(?:什么|哪个)|加什么(?:选项|参数)"
+                            r"|\b(?:what|which) (?:command|option|program|package|script|environment variable)s?\b"),
+         _has(r"[A-Za-z][A-Za-z0-9]+|[~/%\\][\w.\-/%\\]+")),
     Want("city", re.compile(r"哪[个些座]?城市|\bwhich cit(?:y|ies)\b|\bin what city\b"), _names_a_city),
     Want("place", re.compile(r"哪些?地[点方区]|什么地方|在哪里|位于哪|设在哪|\bwhere\b"), _names_a_place),
     Want("reason", re.compile(r"为什么|为何|什么原因|原因是什么|\bwhy\b"),
@@ -347,10 +354,21 @@ def _without_given(question: str, asked: tuple[str, ...], sentence: str, names: 
     out = _TITLE.sub("《》", sentence) if "《" in sentence else sentence
     if given:
         out = _NUMBER.sub(lambda m: " " if _SPACE.sub("", m.group(0)) in given else m.group(0), out)
+    latin = _given_latin(question)
+    if latin:  # the Latin words it gives (TEXMFLOCAL 里…用什么命令: TEXMFLOCAL is no command asked for)
+        out = _LATIN.sub(lambda m: " " if m.group(0).lower() in latin else m.group(0), out)
     for name in asked:
         for alias in names.every.get(name, (name,)):
             out = out.replace(alias, " ")
     return out
+
+
+_LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*")
+
+
+@lru_cache(maxsize=1024)
+def _given_latin(question: str) -> frozenset[str]:
+    return frozenset(w.lower() for w in _LATIN.findall(question))
 
 
 QUESTION_CHARS = set("多少什么哪几吗呢谁怎何是的了有在和与及或为对其这那个些么如否请问呀吧啊中")
