@@ -98,6 +98,7 @@ from qa.lang.query import ordinals, references, split_parts
     ("改了 TEXINPUTS 以后要运行什么命令？", "请运行 texhash 刷新文件名数据库。", True),
     ("排三线表要用哪个宏包？", "推荐使用 booktabs 排版三线表。", True),
     ("配置文件要复制到哪里，复制完执行哪个命令？", "复制到 ~/.fonts.conf 即可。", True),
+    ("把 app.conf 复制到 ~/.app.conf 以后要执行哪个命令？", "将 app.conf 复制到 ~/.app.conf。", False),
     ("排三线表要用哪个宏包？", "三线表在期刊中很常见。", False),
     # who is the biggest: only a sentence that ranks; how much was paid (缴了多少): a sum
     ("那个基金最大的出资方是谁？", "最大的出资方是挪威，其次是瑞典。", True),

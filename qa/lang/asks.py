@@ -138,7 +138,7 @@ WANTS: tuple[Want, ...] = (
                             r"|(?:命令|指令|选项|参数|程序|文件|脚本|宏包|软件包)(?:名|名字|名称)?(?:是什么|叫什么|叫啥|是哪)"
                             r"|用什么(?:命令|程序|选项|参数)|(?:运行|执行|输入)(?:什么|哪个)|加什么(?:选项|参数)"
                             r"|\b(?:what|which) (?:command|option|program|package|script|environment variable)s?\b"),
-         _has(r"[A-Za-z][A-Za-z0-9]+|[~/%\\][\w.\-/%\\]+")),
+         _has(r"[A-Za-z][A-Za-z0-9]+|[~/%\\][\w.\-/%\\]*[A-Za-z]")),  # (a path names something: not a bare ~/.)
     Want("city", re.compile(r"哪[个些座]?城市|\bwhich cit(?:y|ies)\b|\bin what city\b"), _names_a_city),
     Want("place", re.compile(r"哪些?地[点方区]|什么地方|在哪里|位于哪|设在哪|\bwhere\b"), _names_a_place),
     Want("reason", re.compile(r"为什么|为何|什么原因|原因是什么|\bwhy\b"),
