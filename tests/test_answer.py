@@ -92,6 +92,18 @@ from qa.lang.query import ordinals, references, split_parts
     ("那个门户网站的网址是什么？", "新版门户网站将于明年推出。", False),
     # how many people think something: a survey answers with a share of them
     ("有多少方案国政府觉得协调变好了？", "三分之二的方案国政府表示协调有所加强。", True),
+    # a command, package or option asked for: a technical text writes it in Latin letters or as a path, and
+    # the Latin words the question gives are not it
+    ("改了 TEXINPUTS 以后要运行什么命令？", "改了 TEXINPUTS 以后文件名数据库需要刷新。", False),
+    ("改了 TEXINPUTS 以后要运行什么命令？", "请运行 texhash 刷新文件名数据库。", True),
+    ("排三线表要用哪个宏包？", "推荐使用 booktabs 排版三线表。", True),
+    ("配置文件要复制到哪里，复制完执行哪个命令？", "复制到 ~/.fonts.conf 即可。", True),
+    ("排三线表要用哪个宏包？", "三线表在期刊中很常见。", False),
+    # who is the biggest: only a sentence that ranks; how much was paid (缴了多少): a sum
+    ("那个基金最大的出资方是谁？", "最大的出资方是挪威，其次是瑞典。", True),
+    ("那个基金最大的出资方是谁？", "挪威、瑞典和德国向基金出资。", False),
+    ("这笔费用他们一共缴了多少？", "他们缴纳了 300 万美元。", True),
+    ("这笔费用他们一共缴了多少？", "有两个会员国选择了该选项。", False),
 ])
 def test_expected_answer_kind(service, question, sentence, met):
     assert expected_type_met(question, sentence, service.index.names) is met

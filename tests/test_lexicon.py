@@ -193,3 +193,25 @@ def test_a_librarys_index_takes_the_union_of_its_documents_lexicons(tmp_path, mo
     assert index is not None and index.manifest.lexicon == "un" and index.segmenter.words("驻地协调员") == ["驻地协调员"]
     forced = Library(tmp_path / "library", "none").rebuild(CharCounts(), progress=False)
     assert forced is not None and forced.manifest.lexicon == ""
+
+
+def test_an_edited_lexicon_file_rebuilds_the_index_it_built(open_service, plain_corpus, monkeypatch, capsys):
+    # the index keeps the lexicon it was built with; a new release's lexicon (a term added) must not be read
+    # through segments cut by the old one
+    from qa.lang import lexicon as lx
+
+    first = open_service(plain_corpus, lexicon="un").index
+    assert first.manifest.lexicon_key == Lexicon.load("un").key and first.manifest.lexicon_key.startswith("un@")
+    edited = Lexicon.from_json({**Lexicon.load("un").to_json(), "user_terms": ["普通文字"]})
+    monkeypatch.setattr(lx, "_load", lambda name: edited)
+    again = open_service(plain_corpus, lexicon="un").index
+    assert "rebuilding the index: the lexicon 'un' changed since the index was built" in capsys.readouterr().err
+    assert again.manifest.lexicon_key == edited.key != first.manifest.lexicon_key
+    assert "普通文字" in again.segmenter.known_words() and "普通文字" not in first.segmenter.known_words()
+    assert open_service(plain_corpus, lexicon="un").index.manifest.built_at == again.manifest.built_at  # then kept
+
+
+def test_a_lexicon_key_is_its_name_and_a_digest_of_its_entries():
+    un = Lexicon.load("un")
+    assert un.key == Lexicon.from_json(un.to_json()).key and Lexicon.empty().key == ""
+    assert Lexicon.from_json({**un.to_json(), "glossary": {**un.glossary, "x": "甲"}}).key != un.key

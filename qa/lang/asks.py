@@ -94,6 +94,7 @@ _ASKS_FIGURE = re.compile(r"百分|几成|percent")
 # roles and bodies that act in a UN report: the answer to "谁…" names one
 _ROLE = re.compile(r"秘书长|主席|协调员|主任|部长|总统|总理|大使|政府|会员国|大会|理事会|执行局|委员会|机构|实体|办公室|"
                    r"工作队|集团|署|组织|基金|部门|[\u4e00-\u9fff]·[\u4e00-\u9fff]|先生|女士")
+_RANKS = r"最[高多大低少小早晚]|居首|首位|之首|排名第一"  # a sentence that ranks: 最多, 居首
 _MONEY = re.compile(r"(\d|[万亿])\s*(?:万|亿)?\s*(?:美元|欧元|瑞士法郎|英镑|日元|元)")
 # a finding reported: 调查发现, 报告说, 结果显示
 _FOUND = re.compile(r"发现|显示|表明|表示|指出|认为|报告说|结论|结果|查明|确定了")
@@ -121,6 +122,9 @@ WANTS: tuple[Want, ...] = (
                                r"|(?:国家|会员国)[^,。?]{0,4}是谁"
                                r"|\bwhich (?:\w+ )?(?:countries|country|member states?)\b"),
          _names_a_country),
+    # who is the biggest, the first (最大的捐助方是谁): only a sentence that ranks answers, not one naming any body
+    Want("ranking", re.compile(r"最[高多大低少小早晚](?:的[\u4e00-\u9fff]{1,6})?是谁|\bwho (?:is|was|are|were) the (?:biggest|largest|top|main)\b"),
+         _has(_RANKS)),
     # who did it, asked of no role: answered by a sentence naming a body, a role or a person
     Want("agent", re.compile(r"谁|\bwho\b|\bby whom\b"),
          lambda sentence, _m, names: bool(_ROLE.search(sentence)) or bool(names.find(normalised(sentence), "bodies"))),
@@ -128,6 +132,13 @@ WANTS: tuple[Want, ...] = (
     Want("body", re.compile(r"哪[一]?[个些两三四五六七八九十\d]*\s*(?:[\u4e00-\u9fff]{0,6}成员|机构|实体|组织|基金|署|办事处)"
                             r"|\bwhich (?:\w+ )?(?:\w+ )?(?:members?|entities|entity|agenc(?:y|ies)|organi[sz]ations?|bod(?:y|ies))\b"),
          lambda sentence, _m, names: bool(names.find(normalised(sentence), "bodies")) if names.bodies else True),
+    # a command, program, option, package or file (什么命令, 哪个宏包, 加什么选项, which command): a technical text
+    # writes one in Latin letters or as a path (tlmgr, -portable, ~/.fonts.conf), other than those the question gives
+    Want("code", re.compile(r"(?:什么|哪个|哪一个|哪些|哪条|哪几个|啥)(?:命令|指令|程序|选项|参数|脚本|软件包|宏包|文件名|环境变量)"
+                            r"|(?:命令|指令|选项|参数|程序|文件|脚本|宏包|软件包)(?:名|名字|名称)?(?:是什么|叫什么|叫啥|是哪)"
+                            r"|用什么(?:命令|程序|选项|参数)|(?:运行|执行|输入)(?:什么|哪个)|加什么(?:选项|参数)"
+                            r"|\b(?:what|which) (?:command|option|program|package|script|environment variable)s?\b"),
+         _has(r"[A-Za-z][A-Za-z0-9]+|[~/%\\][\w.\-/%\\]+")),
     Want("city", re.compile(r"哪[个些座]?城市|\bwhich cit(?:y|ies)\b|\bin what city\b"), _names_a_city),
     Want("place", re.compile(r"哪些?地[点方区]|什么地方|在哪里|位于哪|设在哪|\bwhere\b"), _names_a_place),
     Want("reason", re.compile(r"为什么|为何|什么原因|原因是什么|\bwhy\b"),
@@ -138,7 +149,7 @@ WANTS: tuple[Want, ...] = (
          _has(r"申请|报名|程序|步骤|手续|资格|条件|必须|须|应当|通过")),
     Want("ranking", re.compile(r"最[高多大低少小早晚](?:的[\u4e00-\u9fff]{1,6})?是哪|哪一?[个家位][^,。]{0,16}最[高多大低少小早晚]\??$"
                                r"|\bwhich\b.*\b(?:most|largest|highest|lowest|least)\b"),
-         _has(r"最[高多大低少小早晚]|居首|首位|之首|排名第一")),
+         _has(_RANKS)),
     # what something found or concluded: not answered by a sentence saying it is still to come
     Want("finding", re.compile(r"(?:得出|发现|反映出|显示出|表明|查明)了?(?:哪些|什么)|(?:哪些|什么)(?:主要|具体)?(?:结论|结果|成效)"
                                r"|结果如何|结论是什么|\bwhat did\b.*\b(?:find|conclude|show|reveal)\b|\bwhat (?:were|are) the (?:\w+ )?(?:findings|conclusions)\b"),
@@ -152,7 +163,7 @@ WANTS: tuple[Want, ...] = (
     # (多少美元, 花了多少, 节省了多少: a sum by its currency or by spending; 预算有多少)
     Want("money", re.compile(r"多少(?:资金|钱|经费|开支|费用|捐款|金额|收入|预算|支出|资源|捐助|供资|租金|薪金|美元|欧元)"
                              r"|(?:金额|资金|开支|费用|预算|收入|支出|成本|经费|租金|薪金)(?:总额|总计)?(?:是|为|共|约|达到|有)?多少"
-                             r"|(?:花|花费|耗费|节省|节约|支付|捐)了?多少|省了多少"
+                             r"|(?:花|花费|耗费|节省|节约|支付|捐|缴|缴纳|交纳|拨付|筹集|筹措|募集|认捐)了?多少|省了多少"
                              r"|how much (?:money|funding)|how much did [\w ]+ (?:give|pay|spend|save|cost|contribute|put)"
                              r"|\bwhat (?:was|is|were) the (?:total )?(?:envelope|budget|cost|funding|amount of money)\b"),
          lambda sentence, _m, _names: bool(_MONEY.search(sentence))),
@@ -347,10 +358,21 @@ def _without_given(question: str, asked: tuple[str, ...], sentence: str, names: 
     out = _TITLE.sub("《》", sentence) if "《" in sentence else sentence
     if given:
         out = _NUMBER.sub(lambda m: " " if _SPACE.sub("", m.group(0)) in given else m.group(0), out)
+    latin = _given_latin(question)
+    if latin:  # the Latin words it gives (TEXMFLOCAL 里…用什么命令: TEXMFLOCAL is no command asked for)
+        out = _LATIN.sub(lambda m: " " if m.group(0).lower() in latin else m.group(0), out)
     for name in asked:
         for alias in names.every.get(name, (name,)):
             out = out.replace(alias, " ")
     return out
+
+
+_LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*")
+
+
+@lru_cache(maxsize=1024)
+def _given_latin(question: str) -> frozenset[str]:
+    return frozenset(w.lower() for w in _LATIN.findall(question))
 
 
 QUESTION_CHARS = set("多少什么哪几吗呢谁怎何是的了有在和与及或为对其这那个些么如否请问呀吧啊中")

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
@@ -33,6 +33,7 @@ PER_WORD = 4  # report words kept per English word: its senses are many, the rep
 MAX_GLOSS_WORDS = 3  # a gloss longer than this explains rather than translates
 _ENTRY = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/$")  # traditional simplified [pinyin] /gloss/gloss/
 _WORD = re.compile(r"[a-z]+")
+_ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z]{2,6}(?![A-Za-z])")  # in a gloss: /information technology/IT/, (GDP)
 _NOT_A_GLOSS = ("cl:", "see ", "variant", "old variant", "surname", "abbr", "used in")
 _FILLER = frozenset(
     "the a an of to in on for and or is are was were be by with as at from that this it its one sb sth "
@@ -56,16 +57,21 @@ def _stems(word: str) -> list[str]:
 @dataclass(frozen=True)
 class Lexicon:
     words: dict[str, tuple[str, ...]]  # English word -> report words, most used first
+    # an acronym the dictionary gives for a word the report writes (it: 信息技术, wto: 世贸组织), lower case
+    acronyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, report: str) -> "Lexicon":
         """The dictionary's entries whose Simplified headword (2-6 characters) ``report`` writes."""
         written = {report[i:i + n] for n in range(2, 7) for i in range(len(report) - n + 1)}
         found: dict[str, set[str]] = {}
+        acronyms: dict[str, set[str]] = {}
         for line in _dictionary().splitlines():
             m = _ENTRY.match(line)
             if not m or m.group(1) not in written:
                 continue
+            for acronym in _ACRONYM.findall(m.group(2)):
+                acronyms.setdefault(acronym.lower(), set()).add(m.group(1))
             for gloss in m.group(2).split("/"):
                 gloss = re.sub(r"\([^)]*\)", "", gloss.lower()).strip()
                 if gloss.startswith(_NOT_A_GLOSS):
@@ -74,8 +80,14 @@ class Lexicon:
                 if 0 < len(words) <= MAX_GLOSS_WORDS:
                     for w in words:
                         found.setdefault(w, set()).add(m.group(1))
-        uses = {zh: report.count(zh) for zhs in found.values() for zh in zhs}
-        return cls({en: tuple(sorted(zhs, key=lambda z: (-uses[z], z))[:PER_WORD]) for en, zhs in found.items()})
+        uses = {zh: report.count(zh) for zhs in (*found.values(), *acronyms.values()) for zh in zhs}
+        return cls({en: tuple(sorted(zhs, key=lambda z: (-uses[z], z))[:PER_WORD]) for en, zhs in found.items()},
+                   {a: tuple(sorted(zhs, key=lambda z: (-uses[z], z))) for a, zhs in acronyms.items()})
+
+    def reads(self, term: str) -> bool:
+        """Whether the dictionary reads a Latin ``term`` (lower case) as words the report writes: an English
+        word (levy: 征税) or an acronym (it: 信息技术)."""
+        return term in self.acronyms or any(stem in self.words for stem in _stems(term))
 
     def terms(self, question: str) -> list[str]:
         """Report words for the content words of an English ``question``, in question order."""

@@ -20,9 +20,10 @@ Does not segment, search or answer: the tokenizer, names and abbreviation reader
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Any, Iterable
 
@@ -79,6 +80,15 @@ class Lexicon:
         if problems:
             raise LexiconError(f"lexicon {lex.name!r} is malformed: {problems[0]}")
         return lex
+
+    @cached_property
+    def key(self) -> str:
+        """The name with a digest of the entries ("un@3f2a…"; "" for none): what an index built with it keys its
+        segments by, so that an edited lexicon file is not answered with segments cut by the old one."""
+        if not self.name and not self.user_terms:
+            return ""
+        body = json.dumps(self.to_json(), ensure_ascii=False, sort_keys=True).encode("utf-8")
+        return f"{self.name}@{hashlib.sha256(body).hexdigest()[:12]}"
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "user_terms": list(self.user_terms), "glossary": dict(self.glossary),

@@ -28,6 +28,7 @@ from qa.lang.asks import (QUESTION_CHARS, YEAR, asks_actual, asks_change, compar
                           expected_type_met, negated, ordinals, wanted)
 from qa.lang.dialect import as_mandarin
 from qa.lang.english import QUESTION_WORDS, countries
+from qa.lang.latin import terms as latin_terms, unread
 from qa.lang.names import Names
 from qa.lang.question import clean
 from qa.lang.tokenize import Segmenter, bigrams, dense_text, expand_english, normalise
@@ -99,6 +100,9 @@ class Query:
     actual: bool = False  # asks what actually came in or happened (实际, actually)
     share_of_group: bool = False  # asks for a share of a group (多大比例), not by how much something changed
     superlative: bool = False  # asks which is the most or least (哪类最多): only values tell
+    # Latin terms a Chinese question names that no searched document writes and the lexicon cannot read
+    # (M1 芯片, NO-B 职等): ``qa.lang.latin``
+    unread: tuple[str, ...] = ()
     # sentence row -> whether it holds the kind of answer asked for (``qa.answer.features.sentence_kinds``): worked out
     # once per question, however many steps ask
     kinds: dict[int, bool | None] = field(default_factory=dict, repr=False)
@@ -148,6 +152,7 @@ class Query:
         english = not any("\u3400" <= ch <= "\u9fff" for ch in search)
         groups = tuple(index.english.groups(search)) if english else ()
         named = tuple(english_countries(norm, index)) if english else ()
+        latin = () if english else latin_terms(normalise(asked))
         return cls(
             text=cleaned.text, notice=cleaned.notice, search=search, asked=asked, norm=norm, vector=vector,
             wants_source=wants_source, want=want,
@@ -161,6 +166,7 @@ class Query:
             counted=counted(asked) or (counted_english(asked, index.lexicon.glossary) if english else None),
             actual=asks_actual(asked), share_of_group=want == "share" and not asks_change(asked),
             superlative=compares(asked),
+            unread=unread(latin, index.latin_words, index.lexicon.glossary, index.english) if latin else (),
         )
 
 

@@ -56,7 +56,8 @@ from qa.ingest.facts import SentenceFacts
 from qa.ingest.tables import is_total, label_word, read_row
 from qa.errors import IndexMissing, IndexUnusable, LexiconError, SegmentDamaged
 from qa.lang.english import Lexicon as EnglishWords
-from qa.lang.lexicon import Lexicon
+from qa.lang.lexicon import Lexicon, named
+from qa.lang.latin import written
 from qa.lang.names import Names
 from qa.lang.tokenize import VARIANTS, Segmenter, normalise, normalised
 from qa.encode.vector_cache import VectorCache
@@ -69,9 +70,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# 19: a PDF's lines under a hanging indent continue their paragraph; 18: each sentence's facts, per segment; 17: segments per document, postings in numpy; 16: the domain lexicon chosen per corpus, stored with the index;
+# 20: segments keyed by the lexicon's digest, an edited lexicon rebuilds them; 19: a PDF's lines under a hanging indent continue their paragraph; 18: each sentence's facts, per segment; 17: segments per document, postings in numpy; 16: the domain lexicon chosen per corpus, stored with the index;
 # 15: int8 vectors in 7 bits, one text per run
-FORMAT = 19  # 14: 大会, 秘书处 name the General Assembly, the Secretariat; 13: the cover is a kind; 12: dense_text
+FORMAT = 20  # 14: 大会, 秘书处 name the General Assembly, the Secretariat; 13: the cover is a kind; 12: dense_text
 
 
 @dataclass(frozen=True)
@@ -85,10 +86,11 @@ class Manifest:
     built_at: str
     build_seconds: float
     lexicon: str = ""  # the lexicon's name ("un", "" for none): ``Lexicon.name``
+    lexicon_key: str = ""  # ``Lexicon.key``: its name and a digest of its entries, to tell an edited lexicon
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Manifest":
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k != "lexicon" or k in data})
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k not in ("lexicon", "lexicon_key") or k in data})
 
 
 @dataclass
@@ -162,6 +164,14 @@ class Index:
         for w in self.term_uses:
             out.setdefault(w[0], []).append(w)
         return {k: tuple(v) for k, v in out.items()}
+
+    @cached_property
+    def latin_words(self) -> frozenset[str]:
+        """Every Latin word the documents write, lower case (``qa.lang.latin.written``): their passages, headings
+        and footnotes (a title may name what the passages under it leave out)."""
+        extra = {h for c in self.chunks for h in c.heading_path} | {c.section for c in self.chunks if c.section}
+        extra |= {f.text for c in self.chunks for f in c.footnotes}
+        return written(self.plain_text) | written(normalise("\n".join(sorted(extra))))
 
     @cached_property
     def english(self) -> EnglishWords:
@@ -238,6 +248,7 @@ class Index:
         answering reads them, and build the English lexicon: a server's first questions then cost what later
         ones do (about 0.4 s, once, at the start; a one-shot ``qa ask`` skips it)."""
         self.english  # built on first use
+        self.latin_words
         self.doc_rows  # (--doc)
         for row, chunk in enumerate(self.chunks):
             texts = [self.sentence_texts[s] for s in self.sentences_of(row)]
@@ -277,7 +288,8 @@ class Written:
 
 
 def segment_key(ident: str, encoder: Encoder, lexicon: str, sentences: bool) -> str:
-    """The segment key of a document ``ident`` (its content id, or its chunks' hash) for these inputs."""
+    """The segment key of a document ``ident`` (its content id, or its chunks' hash) for these inputs
+    (``lexicon``: ``Lexicon.key``, its name and a digest of its entries)."""
     h = hashlib.sha256(f"{FORMAT}\n{encoder.id}\n{encoder.dim}\n{lexicon}\n{sentences}\n{ident}".encode())
     return h.hexdigest()[:24]
 
@@ -337,7 +349,8 @@ def write(parts: list[Part], encoder: Encoder, corpus_hash: str, folder: Path, p
     if cache is not None and encoded:
         cache.save()
     manifest = Manifest(FORMAT, encoder.id, int(encoder.dim), corpus_hash, chunks, spans,
-                        time.strftime("%Y-%m-%dT%H:%M:%S"), round(time.perf_counter() - started, 2), lexicon.name)
+                        time.strftime("%Y-%m-%dT%H:%M:%S"), round(time.perf_counter() - started, 2), lexicon.name,
+                        lexicon.key)
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one writer at a time: cleanup must not delete another build's files
@@ -385,7 +398,7 @@ def build(chunks: list[Chunk], encoder: Encoder, corpus_hash: str, folder: Path,
     such an index cannot pick answer sentences, and ``Service`` rebuilds it before answering.
     """
     lex = lexicon if lexicon is not None else Lexicon.empty()
-    parts = chunk_parts(chunks, encoder, lex.name, sentences)
+    parts = chunk_parts(chunks, encoder, lex.key, sentences)
     done = write(parts, encoder, corpus_hash, folder, progress, sentences, vectors, documents, lex)
     index = load(folder)
     index.vectors_reused, index.vectors_encoded = done.reused, done.encoded
@@ -464,6 +477,12 @@ def check(manifest: Manifest, encoder_id: str, corpus_hash: str, folder: Path, l
         raise _unusable(folder, "index is stale (the corpus changed since it was built)")
     if lexicon is not None and manifest.lexicon != lexicon:
         raise _unusable(folder, f"index was built with lexicon {manifest.lexicon or 'none'!r}, not {lexicon or 'none'!r}")
+    try:
+        current = named(manifest.lexicon).key
+    except LexiconError:  # a lexicon file no longer shipped
+        current = None
+    if current != manifest.lexicon_key:
+        raise _unusable(folder, f"the lexicon {manifest.lexicon!r} changed since the index was built")
 
 
 def load(folder: Path) -> Index:

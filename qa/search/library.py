@@ -296,7 +296,7 @@ class Library:
             _clear(self.index_dir)
             return None
         lexicon = self._lexicon(catalog)
-        parts = [ix.Part(ix.segment_key(f"{e['id']}\n{e['name']}", encoder, lexicon.name, sentences),
+        parts = [ix.Part(ix.segment_key(f"{e['id']}\n{e['name']}", encoder, lexicon.key, sentences),
                          self._chunks_of(e["id"])) for e in catalog]
         return ix.write(parts, encoder, library_hash(catalog), self.index_dir, progress=progress,
                         sentences=sentences, documents=catalog, lexicon=lexicon)

@@ -1,0 +1,51 @@
+"""Latin-script terms a Chinese question names: a product, a tool, a code, an abbreviation.
+
+A Chinese question that names such a term (M1 芯片, VS Code, NO-B 职等, GDP) asks about
+that thing. When no searched document writes it, nor a term the reader's lexicon
+or dictionary reads it as, the documents do not speak of it, and an answer taken
+from them would be about something else:
+
+    >>> terms("苹果 m1 芯片的 mac 能直接装 tex live 2020 吗?")
+    ('m1', 'mac', 'tex', 'live')
+    >>> terms("业务创新小组(big)由哪两家牵头?"), terms("我的图档叫 fig1.v2.png, 会出问题吗?")
+    ((), ())
+
+Left out: a term glossing the Chinese before it in brackets (业务创新小组(BIG): the reader
+translates, the Chinese is the term), and a dotted name (fig1.v2.png, www.un.org): a
+file or address of the reader's own.
+"""
+
+from __future__ import annotations
+
+import re
+
+# on normalised text (lower case, half-width): a run of letters and digits, hyphens inside, starting with a
+# letter, not part of a dotted name
+_TERM = re.compile(r"(?<![a-z0-9.\-])[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?![a-z0-9\-]|\.[a-z0-9])")
+_GLOSS = re.compile(r"(?<=[\u3400-\u9fff])\s*\(\s*[a-z][a-z0-9\-]*\s*\)")  # 业务创新小组(big)
+_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# Latin words a Chinese sentence uses as its own: 预算 vs 支出
+FUNCTION_WORDS = frozenset({"vs", "etc", "ok"})
+
+
+def terms(norm: str) -> tuple[str, ...]:
+    """The Latin terms (2+ characters) of a normalised Chinese question, in order, once each."""
+    text = _GLOSS.sub(" ", norm)
+    return tuple(dict.fromkeys(t for t in _TERM.findall(text) if len(t) >= 2 and t not in FUNCTION_WORDS))
+
+
+def written(norm: str) -> frozenset[str]:
+    """Every Latin word of a normalised text, hyphenated ones also by their parts (covid-19: covid, 19)."""
+    words = set(_WORD.findall(norm))
+    return frozenset(words | {p for w in words if "-" in w for p in w.split("-")})
+
+
+def unread(asked: tuple[str, ...], corpus: frozenset[str], glossary: dict[str, str], dictionary) -> tuple[str, ...]:
+    """The ``asked`` terms that no searched document writes (``corpus``: ``written`` of their text) and that
+    neither the lexicon's ``glossary`` (rc: 驻地协调员; a prefix: sdgs) nor the English ``dictionary``
+    (``qa.lang.english.Lexicon.reads``: levy, IT) reads as words the documents write."""
+    def read(term: str) -> bool:
+        return (term in corpus or term in glossary
+                or any(term.startswith(k) for k in glossary if " " not in k and len(k) >= 2)
+                or dictionary.reads(term))
+    return tuple(t for t in asked if not read(t))
