@@ -385,6 +385,13 @@ def english_words(q: Asked, p: Passage, s: Sentence) -> float:
     return _share_found(q.query.english_groups, s.window)
 
 
+@feature("english_sent_words", "+", "English question, share of its words whose Chinese the sentence itself holds",
+         bound=True, applies_with="english")
+def english_sent_words(q: Asked, p: Passage, s: Sentence) -> float:
+    # the window's share cannot tell a passage's sentences apart; the sentence's own share can
+    return _share_found(q.query.english_groups, s.facts.norm) if q.query.english else 0.0
+
+
 @feature("no_key_terms", "-", "the question has no key terms to look for", binary=True, bound=True, reads="question")
 def no_key_terms(q: Asked, p: Passage, s: Sentence) -> float:
     return float(not q.query.weights)
