@@ -36,6 +36,9 @@ if TYPE_CHECKING:  # types only
     from qa.search.retrieve import Hit, Scores
 
 
+NAMED = ("country", "body", "city", "day")  # kinds of answer only a named one gives (``qa.lang.asks.WANTS``)
+
+
 def footnote_for(chunk: Chunk, start: int, end: int) -> Source | None:
     """The footnote whose marker closes the span ``[start, end)``, else the next one, else any."""
     notes = sorted(chunk.footnotes, key=lambda f: f.offset)
@@ -126,6 +129,12 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
         return abstain(f"the question asks which year, and the best sentence in {_where(chunk)} and the ones "
                        f"beside it name none (confidence {p:.2f})", p)
     a, b = widen(index, c.sentence, query)
+    # which country, body, city or day, asked of an answer that names none: the learned gate weighs the kind of
+    # answer as one input among many, but a sentence without a country does not say which country. Only where a
+    # domain lexicon lists the documents' bodies and cities: ISO's countries alone miss 柔然, 雅典, 温哥华
+    if query.want in NAMED and index.names.bodies and query.holds(chunk.text[a:b], index.names) is False:
+        return abstain(f"the question asks which {query.want}, and the best answer, from {_where(chunk)}, names "
+                       f"none (confidence {p:.2f})", p)
     rows = [(sa, sb) for _, sa, sb in (index.sentence_spans[s] for s in index.sentences_of(c.chunk))]
     shaped = shape(query, chunk, a, b, rows, index.names)
     text = shaped.text

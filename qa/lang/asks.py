@@ -118,7 +118,7 @@ WANTS: tuple[Want, ...] = (
     Want("name", re.compile(r"(?<!标题)(?<!题目)(?:叫什么|叫啥|叫做什么|名字是什么|名称是什么|什么名字|什么名称)"),
          _has(r"“[^”]{1,24}”|「|《|·|先生|女士|[A-Z][A-Za-z]{2,}|^图[一二三四五六七八九十]+[:：]")),
     # which country; before "who": 那两个会员国分别是谁 asks for countries, not for any agent
-    Want("country", re.compile(r"哪[一]?[个些两三四五六七八九十\d]*\s*(?:会员国|国家)|(?:国家|会员国)[^,。?]{0,6}(?:是|有|包括)哪"
+    Want("country", re.compile(r"哪[一]?[几个些两三四五六七八九十\d]*\s*(?:会员国|国家)|(?:国家|会员国)[^,。?]{0,6}(?:是|有|包括)哪"
                                r"|(?:国家|会员国)[^,。?]{0,4}是谁"
                                r"|\bwhich (?:\w+ )?(?:countries|country|member states?)\b"),
          _names_a_country),
@@ -129,7 +129,7 @@ WANTS: tuple[Want, ...] = (
     Want("agent", re.compile(r"谁|\bwho\b|\bby whom\b"),
          lambda sentence, _m, names: bool(_ROLE.search(sentence)) or bool(names.find(normalised(sentence), "bodies"))),
     # which body: answered by a sentence naming a UN entity or another international body
-    Want("body", re.compile(r"哪[一]?[个些两三四五六七八九十\d]*\s*(?:[\u4e00-\u9fff]{0,6}成员|机构|实体|组织|基金|署|办事处)"
+    Want("body", re.compile(r"哪[一]?[几个些两三四五六七八九十\d]*\s*(?:[\u4e00-\u9fff]{0,6}成员|机构|实体|组织|基金|署|办事处)"
                             r"|\bwhich (?:\w+ )?(?:\w+ )?(?:members?|entities|entity|agenc(?:y|ies)|organi[sz]ations?|bod(?:y|ies))\b"),
          lambda sentence, _m, names: bool(names.find(normalised(sentence), "bodies")) if names.bodies else True),
     # a command, program, option, package or file (什么命令, 哪个宏包, 加什么选项, which command): a technical text
@@ -139,7 +139,7 @@ WANTS: tuple[Want, ...] = (
                             r"|用什么(?:命令|程序|选项|参数)|(?:运行|执行|输入)(?:什么|哪个)|加什么(?:选项|参数)"
                             r"|\b(?:what|which) (?:command|option|program|package|script|environment variable)s?\b"),
          _has(r"[A-Za-z][A-Za-z0-9]+|[~/%\\][\w.\-/%\\]*[A-Za-z]")),  # (a path names something: not a bare ~/.)
-    Want("city", re.compile(r"哪[个些座]?城市|\bwhich cit(?:y|ies)\b|\bin what city\b"), _names_a_city),
+    Want("city", re.compile(r"哪几?[个些座]?城市|\bwhich cit(?:y|ies)\b|\bin what city\b"), _names_a_city),
     Want("place", re.compile(r"哪些?地[点方区]|什么地方|在哪里|位于哪|设在哪|\bwhere\b"), _names_a_place),
     Want("reason", re.compile(r"为什么|为何|什么原因|原因是什么|\bwhy\b"),
          _has(r"因为|由于|原因|因此|所以|得益于|鉴于|为了|以便|导致|使得|因而|从而|出于")),
