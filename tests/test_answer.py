@@ -631,3 +631,18 @@ def test_which_country_answered_by_a_passage_naming_none_is_not_answered(service
     a = service.ask("共同房地的试点放在了哪六个国家？")
     assert a.abstained and "asks which country" in a.reason and a.citations
     assert not service.ask("佛得角的合作伙伴对话是谁和驻地协调员一起牵头的？").abstained  # a body is named
+
+
+def test_a_second_part_asks_about_the_table_the_first_names():
+    from qa.lang.query import search_text
+
+    first = "表 5 里员额类的预算"
+    assert search_text("跟支出之间相差多少千美元呢", first) == f"{first}，跟支出之间相差多少千美元呢"
+    assert search_text("图二里女性驻地协调员占多少比例呢", first) == "图二里女性驻地协调员占多少比例呢"  # names its own
+    assert search_text("那这一项的支出和预算相差多少千美元", "员额类的预算") == "那这一项的支出和预算相差多少千美元"
+
+
+def test_a_two_part_table_question_answers_both_from_the_named_row(service):
+    a = service.ask("表 4 中国家协调的 2019 年预算是多少？它与实际支出的差异又是多少（千美元）？")
+    assert not a.abstained and a.answer.count("表 4 · B. 工作方案 / 国家协调") == 2, a.answer
+    assert "246 298.7" in a.answer and "115 238.2" in a.answer

@@ -174,7 +174,16 @@ def search_text(question: str, context: str | None = None) -> str:
     """What is searched for and encoded: the question less its "what is the source" wording, after
     ``context`` when it is a short part that leans on it ("何时启动" -> "联合基金有资金，何时启动")."""
     asked = strip_source_intent(question) if asks_for_source(question) else question
-    return f"{context}，{asked}" if context and len(asked) < 16 else asked
+    if not context:
+        return asked
+    # a part that names no figure or table of its own, after a first that names one, asks about that one too
+    # (表 4 中全球协调的预算是多少？与实际支出的差异是多少)
+    same_table = _names_table(context) and not _names_table(asked)
+    return f"{context}，{asked}" if len(asked) < 16 or same_table else asked
+
+
+def _names_table(text: str) -> bool:
+    return any(kind in ("figure", "table") for kind, _ in references(normalise(text)))
 
 
 def part_contexts(parts: tuple[str, ...]) -> list[str | None]:
