@@ -97,10 +97,10 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
     # a Latin-script term (a product, tool or code: M1, NO-B) that no searched document writes: they do not
     # speak of the thing asked about, and any sentence of theirs would answer about something else
     if query.unread:
-        named = "、".join(t.upper() if len(t) <= 4 else t for t in query.unread)
+        shown = "、".join(t.upper() if len(t) <= 4 else t for t in query.unread)
         return abstain(f"the question names {', '.join(query.unread)}, which no searched document writes "
                        f"(nor a term the lexicon or dictionary reads it as)", 0.0,
-                       f"（{no_answer(index.lexicon.name)[:2]}中没有出现 {named}。）")
+                       f"（{no_answer(index.lexicon.name)[:2]}中没有出现 {shown}。）")
     cands = candidates(query, index, hits, scores)
     if not cands:
         return abstain("the top passages hold no sentences")

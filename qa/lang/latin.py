@@ -18,6 +18,12 @@ file or address of the reader's own.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+from qa.lang.tokenize import expand_english
+
+if TYPE_CHECKING:  # types only
+    from qa.lang.english import Lexicon as EnglishWords
 
 # on normalised text (lower case, half-width): a run of letters and digits, hyphens inside, starting with a
 # letter, not part of a dotted name
@@ -40,12 +46,10 @@ def written(norm: str) -> frozenset[str]:
     return frozenset(words | {p for w in words if "-" in w for p in w.split("-")})
 
 
-def unread(asked: tuple[str, ...], corpus: frozenset[str], glossary: dict[str, str], dictionary) -> tuple[str, ...]:
+def unread(asked: tuple[str, ...], corpus: frozenset[str], glossary: dict[str, str],
+           dictionary: EnglishWords) -> tuple[str, ...]:
     """The ``asked`` terms that no searched document writes (``corpus``: ``written`` of their text) and that
-    neither the lexicon's ``glossary`` (rc: 驻地协调员; a prefix: sdgs) nor the English ``dictionary``
-    (``qa.lang.english.Lexicon.reads``: levy, IT) reads as words the documents write."""
-    def read(term: str) -> bool:
-        return (term in corpus or term in glossary
-                or any(term.startswith(k) for k in glossary if " " not in k and len(k) >= 2)
-                or dictionary.reads(term))
-    return tuple(t for t in asked if not read(t))
+    neither the lexicon's ``glossary`` (as ``expand_english`` reads it: rc, and sdgs by its prefix) nor the
+    English ``dictionary`` (``EnglishWords.reads``: levy, IT) reads as words the documents write."""
+    return tuple(t for t in asked
+                 if t not in corpus and expand_english(t, glossary) == t and not dictionary.reads(t))

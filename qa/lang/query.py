@@ -31,7 +31,7 @@ from qa.lang.english import QUESTION_WORDS, countries
 from qa.lang.latin import terms as latin_terms, unread
 from qa.lang.names import Names
 from qa.lang.question import clean
-from qa.lang.tokenize import Segmenter, bigrams, dense_text, expand_english, normalise
+from qa.lang.tokenize import Segmenter, bigrams, dense_text, expand_english, normalise, normalised
 
 if TYPE_CHECKING:  # types only: language code never imports the stages above it
     from qa.encode.encoder import Encoder
@@ -152,7 +152,7 @@ class Query:
         english = not any("\u3400" <= ch <= "\u9fff" for ch in search)
         groups = tuple(index.english.groups(search)) if english else ()
         named = tuple(english_countries(norm, index)) if english else ()
-        latin = () if english else latin_terms(normalise(asked))
+        latin = () if english else latin_terms(normalised(asked))
         return cls(
             text=cleaned.text, notice=cleaned.notice, search=search, asked=asked, norm=norm, vector=vector,
             wants_source=wants_source, want=want,
