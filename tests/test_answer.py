@@ -428,11 +428,20 @@ def test_a_label_ending_in_a_colon_takes_its_bulleted_items():
 
     text = "图五：进展\n核实方：\n• 甲国\n• 乙方\n下一阶段\n• 丙"
     chunk = Chunk("d#fig5", "figure", 1, None, None, text, (), "d")
-    rows = [(0, 5), (6, 10), (11, 15), (16, 20), (21, 25), (26, 29)]
-    assert [text[a:b] for a, b in rows] == ["图五：进展", "核实方：", "• 甲国", "• 乙方", "下一阶段", "• 丙"]
-    assert text[6:items_introduced(chunk, 6, 10, rows)] == "核实方：\n• 甲国\n• 乙方"  # up to the next heading
-    assert items_introduced(chunk, 0, 5, rows) == 5  # a title with a colon inside, not at its end
-    assert items_introduced(chunk, 21, 25, rows) == 25
+    assert text[6:items_introduced(chunk, 6, 10)] == "核实方：\n• 甲国\n• 乙方"  # up to the next heading
+    assert items_introduced(chunk, 0, 5) == 5  # a title with a colon inside, not at its end
+    assert items_introduced(chunk, 21, 25) == 25
+
+
+def test_numbered_steps_are_items_taken_whole():
+    # a PDF's steps (1. …, （2）…) are items too, each line whole although it holds two sentences; a line
+    # starting with a decimal (1.5 亿) is not an item
+    from qa.ingest.document import Chunk
+    from qa.answer.shape import items_introduced
+
+    text = "请依照下面的步骤来做：\n1. 复制配置文件。它在 conf 下。\n（2）运行 fc-cache -fsv。\n1.5 亿人受益。"
+    chunk = Chunk("d#p16.5", "paragraph", None, None, 16, text, (), "d")
+    assert text[:items_introduced(chunk, 0, 11)] == text[:text.index("\n1.5")]
 
 
 def test_a_figure_label_answers_with_its_items(service):

@@ -33,7 +33,7 @@ from qa.lang.tokenize import normalised
 LONG = 70  # a sentence longer than this (characters) is cut to its answering clauses
 _CLAUSE_END = re.compile(r"[，；：,;:]")
 _ITEMS = re.compile(r"[、；;]")
-_BULLET = re.compile(r"\s*[•·\-–—]")
+_ITEM_LINE = re.compile(r"\s*(?:[•·\-–—]|\d{1,2}[.、)）](?!\d)|[（(]\d{1,2}[）)])")  # • 项 / 1. 项 / （2）项
 MAX_ITEMS = 12  # bulleted lines a colon's label takes at most
 _CELL = re.compile(r"\s*([^—;；\n]+?)[:：]\s*([^;；\n]+)")
 
@@ -53,7 +53,7 @@ def shape(query: Query, chunk: Chunk, start: int, end: int, sentence_rows: list[
         cell = table_cell(query, chunk)
         if cell is not None:
             return cell
-    listed = items_introduced(chunk, start, end, sentence_rows)
+    listed = items_introduced(chunk, start, end)
     if listed > end:
         return Shaped(chunk.text[start:listed], start, listed, "label and its items")
     if query.is_list:
@@ -133,15 +133,28 @@ def _is_amount(value: str) -> bool:
     return bool(re.fullmatch(r"\(?[\d\s.,]+\)?", value))
 
 
-def items_introduced(chunk: Chunk, start: int, end: int, sentence_rows: list[tuple[int, int]]) -> int:
-    """Where the bulleted lines after ``chunk.text[start:end]`` end, when it ends in a colon and they follow;
-    else ``end``."""
-    if not chunk.text[start:end].rstrip().endswith(("：", ":")):
+def items_introduced(chunk: Chunk, start: int, end: int) -> int:
+    """Where the item lines after ``chunk.text[start:end]`` end (each whole: an item may hold several
+    sentences), when it ends in a colon and they follow on lines of their own; else ``end``.
+
+    An item line starts with a bullet (• · - –) or a number (1. 2、 (3) （4）; not 1.5 亿).
+
+    >>> c = Chunk(id="d#1", kind="paragraph", number=None, section=None, page=None, text="步骤如下：\\n1. 复制文件。再看。\\n2. 运行 fc-cache。\\n另起一段。")
+    >>> c.text[:items_introduced(c, 0, 5)]
+    '步骤如下：\\n1. 复制文件。再看。\\n2. 运行 fc-cache。'
+    """
+    text = chunk.text
+    if not text[start:end].rstrip().endswith(("：", ":")):
         return end
-    for a, b in [(a, b) for a, b in sentence_rows if a >= end][:MAX_ITEMS]:
-        if not _BULLET.match(chunk.text[a:b]):
+    at = end
+    for _ in range(MAX_ITEMS):
+        if not text.startswith("\n", at):
             break
-        end = b
+        stop = text.find("\n", at + 1)
+        stop = len(text) if stop < 0 else stop
+        if not _ITEM_LINE.match(text, at + 1):
+            break
+        end = at = stop
     return end
 
 

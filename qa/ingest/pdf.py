@@ -73,11 +73,13 @@ from qa.ingest.pdf_layout import (
     Para,
     group_lines,
     heading_level,
+    is_cjk,
     is_scrambled,
     join,
     make_line,
     paragraphs,
     reading_order,
+    starts_item,
 )
 from qa.lang.text import split_sentences
 
@@ -541,6 +543,7 @@ def _assemble(raws: list[_RawPage], name: str, body: float):
                     heads_at.append(tuple(t for _, t in path))
                 run.clear()
 
+        laid: list[tuple[int, str, int | None]] = []  # (start, text, heading level) of each paragraph
         for para in paras:
             text, bx = join(para.lines)
             if not text:
@@ -548,11 +551,13 @@ def _assemble(raws: list[_RawPage], name: str, body: float):
             if texts:
                 offset += 1
                 boxes.append(None)
-            start = offset
+            laid.append((offset, text, heading_level(text, para.size, body, para.lines[0].bold)
+                         if len(para.lines) <= 2 else None))
             texts.append(text)
             boxes.extend(bx)
             offset += len(text)
-            level = heading_level(text, para.size, body, para.lines[0].bold) if len(para.lines) <= 2 else None
+        page_text = "\n".join(texts)
+        for start, text, level in _units(laid, page_text):
             if level is not None:
                 flush()
                 while path and path[-1][0] >= level:
@@ -574,10 +579,66 @@ def _assemble(raws: list[_RawPage], name: str, body: float):
                 id=f"{name}#p{r.number}.{n}", kind="paragraph", number=None,
                 section=heads[-1] if heads else None, page=r.number, text=text, doc=name,
                 heading_path=heads, page_label=r.label, span=(s, e)))
-        page_text = "\n".join(texts)
         pages.append(Page(number=r.number, label=r.label, text=page_text, has_text_layer=bool(r.glyphs)))
         all_boxes.append(boxes)
     return pages, all_boxes, chunks, title_guess
+
+
+_LEADS_ON = re.compile(r"[：:]\s*$")  # 它的功能包括： / 请依照下面的步骤来做： / 每个用户必须执行：
+_ENDED = re.compile(r"[。！？!?；;.…)）」』”\"'’]\s*$")  # a paragraph that ends its sentence
+_NUMBERED_HEAD = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2}){1,3}|第[一二三四五六七八九十百零〇\d]+[章节])\s*\S")  # 3.1.5 文本界面
+
+
+def _units(laid: list[tuple[int, str, int | None]], page_text: str) -> list[tuple[int, str, int | None]]:
+    """The page's paragraphs (start, text, heading level), each joined with what it leads into or runs on into.
+
+    A paragraph that ends with a colon introduces what follows: the next paragraph (a command, a step) and,
+    when that starts a list item, the items after it (它的功能包括： • 列出方案； • 安装软件包。). One that ends
+    mid-sentence, at least ``SHORT`` characters long (the layout cut it: ……很有 / 可能是因为……), goes on in the
+    next. Alone, neither answers: the lead-in is what a question finds, and its items would be in other chunks.
+    A joined unit is the page's text from the first paragraph's start to the last one's end (line breaks kept,
+    so its span stays exact); it never takes in a heading and grows to at most ``MAX_CHUNK`` characters.
+
+    >>> t = "它的功能包括：\\n• 列出方案；\\n• 安装软件包。\\n下一段。"
+    >>> [u[1] for u in _units([(0, "它的功能包括：", None), (8, "• 列出方案；", None), (16, "• 安装软件包。", None),
+    ...                          (25, "下一段。", None)], t)]
+    ['它的功能包括：\\n• 列出方案；\\n• 安装软件包。', '下一段。']
+    """
+    out: list[tuple[int, str, int | None]] = []
+    last = ""  # the last paragraph of out[-1]
+    listing = False  # out[-1] is a lead-in and the list items it introduces
+    for start, text, level in laid:
+        if out and out[-1][2] is None and level is None and start + len(text) - out[-1][0] <= MAX_CHUNK and (
+                _LEADS_ON.search(last) or listing and _item(text) or _runs_on(last)):
+            listing = bool(_LEADS_ON.search(last) or listing) and _item(text)
+            first = out[-1][0]
+            out[-1] = (first, page_text[first:start + len(text)], None)
+        else:
+            out.append((start, text, level))
+            listing = False
+        last = text
+    return out
+
+
+def _item(text: str) -> bool:
+    """A list item (• …, 1. …, （三）…), not a numbered heading set at body size (3.1.5 文本界面安装程序)."""
+    return starts_item(text) and not _NUMBERED_HEAD.match(text)
+
+
+def _runs_on(text: str) -> bool:
+    """A paragraph the layout cut mid-sentence: long, ending on a Chinese character with no sentence end (a
+    label, a code line or a numbered heading set at body size is left alone; one ending on a Latin word
+    counts when it is mostly Chinese: ……同时支持 Unix 和 Windows / 系统。).
+
+    >>> _runs_on("安装了 Perl/Tk 的系统仍然可以使用 perltk/expert 和 wizard 模式。它们可以分别使用")
+    True
+    >>> _runs_on("3.1.5 文本界面安装程序"), _runs_on("结束了。"), _runs_on("context --generate")
+    (False, False, False)
+    """
+    t = text.rstrip()
+    cjk = sum(map(is_cjk, t))
+    return (len(t) >= SHORT and (is_cjk(t[-1]) or t[-1].isalnum() and cjk >= SHORT // 4) and not _ENDED.search(t)
+            and not _NUMBERED_HEAD.match(t))
 
 
 def _worth_indexing(text: str) -> bool:

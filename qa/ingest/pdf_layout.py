@@ -322,11 +322,11 @@ def paragraphs(lines: list[Line]) -> list[Para]:
             b.x0 <= left[i] + 1.0 * size
             or len(para) > 1 and abs(b.x0 - a.x0) < 0.2 * size
             or len(para) == 1 and 0.5 * size < a.x0 - b.x0 <= 3.0 * size
-            or len(para) == 1 and _starts_item(a.text) and 0 < b.x0 - a.x0 <= 4.0 * size
+            or len(para) == 1 and starts_item(a.text) and 0 < b.x0 - a.x0 <= 4.0 * size
             or (len(para) == 1 or abs(a.x0 - left[i - 1]) < 1.0 * size) and _hanging(lines, i, size)
         )
         same = ((below or next_column) and gap < pitch and abs(a.size - b.size) < 0.12 * size
-                and not short and aligned and not _starts_item(b.text))
+                and not short and aligned and not starts_item(b.text))
         if same:
             para.append(b)
         else:
@@ -345,7 +345,7 @@ def _hanging(lines: list[Line], i: int, size: float) -> bool:
     (True, False)
     """
     a, b = lines[i - 1], lines[i]
-    if not 0.5 * size < b.x0 - a.x0 <= 6.0 * size or _starts_item(b.text):
+    if not 0.5 * size < b.x0 - a.x0 <= 6.0 * size or starts_item(b.text):
         return False
     if i + 1 < len(lines) and abs(lines[i + 1].x0 - b.x0) < 0.5 * size and lines[i + 1].y1 <= b.mid:
         return True
@@ -391,10 +391,10 @@ def _shared(xs: list[float]) -> float:
 _ITEM = re.compile(r"^(?:[•·●○■□◆▪–\-*]|\(?\d{1,2}[).、]|[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、)\s*\S")
 
 
-def _starts_item(text: str) -> bool:
+def starts_item(text: str) -> bool:
     """A list item or numbered point starts a new paragraph.
 
-    >>> _starts_item("• 第一项"), _starts_item("（三）措施"), _starts_item("2019 年")
+    >>> starts_item("• 第一项"), starts_item("（三）措施"), starts_item("2019 年")
     (True, True, False)
     """
     return _ITEM.match(text) is not None
