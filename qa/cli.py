@@ -274,10 +274,13 @@ def eval_(gold, beir, out, limit, sample, leave_out_gold, tune, as_json, write, 
 @click.option("--beir-leave-out", default=0.0, show_default=True, type=click.FloatRange(0.0, 1.0),
               help="Share of each --beir folder's questions also asked without their gold passage, as unanswerable "
                    "(teaches the gate to abstain on any corpus).")
+@click.option("--doc", "docs", multiple=True, nargs=2, type=click.Path(path_type=Path), metavar="SET FILE",
+              help="Also train on a question set about one document (a PDF, Word or HTML file), in its own index, "
+                   "and report it as a corpus of its own in leave-one-corpus-out (repeatable).")
 @corpus_opt
 @index_opt
 @lexicon_opt
-def train(sets, out, as_json, folds, beirs, beir_folds, beir_leave_out, corpus, index_dir, lexicon):
+def train(sets, out, as_json, folds, beirs, beir_folds, beir_leave_out, docs, corpus, index_dir, lexicon):
     """Fit the answer model (sentence choice and abstention); report leave-one-set-out results."""
     from qa.lab import train as tr  # training pulls scipy and the service: only qa train loads it
     from qa.answer.model import AnswerModel  # with training: only qa train needs a blank model
@@ -286,7 +289,11 @@ def train(sets, out, as_json, folds, beirs, beir_folds, beir_leave_out, corpus, 
     tr.require_extra()
     paths = [Path(s) for s in sets] or list(tr.DEFAULT_SETS)
     service = Service.open(_settings(corpus, index_dir, report=True, lexicon=lexicon), model=AnswerModel.blank())
-    others = tuple(tr.beir_corpus(Path(b), beir_folds, service.settings, beir_leave_out) for b in beirs)
+    by_document: dict[Path, list[Path]] = {}  # a document asked by several sets is one corpus
+    for q, d in docs:
+        by_document.setdefault(d, []).append(q)
+    others = (*(tr.beir_corpus(Path(b), beir_folds, service.settings, beir_leave_out) for b in beirs),
+              *(tr.document_corpus(d, qs, service.settings) for d, qs in by_document.items()))
     meta = tr.run(service, paths, Path(out) if out else None, progress=sys.stderr.isatty(), folds=set(folds) or None,
                   others=others)
     click.echo(json.dumps(meta, ensure_ascii=False, indent=2) if as_json else tr.table(meta))

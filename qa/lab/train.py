@@ -456,6 +456,21 @@ def beir_corpus(folder: Path, folds: int, settings, leave_out: float = 0.0) -> C
     return Corpus(folder.name, svc, gold.sets, {})
 
 
+def document_corpus(document: Path, set_paths: list[Path], settings) -> Corpus:
+    """Question sets about one document (a PDF, a Word or HTML file) as a training corpus: the document gets its
+    own index (``index/<document stem>``, built on first use, with the lexicon its text calls for), and each set
+    is named ``<document stem>-<set stem>`` (``texlive-zh-cn-blind1``), never the name of a report set."""
+    from qa.answer.model import AnswerModel  # call time: only a --doc corpus needs a blank model
+    from qa.serve.service import Service  # call time: at load, lab.train -> serve.service -> ... would run 9 modules deep
+
+    if not document.is_file():
+        raise EvalSetError(f"{document}: no such document; pass --doc SET FILE with the file the set asks about")
+    own = replace(settings, corpus=document, index_dir=Path("index") / document.stem, lexicon=None)
+    svc = Service.open(own, model=AnswerModel.blank())
+    names = {f"{document.stem}-{p.stem}": p for p in set_paths}
+    return Corpus(document.stem, svc, {n: load_gold(p) for n, p in names.items()}, names)
+
+
 def run(service, paths: list[Path], out: Path | None = None, progress: bool | None = None,
         folds: set[str] | None = None, others: tuple[Corpus, ...] = ()) -> dict:
     """Collect, report leave-one-set-out (and, with ``others``, leave-one-corpus-out) results, fit on
@@ -546,23 +561,35 @@ def pool(rows: dict) -> dict:
 
 
 def table(meta: dict) -> str:
-    """Leave-one-set-out results, one row per set, and the pooled figures."""
+    """Leave-one-corpus-out results first (the headline: each corpus answered by a model that never saw it), when
+    there are several corpora; then leave-one-set-out, one row per set, and the pooled figures."""
     rows = meta["leave_one_set_out"]
-    head = (f"{'held-out set':<14}{'answer acc':>11}{'wrongly abst.':>14}{'unans. abst.':>13}"
-            f"{'R@1 fused':>10}{'R@1':>7}{'threshold':>10}")
-    lines = [head, "-" * len(head)]
+    width = max([14, *(len(s) + 2 for s in rows), *(len(c) + 2 for c in meta.get("leave_one_corpus_out", {}))])
 
-    def cell(m: dict, key: str, width: int, count: str) -> str:
-        return f"{m[key]:>{width}.3f}" if m.get(count) else f"{'—':>{width}}"
+    def head(first: str) -> list[str]:
+        h = (f"{first:<{width}}{'answer acc':>11}{'wrongly abst.':>14}{'unans. abst.':>13}"
+             f"{'R@1 fused':>10}{'R@1':>7}{'threshold':>10}")
+        return [h, "-" * len(h)]
 
-    for s, m in rows.items():
-        lines.append(f"{s:<14}{cell(m, 'answer_accuracy', 11, 'answerable')}"
-                     f"{cell(m, 'wrongly_abstained', 14, 'answerable')}"
-                     f"{cell(m, 'abstention_recall', 13, 'unanswerable')}"
-                     f"{cell(m, 'recall@1_fused', 10, 'retrieved')}{cell(m, 'recall@1', 7, 'retrieved')}"
-                     f"{m['threshold']:>10.3f}")
+    def cell(m: dict, key: str, w: int, count: str) -> str:
+        return f"{m[key]:>{w}.3f}" if m.get(count) else f"{'—':>{w}}"
+
+    def row(name: str, m: dict) -> str:
+        return (f"{name:<{width}}{cell(m, 'answer_accuracy', 11, 'answerable')}"
+                f"{cell(m, 'wrongly_abstained', 14, 'answerable')}"
+                f"{cell(m, 'abstention_recall', 13, 'unanswerable')}"
+                f"{cell(m, 'recall@1_fused', 10, 'retrieved')}{cell(m, 'recall@1', 7, 'retrieved')}"
+                f"{m['threshold']:>10.3f}")
+
+    lines = []
+    if loco := meta.get("leave_one_corpus_out"):
+        lines += ["leave one corpus out: each corpus answered by a model fitted on the others alone", *head("corpus")]
+        lines += [row(c, m) for c, m in loco.items()]
+        lines += ["", "leave one set out"]
+    lines += head("held-out set")
+    lines += [row(s, m) for s, m in rows.items()]
     pooled = pool(rows)
-    lines.append(f"{'all (pooled)':<14}{pooled['answer_accuracy']:>11.3f}{pooled['wrongly_abstained']:>14.3f}"
+    lines.append(f"{'all (pooled)':<{width}}{pooled['answer_accuracy']:>11.3f}{pooled['wrongly_abstained']:>14.3f}"
                  f"{pooled['abstention_recall']:>13.3f}{pooled['recall@1_fused']:>10.3f}{pooled['recall@1']:>7.3f}")
     lines.append(f"\nmodel: {len(NAMES)} features, {meta['candidates']} candidates ({meta['positives']} answers), "
                  f"threshold {meta['threshold']:.3f} -> {meta['out']}")
