@@ -26,7 +26,7 @@ import numpy as np
 from qa.ingest.document import Chunk
 from qa.answer.features import candidates, matrix, measures
 from qa.answer.model import AnswerModel
-from qa.lang.asks import asks_year, names_a_year
+from qa.lang.asks import QUANTITIES, asks_year, names_a_year, states_a_quantity
 from qa.lang.query import Query
 from qa.answer.reply import Answer, Highlight, Source, citation, no_answer
 from qa.answer.shape import shape
@@ -135,6 +135,10 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
     if query.want in NAMED and index.names.bodies and query.holds(chunk.text[a:b], index.names) is False:
         return abstain(f"the question asks which {query.want}, and the best answer, from {_where(chunk)}, names "
                        f"none (confidence {p:.2f})", p)
+    # how many or how much, asked of an answer that gives no number in any form: it does not say how many
+    if query.want in QUANTITIES and chunk.kind != "table" and not states_a_quantity(chunk.text[a:b]):
+        return abstain(f"the question asks for a {query.want}, and the best answer, from {_where(chunk)}, gives "
+                       f"no number (confidence {p:.2f})", p)
     rows = [(sa, sb) for _, sa, sb in (index.sentence_spans[s] for s in index.sentences_of(c.chunk))]
     shaped = shape(query, chunk, a, b, rows, index.names)
     text = shaped.text

@@ -340,6 +340,20 @@ def _given_numbers(question: str) -> frozenset[str]:
 
 VALUES = ("day", "month", "date", "money", "share", "count", "amount", "number")
 QUANTITIES = VALUES[3:]
+# a number in any form a sentence gives one: digits, Chinese numerals (五个, 三十年, 数百, 一半, 亿), or a
+# proportion said in words (多数, 全部 …)
+_ANY_QUANTITY = re.compile(rf"\d|[{_NUMERAL}亿半]|多数|少数|全部|所有|大部分|部分")
+
+
+def states_a_quantity(text: str) -> bool:
+    """Whether ``text`` gives any number at all: a reply to 多少 / 几个 / how many that gives none does not say
+    how many, whatever else it says.
+
+    >>> [states_a_quantity(t) for t in ("在为期五天的入职培训中", "超过一半", "费用为 3.5 亿美元", "《巴黎协定》")]
+    [True, True, True, False]
+    """
+    return _ANY_QUANTITY.search(text) is not None
+
 _CLAUSE = re.compile(r"[，；。,;]")
 _NUMBER = re.compile(rf"\d[\d\s,.]*\d|\d|[{_NUMERAL}]+(?=\s*[{_UNITS}])")
 
