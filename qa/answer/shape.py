@@ -100,9 +100,10 @@ _COLUMN_WORDS = ((re.compile(r"相差|差了|差额|差距|差异|变动|变化|
 
 
 # a comparison asks for the variance alone (2019 年支出比预算少了多少); a list of columns with it (预算、支出和差异
-# 分别是多少) asks for each
+# 分别是多少; 差异百分比和 2021 年估计数: 和 after the variance joins another column, where 预算和支出的差异 names
+# what the variance is of), or a second question word (预算是多少，与支出的差异又是多少), asks for each
 _COMPARED = re.compile(r"比.{0,16}(?:增加|减少|增长|下降|多出|少了|高出|低了|涨|降)|(?:增加|增长|减少|下降|上升|提高|降低)了(?!到)")
-_LISTED = re.compile(r"、|各|分别")
+_LISTED = re.compile(r"、|各|分别|差异(?:数额|百分比)?[和与及]|多少.+多少")
 
 
 def _heading_named(heading: str, question: str) -> bool:
