@@ -608,9 +608,10 @@ def _units(laid: list[tuple[int, str, int | None]], page_text: str) -> list[tupl
     last = ""  # the last paragraph of out[-1]
     listing = False  # out[-1] is a lead-in and the list items it introduces
     for start, text, level in laid:
+        leads = bool(_LEADS_ON.search(last))
         if out and out[-1][2] is None and level is None and start + len(text) - out[-1][0] <= MAX_CHUNK and (
-                _LEADS_ON.search(last) or listing and _item(text) or _runs_on(last)):
-            listing = bool(_LEADS_ON.search(last) or listing) and _item(text)
+                leads or listing and _item(text) or _runs_on(last)):
+            listing = (leads or listing) and _item(text)
             first = out[-1][0]
             out[-1] = (first, page_text[first:start + len(text)], None)
         else:

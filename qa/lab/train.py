@@ -437,20 +437,25 @@ def report_corpus(service, paths: list[Path]) -> Corpus:
     return Corpus("report", service, {p.stem: load_gold(p) for p in paths}, {p.stem: p for p in paths})
 
 
+def _own_service(settings, corpus: Path, name: str) -> Service:
+    """A service over a training corpus other than the report: its own index (``index/<name>``, built on first
+    use), its own lexicon chosen from its documents (a --lexicon given for the report is the report's), and a
+    blank model."""
+    from qa.serve.service import Service  # call time: at load, lab.train -> serve.service -> ... would run 9 modules deep
+
+    own = replace(settings, corpus=corpus, index_dir=Path("index") / name, lexicon=None)
+    return Service.open(own, model=AnswerModel.blank())
+
+
 def beir_corpus(folder: Path, folds: int, settings, leave_out: float = 0.0) -> Corpus:
     """A BEIR folder with answers as a training corpus: its own index (``index/<folder name>``, built on first
     use), its questions (``full/queries.jsonl`` when the folder has one) in ``folds`` folds by passage; ``leave_out``
     of them also asked without their passage, as unanswerable (``qa.lab.beir_gold``)."""
-    from qa.answer.model import AnswerModel  # call time: only a --beir corpus needs a blank model
     from qa.lab.beir_gold import beir_gold  # call time: only a --beir corpus reads BEIR gold
-    from qa.serve.service import Service  # call time: at load, lab.train -> serve.service -> ... would run 9 modules deep
 
     if not (folder / "corpus.jsonl").is_file():
         raise EvalSetError(f"{folder}: no corpus.jsonl; pass --beir with a BEIR folder that has answers.jsonl")
-    # its own lexicon, chosen from its documents (a --lexicon given for the report is the report's)
-    own = replace(settings, corpus=folder / "corpus.jsonl", index_dir=Path("index") / folder.name,
-                  lexicon=None)
-    svc = Service.open(own, model=AnswerModel.blank())
+    svc = _own_service(settings, folder / "corpus.jsonl", folder.name)
     queries = "full/queries.jsonl" if (folder / "full" / "queries.jsonl").is_file() else "queries.jsonl"
     gold = beir_gold(folder, svc.index, folds, queries, leave_out)
     return Corpus(folder.name, svc, gold.sets, {})
@@ -460,13 +465,9 @@ def document_corpus(document: Path, set_paths: list[Path], settings) -> Corpus:
     """Question sets about one document (a PDF, a Word or HTML file) as a training corpus: the document gets its
     own index (``index/<document stem>``, built on first use, with the lexicon its text calls for), and each set
     is named ``<document stem>-<set stem>`` (``texlive-zh-cn-blind1``), never the name of a report set."""
-    from qa.answer.model import AnswerModel  # call time: only a --doc corpus needs a blank model
-    from qa.serve.service import Service  # call time: at load, lab.train -> serve.service -> ... would run 9 modules deep
-
     if not document.is_file():
         raise EvalSetError(f"{document}: no such document; pass --doc SET FILE with the file the set asks about")
-    own = replace(settings, corpus=document, index_dir=Path("index") / document.stem, lexicon=None)
-    svc = Service.open(own, model=AnswerModel.blank())
+    svc = _own_service(settings, document, document.stem)
     names = {f"{document.stem}-{p.stem}": p for p in set_paths}
     return Corpus(document.stem, svc, {n: load_gold(p) for n, p in names.items()}, names)
 
