@@ -275,6 +275,19 @@ def test_a_description_list_item_under_a_hanging_indent_is_one_paragraph():
     assert item.page == 4
 
 
+def test_contents_entries_third_level_headings_and_listings():
+    # A LaTeX installation guide: its contents pages (dot leaders, a page number) repeat the body's headings
+    # and outranked the sections they point to; its third-level headings are set 12 pt over a 10.5 pt body; its
+    # numbered code listings (smaller type) stood alone, apart from the sentence saying what they show
+    doc = parse_pdf(need(TEXLIVE / "latex/install-latex-guide-zh-cn/install-latex-guide-zh-cn.pdf"))
+    assert not [c.text for c in doc.chunks if re.search(r"(?:\. ){4,}", c.text)]
+    fix = next(c for c in doc.chunks if "缺少了 fontconfig" in c.text)
+    assert fix.heading_path[-1] == "2.1.2 fc-cache 无法执行" and fix.page == 18
+    assert not [c for c in doc.chunks if c.text == "2.1.2 fc-cache 无法执行"]
+    shown = next(c for c in doc.chunks if c.page == 27 and "TeX Live installation procedure" in c.text)
+    assert "在屏幕上应该能见到以下内容" in shown.text, shown.text
+
+
 # --- broken inputs --------------------------------------------------------------------------------------------
 
 

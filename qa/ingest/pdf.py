@@ -543,7 +543,8 @@ def _assemble(raws: list[_RawPage], name: str, body: float):
                     heads_at.append(tuple(t for _, t in path))
                 run.clear()
 
-        laid: list[tuple[int, str, int | None]] = []  # (start, text, heading level) of each paragraph
+        laid: list[tuple[int, str, int | None, bool]] = []  # (start, text, heading level, listing) per paragraph
+        listed = 0  # the last line number of the code listing running on this page (0: none)
         for para in paras:
             text, bx = join(para.lines)
             if not text:
@@ -551,13 +552,16 @@ def _assemble(raws: list[_RawPage], name: str, body: float):
             if texts:
                 offset += 1
                 boxes.append(None)
+            listed = _listing(para, body, listed)
             laid.append((offset, text, heading_level(text, para.size, body, para.lines[0].bold)
-                         if len(para.lines) <= 2 else None))
+                         if len(para.lines) <= 2 else None, listed > 0))
             texts.append(text)
             boxes.extend(bx)
             offset += len(text)
         page_text = "\n".join(texts)
         for start, text, level in _units(laid, page_text):
+            if _contents_entry(text):
+                continue
             if level is not None:
                 flush()
                 while path and path[-1][0] >= level:
@@ -589,28 +593,31 @@ _ENDED = re.compile(r"[。！？!?；;.…)）」』”\"'’]\s*$")  # a paragr
 _NUMBERED_HEAD = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2}){1,3}|第[一二三四五六七八九十百零〇\d]+[章节])\s*\S")  # 3.1.5 文本界面
 
 
-def _units(laid: list[tuple[int, str, int | None]], page_text: str) -> list[tuple[int, str, int | None]]:
+def _units(laid: list[tuple[int, str, int | None, bool]], page_text: str) -> list[tuple[int, str, int | None]]:
     """The page's paragraphs (start, text, heading level), each joined with what it leads into or runs on into.
 
     A paragraph that ends with a colon introduces what follows: the next paragraph (a command, a step) and,
     when that starts a list item, the items after it (它的功能包括： • 列出方案； • 安装软件包。). One that ends
     mid-sentence, at least ``SHORT`` characters long (the layout cut it: ……很有 / 可能是因为……), goes on in the
-    next. Alone, neither answers: the lead-in is what a question finds, and its items would be in other chunks.
+    next. The lines of a code listing (``listing``, see ``_listing``) go with the text before them, which says
+    what they are (在屏幕上应该能见到以下内容 / 1 ===> TeX Live installation procedure). Alone, none of these
+    answers: the lead-in is what a question finds, and its items, command or output would be in other chunks.
     A joined unit is the page's text from the first paragraph's start to the last one's end (line breaks kept,
     so its span stays exact); it never takes in a heading and grows to at most ``MAX_CHUNK`` characters.
 
-    >>> t = "它的功能包括：\\n• 列出方案；\\n• 安装软件包。\\n下一段。"
-    >>> [u[1] for u in _units([(0, "它的功能包括：", None), (8, "• 列出方案；", None), (16, "• 安装软件包。", None),
-    ...                          (25, "下一段。", None)], t)]
-    ['它的功能包括：\\n• 列出方案；\\n• 安装软件包。', '下一段。']
+    >>> t = "它的功能包括：\\n• 列出方案；\\n• 安装软件包。\\n下一段。\\n屏幕上显示\\n1 install-tl"
+    >>> [u[1] for u in _units([(0, "它的功能包括：", None, False), (8, "• 列出方案；", None, False),
+    ...                          (16, "• 安装软件包。", None, False), (25, "下一段。", None, False),
+    ...                          (30, "屏幕上显示", None, False), (36, "1 install-tl", None, True)], t)]
+    ['它的功能包括：\\n• 列出方案；\\n• 安装软件包。', '下一段。', '屏幕上显示\\n1 install-tl']
     """
     out: list[tuple[int, str, int | None]] = []
     last = ""  # the last paragraph of out[-1]
     listing = False  # out[-1] is a lead-in and the list items it introduces
-    for start, text, level in laid:
+    for start, text, level, code in laid:
         leads = bool(_LEADS_ON.search(last))
         if out and out[-1][2] is None and level is None and start + len(text) - out[-1][0] <= MAX_CHUNK and (
-                leads or listing and _item(text) or _runs_on(last)):
+                code or leads or listing and _item(text) or _runs_on(last)):
             listing = (leads or listing) and _item(text)
             first = out[-1][0]
             out[-1] = (first, page_text[first:start + len(text)], None)
@@ -619,6 +626,25 @@ def _units(laid: list[tuple[int, str, int | None]], page_text: str) -> list[tupl
             listing = False
         last = text
     return out
+
+
+_LINE_NUMBER = re.compile(r"(\d{1,4}) \S")  # a code listing's line number, as the listings package sets it
+
+
+def _listing(para: Para, body: float, listed: int) -> int:
+    """The last line number of ``para`` if it is lines of a code listing, else 0: it is set smaller than the
+    body, and its first line is numbered 1 or the number after the listing's last line so far (``listed``), so
+    that a footnote (also small, numbered 4 or 12) is not taken for one.
+
+    >>> rows = [Line(t, [None] * len(t), 0, y, 99, y + 9, 9) for t, y in [("1 cd /d X:/Y", 20), ("2 dir", 10)]]
+    >>> _listing(Para(rows), 10.5, 0), _listing(Para(rows[1:]), 10.5, 1), _listing(Para(rows[1:]), 10.5, 0)
+    (2, 2, 0)
+    """
+    first = _LINE_NUMBER.match(para.lines[0].text.strip())
+    if first is None or para.size >= body - 0.25 or int(first.group(1)) not in (1, listed + 1):
+        return 0
+    numbered = [m for line in para.lines if (m := _LINE_NUMBER.match(line.text.strip()))]
+    return int(numbered[-1].group(1))
 
 
 def _item(text: str) -> bool:
@@ -640,6 +666,22 @@ def _runs_on(text: str) -> bool:
     cjk = sum(map(is_cjk, t))
     return (len(t) >= SHORT and (is_cjk(t[-1]) or t[-1].isalnum() and cjk >= SHORT // 4) and not _ENDED.search(t)
             and not _NUMBERED_HEAD.match(t))
+
+
+_LEADER = re.compile(r"(?<![.．·… \t])(?:[ \t]*[.．·…]){4,}[ \t]*(?:\d{1,4}|[ivxlcIVXLC]{1,6})(?=\s|$)")  # . . . . 10
+
+
+def _contents_entry(text: str) -> bool:
+    """A table of contents' entries: every one (up to 120 characters) ends in dot leaders and a page number. It
+    repeats a heading of the body, so it never answers a question and, indexed, outranks the section it points to.
+
+    >>> _contents_entry("1.3 跨版本升级 TEX Live . . . . . . . . . 10"), _contents_entry("见第 10 页。")
+    (True, False)
+    >>> _contents_entry("1.1 安装 . . . . . 3 1.2 升级 . . . . . 9"), _contents_entry("注意 . . . . . 省略号" + ". " * 500)
+    (True, False)
+    """
+    entries = _LEADER.split(text.strip())
+    return len(entries) > 1 and not entries[-1].strip() and all(0 < len(e.strip()) <= 120 for e in entries[:-1])
 
 
 def _worth_indexing(text: str) -> bool:

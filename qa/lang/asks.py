@@ -192,15 +192,21 @@ WANTS: tuple[Want, ...] = (
 
 
 _ASIDE = re.compile(r"\([^()]*\)")
+# a set the question picks from (几种办法中最推荐哪一种, 多少个选项里哪个最快): a scope, not a count asked
+_SCOPE = re.compile(rf"(?:多少|几)\s*[{_UNITS}]?[\u4e00-\u9fff]{{0,6}}?(?:之中|当中|中|里)(?=[^。？?]*(?:哪|什么|谁))")
 
 
 @lru_cache(maxsize=4096)
 def wanted(question: str) -> tuple[Want, re.Match] | None:
     """The first rule whose pattern the question matches, with the match.
 
-    Asides in brackets are read past: 负责人（助理秘书长）叫什么名字 asks a name.
+    Asides in brackets are read past: 负责人（助理秘书长）叫什么名字 asks a name, and so is the set a question
+    picks from: 几种办法中最推荐哪一种 asks which one, not how many.
+
+    >>> wanted("几种办法中最推荐哪一种"), wanted("几种办法")[0].name
+    (None, 'count')
     """
-    plain = _ASIDE.sub("", normalised(question))
+    plain = _SCOPE.sub("", _ASIDE.sub("", normalised(question)))
     for want in WANTS:
         m = want.asks.search(plain)
         if m:
