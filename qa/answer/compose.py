@@ -26,7 +26,7 @@ import numpy as np
 from qa.ingest.document import Chunk
 from qa.answer.features import candidates, matrix, measures
 from qa.answer.model import AnswerModel
-from qa.lang.asks import QUANTITIES, asks_year, names_a_year, states_a_quantity
+from qa.lang.asks import QUANTITIES, amount_named, asks_year, names_a_year, states_a_quantity
 from qa.lang.query import Query
 from qa.answer.reply import Answer, Highlight, Source, citation, no_answer
 from qa.answer.shape import shape
@@ -36,7 +36,9 @@ if TYPE_CHECKING:  # types only
     from qa.search.retrieve import Hit, Scores
 
 
-NAMED = ("country", "body", "city", "day")  # kinds of answer only a named one gives (``qa.lang.asks.WANTS``)
+# kinds of answer only a named one gives (``qa.lang.asks.WANTS``); a person's name, in a UN document's Chinese, is
+# written with a middle dot (阿米娜·J·穆罕默德) or a title (先生, 女士)
+NAMED = ("country", "body", "city", "day", "person")
 
 
 def footnote_for(chunk: Chunk, start: int, end: int) -> Source | None:
@@ -129,7 +131,7 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
         return abstain(f"the question asks which year, and the best sentence in {_where(chunk)} and the ones "
                        f"beside it name none (confidence {p:.2f})", p)
     a, b = widen(index, c.sentence, query)
-    # which country, body, city or day, asked of an answer that names none: the learned gate weighs the kind of
+    # which country, body, city, day or person, asked of an answer that names none: the learned gate weighs the kind of
     # answer as one input among many, but a sentence without a country does not say which country. Only where a
     # domain lexicon lists the documents' bodies and cities: ISO's countries alone miss 柔然, 雅典, 温哥华
     if query.want in NAMED and index.names.bodies and query.holds(chunk.text[a:b], index.names) is False:
@@ -139,6 +141,12 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
     if query.want in QUANTITIES and chunk.kind != "table" and not states_a_quantity(chunk.text[a:b]):
         return abstain(f"the question asks for a {query.want}, and the best answer, from {_where(chunk)}, gives "
                        f"no number (confidence {p:.2f})", p)
+    # how much money a thing is (差旅费实际支出是多少, 印刷费是多少), answered with an amount that never names the
+    # thing: an amount of something else (收入为 2.23 亿美元) does not say what the travel cost. A table row's or a
+    # figure's values stand under their headings, which the sentence does not repeat
+    if chunk.kind not in ("table", "figure") and amount_named(query.asked, query.want, chunk.text[a:b]) is False:
+        return abstain(f"the question asks how much a thing it names is, and the best answer, from "
+                       f"{_where(chunk)}, gives an amount of something else (confidence {p:.2f})", p)
     rows = [(sa, sb) for _, sa, sb in (index.sentence_spans[s] for s in index.sentences_of(c.chunk))]
     shaped = shape(query, chunk, a, b, rows, index.names)
     text = shaped.text
