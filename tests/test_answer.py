@@ -228,12 +228,19 @@ def test_abstains_where_the_report_is_silent(service, question):
     ("巴布亚新几内亚的驻地协调员是谁？", "asks which person"),  # the report names no resident coordinator
     ("2019 年驻地协调员系统的印刷费是多少？", "an amount of something else"),  # nor a printing cost
     ("驻地协调员办公室 2019 年的房租是多少？", "an amount of something else"),  # nor a rent
+    ("驻地协调员的合同一般签几年？", "gives no span of time"),  # nor how long a contract runs
 ])
 def test_a_name_or_amount_of_something_else_is_no_answer(service, question, why):
     # the gate lets these pass (a sentence about the country, or the system's income, is close); the reply must
-    # name a person (阿米娜·穆罕默德), or the thing whose amount is asked
+    # name a person (阿米娜·穆罕默德), or the thing whose amount is asked, or a span of time
     ans = service.ask(question)
     assert ans.abstained and why in ans.reason, (ans.answer, ans.reason)
+
+
+def test_how_long_is_answered_by_a_span_of_time(service):
+    # the same check lets a span through: 为期五天 says how long the induction lasts
+    ans = service.ask("新驻地协调员的入职培训为期几天？")
+    assert not ans.abstained and "五天" in ans.answer, (ans.answer, ans.reason)
 
 
 def test_a_title_is_no_date(service):

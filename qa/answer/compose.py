@@ -26,7 +26,8 @@ import numpy as np
 from qa.ingest.document import Chunk
 from qa.answer.features import candidates, matrix, measures
 from qa.answer.model import AnswerModel
-from qa.lang.asks import QUANTITIES, amount_named, asks_year, names_a_year, states_a_quantity
+from qa.lang.asks import (QUANTITIES, amount_named, asks_how_long, asks_year, names_a_year, states_a_quantity,
+                          states_a_span)
 from qa.lang.query import Query
 from qa.answer.reply import Answer, Highlight, Source, citation, no_answer
 from qa.answer.shape import shape
@@ -141,6 +142,11 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
     if query.want in QUANTITIES and chunk.kind != "table" and not states_a_quantity(chunk.text[a:b]):
         return abstain(f"the question asks for a {query.want}, and the best answer, from {_where(chunk)}, gives "
                        f"no number (confidence {p:.2f})", p)
+    # how long, asked of an answer that gives no span of time (任期几年, answered with 五个核心职位 or a date): it does
+    # not say how long
+    if chunk.kind != "table" and asks_how_long(query.asked) and not states_a_span(chunk.text[a:b]):
+        return abstain(f"the question asks how long, and the best answer, from {_where(chunk)}, gives no span of "
+                       f"time (confidence {p:.2f})", p)
     # how much money a thing is (差旅费实际支出是多少, 印刷费是多少), answered with an amount that never names the
     # thing: an amount of something else (收入为 2.23 亿美元) does not say what the travel cost. A table row's or a
     # figure's values stand under their headings, which the sentence does not repeat

@@ -360,6 +360,36 @@ def states_a_quantity(text: str) -> bool:
     """
     return _ANY_QUANTITY.search(text) is not None
 
+
+
+# how long something lasts or took (任期几年, 推迟了多久, how many months): a span of time answers it; 多少年轻人 does not
+# ask one, nor 哪几年 (which years), nor 头几个月 / 近几年 (the first or the last few: a time, not a length)
+_HOW_LONG = re.compile(r"多久|多长(?:的)?时间|多少年(?!轻)|(?<![哪头前后近这那最])几(?:年|个月|天|周|个小时)|多少(?:个月|天|周|小时)"
+                       r"|(?:任期|期限|时长)多长|\bhow long\b|\bhow many (?:years|months|weeks|days|hours)\b", re.IGNORECASE)
+# a span: a number and a unit of time (三年, 6 至 12 个月, 五天, 数周); a date's 2019 年 4 月 is not one
+_SPAN = re.compile(r"(?:\d|[一二两三四五六七八九十百千半几数])\s*多?\s*个?\s*(?:年|月|周|星期|天|日|小时|分钟)")
+
+
+def asks_how_long(question: str) -> bool:
+    """Whether ``question`` asks how long something lasts or took (not within a set it picks from: 头几个月的例子里…
+    哪个机构 asks which body).
+
+    >>> asks_how_long("驻地协调员的任期是几年"), asks_how_long("推迟了多久"), asks_how_long("多少年轻人参加")
+    (True, True, False)
+    >>> asks_how_long("头几个月的例子里，是从哪个机构过渡的"), asks_how_long("头几个月的成果例子提到哪个机构")
+    (False, False)
+    """
+    return _HOW_LONG.search(_SCOPE.sub("", _ASIDE.sub("", normalised(question)))) is not None
+
+
+def states_a_span(text: str) -> bool:
+    """Whether ``text`` gives a span of time, a date aside: a reply to how long that gives none does not say.
+
+    >>> [states_a_span(t) for t in ("提前 6 至 12 个月发布", "为期五天", "2019 年 4 月发起", "有五个核心职位")]
+    [True, True, False, False]
+    """
+    return _SPAN.search(_DATE.sub(" ", text)) is not None
+
 _CLAUSE = re.compile(r"[，；。,;]")
 _NUMBER = re.compile(rf"\d[\d\s,.]*\d|\d|[{_NUMERAL}]+(?=\s*[{_UNITS}])")
 
