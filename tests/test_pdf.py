@@ -288,6 +288,20 @@ def test_contents_entries_third_level_headings_and_listings():
     assert "在屏幕上应该能见到以下内容" in shown.text, shown.text
 
 
+def test_bold_headings_by_font_name_and_a_sentence_going_on_after_its_command():
+    # TeX Live's guide sets its third-level headings at body size in Latin Modern bold, whose font descriptor says
+    # a weight of 570 (under the 600 of a bold face), and their Chinese words in 黑体 rather than a bold face: the
+    # number's bold font names the heading. A sentence that shows a command after a colon goes on after it
+    # (必须执行： / context --generate / 来刷新 ConTeXt 磁盘缓存数据。)
+    doc = parse_pdf(need(TEXLIVE / "texlive/texlive-zh-cn/texlive-zh-cn.pdf"))
+    fonts = next(c for c in doc.chunks if c.page == 16 and "TEXMFLOCAL/tex/latex" in c.text)
+    assert fonts.heading_path[-1] == "3.4.6 集成本地与个人宏文件", fonts.heading_path
+    assert not [c for c in doc.chunks if c.text.startswith("3.4.") and len(c.text) < 30]
+    cache = next(c for c in doc.chunks if "context --generate" in c.text)
+    assert "每个 MkIV 用户必须执行" in cache.text and "来刷新 ConTEXt 磁盘缓存数据" in cache.text, cache.text
+    assert cache.heading_path[-1] == "3.4.5 ConTEXt Mark IV"
+
+
 # --- broken inputs --------------------------------------------------------------------------------------------
 
 

@@ -46,6 +46,7 @@ span=(7, 14))`` over ``Page(number=2, text="第二章 方法\\n本章说明方�
 
 from __future__ import annotations
 
+import ctypes
 import io
 import logging
 import re
@@ -266,6 +267,18 @@ def _garbage(ch: str) -> bool:
     return o == 0xFFFD or 0xE000 <= o <= 0xF8FF or o < 0x20 or 0xF0000 <= o
 
 
+def _bold(textpage, i: int, font_weight) -> bool:
+    """Whether character ``i`` is set in a bold face: a weight of 600 or more, or a font named bold whose
+    descriptor says less (Latin Modern's LMRoman10-Bold says 570)."""
+    weight = font_weight(textpage, i)
+    if weight >= 600:
+        return True
+    if weight < 500 and weight > 0:  # a regular weight, stated
+        return False
+    name, flags = ctypes.create_string_buffer(128), ctypes.c_int()
+    pdfium_c.FPDFText_GetFontInfo(textpage, i, name, len(name), ctypes.byref(flags))
+    return b"bold" in name.value.lower()
+
 def _pdfium_glyphs(textpage) -> tuple[list[Glyph], int, int]:
     """The page's characters in content-stream order: (glyphs, characters drawn, of which unmapped).
 
@@ -302,7 +315,7 @@ def _pdfium_glyphs(textpage) -> tuple[list[Glyph], int, int]:
             continue
         loose_box(textpage, i, rect)
         if space:
-            bold = font_weight(textpage, i) >= 600
+            bold = _bold(textpage, i, font_weight)
         top, bottom = rect.top, rect.bottom
         if abs(top - bottom - height) > 0.01:  # the loose box's height is the font's: same height, same size
             height = top - bottom
@@ -553,7 +566,7 @@ def _assemble(raws: list[_RawPage], name: str, body: float):
                 offset += 1
                 boxes.append(None)
             listed = _listing(para, body, listed)
-            laid.append((offset, text, heading_level(text, para.size, body, para.lines[0].bold)
+            laid.append((offset, text, heading_level(text, para.size, body, para.lines[0].bold or para.lines[0].lead_bold)
                          if len(para.lines) <= 2 else None, listed > 0))
             texts.append(text)
             boxes.extend(bx)
@@ -602,7 +615,8 @@ def _units(laid: list[tuple[int, str, int | None, bool]], page_text: str) -> lis
     next. The lines of a code listing (``listing``, see ``_listing``) go with the text before them, which says
     what they are (在屏幕上应该能见到以下内容 / 1 ===> TeX Live installation procedure). Alone, none of these
     answers: the lead-in is what a question finds, and its items, command or output would be in other chunks.
-    A joined unit is the page's text from the first paragraph's start to the last one's end (line breaks kept,
+    The sentence of a lead-in whose command ends with no sentence end goes on after it (必须执行： / context
+    --generate / 来刷新缓存。): that paragraph joins too. A joined unit is the page's text from the first paragraph's start to the last one's end (line breaks kept,
     so its span stays exact); it never takes in a heading and grows to at most ``MAX_CHUNK`` characters.
 
     >>> t = "它的功能包括：\\n• 列出方案；\\n• 安装软件包。\\n下一段。\\n屏幕上显示\\n1 install-tl"
@@ -610,20 +624,26 @@ def _units(laid: list[tuple[int, str, int | None, bool]], page_text: str) -> lis
     ...                          (16, "• 安装软件包。", None, False), (25, "下一段。", None, False),
     ...                          (30, "屏幕上显示", None, False), (36, "1 install-tl", None, True)], t)]
     ['它的功能包括：\\n• 列出方案；\\n• 安装软件包。', '下一段。', '屏幕上显示\\n1 install-tl']
+    >>> t = "用户必须执行：\\ncontext --generate\\n来刷新缓存。\\n下一段。"
+    >>> [u[1] for u in _units([(0, "用户必须执行：", None, False), (8, "context --generate", None, False),
+    ...                          (27, "来刷新缓存。", None, False), (34, "下一段。", None, False)], t)]
+    ['用户必须执行：\\ncontext --generate\\n来刷新缓存。', '下一段。']
     """
     out: list[tuple[int, str, int | None]] = []
     last = ""  # the last paragraph of out[-1]
     listing = False  # out[-1] is a lead-in and the list items it introduces
+    shown = False  # out[-1] ends with what a lead-in showed (a command) and no sentence end: its sentence goes on
     for start, text, level, code in laid:
         leads = bool(_LEADS_ON.search(last))
         if out and out[-1][2] is None and level is None and start + len(text) - out[-1][0] <= MAX_CHUNK and (
-                code or leads or listing and _item(text) or _runs_on(last)):
+                code or leads or listing and _item(text) or _runs_on(last) or shown and not _item(text)):
+            shown = leads and not _ENDED.search(text.rstrip()) and not _item(text)
             listing = (leads or listing) and _item(text)
             first = out[-1][0]
             out[-1] = (first, page_text[first:start + len(text)], None)
         else:
             out.append((start, text, level))
-            listing = False
+            listing = shown = False
         last = text
     return out
 

@@ -80,6 +80,7 @@ class Line:
     size: float  # the median font size of its glyphs
     bold: bool = False
     base: float = 0.0  # the median bottom of its glyphs: a height that does not move with one deep glyph
+    lead_bold: bool = False  # its first glyph is bold (a heading's number, 3.4.6, bold before a 黑体 title)
 
     @property
     def mid(self) -> float:
@@ -146,7 +147,7 @@ def make_line(glyphs: list[Glyph]) -> Line:
     bottoms = sorted(g.y0 for g in glyphs)
     bold = sum(g.bold for g in glyphs) * 2 > n
     return Line(text, boxes, min(g.x0 for g in glyphs), bottoms[0], max(g.x1 for g in glyphs),
-                max(g.y1 for g in glyphs), sizes[n // 2], bold, bottoms[n // 2])
+                max(g.y1 for g in glyphs), sizes[n // 2], bold, bottoms[n // 2], glyphs[0].bold)
 
 
 def line_text(glyphs: list[Glyph]) -> tuple[str, list[Box | None]]:
@@ -446,7 +447,8 @@ def heading_level(text: str, size: float, body: float, bold: bool = False) -> in
     """The heading level of a one-line paragraph (1 outermost), or None for body text.
 
     Numbered headings (第二章, 第3节, 二、, 1.2) count when short and set larger (by 8 %: a third-level
-    heading is often set only one step above the body, 12 pt over 10.5) or bold; 第…章 counts even at body size. An unnumbered line counts when its font is at least
+    heading is often set only one step above the body, 12 pt over 10.5) or bold (``bold``: the line's number is
+    enough, as its title may be set in 黑体 rather than a bold face); 第…章 counts even at body size. An unnumbered line counts when its font is at least
     15 % larger than the body's and has two letters or Chinese characters; its level is
     then 1 for ≥ 1.6×, 2 for ≥ 1.3×, else 3.
 
