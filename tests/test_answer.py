@@ -229,6 +229,8 @@ def test_abstains_where_the_report_is_silent(service, question):
     ("2019 年驻地协调员系统的印刷费是多少？", "an amount of something else"),  # nor a printing cost
     ("驻地协调员办公室 2019 年的房租是多少？", "an amount of something else"),  # nor a rent
     ("驻地协调员的合同一般签几年？", "gives no span of time"),  # nor how long a contract runs
+    # nor what a pledge comes to in another currency: the answer says back the question's own amount
+    ("巴基斯坦那只合作框架基金，联合王国承诺的 3 500 万英镑按美元算是多少钱？", "the question's own"),
 ])
 def test_a_name_or_amount_of_something_else_is_no_answer(service, question, why):
     # the gate lets these pass (a sentence about the country, or the system's income, is close); the reply must

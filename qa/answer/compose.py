@@ -138,10 +138,11 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
     if query.want in NAMED and index.names.bodies and query.holds(chunk.text[a:b], index.names) is False:
         return abstain(f"the question asks which {query.want}, and the best answer, from {_where(chunk)}, names "
                        f"none (confidence {p:.2f})", p)
-    # how many or how much, asked of an answer that gives no number in any form: it does not say how many
-    if query.want in QUANTITIES and chunk.kind != "table" and not states_a_quantity(chunk.text[a:b]):
+    # how many or how much, asked of an answer that gives no number in any form (a date, or the question's own
+    # 3 500 万英镑 said back, is none): it does not say how many
+    if query.want in QUANTITIES and chunk.kind != "table" and not states_a_quantity(chunk.text[a:b], query.asked):
         return abstain(f"the question asks for a {query.want}, and the best answer, from {_where(chunk)}, gives "
-                       f"no number (confidence {p:.2f})", p)
+                       f"no number but dates and the question's own (confidence {p:.2f})", p)
     # how long, asked of an answer that gives no span of time (任期几年, answered with 五个核心职位 or a date): it does
     # not say how long
     if chunk.kind != "table" and asks_how_long(query.asked) and not states_a_span(chunk.text[a:b]):

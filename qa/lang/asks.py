@@ -351,13 +351,22 @@ QUANTITIES = VALUES[3:]
 _ANY_QUANTITY = re.compile(rf"\d|[{_NUMERAL}亿半]|多数|少数|全部|所有|部分")  # (部分 holds 大部分)
 
 
-def states_a_quantity(text: str) -> bool:
-    """Whether ``text`` gives any number at all: a reply to 多少 / 几个 / how many that gives none does not say
-    how many, whatever else it says.
+def states_a_quantity(text: str, question: str = "") -> bool:
+    """Whether ``text`` gives any number at all, besides its dates, titles and the numbers ``question`` gives
+    itself: a reply to 多少 / 几个 / how many that gives none does not say how many, whatever else it says
+    (2019 年 is when, not how much; asked what share of the 3 000 万美元 each paid, 产生了 3 000 万美元 says
+    nothing new).
 
     >>> [states_a_quantity(t) for t in ("在为期五天的入职培训中", "超过一半", "费用为 3.5 亿美元", "《巴黎协定》")]
     [True, True, True, False]
+    >>> states_a_quantity("2019 年 4 月，协调税产生了 3 000 万美元", "3000万美元中各机构分别代收了多少")
+    False
     """
+    if question:
+        given = _given_numbers(question)
+        if given:
+            text = _GIVEN.sub(lambda m: " " if _SPACE.sub("", m.group(1)) in given else m.group(0), text)
+    text = _DATE.sub(" ", _TITLE.sub(" ", text)) if question else text
     return _ANY_QUANTITY.search(text) is not None
 
 
@@ -392,6 +401,7 @@ def states_a_span(text: str) -> bool:
 
 _CLAUSE = re.compile(r"[，；。,;]")
 _NUMBER = re.compile(rf"\d[\d\s,.]*\d|\d|[{_NUMERAL}]+(?=\s*[{_UNITS}])")
+_GIVEN = re.compile(rf"({_NUMBER.pattern})(?:\s*[万亿])?")  # a number with its 万 or 亿 (3 000 万)
 
 
 _SPACE = re.compile(r"\s")
