@@ -302,6 +302,16 @@ def test_bold_headings_by_font_name_and_a_sentence_going_on_after_its_command():
     assert cache.heading_path[-1] == "3.4.5 ConTEXt Mark IV"
 
 
+def test_code_in_a_monospaced_face_and_a_numbered_list_stay_with_their_text():
+    # LaTeX Notes sets its code in a typewriter face without line numbers: it goes with the sentence that says
+    # what it is for; its numbered steps, cut by the layout after the second, are one passage
+    doc = parse_pdf(need(TEXLIVE / "generic/latex-notes-zh-cn/latex-notes-zh-cn.pdf"))
+    code = next(c for c in doc.chunks if "\\usepackage{makeidx}" in c.text)
+    assert "makeidx 宏包提供了索引功能" in code.text, code.text
+    steps = next(c for c in doc.chunks if "第一遍 latex 把索引条目" in c.text)
+    assert "2. makeindex" in steps.text and "3. 第二遍 latex" in steps.text, steps.text
+
+
 # --- broken inputs --------------------------------------------------------------------------------------------
 
 

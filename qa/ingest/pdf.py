@@ -267,17 +267,20 @@ def _garbage(ch: str) -> bool:
     return o == 0xFFFD or 0xE000 <= o <= 0xF8FF or o < 0x20 or 0xF0000 <= o
 
 
-def _bold(textpage, i: int, font_weight) -> bool:
-    """Whether character ``i`` is set in a bold face: a weight of 600 or more, or a font named bold whose
-    descriptor says less (Latin Modern's LMRoman10-Bold says 570)."""
-    weight = font_weight(textpage, i)
-    if weight >= 600:
-        return True
-    if weight < 500 and weight > 0:  # a regular weight, stated
-        return False
+# a monospaced (code) face by its name, where its descriptor does not say FixedPitch: LMMono10, cmtt10, Courier
+_MONO_NAME = re.compile(rb"mono|courier|typewriter|consol|menlo|inconsolata|(?:^|\+)(?:cm|lm|ec|sf|t1x)tt", re.IGNORECASE)
+
+
+def _face(textpage, i: int, font_weight) -> tuple[bool, bool]:
+    """Whether character ``i`` is set in a bold face and in a monospaced one. Bold: a weight of 600 or more, or a
+    font named bold whose descriptor says less (Latin Modern's LMRoman10-Bold says 570). Monospaced: the
+    descriptor's FixedPitch flag or a typewriter font's name (for Latin text only: CJK fonts are fixed-pitch)."""
     name, flags = ctypes.create_string_buffer(128), ctypes.c_int()
     pdfium_c.FPDFText_GetFontInfo(textpage, i, name, len(name), ctypes.byref(flags))
-    return b"bold" in name.value.lower()
+    weight = font_weight(textpage, i)
+    bold = weight >= 600 or not 0 < weight < 500 and b"bold" in name.value.lower()
+    return bold, bool(flags.value & 1) or _MONO_NAME.search(name.value) is not None
+
 
 def _pdfium_glyphs(textpage) -> tuple[list[Glyph], int, int]:
     """The page's characters in content-stream order: (glyphs, characters drawn, of which unmapped).
@@ -299,7 +302,7 @@ def _pdfium_glyphs(textpage) -> tuple[list[Glyph], int, int]:
     glyphs: list[Glyph] = []
     drawn = bad = 0
     space = True
-    bold = False
+    bold = mono = False
     height = size = -1.0
     for i, ch in enumerate(text):
         if not ch:  # the second half of a surrogate pair
@@ -315,12 +318,12 @@ def _pdfium_glyphs(textpage) -> tuple[list[Glyph], int, int]:
             continue
         loose_box(textpage, i, rect)
         if space:
-            bold = _bold(textpage, i, font_weight)
+            bold, mono = _face(textpage, i, font_weight)
         top, bottom = rect.top, rect.bottom
         if abs(top - bottom - height) > 0.01:  # the loose box's height is the font's: same height, same size
             height = top - bottom
             size = font_size(textpage, i)
-        glyphs.append(Glyph(ch, rect.left, bottom, rect.right, top, size, bold, space))
+        glyphs.append(Glyph(ch, rect.left, bottom, rect.right, top, size, bold, space, mono and ch.isascii()))
         space = False
     return glyphs, drawn, bad
 
@@ -381,7 +384,8 @@ def _read_with_pdfminer(data: bytes, raws: list[_RawPage]) -> None:
                         continue
                     for c in text:  # ligatures ("ﬁ" read as "fi") share the box
                         glyphs.append(Glyph(c, item.x0, item.y0, item.x1, item.y1, item.size,
-                                            "bold" in item.fontname.lower(), space))
+                                            "bold" in item.fontname.lower(), space,
+                                            c.isascii() and _MONO_NAME.search(item.fontname.encode()) is not None))
                         space = False
                 if glyphs:
                     lines.append(make_line(glyphs))
@@ -566,14 +570,16 @@ def _assemble(raws: list[_RawPage], name: str, body: float):
                 offset += 1
                 boxes.append(None)
             listed = _listing(para, body, listed)
-            laid.append((offset, text, heading_level(text, para.size, body, para.lines[0].bold or para.lines[0].lead_bold)
-                         if len(para.lines) <= 2 else None, listed > 0))
+            level = (heading_level(text, para.size, body, para.lines[0].bold or para.lines[0].lead_bold)
+                     if len(para.lines) <= 2 else None)
+            laid.append((offset, text, level, listed > 0 or level is None and para.mono))
             texts.append(text)
             boxes.extend(bx)
             offset += len(text)
         page_text = "\n".join(texts)
         for start, text, level in _units(laid, page_text):
-            if _contents_entry(text):
+            if _contents_entry(text):  # (the short paragraphs before it make their chunk: a chunk is one stretch)
+                flush()
                 continue
             if level is not None:
                 flush()
@@ -612,7 +618,8 @@ def _units(laid: list[tuple[int, str, int | None, bool]], page_text: str) -> lis
     A paragraph that ends with a colon introduces what follows: the next paragraph (a command, a step) and,
     when that starts a list item, the items after it (它的功能包括： • 列出方案； • 安装软件包。). One that ends
     mid-sentence, at least ``SHORT`` characters long (the layout cut it: ……很有 / 可能是因为……), goes on in the
-    next. The lines of a code listing (``listing``, see ``_listing``) go with the text before them, which says
+    next. The lines of a code listing (``listing``, see ``_listing``) or a paragraph set in a monospaced face go
+    with the text before them, which says
     what they are (在屏幕上应该能见到以下内容 / 1 ===> TeX Live installation procedure). Alone, none of these
     answers: the lead-in is what a question finds, and its items, command or output would be in other chunks.
     The sentence of a lead-in whose command ends with no sentence end goes on after it (必须执行： / context
@@ -636,7 +643,8 @@ def _units(laid: list[tuple[int, str, int | None, bool]], page_text: str) -> lis
     for start, text, level, code in laid:
         leads = bool(_LEADS_ON.search(last))
         if out and out[-1][2] is None and level is None and start + len(text) - out[-1][0] <= MAX_CHUNK and (
-                code or leads or listing and _item(text) or _runs_on(last) or shown and not _item(text)):
+                code or leads or listing and _item(text) or _runs_on(last) or shown and not _item(text)
+                or _next_item(last, text)):
             shown = leads and not _ENDED.search(text.rstrip()) and not _item(text)
             listing = (leads or listing) and _item(text)
             first = out[-1][0]
@@ -665,6 +673,23 @@ def _listing(para: Para, body: float, listed: int) -> int:
         return 0
     numbered = [m for line in para.lines if (m := _LINE_NUMBER.match(line.text.strip()))]
     return int(numbered[-1].group(1))
+
+
+_ITEM_NUMBER = re.compile(r"\s*(?:(\d{1,2})[.、．]\s*\S|[(（](\d{1,2})[)）])")
+
+
+def _next_item(last: str, text: str) -> bool:
+    """``text`` is the next item of the numbered list that ``last`` (the paragraph before) ends: its number is
+    one more, in the same style (1. … 2. … / 3. …). A numbered list is one passage, wherever the layout cut it.
+
+    >>> _next_item("1. 第一遍。\\n2. 第二遍。", "3. 第三遍。"), _next_item("2. 第二遍。", "5. 别的。")
+    (True, False)
+    """
+    tail = last.rsplit("\n", 1)[-1]
+    a, b = _ITEM_NUMBER.match(tail), _ITEM_NUMBER.match(text)
+    if a is None or b is None or (a.group(1) is None) != (b.group(1) is None):
+        return False
+    return int(b.group(1) or b.group(2)) == int(a.group(1) or a.group(2)) + 1 and not _NUMBERED_HEAD.match(text)
 
 
 def _item(text: str) -> bool:

@@ -65,6 +65,7 @@ class Glyph:
     size: float
     bold: bool = False
     space_before: bool = False
+    mono: bool = False  # a Latin character in a monospaced (code) face
 
 
 @dataclass
@@ -81,6 +82,7 @@ class Line:
     bold: bool = False
     base: float = 0.0  # the median bottom of its glyphs: a height that does not move with one deep glyph
     lead_bold: bool = False  # its first glyph is bold (a heading's number, 3.4.6, bold before a 黑体 title)
+    mono: bool = False  # most of its glyphs are Latin characters in a monospaced face: a line of code
 
     @property
     def mid(self) -> float:
@@ -100,6 +102,11 @@ class Para:
     @property
     def size(self) -> float:
         return statistics.median(line.size for line in self.lines)
+
+    @property
+    def mono(self) -> bool:
+        """Every line is code (set in a monospaced face)."""
+        return all(line.mono for line in self.lines)
 
 
 def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
@@ -147,7 +154,8 @@ def make_line(glyphs: list[Glyph]) -> Line:
     bottoms = sorted(g.y0 for g in glyphs)
     bold = sum(g.bold for g in glyphs) * 2 > n
     return Line(text, boxes, min(g.x0 for g in glyphs), bottoms[0], max(g.x1 for g in glyphs),
-                max(g.y1 for g in glyphs), sizes[n // 2], bold, bottoms[n // 2], glyphs[0].bold)
+                max(g.y1 for g in glyphs), sizes[n // 2], bold, bottoms[n // 2], glyphs[0].bold,
+                sum(g.mono for g in glyphs) * 2 > n)
 
 
 def line_text(glyphs: list[Glyph]) -> tuple[str, list[Box | None]]:
