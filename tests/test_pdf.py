@@ -312,6 +312,16 @@ def test_code_in_a_monospaced_face_and_a_numbered_list_stay_with_their_text():
     assert "2. makeindex" in steps.text and "3. 第二遍 latex" in steps.text, steps.text
 
 
+def test_a_contents_page_and_a_faq_s_long_bold_questions():
+    # The CTEX FAQ's contents pages hold part titles and page numbers set apart from the dotted entries (E 中文支持
+    # / 21): the whole page is contents, not indexed. Its numbered questions are set in TeX's CMBX10 (whose
+    # descriptor says a weight of 570) and 黑体, and run past 40 characters: they are its headings
+    doc = parse_pdf(need(TEXLIVE / "latex/ctex-faq/ctex-faq.pdf"))
+    assert not [c for c in doc.chunks if c.page in (2, 3, 4)]
+    fonts = next(c for c in doc.chunks if "CTEX-Fonts 中包含了几种常用的中文字体" in c.text)
+    assert fonts.heading_path[-1].startswith("18 CTEX-Fonts") and fonts.heading_path[-1].endswith("有什么关系？")
+
+
 # --- broken inputs --------------------------------------------------------------------------------------------
 
 

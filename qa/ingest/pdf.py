@@ -267,18 +267,20 @@ def _garbage(ch: str) -> bool:
     return o == 0xFFFD or 0xE000 <= o <= 0xF8FF or o < 0x20 or 0xF0000 <= o
 
 
+# a bold face by its name, where its descriptor says a weight under 600: LMRoman10-Bold, TeX's CMBX10 (bold extended)
+_BOLD_NAME = re.compile(rb"bold|heavy|black|(?:^|\+)(?:cm|lm|ec|t1x?)bx", re.IGNORECASE)
 # a monospaced (code) face by its name, where its descriptor does not say FixedPitch: LMMono10, cmtt10, Courier
 _MONO_NAME = re.compile(rb"mono|courier|typewriter|consol|menlo|inconsolata|(?:^|\+)(?:cm|lm|ec|sf|t1x)tt", re.IGNORECASE)
 
 
 def _face(textpage, i: int, font_weight) -> tuple[bool, bool]:
     """Whether character ``i`` is set in a bold face and in a monospaced one. Bold: a weight of 600 or more, or a
-    font named bold whose descriptor says less (Latin Modern's LMRoman10-Bold says 570). Monospaced: the
+    font named bold whose descriptor says less (Latin Modern's LMRoman10-Bold and TeX's CMBX10 say 570). Monospaced: the
     descriptor's FixedPitch flag or a typewriter font's name (for Latin text only: CJK fonts are fixed-pitch)."""
     name, flags = ctypes.create_string_buffer(128), ctypes.c_int()
     pdfium_c.FPDFText_GetFontInfo(textpage, i, name, len(name), ctypes.byref(flags))
     weight = font_weight(textpage, i)
-    bold = weight >= 600 or not 0 < weight < 500 and b"bold" in name.value.lower()
+    bold = weight >= 600 or not 0 < weight < 500 and _BOLD_NAME.search(name.value) is not None
     return bold, bool(flags.value & 1) or _MONO_NAME.search(name.value) is not None
 
 
@@ -577,6 +579,13 @@ def _assemble(raws: list[_RawPage], name: str, body: float):
             boxes.extend(bx)
             offset += len(text)
         page_text = "\n".join(texts)
+        # a contents page: most of its paragraphs are entries (dot leaders, a page number); the rest, part titles
+        # and page numbers the layout set apart (E 中文支持 / 21), belong to it too. It repeats the body's headings
+        entries = sum(_contents_entry(t) for _, t, _, _ in laid)
+        if len(laid) >= 4 and entries * 2 >= len(laid):
+            log.debug("page %d: a contents page (%d of %d paragraphs are entries); not indexed", r.number, entries,
+                      len(laid))
+            laid = []
         for start, text, level in _units(laid, page_text):
             if _contents_entry(text):  # (the short paragraphs before it make their chunk: a chunk is one stretch)
                 flush()

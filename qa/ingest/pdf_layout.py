@@ -466,9 +466,12 @@ def heading_level(text: str, size: float, body: float, bold: bool = False) -> in
     
     >>> heading_level("2.1.2 fc-cache 无法执行", 12, 10.5), heading_level("2 安装", 10.5, 10.5)
     (3, None)
+    >>> heading_level("18 CTEX-Fonts、CTEX-CS、CTEX-Ext 都是干什么的？和 CTEX 中文套装有什么关系？", 10, 10, bold=True)
+    1
     """
     t = text.strip()
-    if not t or len(t) > 40 or t[-1] in "。，；：,;:":
+    # (a FAQ's numbered questions, set bold, are its headings however long: 18 CTEX-Fonts … 都是干什么的？和…有什么关系？)
+    if not t or len(t) > (80 if bold and t[-1] in "？?" else 40) or t[-1] in "。，；：,;:":
         return None
     larger = size >= 1.15 * body
     for pattern, level in _NUMBERED:
