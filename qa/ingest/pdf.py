@@ -273,13 +273,14 @@ _BOLD_NAME = re.compile(rb"bold|heavy|black|(?:^|\+)(?:cm|lm|ec|t1x?)bx", re.IGN
 _MONO_NAME = re.compile(rb"mono|courier|typewriter|consol|menlo|inconsolata|(?:^|\+)(?:cm|lm|ec|sf|t1x)tt", re.IGNORECASE)
 
 
-def _face(textpage, i: int, font_weight) -> tuple[bool, bool]:
+def _face(textpage, i: int) -> tuple[bool, bool]:
     """Whether character ``i`` is set in a bold face and in a monospaced one. Bold: a weight of 600 or more, or a
-    font named bold whose descriptor says less (Latin Modern's LMRoman10-Bold and TeX's CMBX10 say 570). Monospaced: the
-    descriptor's FixedPitch flag or a typewriter font's name (for Latin text only: CJK fonts are fixed-pitch)."""
+    font named bold whose descriptor says less (Latin Modern's LMRoman10-Bold and TeX's CMBX10 say 570).
+    Monospaced: the descriptor's FixedPitch flag or a typewriter font's name (for Latin text only: CJK fonts are
+    fixed-pitch). Asked once per run of text."""
     name, flags = ctypes.create_string_buffer(128), ctypes.c_int()
     pdfium_c.FPDFText_GetFontInfo(textpage, i, name, len(name), ctypes.byref(flags))
-    weight = font_weight(textpage, i)
+    weight = pdfium_c.FPDFText_GetFontWeight(textpage, i)
     bold = weight >= 600 or not 0 < weight < 500 and _BOLD_NAME.search(name.value) is not None
     return bold, bool(flags.value & 1) or _MONO_NAME.search(name.value) is not None
 
@@ -300,7 +301,7 @@ def _pdfium_glyphs(textpage) -> tuple[list[Glyph], int, int]:
         text = _text_by_char(textpage, count)
     rect = pdfium_c.FS_RECTF()
     map_error, loose_box = pdfium_c.FPDFText_HasUnicodeMapError, pdfium_c.FPDFText_GetLooseCharBox
-    font_size, font_weight = pdfium_c.FPDFText_GetFontSize, pdfium_c.FPDFText_GetFontWeight
+    font_size = pdfium_c.FPDFText_GetFontSize
     glyphs: list[Glyph] = []
     drawn = bad = 0
     space = True
@@ -320,7 +321,7 @@ def _pdfium_glyphs(textpage) -> tuple[list[Glyph], int, int]:
             continue
         loose_box(textpage, i, rect)
         if space:
-            bold, mono = _face(textpage, i, font_weight)
+            bold, mono = _face(textpage, i)
         top, bottom = rect.top, rect.bottom
         if abs(top - bottom - height) > 0.01:  # the loose box's height is the font's: same height, same size
             height = top - bottom
@@ -628,12 +629,13 @@ def _units(laid: list[tuple[int, str, int | None, bool]], page_text: str) -> lis
     when that starts a list item, the items after it (它的功能包括： • 列出方案； • 安装软件包。). One that ends
     mid-sentence, at least ``SHORT`` characters long (the layout cut it: ……很有 / 可能是因为……), goes on in the
     next. The lines of a code listing (``listing``, see ``_listing``) or a paragraph set in a monospaced face go
-    with the text before them, which says
-    what they are (在屏幕上应该能见到以下内容 / 1 ===> TeX Live installation procedure). Alone, none of these
-    answers: the lead-in is what a question finds, and its items, command or output would be in other chunks.
-    The sentence of a lead-in whose command ends with no sentence end goes on after it (必须执行： / context
-    --generate / 来刷新缓存。): that paragraph joins too. A joined unit is the page's text from the first paragraph's start to the last one's end (line breaks kept,
-    so its span stays exact); it never takes in a heading and grows to at most ``MAX_CHUNK`` characters.
+    with the text before them, which says what they are (在屏幕上应该能见到以下内容 / 1 ===> TeX Live installation
+    procedure). Alone, none of these answers: the lead-in is what a question finds, and its items, command or
+    output would be in other chunks. The sentence of a lead-in whose command ends with no sentence end goes on
+    after it (必须执行： / context --generate / 来刷新缓存。): that paragraph joins too, and so does the next item of
+    a numbered list (``_next_item``). A joined unit is the page's text from the first paragraph's start to the last
+    one's end (line breaks kept, so its span stays exact); it never takes in a heading and grows to at most
+    ``MAX_CHUNK`` characters.
 
     >>> t = "它的功能包括：\\n• 列出方案；\\n• 安装软件包。\\n下一段。\\n屏幕上显示\\n1 install-tl"
     >>> [u[1] for u in _units([(0, "它的功能包括：", None, False), (8, "• 列出方案；", None, False),

@@ -456,9 +456,10 @@ def heading_level(text: str, size: float, body: float, bold: bool = False) -> in
 
     Numbered headings (第二章, 第3节, 二、, 1.2) count when short and set larger (by 8 %: a third-level
     heading is often set only one step above the body, 12 pt over 10.5) or bold (``bold``: the line's number is
-    enough, as its title may be set in 黑体 rather than a bold face); 第…章 counts even at body size. An unnumbered line counts when its font is at least
-    15 % larger than the body's and has two letters or Chinese characters; its level is
-    then 1 for ≥ 1.6×, 2 for ≥ 1.3×, else 3.
+    enough, as its title may be set in 黑体 rather than a bold face); 第…章 counts even at body size. A bold
+    numbered question (a FAQ's) may run to 80 characters. An unnumbered line counts when its font is at least
+    15 % larger than the body's and has two letters or Chinese characters; its level is then 1 for ≥ 1.6×, 2 for
+    ≥ 1.3×, else 3.
 
     >>> heading_level("第一章 总则", 10.5, 10.5), heading_level("1.2 方法", 12, 10), heading_level("正文一句话。", 10, 10)
     (1, 2, None)
@@ -470,7 +471,6 @@ def heading_level(text: str, size: float, body: float, bold: bool = False) -> in
     1
     """
     t = text.strip()
-    # (a FAQ's numbered questions, set bold, are its headings however long: 18 CTEX-Fonts … 都是干什么的？和…有什么关系？)
     if not t or len(t) > (80 if bold and t[-1] in "？?" else 40) or t[-1] in "。，；：,;:":
         return None
     larger = size >= 1.15 * body

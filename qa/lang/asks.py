@@ -197,6 +197,13 @@ _SCOPE = re.compile(rf"(?:多少|几)\s*[{_UNITS}]?[\u4e00-\u9fff]{{0,6}}?(?:之
 
 
 @lru_cache(maxsize=4096)
+def _plain(question: str) -> str:
+    """``question`` normalised, less its asides in brackets and the set it picks from (read past by ``wanted``
+    and ``asks_how_long``)."""
+    return _SCOPE.sub("", _ASIDE.sub("", normalised(question)))
+
+
+@lru_cache(maxsize=4096)
 def wanted(question: str) -> tuple[Want, re.Match] | None:
     """The first rule whose pattern the question matches, with the match.
 
@@ -206,7 +213,7 @@ def wanted(question: str) -> tuple[Want, re.Match] | None:
     >>> wanted("几种办法中最推荐哪一种"), wanted("几种办法")[0].name
     (None, 'count')
     """
-    plain = _SCOPE.sub("", _ASIDE.sub("", normalised(question)))
+    plain = _plain(question)
     for want in WANTS:
         m = want.asks.search(plain)
         if m:
@@ -362,13 +369,10 @@ def states_a_quantity(text: str, question: str = "") -> bool:
     >>> states_a_quantity("2019 年 4 月，协调税产生了 3 000 万美元", "3000万美元中各机构分别代收了多少")
     False
     """
-    if question:
-        given = _given_numbers(question)
-        if given:
-            text = _GIVEN.sub(lambda m: " " if _SPACE.sub("", m.group(1)) in given else m.group(0), text)
-    text = _DATE.sub(" ", _TITLE.sub(" ", text)) if question else text
-    return _ANY_QUANTITY.search(text) is not None
-
+    given = _given_numbers(question)
+    if given:
+        text = _GIVEN.sub(lambda m: " " if _SPACE.sub("", m.group(1)) in given else m.group(0), text)
+    return _ANY_QUANTITY.search(_DATE.sub(" ", _TITLE.sub(" ", text))) is not None
 
 
 # how long something lasts or took (任期几年, 推迟了多久, how many months): a span of time answers it; 多少年轻人 does not
@@ -388,7 +392,7 @@ def asks_how_long(question: str) -> bool:
     >>> asks_how_long("头几个月的例子里，是从哪个机构过渡的"), asks_how_long("头几个月的成果例子提到哪个机构")
     (False, False)
     """
-    return _HOW_LONG.search(_SCOPE.sub("", _ASIDE.sub("", normalised(question)))) is not None
+    return _HOW_LONG.search(_plain(question)) is not None
 
 
 def states_a_span(text: str) -> bool:
@@ -398,6 +402,7 @@ def states_a_span(text: str) -> bool:
     [True, True, False, False]
     """
     return _SPAN.search(_DATE.sub(" ", text)) is not None
+
 
 _CLAUSE = re.compile(r"[，；。,;]")
 _NUMBER = re.compile(rf"\d[\d\s,.]*\d|\d|[{_NUMERAL}]+(?=\s*[{_UNITS}])")
