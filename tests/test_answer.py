@@ -229,6 +229,8 @@ def test_abstains_where_the_report_is_silent(service, question):
     ("2019 年驻地协调员系统的印刷费是多少？", "an amount of something else"),  # nor a printing cost
     ("驻地协调员办公室 2019 年的房租是多少？", "an amount of something else"),  # nor a rent
     ("驻地协调员的合同一般签几年？", "gives no span of time"),  # nor how long a contract runs
+    ("联合国新闻中心的租金是多少？", "gives no sum"),  # nor what a rent comes to: a count of centres is none
+    ("新驻地协调员的薪酬大概是多少？", "gives no sum"),  # nor a salary (a salary is a sum: want "money")
     # nor what a pledge comes to in another currency: the answer says back the question's own amount
     ("巴基斯坦那只合作框架基金，联合王国承诺的 3 500 万英镑按美元算是多少钱？", "the question's own"),
 ])
@@ -243,6 +245,12 @@ def test_how_long_is_answered_by_a_span_of_time(service):
     # the same check lets a span through: 为期五天 says how long the induction lasts
     ans = service.ask("新驻地协调员的入职培训为期几天？")
     assert not ans.abstained and "五天" in ans.answer, (ans.answer, ans.reason)
+
+
+def test_how_much_money_is_answered_by_a_sum(service):
+    # the same check lets a sum through, in 美元
+    ans = service.ask("特别用途信托基金 2019 年共收到多少捐款？")
+    assert not ans.abstained and "1.18 亿美元" in ans.answer, (ans.answer, ans.reason)
 
 
 def test_a_title_is_no_date(service):

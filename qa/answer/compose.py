@@ -27,7 +27,7 @@ from qa.ingest.document import Chunk
 from qa.answer.features import candidates, matrix, measures
 from qa.answer.model import AnswerModel
 from qa.lang.asks import (QUANTITIES, amount_named, asks_how_long, asks_year, names_a_year, states_a_quantity,
-                          states_a_span)
+                          states_a_span, states_a_sum)
 from qa.lang.query import Query
 from qa.answer.reply import Answer, Highlight, Source, citation, no_answer
 from qa.answer.shape import shape
@@ -148,6 +148,12 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
     if chunk.kind != "table" and asks_how_long(query.asked) and not states_a_span(chunk.text[a:b]):
         return abstain(f"the question asks how long, and the best answer, from {_where(chunk)}, gives no span of "
                        f"time (confidence {p:.2f})", p)
+    # how much money, asked of an answer that gives no sum (工资待遇大概是多少, answered with 25 名新驻地协调员; a
+    # budget answered with 140 万年轻人): a count or a share is not what it costs. A table's values stand under
+    # headings that name their unit (千美元), a figure's under its title
+    if query.want == "money" and chunk.kind not in ("table", "figure") and not states_a_sum(chunk.text[a:b]):
+        return abstain(f"the question asks how much money, and the best answer, from {_where(chunk)}, gives no sum "
+                       f"(confidence {p:.2f})", p)
     # how much money a thing is (差旅费实际支出是多少, 印刷费是多少), answered with an amount that never names the
     # thing: an amount of something else (收入为 2.23 亿美元) does not say what the travel cost. A table row's or a
     # figure's values stand under their headings, which the sentence does not repeat

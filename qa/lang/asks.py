@@ -95,7 +95,9 @@ _ASKS_FIGURE = re.compile(r"百分|几成|percent")
 _ROLE = re.compile(r"秘书长|主席|协调员|主任|部长|总统|总理|大使|政府|会员国|大会|理事会|执行局|委员会|机构|实体|办公室|"
                    r"工作队|集团|署|组织|基金|部门|[\u4e00-\u9fff]·[\u4e00-\u9fff]|先生|女士")
 _RANKS = r"最[高多大低少小早晚]|居首|首位|之首|排名第一"  # a sentence that ranks: 最多, 居首
-_MONEY = re.compile(r"(\d|[万亿])\s*(?:万|亿)?\s*(?:美元|欧元|瑞士法郎|英镑|日元|元)")
+# a sum of money: a number and a currency (3.5 亿美元, 100 万人民币, 2 000 港币, $5, 30 dollars)
+_MONEY = re.compile(r"(?:\d|[万亿])\s*(?:万|亿)?\s*(?:美元|欧元|瑞士法郎|法郎|英镑|日元|元|人民币|港币|台币|卢布|美金|镑)"
+                    r"|[$€£¥￥]\s*\d|\d\s*(?:dollars|euros|pounds|francs)\b", re.IGNORECASE)
 # a finding reported: 调查发现, 报告说, 结果显示
 _FOUND = re.compile(r"发现|显示|表明|表示|指出|认为|报告说|结论|结果|查明|确定了")
 # planned or under way, not done: 将于 2020 年 7 月完成, 正在制作中
@@ -154,7 +156,7 @@ WANTS: tuple[Want, ...] = (
     Want("finding", re.compile(r"(?:得出|发现|反映出|显示出|表明|查明)了?(?:哪些|什么)|(?:哪些|什么)(?:主要|具体)?(?:结论|结果|成效)"
                                r"|结果如何|结论是什么|\bwhat did\b.*\b(?:find|conclude|show|reveal)\b|\bwhat (?:were|are) the (?:\w+ )?(?:findings|conclusions)\b"),
          lambda sentence, _m, _names: bool(_FOUND.search(sentence)) and not _NOT_YET.search(sentence)),
-    Want("day", re.compile(r"哪一?[天日]|几号|日期|what (?:date|day)|which day"), _has(r"\d+\s*日")),
+    Want("day", re.compile(r"哪[一几]?[天日]|几号|日期|what (?:date|day)|which days?"), _has(r"\d+\s*日")),
     Want("month", re.compile(r"哪一?个?月|几月|what month|which month"), _has(r"\d+\s*月")),
     Want("date", re.compile(r"哪一?年|哪几年|何时|什么时候|\bwhen\b|what year|which year"),
          # (or by a session: "when will the Assembly review it" - 大会第七十五届会议)
@@ -164,7 +166,10 @@ WANTS: tuple[Want, ...] = (
     Want("money", re.compile(r"多少(?:资金|钱|经费|开支|费用|捐款|金额|收入|预算|支出|资源|捐助|供资|租金|薪金|美元|欧元)"
                              r"|(?:金额|资金|开支|费用|预算|收入|支出|成本|经费|租金|薪金)(?:总额|总计)?(?:是|为|共|约|达到|有)?多少"
                              r"|(?:花|花费|耗费|节省|节约|支付|捐|缴|缴纳|交纳|拨付|筹集|筹措|募集|认捐)了?多少|省了多少"
-                             r"|how much (?:money|funding)|how much did [\w ]+ (?:give|pay|spend|save|cost|contribute|put)"
+                             # a salary or a tax is a sum (工资待遇大概是多少, 协调税是多少, how much does she earn)
+                             r"|(?:工资|薪酬|薪水|薪资|薪金|年薪|月薪|待遇)[^,。?]{0,6}?多少(?![个名人位项次])|税(?:款|额|收)?(?:是|为|共|约|有)?多少"
+                             r"|how much (?:money|funding)|how much (?:did|does|do|will|would) [\w ]+ (?:give|pay|spend|save|cost|contribute|put|earn|make|be paid|get paid)"
+                             r"|\b(?:salary|salaries|wages?)\b"
                              r"|\bwhat (?:was|is|were) the (?:total )?(?:envelope|budget|cost|funding|amount of money)\b"),
          lambda sentence, _m, _names: bool(_MONEY.search(sentence))),
     # a share (多大比例, 百分之几, 几成, 占多大份额, what share): a percentage or a fraction answers it, a count
@@ -393,6 +398,16 @@ def asks_how_long(question: str) -> bool:
     (False, False)
     """
     return _HOW_LONG.search(_plain(question)) is not None
+
+
+def states_a_sum(text: str) -> bool:
+    """Whether ``text`` gives a sum of money: a reply to how much money (工资是多少, 预算多少) that gives none, only
+    a count or a share, does not say how much.
+
+    >>> [states_a_sum(t) for t in ("总额为 1.18 亿美元", "收入 100 万人民币", "招聘了 25 名驻地协调员", "增加了 39%")]
+    [True, True, False, False]
+    """
+    return _MONEY.search(text) is not None
 
 
 def states_a_span(text: str) -> bool:
