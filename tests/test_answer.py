@@ -231,6 +231,9 @@ def test_abstains_where_the_report_is_silent(service, question):
     ("驻地协调员的合同一般签几年？", "gives no span of time"),  # nor how long a contract runs
     ("联合国新闻中心的租金是多少？", "gives no sum"),  # nor what a rent comes to: a count of centres is none
     ("新驻地协调员的薪酬大概是多少？", "gives no sum"),  # nor a salary (a salary is a sum: want "money")
+    # nor how many offices one region has: the closest passage gives a global figure
+    ("How many resident coordinator offices are there in Asia?", "never names"),
+    ("How many staff work in Europe's regional office?", "never names"),
     # nor what a pledge comes to in another currency: the answer says back the question's own amount
     ("巴基斯坦那只合作框架基金，联合王国承诺的 3 500 万英镑按美元算是多少钱？", "the question's own"),
 ])
@@ -251,6 +254,12 @@ def test_how_much_money_is_answered_by_a_sum(service):
     # the same check lets a sum through, in 美元
     ans = service.ask("特别用途信托基金 2019 年共收到多少捐款？")
     assert not ans.abstained and "1.18 亿美元" in ans.answer, (ans.answer, ans.reason)
+
+
+def test_a_region_asked_is_answered_where_the_passage_names_it(service):
+    # the same check lets a passage naming the region through, under its longer name (亚洲及太平洋 for 亚太)
+    ans = service.ask("亚太区域发展协调办公室在 12 个月内为多少个共同国家分析提供了投入？")
+    assert not ans.abstained and "五个" in ans.answer, (ans.answer, ans.reason)
 
 
 def test_a_title_is_no_date(service):

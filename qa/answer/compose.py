@@ -28,6 +28,7 @@ from qa.answer.features import candidates, matrix, measures
 from qa.answer.model import AnswerModel
 from qa.lang.asks import (QUANTITIES, amount_named, asks_how_long, asks_year, names_a_year, states_a_quantity,
                           states_a_span, states_a_sum)
+from qa.lang.names import names_a_region
 from qa.lang.query import Query
 from qa.answer.reply import Answer, Highlight, Source, citation, no_answer
 from qa.answer.shape import shape
@@ -131,6 +132,12 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
     if asks_year(query.asked) and not names_a_year(index.facts[c.sentence].context):
         return abstain(f"the question asks which year, and the best sentence in {_where(chunk)} and the ones "
                        f"beside it name none (confidence {p:.2f})", p)
+    # a question about one region (非洲, Latin America), answered from a passage that never names it, nor do the
+    # headings above it: a global figure, or another region's, does not say how it stands there
+    where = f"{chunk.text} {' '.join(chunk.heading_path)}"
+    if query.regions and not names_a_region(where, query.regions):
+        return abstain(f"the question asks about {query.regions[0][0]}, which the best answer's passage, in "
+                       f"{_where(chunk)}, never names (confidence {p:.2f})", p)
     a, b = widen(index, c.sentence, query)
     # which country, body, city, day or person, asked of an answer that names none: the learned gate weighs the kind of
     # answer as one input among many, but a sentence without a country does not say which country. Only where a

@@ -36,6 +36,42 @@ REGIONS: Groups = [
     ("南亚",), ("萨赫勒",),
 ]
 
+# The same regions as English questions name them, in REGIONS' Chinese (the European or African Union is a body)
+ENGLISH_REGIONS: dict[str, str] = {
+    "africa": "非洲", "african": "非洲", "asia": "亚洲", "asian": "亚洲", "europe": "欧洲", "european": "欧洲",
+    "latin america": "拉丁美洲", "latin american": "拉丁美洲", "caribbean": "加勒比", "arab states": "阿拉伯国家",
+    "arab region": "阿拉伯国家", "asia-pacific": "亚洲及太平洋", "asia and the pacific": "亚洲及太平洋",
+    "western asia": "西亚", "north america": "北美洲", "oceania": "大洋洲", "middle east": "中东", "central asia": "中亚",
+    "southeast asia": "东南亚", "south-east asia": "东南亚", "south asia": "南亚", "sahel": "萨赫勒",
+}
+_UNIONS = re.compile(r"\b(?:european|african) union\b")
+
+
+def regions_asked(text: str, names: Names) -> tuple[tuple[str, ...], ...]:
+    """The world regions normalised ``text`` names, each as all its forms (Chinese, then English): in Chinese as
+    ``names`` reads them (非洲联盟 is a body, not 非洲), in English by ``ENGLISH_REGIONS``.
+
+    >>> regions_asked("how many offices are there in africa?", Names.build())
+    (('非洲', 'africa', 'african'),)
+    >>> regions_asked("非洲有多少个办事处", Names.build()), regions_asked("the european union gave how much?", Names.build())
+    ((('非洲', 'africa', 'african'),), ())
+    """
+    chinese = [names.regions[n] for n in names.find(text, "every") if n in names.regions]
+    low = _UNIONS.sub(" ", text)
+    english = [names.regions.get(zh, (zh,)) for en, zh in ENGLISH_REGIONS.items() if re.search(rf"\b{en}\b", low)]
+    return tuple(g + tuple(en for en, zh in ENGLISH_REGIONS.items() if zh in g)
+                 for g in dict.fromkeys(chinese + english))
+
+
+def names_a_region(text: str, regions: tuple[tuple[str, ...], ...]) -> bool:
+    """Whether ``text`` names one of ``regions`` (``regions_asked``) in any of its forms: 亚洲及太平洋 names 亚洲.
+
+    >>> names_a_region("亚洲及太平洋区域发展协调办公室", (("亚洲",),)), names_a_region("全球 130 个办事处", (("非洲",),))
+    (True, False)
+    """
+    low = text.lower()
+    return any(form in low for group in regions for form in group)
+
 
 def iso_countries() -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
     """Each ISO 3166 country: its code, its English names (name, common name, official name) and their

@@ -29,7 +29,7 @@ from qa.lang.asks import (QUESTION_CHARS, YEAR, asks_actual, asks_change, compar
 from qa.lang.dialect import as_mandarin
 from qa.lang.english import QUESTION_WORDS, countries
 from qa.lang.latin import terms as latin_terms, unread
-from qa.lang.names import Names
+from qa.lang.names import Names, regions_asked
 from qa.lang.question import clean
 from qa.lang.tokenize import Segmenter, bigrams, dense_text, expand_english, normalise, normalised
 
@@ -103,6 +103,8 @@ class Query:
     # Latin terms a Chinese question names that no searched document writes and the lexicon cannot read
     # (M1 芯片, NO-B 职等): ``qa.lang.latin``
     unread: tuple[str, ...] = ()
+    # the world regions the question names, each in all its forms (``qa.lang.names.regions_asked``)
+    regions: tuple[tuple[str, ...], ...] = ()
     # sentence row -> whether it holds the kind of answer asked for (``qa.answer.features.sentence_kinds``): worked out
     # once per question, however many steps ask
     kinds: dict[int, bool | None] = field(default_factory=dict, repr=False)
@@ -167,6 +169,7 @@ class Query:
             actual=asks_actual(asked), share_of_group=want == "share" and not asks_change(asked),
             superlative=compares(asked),
             unread=unread(latin, index.latin_words, index.lexicon.glossary, index.english) if latin else (),
+            regions=regions_asked(normalised(asked), index.names),
         )
 
 
