@@ -675,13 +675,14 @@ def asked_noun_found(question: str, passage: str) -> bool | None:
 
 # words around the thing a "X 是多少" question names that are not the thing: a total's words, a leading year's tail
 _NOT_THING = re.compile(r"^[年月]|(?:一共|总共|合计|加起来|分别|各|到底|确切|大概|具体|一|总)+$")
-# a thing that is an amount of money: a fee, rent, fund, sum, budget, spending, income, cost (印刷费, 房租, 预算)
-_MONEY_THING = re.compile(r"(?:费|租|金|款|额|资|预算|支出|收入|成本|开支|捐助)$")
+# a thing that is an amount of money: a fee, rent, fund, sum, budget, spending, income, cost (印刷费, 房租, 预算); or
+# a measured amount (访问量, 排放量, 产量): a count of other things (50 个网站) is not how much of it there was
+_AMOUNT_THING = re.compile(r"(?:费|租|金|款|额|资|预算|支出|收入|成本|开支|捐助|量)$")
 
 
 def amount_named(question: str, want: str | None, text: str) -> bool | None:
-    """Whether ``text`` names the thing whose amount of money a "X 是多少" question asks (``want`` "money", or
-    any quantity of a thing that is money: 印刷费, 房租); None if it asks no such thing.
+    """Whether ``text`` names the thing whose amount a "X 是多少" question asks (``want`` "money", or any
+    quantity of a thing that is money or a measured amount: 印刷费, 房租, 访问量); None if it asks no such thing.
 
     The thing is what ``asked_noun`` reads, but only what follows the last 的 (系统的印刷费: 印刷费) and less the
     words of a total or a year around it (2019 年一共多少钱 names nothing).
@@ -692,12 +693,14 @@ def amount_named(question: str, want: str | None, text: str) -> bool | None:
     False
     >>> amount_named("三条渠道加起来 2019 年一共多少钱", "money", "总计 2.23 亿美元。"), amount_named("预算是多少", "money", "预算 3 亿美元")
     (None, True)
+    >>> amount_named("网站的总访问量是多少", "number", "50 个网站活跃着。")  # a count of sites is no 访问量
+    False
     >>> amount_named("决议的编号是多少", "number", "第 72/279 号决议")  # not money: 编号 is read as it is written
     """
     m = _NOUN_BEFORE.search(normalised(question)) if want in QUANTITIES else None
     noun = _thing(m.group(1).rsplit("的", 1)[-1]) if m else None
     thing = _NOT_THING.sub("", _NOT_THING.sub("", noun)) if noun else ""
-    if len(thing) < 2 or want != "money" and not _MONEY_THING.search(thing):
+    if len(thing) < 2 or want != "money" and not _AMOUNT_THING.search(thing):
         return None
     return _named(thing, text)
 
