@@ -74,6 +74,8 @@ def test_answer_correct_needs_every_part():
     m = answer_metrics([g, g, u], [both, one, Answer("q", True, "无", ())])
     # 1 of 2 answerable right; the 1 unanswerable abstained; no answerable abstained
     assert (m["answer_accuracy"], m["abstention_recall"], m["wrongly_abstained"]) == (0.5, 1.0, 0.0)
+    # a set that asks no source question has no source accuracy (not 0: nothing was asked)
+    assert m["source_accuracy"] is None
 
 
 def test_bad_gold_set(tmp_path):

@@ -181,7 +181,8 @@ def answer_metrics(gold: list[Gold], answers: list) -> dict:
             per_type[t] = {"n": len(items), "answer_accuracy": mean([float(correct(g, a)) for g, a in items])}
     return {
         "answer_accuracy": mean([float(correct(g, a)) for g, a in answerable]),
-        "source_accuracy": mean([float(_source_ok(g, a)) for g, a in sources]),
+        # None where the set asks no source question (a document without footnotes): no accuracy, not 0
+        "source_accuracy": mean([float(_source_ok(g, a)) for g, a in sources]) if sources else None,
         # of the answerable questions whose set gives a page: answered from a passage on that page
         "page_accuracy": mean([float(_page_ok(g, a)) for g, a in answerable if g.page is not None]),
         "paged": sum(1 for g, _ in answerable if g.page is not None),
@@ -503,7 +504,8 @@ def table(report: dict) -> str:
     a = report.get("answers")
     if a:
         lines.append("")
-        lines.append(f"answer accuracy {a['answer_accuracy']:.3f} · source accuracy {a['source_accuracy']:.3f} · "
+        src = "—" if a["source_accuracy"] is None else f"{a['source_accuracy']:.3f}"
+        lines.append(f"answer accuracy {a['answer_accuracy']:.3f} · source accuracy {src} · "
                      f"abstention recall {a['abstention_recall']:.3f} · precision {a['abstention_precision']:.3f} · "
                      f"answerable wrongly abstained {a['wrongly_abstained']:.3f}")
         if a.get("paged"):
