@@ -322,6 +322,18 @@ def test_a_contents_page_and_a_faq_s_long_bold_questions():
     assert fonts.heading_path[-1].startswith("18 CTEX-Fonts") and fonts.heading_path[-1].endswith("有什么关系？")
 
 
+
+def test_a_contents_beside_an_abstract():
+    # The TeX proposal sets its contents in a column beside its abstract (page 2; its English title page 1 the
+    # same): not a contents page, but its 目录 and the entries after it are not indexed, bold top-level entries
+    # (2 我们需要 TEX) no heading of the text after them; the abstract and the authors' notes are
+    doc = parse_pdf(need(TEXLIVE / "latex/texproposal/texproposal.pdf"))
+    front = [c for c in doc.chunks if c.page in (1, 2)]
+    assert not [c for c in front if "具体措施" in c.text or "Detailed Measures" in c.text]
+    assert any("本提案从介绍排版系统" in c.text for c in front) and any("CQUThesis 作者" in c.text for c in front)
+    assert not [c for c in front if any("我们需要" in h or "Need for" in h for h in c.heading_path)]
+
+
 # --- broken inputs --------------------------------------------------------------------------------------------
 
 

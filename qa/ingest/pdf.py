@@ -587,8 +587,12 @@ def _assemble(raws: list[_RawPage], name: str, body: float):
             log.debug("page %d: a contents page (%d of %d paragraphs are entries); not indexed", r.number, entries,
                       len(laid))
             laid = []
+        # a contents on a page with other text (an abstract beside it): its title and the entries after it
+        block = _contents_block([t for _, t, _, _ in laid])
+        laid = [(o, t, CONTENTS if i in block else lv, c) for i, (o, t, lv, c) in enumerate(laid)]
         for start, text, level in _units(laid, page_text):
-            if _contents_entry(text):  # (the short paragraphs before it make their chunk: a chunk is one stretch)
+            # (the short paragraphs before it make their chunk: a chunk is one stretch)
+            if level == CONTENTS or _contents_entry(text):
                 flush()
                 continue
             if level is not None:
@@ -725,6 +729,40 @@ def _runs_on(text: str) -> bool:
 
 
 _LEADER = re.compile(r"(?<![.．·… \t])(?:[ \t]*[.．·…]){4,}[ \t]*(?:\d{1,4}|[ivxlcIVXLC]{1,6})(?=\s|$)")  # . . . . 10
+
+
+CONTENTS = -1  # the level ``_units`` is given for a paragraph of a contents block: a unit alone, not indexed
+_CONTENTS_TITLE = re.compile(r"(?:目录|目次|contents|tableofcontents)", re.IGNORECASE)
+_SECTION_NUMBER = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*|[A-Z]|附录\s*\S|第[一二三四五六七八九十\d]+[章节部])\s")
+_PAGE_AT_END = re.compile(r"\s(?:\d{1,4}|[ivxlc]{1,6})$")
+_NOTE_MARK = re.compile(r"^[①-⑳*∗†‡§¶]")  # a footnote after the contents ends it
+
+
+def _contents_block(texts: list[str]) -> set[int]:
+    """Which of a page's paragraphs ``texts`` are a contents beside other text: a paragraph that reads 目录 or
+    Contents, and the run of entry-like ones after it. Two-column contents set top-level entries without dot
+    leaders (3 接受使用 TEX 撰写的毕业论文 14) and in bold, so they pass for headings; a wrapped entry's page number
+    stands on the next line. Entry-like: a dot leader anywhere, or a section number first, or a page number last
+    (120 characters at most), or a fragment under ``SHORT`` characters; a footnote ends the run.
+
+    >>> sorted(_contents_block(["摘要", "本提案从介绍排版系统开始，提出一套实施方案。", "目 录", "1 引言 1",
+    ...                         "3.3 具体措施 . . . . 18 4 开设 TEX 选修课程", "21 参考文献 22", "∗文件版本号 v1.4。"]))
+    [2, 3, 4, 5]
+    >>> _contents_block(["目录", "本章介绍如何用 tableofcontents 命令生成目录，它需要编译两次才能得到正确的页码。"])
+    {0}
+    """
+    out: set[int] = set()
+    for i, text in enumerate(texts):
+        if i in out or not _CONTENTS_TITLE.fullmatch(re.sub(r"\s", "", text)):
+            continue
+        out.add(i)
+        for j in range(i + 1, len(texts)):
+            t = texts[j].strip()
+            if _NOTE_MARK.match(t) or not (_LEADER.search(t) or len(t) < SHORT or len(t) <= 120 and (
+                    _SECTION_NUMBER.match(t) or _PAGE_AT_END.search(t))):
+                break
+            out.add(j)
+    return out
 
 
 def _contents_entry(text: str) -> bool:
