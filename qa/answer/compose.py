@@ -134,8 +134,7 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
                        f"beside it name none (confidence {p:.2f})", p)
     # a question about one region (非洲, Latin America), answered from a passage that never names it, nor do the
     # headings above it: a global figure, or another region's, does not say how it stands there
-    where = f"{chunk.text} {' '.join(chunk.heading_path)}"
-    if query.regions and not names_a_region(where, query.regions):
+    if query.regions and not names_a_region(f"{chunk.text} {' '.join(chunk.heading_path)}", query.regions):
         return abstain(f"the question asks about {query.regions[0][0]}, which the best answer's passage, in "
                        f"{_where(chunk)}, never names (confidence {p:.2f})", p)
     a, b = widen(index, c.sentence, query)

@@ -589,7 +589,8 @@ def _assemble(raws: list[_RawPage], name: str, body: float):
             laid = []
         # a contents on a page with other text (an abstract beside it): its title and the entries after it
         block = _contents_block([t for _, t, _, _ in laid])
-        laid = [(o, t, CONTENTS if i in block else lv, c) for i, (o, t, lv, c) in enumerate(laid)]
+        if block:
+            laid = [(o, t, CONTENTS if i in block else lv, c) for i, (o, t, lv, c) in enumerate(laid)]
         for start, text, level in _units(laid, page_text):
             # (the short paragraphs before it make their chunk: a chunk is one stretch)
             if level == CONTENTS or _contents_entry(text):

@@ -171,7 +171,7 @@ WANTS: tuple[Want, ...] = (
                              r"|how much (?:money|funding)|how much (?:did|does|do|will|would) [\w ]+ (?:give|pay|spend|save|cost|contribute|put|earn|make|be paid|get paid)"
                              r"|\b(?:salary|salaries|wages?)\b"
                              r"|\bwhat (?:was|is|were) the (?:total )?(?:envelope|budget|cost|funding|amount of money)\b"),
-         lambda sentence, _m, _names: bool(_MONEY.search(sentence))),
+         lambda sentence, _m, _names: states_a_sum(sentence)),
     # a share (多大比例, 百分之几, 几成, 占多大份额, what share): a percentage or a fraction answers it, a count
     # does not. (比例 alone is a topic, not a request: 这个比例依据的是哪项调查)
     Want("share", re.compile(r"(?:比例|百分比|比率|份额|占比|比重)[^,。?]{0,8}(?:多少|几|多大|多高)"

@@ -45,6 +45,7 @@ ENGLISH_REGIONS: dict[str, str] = {
     "southeast asia": "东南亚", "south-east asia": "东南亚", "south asia": "南亚", "sahel": "萨赫勒",
 }
 _UNIONS = re.compile(r"\b(?:european|african) union\b")
+_ENGLISH_FORMS = {zh: tuple(en for en, z in ENGLISH_REGIONS.items() if z == zh) for zh in ENGLISH_REGIONS.values()}
 
 
 def regions_asked(text: str, names: Names) -> tuple[tuple[str, ...], ...]:
@@ -59,8 +60,7 @@ def regions_asked(text: str, names: Names) -> tuple[tuple[str, ...], ...]:
     chinese = [names.regions[n] for n in names.find(text, "every") if n in names.regions]
     low = _UNIONS.sub(" ", text)
     english = [names.regions.get(zh, (zh,)) for en, zh in ENGLISH_REGIONS.items() if re.search(rf"\b{en}\b", low)]
-    return tuple(g + tuple(en for en, zh in ENGLISH_REGIONS.items() if zh in g)
-                 for g in dict.fromkeys(chinese + english))
+    return tuple(g + tuple(en for zh in g for en in _ENGLISH_FORMS.get(zh, ())) for g in dict.fromkeys(chinese + english))
 
 
 def names_a_region(text: str, regions: tuple[tuple[str, ...], ...]) -> bool:
