@@ -484,6 +484,25 @@ def test_a_label_ending_in_a_colon_takes_its_bulleted_items():
     assert items_introduced(chunk, 21, 25) == 25
 
 
+def test_a_sentence_cut_at_a_line_break_mid_sentence_takes_the_next_line(service):
+    # a PDF sets a path or URL on a line of its own: ……只需把这些文件放在 / localtexmf\tex\latex\ — the line
+    # before it waits for its object (放在), and the answer is both lines
+    from types import SimpleNamespace
+
+    from qa.answer.compose import widen
+    from qa.ingest.document import Chunk
+
+    text = "编译好的宏包文件和文档类文件只需放在\nlocaltexmf\\tex\\latex\\\n下的某个子目录中。它们也可以更新。"
+    chunk = Chunk("d#p8.9", "paragraph", None, None, 8, text, (), "d")
+    ends = [text.index("\n"), text.index("\n", 20), text.index("。") + 1, len(text)]
+    spans = [(0, 0, ends[0]), (0, ends[0] + 1, ends[1]), (0, ends[1] + 1, ends[2]), (0, ends[2], ends[3])]
+    index = SimpleNamespace(chunks=[chunk], sentence_spans=spans, sentences_of=lambda row: range(0, 4),
+                            names=service.index.names)
+    a, b = widen(index, 0, service.query("宏包文件放在什么位置"))
+    assert text[a:b] == "编译好的宏包文件和文档类文件只需放在\nlocaltexmf\\tex\\latex\\"
+    assert widen(index, 3, service.query("它们可以更新吗")) == (ends[2], ends[3])  # a whole sentence stays whole
+
+
 def test_numbered_steps_are_items_taken_whole():
     # a PDF's steps (1. …, （2）…) are items too, each line whole although it holds two sentences; a line
     # starting with a decimal (1.5 亿) is not an item

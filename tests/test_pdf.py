@@ -334,6 +334,16 @@ def test_a_contents_beside_an_abstract():
     assert not [c for c in front if any("我们需要" in h or "Need for" in h for h in c.heading_path)]
 
 
+def test_a_sentence_cut_by_a_displayed_path_goes_on_after_it():
+    # The CTEX FAQ sets paths and URLs on a line of their own, mid-sentence (……只需把这些文件放在 / localtexmf\tex\
+    # latex\ / 下的某个子目录中；……可以在 / ftp://… / 下载): the sentence and what the layout set apart are one passage
+    doc = parse_pdf(need(TEXLIVE / "latex/ctex-faq/ctex-faq.pdf"))
+    for lead, shown, after in [("最新版的 CCT 可以在", "ftp://ftp.cc.ac.cn/pub/cct/", "下载，或者使用"),
+                               ("你只需把这些文件放在", "localtexmf", "下的某个子目录中")]:
+        chunk = next(c for c in doc.chunks if lead in c.text)
+        assert shown in chunk.text and after in chunk.text, chunk.text
+
+
 # --- broken inputs --------------------------------------------------------------------------------------------
 
 

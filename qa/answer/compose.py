@@ -29,6 +29,7 @@ from qa.answer.model import AnswerModel
 from qa.lang.asks import (QUANTITIES, amount_named, asks_how_long, asks_year, names_a_year, states_a_quantity,
                           states_a_span, states_a_sum)
 from qa.lang.names import names_a_region
+from qa.lang.text import goes_on
 from qa.lang.query import Query
 from qa.answer.reply import Answer, Highlight, Source, citation, no_answer
 from qa.answer.shape import shape
@@ -61,7 +62,8 @@ def footnote_for(chunk: Chunk, start: int, end: int) -> Source | None:
 def widen(index: Index, srow: int, query: Query) -> tuple[int, int]:
     """The sentence's span, plus a neighbour when the sentence alone falls short.
 
-    A fragment (under 12 characters) takes the next sentence; a sentence that
+    A fragment (under 12 characters) or a sentence cut at a line break mid-sentence (``goes_on``: 可以在 /
+    ftp://…) takes the next sentence; a sentence that
     lacks what the question asks for (a number, a date) takes the neighbour that has it.
     """
     crow, a, b = index.sentence_spans[srow]
@@ -75,7 +77,7 @@ def widen(index: Index, srow: int, query: Query) -> tuple[int, int]:
                 _, oa, ob = index.sentence_spans[other]
                 if query.holds(text[oa:ob], index.names):
                     return min(a, oa), max(b, ob)
-    if b - a < 12 and next_row is not None:
+    if (b - a < 12 or goes_on(text[a:b])) and next_row is not None:
         return a, index.sentence_spans[next_row][2]
     return a, b
 

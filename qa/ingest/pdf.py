@@ -82,7 +82,7 @@ from qa.ingest.pdf_layout import (
     reading_order,
     starts_item,
 )
-from qa.lang.text import split_sentences
+from qa.lang.text import goes_on, split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -632,8 +632,10 @@ def _units(laid: list[tuple[int, str, int | None, bool]], page_text: str) -> lis
 
     A paragraph that ends with a colon introduces what follows: the next paragraph (a command, a step) and,
     when that starts a list item, the items after it (它的功能包括： • 列出方案； • 安装软件包。). One that ends
-    mid-sentence, at least ``SHORT`` characters long (the layout cut it: ……很有 / 可能是因为……), goes on in the
-    next. The lines of a code listing (``listing``, see ``_listing``) or a paragraph set in a monospaced face go
+    mid-sentence, at least ``SHORT`` characters long (the layout cut it: ……很有 / 可能是因为……), or on a word
+    that waits for what follows (``qa.lang.text.goes_on``: 可以在 / 宏包提供的), goes on in the next; when that
+    one is a path, URL or command with no sentence end, the sentence goes on after it too (最新版可以在 /
+    ftp://… / 下载。). The lines of a code listing (``listing``, see ``_listing``) or a paragraph set in a monospaced face go
     with the text before them, which says what they are (在屏幕上应该能见到以下内容 / 1 ===> TeX Live installation
     procedure). Alone, none of these answers: the lead-in is what a question finds, and its items, command or
     output would be in other chunks. The sentence of a lead-in whose command ends with no sentence end goes on
@@ -658,10 +660,11 @@ def _units(laid: list[tuple[int, str, int | None, bool]], page_text: str) -> lis
     shown = False  # out[-1] ends with what a lead-in showed (a command) and no sentence end: its sentence goes on
     for start, text, level, code in laid:
         leads = bool(_LEADS_ON.search(last))
+        waits = _runs_on(last) or goes_on(last)
         if out and out[-1][2] is None and level is None and start + len(text) - out[-1][0] <= MAX_CHUNK and (
-                code or leads or listing and _item(text) or _runs_on(last) or shown and not _item(text)
+                code or leads or listing and _item(text) or waits or shown and not _item(text)
                 or _next_item(last, text)):
-            shown = leads and not _ENDED.search(text.rstrip()) and not _item(text)
+            shown = (leads or waits) and not _ENDED.search(text.rstrip()) and not _item(text)
             listing = (leads or listing) and _item(text)
             first = out[-1][0]
             out[-1] = (first, page_text[first:start + len(text)], None)

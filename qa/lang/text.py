@@ -24,6 +24,27 @@ def is_cjk(ch: str) -> bool:
     return bool(ch) and CJK_CHAR.match(ch) is not None
 
 
+# Words that cannot end a sentence: a preposition or 把/被 waits for its object, 的 for what it describes
+_WAITS = frozenset("在把将被从向对于与和及或给由的")
+
+
+def goes_on(text: str) -> bool:
+    """``text`` stops mid-sentence: its last character is a word that waits for what follows (可以在 / 放在 /
+    宏包提供的), with no sentence end after it. What follows, on the next line or in the next paragraph (a path,
+    a URL, a command), is part of that sentence.
+
+    >>> goes_on("最新版的软件可以在"), goes_on("使用宏包提供的"), goes_on("存在"), goes_on("完成了。")
+    (True, True, False, False)
+    """
+    t = text.rstrip()
+    return len(t) >= 4 and t[-1] in _WAITS and is_cjk(t[-2]) and t[-2:] not in _ENDS_WITH_WAIT
+
+
+# ... unless it closes a word that can end one (存在, 目的, 总和)
+_ENDS_WITH_WAIT = frozenset({"存在", "现在", "实在", "所在", "自在", "内在", "外在", "潜在", "目的", "真的", "似的", "总和",
+                             "缓和", "温和", "调和", "平和", "终于"})
+
+
 def join_lines(lines: list[str]) -> str:
     """Join hard-wrapped lines the way the page reads.
 
