@@ -501,6 +501,13 @@ def test_a_sentence_cut_at_a_line_break_mid_sentence_takes_the_next_line(service
     a, b = widen(index, 0, service.query("宏包文件放在什么位置"))
     assert text[a:b] == "编译好的宏包文件和文档类文件只需放在\nlocaltexmf\\tex\\latex\\"
     assert widen(index, 3, service.query("它们可以更新吗")) == (ends[2], ends[3])  # a whole sentence stays whole
+    # a paragraph's sentence that stops at a line break on a Chinese character goes on in the next line
+    text = "装有完整版的发行版时可以直接使用，也可以执行\ntlmgr update --all\n检查并更新全部宏包。"
+    cut = text.index("\n")
+    index.chunks = [Chunk("d#p4.2", "paragraph", None, None, 4, text, (), "d")]
+    index.sentence_spans = [(0, 0, cut), (0, cut + 1, text.index("\n", cut + 1)), (0, text.rindex("\n") + 1, len(text))]
+    index.sentences_of = lambda row: range(0, 3)
+    assert text[slice(*widen(index, 0, service.query("怎样更新全部宏包")))] == text[:text.rindex("\n")]
 
 
 def test_numbered_steps_are_items_taken_whole():

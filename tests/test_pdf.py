@@ -344,6 +344,17 @@ def test_a_sentence_cut_by_a_displayed_path_goes_on_after_it():
         assert shown in chunk.text and after in chunk.text, chunk.text
 
 
+def test_a_numbered_heading_goes_under_the_one_its_number_extends_and_a_bibliography_is_known():
+    # fduthesis sets 第 5 节 参考文献 in 15 pt and 5.1 图书 in 13.2 pt: by size and by number both read as level 2,
+    # yet 5.1 is a part of 第 5 节. Its entries are under a bibliography's heading; the text before them is not
+    doc = parse_pdf(need(TEXLIVE / "latex/fduthesis/fduthesis.pdf"))
+    entry = next(c for c in doc.chunks if c.text.startswith("[1] Knuth"))
+    assert entry.heading_path[-2:] == ("第 5 节 参考文献", "5.1 图书") and entry.in_bibliography()
+    install = next(c for c in doc.chunks if "fduthesis-main.zip" in c.text)
+    assert install.heading_path[-3:] == ("第 2 节 安装", "2.1 获取 fduthesis", "2.1.3 开发版本")
+    assert not install.in_bibliography()
+
+
 # --- broken inputs --------------------------------------------------------------------------------------------
 
 

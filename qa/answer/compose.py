@@ -29,7 +29,7 @@ from qa.answer.model import AnswerModel
 from qa.lang.asks import (QUANTITIES, amount_named, asks_how_long, asks_year, names_a_year, states_a_quantity,
                           states_a_span, states_a_sum)
 from qa.lang.names import names_a_region
-from qa.lang.text import goes_on
+from qa.lang.text import cut_at_line, goes_on
 from qa.lang.query import Query
 from qa.answer.reply import Answer, Highlight, Source, citation, no_answer
 from qa.answer.shape import shape
@@ -62,8 +62,9 @@ def footnote_for(chunk: Chunk, start: int, end: int) -> Source | None:
 def widen(index: Index, srow: int, query: Query) -> tuple[int, int]:
     """The sentence's span, plus a neighbour when the sentence alone falls short.
 
-    A fragment (under 12 characters) or a sentence cut at a line break mid-sentence (``goes_on``: 可以在 /
-    ftp://…) takes the next sentence; a sentence that
+    A fragment (under 12 characters), a sentence that stops on a word waiting for what follows (``goes_on``:
+    可以在 / ftp://…) or a paragraph's sentence cut at a line break (``cut_at_line``: 也可以执行 / tlmgr update)
+    takes the next sentence; a sentence that
     lacks what the question asks for (a number, a date) takes the neighbour that has it.
     """
     crow, a, b = index.sentence_spans[srow]
@@ -77,7 +78,8 @@ def widen(index: Index, srow: int, query: Query) -> tuple[int, int]:
                 _, oa, ob = index.sentence_spans[other]
                 if query.holds(text[oa:ob], index.names):
                     return min(a, oa), max(b, ob)
-    if (b - a < 12 or goes_on(text[a:b])) and next_row is not None:
+    cut = index.chunks[crow].kind == "paragraph" and cut_at_line(text[a:b], text[b:b + 1] == "\n")
+    if (b - a < 12 or goes_on(text[a:b]) or cut) and next_row is not None:
         return a, index.sentence_spans[next_row][2]
     return a, b
 
@@ -109,6 +111,9 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
                        f"（{no_answer(index.lexicon.name)[:2]}中没有出现 {shown}。）")
     cands = candidates(query, index, hits, scores)
     if not cands:
+        if any(index.chunks[h.row].in_bibliography() for h in hits):
+            return abstain("the top passages hold no sentences but a bibliography's entries, which name works and "
+                           "answer only a question about them")
         return abstain("the top passages hold no sentences")
     x = matrix(cands)
     logits = model.logits(x)

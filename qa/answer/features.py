@@ -151,9 +151,12 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
     """Every sentence of the top ``depth`` hits (and of up to ``EXTRA`` more, see ``REACH``), with its features.
 
     A question that names a figure, table or paragraph takes its candidates from those
-    chunks alone, when they are among the hits: the reader said where to look.
+    chunks alone, when they are among the hits: the reader said where to look. A passage under a
+    bibliography's heading (``Chunk.in_bibliography``) is none, unless the question asks about works cited.
     """
     pool = list(enumerate(hits))
+    if not query.asks_works:  # a bibliography's entries name works; they answer only a question about them
+        pool = [(r, h) for r, h in pool if not index.chunks[h.row].in_bibliography()]
     if scores.referenced is not None:
         named = [(r, h) for r, h in pool if scores.referenced[h.row]]
         pool = named or pool

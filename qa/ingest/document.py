@@ -24,6 +24,8 @@ Invariants every parser keeps (tests check them on every format):
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import asdict, dataclass, field
 
 # The re-ranker one-hot encodes these (qa.search.rerank): a new kind changes the model's inputs.
@@ -59,6 +61,10 @@ class TableRow:
     headers: tuple[str, ...]  # column headers, one per cell ("" when the table has no header row)
     cells: tuple[str, ...]
     unit: str | None = None  # "千美元", "%", … when the table states one
+
+
+# a heading over the works a document cites (5 参考文献, References): its entries name works, not facts of the text
+_BIBLIOGRAPHY = re.compile(r"(?:^|[\s.、])(?:参考文献|参考资料|参考书目|引用文献|references|bibliography)\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,16 @@ class Chunk:
                            table.get("unit")) if table else None,
             data_sources=tuple(data.get("data_sources") or ()),
         )
+
+    def in_bibliography(self) -> bool:
+        """Under a heading over the works cited (参考文献, References, at any level above it): an entry names a
+        work (its authors, title, URL), and says nothing of what the document itself states.
+
+        >>> Chunk("d#p18.3", "paragraph", None, "5.4 其他", 18, "[9] 某某. 论文规范 [EB/OL].", doc="d",
+        ...       heading_path=("第 5 节 参考文献", "5.4 其他")).in_bibliography()
+        True
+        """
+        return any(_BIBLIOGRAPHY.search(h.strip()) for h in self.heading_path)
 
     def printed(self) -> str:
         """The text with its footnote markers back where the report printed them ("…2.76 亿美元，22")."""

@@ -598,6 +598,7 @@ def _assemble(raws: list[_RawPage], name: str, body: float):
                 continue
             if level is not None:
                 flush()
+                level = _under_its_number(path, text, level)
                 while path and path[-1][0] >= level:
                     path.pop()
                 path.append((level, text))
@@ -620,6 +621,30 @@ def _assemble(raws: list[_RawPage], name: str, body: float):
         pages.append(Page(number=r.number, label=r.label, text=page_text, has_text_layer=bool(r.glyphs)))
         all_boxes.append(boxes)
     return pages, all_boxes, chunks, title_guess
+
+
+_SUBNUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.\d{1,2}\s")  # 5.1 图书, 2.1.3 开发版本: the number it extends
+_HEAD_NUMBER = re.compile(r"^(?:第\s*(\d{1,2})\s*[章节部篇]|(\d{1,2}(?:\.\d{1,2})*))\s")  # 第 5 节 参考文献, 5.1 图书
+
+
+def _under_its_number(path: list[tuple[int, str]], text: str, level: int) -> int:
+    """The level of heading ``text`` given the heading stack ``path``: a numbered one (5.1 图书) goes under the
+    heading whose number it extends (第 5 节 参考文献, 5 安装), whatever levels their sizes or styles gave them (a
+    15-point 第 5 节 and a 13-point 5.1 can both read as level 2).
+
+    >>> _under_its_number([(1, "手册"), (2, "第 5 节 参考文献")], "5.1 图书", 2)
+    3
+    >>> _under_its_number([(1, "手册"), (2, "第 4 节 依赖")], "5.1 图书", 2), _under_its_number([], "介绍", 1)
+    (2, 1)
+    """
+    sub = _SUBNUMBER.match(text)
+    if sub is None:
+        return level
+    for lv, head in reversed(path):
+        m = _HEAD_NUMBER.match(head)
+        if m and (m.group(1) or m.group(2)) == sub.group(1):
+            return max(level, lv + 1)
+    return level
 
 
 _LEADS_ON = re.compile(r"[：:]\s*$")  # 它的功能包括： / 请依照下面的步骤来做： / 每个用户必须执行：

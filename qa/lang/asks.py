@@ -388,6 +388,20 @@ _HOW_LONG = re.compile(r"多久|多长(?:的)?时间|多少年(?!轻)|(?<![哪�
 _SPAN = re.compile(r"(?:\d|[一二两三四五六七八九十百千半几数])\s*多?\s*个?\s*(?:年|月|周|星期|天|日|小时|分钟)")
 
 
+_WORKS = re.compile(r"文献|参考书|书目|引用|引文|出处|哪本书|哪篇|\breferences?\b|\bbibliograph|\bcit(?:e|es|ed|ation)\b",
+                    re.IGNORECASE)
+
+
+def asks_for_works(question: str) -> bool:
+    """Whether ``question`` asks about the works a document cites (参考了哪些文献, 出处, which book): only then may a
+    bibliography's entries answer it.
+
+    >>> asks_for_works("文中引用了哪些文献"), asks_for_works("Which reference covers fonts?"), asks_for_works("模板怎么安装")
+    (True, True, False)
+    """
+    return _WORKS.search(question) is not None
+
+
 def asks_how_long(question: str) -> bool:
     """Whether ``question`` asks how long something lasts or took (not within a set it picks from: 头几个月的例子里…
     哪个机构 asks which body).

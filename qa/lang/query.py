@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qa.lang.abbrev import expand
-from qa.lang.asks import (QUESTION_CHARS, YEAR, asks_actual, asks_change, compares, counted, counted_english,
-                          expected_type_met, negated, ordinals, wanted)
+from qa.lang.asks import (QUESTION_CHARS, YEAR, asks_actual, asks_change, asks_for_works, compares, counted,
+                          counted_english, expected_type_met, negated, ordinals, wanted)
 from qa.lang.dialect import as_mandarin
 from qa.lang.english import QUESTION_WORDS, countries
 from qa.lang.latin import terms as latin_terms, unread
@@ -105,6 +105,7 @@ class Query:
     unread: tuple[str, ...] = ()
     # the world regions the question names, each in all its forms (``qa.lang.names.regions_asked``)
     regions: tuple[tuple[str, ...], ...] = ()
+    asks_works: bool = False  # asks about the works cited (文献, 出处): a bibliography's entries may answer
     # sentence row -> whether it holds the kind of answer asked for (``qa.answer.features.sentence_kinds``): worked out
     # once per question, however many steps ask
     kinds: dict[int, bool | None] = field(default_factory=dict, repr=False)
@@ -169,7 +170,7 @@ class Query:
             actual=asks_actual(asked), share_of_group=want == "share" and not asks_change(asked),
             superlative=compares(asked),
             unread=unread(latin, index.latin_words, index.lexicon.glossary, index.english) if latin else (),
-            regions=regions_asked(normalised(asked), index.names),
+            regions=regions_asked(normalised(asked), index.names), asks_works=asks_for_works(asked),
         )
 
 

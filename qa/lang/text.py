@@ -40,6 +40,18 @@ def goes_on(text: str) -> bool:
     return len(t) >= 4 and t[-1] in _WAITS and is_cjk(t[-2]) and t[-2:] not in _ENDS_WITH_WAIT
 
 
+def cut_at_line(text: str, line_end: bool) -> bool:
+    """``text``, a sentence that ends where its line does (``line_end``), stops on a Chinese character with no
+    sentence end: a paragraph of a paged document cut there by what the layout set on the next line (一个命令、
+    一个路径): ……也可以执行 / tlmgr update --all.
+
+    >>> cut_at_line("此时即可直接使用，也可以执行", True), cut_at_line("此时即可直接使用。", True), cut_at_line("也可以执行", False)
+    (True, False, False)
+    """
+    t = text.rstrip()
+    return line_end and bool(t) and "\u4e00" <= t[-1] <= "\u9fff"
+
+
 # ... unless it closes a word that can end one (存在, 目的, 总和)
 _ENDS_WITH_WAIT = frozenset({"存在", "现在", "实在", "所在", "自在", "内在", "外在", "潜在", "目的", "真的", "似的", "总和",
                              "缓和", "温和", "调和", "平和", "终于"})

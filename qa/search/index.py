@@ -72,7 +72,7 @@ log = logging.getLogger(__name__)
 
 # 22: a PDF's contents entries are not indexed, numbered headings one step above the body are headings, code listings join the text before them; 21: a PDF paragraph ending in a colon takes what it introduces, one cut mid-sentence the rest; 20: segments keyed by the lexicon's digest, an edited lexicon rebuilds them; 19: a PDF's lines under a hanging indent continue their paragraph; 18: each sentence's facts, per segment; 17: segments per document, postings in numpy; 16: the domain lexicon chosen per corpus, stored with the index;
 # 15: int8 vectors in 7 bits, one text per run
-FORMAT = 27  # 27: a PDF paragraph that stops on a word waiting for what follows (可以在) goes on in the next, and past a path or URL after it; 26: a contents block on a page with other text (PDF); 25: contents pages, FAQ question headings, TeX bold font names; 24: a paragraph in a monospaced face (code) goes with the text before it; 23: PDF headings in a bold face whose descriptor says a weight under 600; 14: 大会, 秘书处 name the General Assembly, the Secretariat; 13: the cover is a kind; 12: dense_text
+FORMAT = 28  # 28: a numbered PDF heading (5.1) goes under the one its number extends (第 5 节); 27: a PDF paragraph that stops on a word waiting for what follows (可以在) goes on in the next, and past a path or URL after it; 26: a contents block on a page with other text (PDF); 25: contents pages, FAQ question headings, TeX bold font names; 24: a paragraph in a monospaced face (code) goes with the text before it; 23: PDF headings in a bold face whose descriptor says a weight under 600; 14: 大会, 秘书处 name the General Assembly, the Secretariat; 13: the cover is a kind; 12: dense_text
 
 
 @dataclass(frozen=True)
