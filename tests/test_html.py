@@ -48,9 +48,9 @@ def test_page_blocks_headings_and_table(tmp_path):
     texts = [c.text for c in doc.chunks]
     assert texts[0] == "2019 年，驻地协调员系统的收入为 2.23 亿美元。"  # the wrap joined, no space invented
     assert doc.chunks[0].heading_path == ("第一章供资",) and doc.chunks[0].id == "page#p1"
-    assert "协调费（1% 征费）" in texts
     by_text = {c.text: c for c in doc.chunks}
-    assert by_text["会员国的自愿捐款"].heading_path == ("第一章供资", "第一节来源")
+    # a list is one passage, an item a line (its <br> a space)
+    assert by_text["• 会员国的自愿捐款\n• 协调费（1% 征费）"].heading_path == ("第一章供资", "第一节来源")
     assert by_text["布局表格里的段落。"].kind == "paragraph"  # a layout table is read as blocks
     assert by_text["$ qa add 报告.pdf\n$ qa list"].heading_path[-1] == "第二节用途"  # h2 replaced h2
     assert [t for t in texts if "文字" in t] == ["散落的文字", "段落中的文字", "尾部文字"]
@@ -65,6 +65,16 @@ def test_page_blocks_headings_and_table(tmp_path):
     assert rows[1].text == "表 1 按来源分列的收入（千美元） · 共计 · 2019 年：223 000.0；2020 年：250 000.0"
     for c in doc.chunks:
         assert not SPACE_BETWEEN_HAN.search(c.text), c.text
+
+
+def test_a_list_is_one_passage_with_the_paragraph_that_introduces_it(tmp_path):
+    f = tmp_path / "list.html"
+    f.write_text("<html><body><h1>账号</h1><p>每项含义如下。</p><ul><li><p>登录名</p></li><li><p>密码</p></li></ul>"
+                 "<p>另一段。</p><ol><li>备份</li><li>编辑</li></ol><p>有三种：</p><dl><dt>a</dt><dd>甲</dd>"
+                 "<dt>b</dt><dd>乙</dd></dl><ul><li>外层<ul><li>内层</li></ul></li></ul></body></html>", encoding="utf-8")
+    texts = [c.text for c in parse_file(f).chunks]
+    assert texts[:4] == ["每项含义如下。\n• 登录名\n• 密码", "另一段。", "1. 备份\n2. 编辑", "有三种：\n• a：甲\n• b：乙"]
+    assert texts[4:] == ["外层", "• 内层"]  # a list holding a list is read block by block; the inner one is a list
 
 
 def test_colspan_header_and_charset(tmp_path):
@@ -95,7 +105,9 @@ def test_debian_reference_headings_and_sentences(debref):
     ch02 = debref["ch02"]
     assert ch02.title == "第 2 章 Debian 软件包管理" and ch02.language == "zh-Hans" and ch02.lexicon is None
     by_text = {c.text: c for c in ch02.chunks}
-    c = by_text["下面是 Debian 系统软件包配置的一些要点。"]
+    # a paragraph that introduces a list (下面是……要点。) is one passage with it, an item a line
+    c = next(c for t, c in by_text.items() if t.startswith("下面是 Debian 系统软件包配置的一些要点。\n• Debian 尊重"))
+    assert c.text.count("\n• ") == 6
     assert c.heading_path == ("第 2 章 Debian 软件包管理", "2.1. Debian 软件包管理的前提", "2.1.1. 软件包配置")
     assert c.section == "2.1.1. 软件包配置" and c.page is None and c.kind == "paragraph"
     assert any(t.startswith("Debian 是一个志愿者组织，它建立一致的自由软件的预编译二进制包") for t in by_text)

@@ -28,6 +28,7 @@ from qa.ingest.tables import read_row
 from qa.lang.asks import VALUES
 from qa.search.match import coverage
 from qa.lang.query import Query
+from qa.lang.text import introduces_list
 from qa.lang.tokenize import normalised
 
 LONG = 70  # a sentence longer than this (characters) is cut to its answering clauses
@@ -136,7 +137,8 @@ def _is_amount(value: str) -> bool:
 
 def items_introduced(chunk: Chunk, start: int, end: int) -> int:
     """Where the item lines after ``chunk.text[start:end]`` end (each whole: an item may hold several
-    sentences), when it ends in a colon and they follow on lines of their own; else ``end``.
+    sentences), when it introduces them (a colon, 下列内容。: ``qa.lang.text.introduces_list``) and they follow on
+    lines of their own; else ``end``.
 
     An item line starts with a bullet (• · - –) or a number (1. 2、 (3) （4）; not 1.5 亿).
 
@@ -145,7 +147,7 @@ def items_introduced(chunk: Chunk, start: int, end: int) -> int:
     '步骤如下：\\n1. 复制文件。再看。\\n2. 运行 fc-cache。'
     """
     text = chunk.text
-    if not text[start:end].rstrip().endswith(("：", ":")):
+    if not introduces_list(text[start:end]):
         return end
     at = end
     for _ in range(MAX_ITEMS):
@@ -168,7 +170,7 @@ def enumeration(chunk: Chunk, start: int, end: int, sentence_rows: list[tuple[in
     if following:
         a, b = following[0]
         nxt = text[a:b]
-        introduces = sentence.rstrip().endswith(("：", ":"))
+        introduces = introduces_list(sentence)
         # (or the next sentence names them: 模式包括自愿捐款、…并对…征收 1%的税)
         runs_on = len(_ITEMS.findall(sentence)) < 2 and (len(_ITEMS.findall(nxt)) >= 2
                                                           or ("包括" in nxt and bool(_ITEMS.search(nxt))))

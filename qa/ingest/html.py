@@ -31,13 +31,14 @@ their later cells sit one header to the left).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from qa.ingest.decode import decode_text
 from qa.ingest.describe import new_document, short_name
 from qa.ingest.document import Chunk, Document
 from qa.ingest.rows import looks_like_caption, table_chunks
-from qa.lang.text import join_lines
+from qa.lang.text import introduces_list, join_lines
 
 DROP_TAGS = frozenset({"script", "style", "nav", "footer", "noscript", "template", "svg", "iframe", "object",
                        "button", "select", "input", "textarea", "head", "title", "meta", "link"})
@@ -52,6 +53,8 @@ _WORD = re.compile(r"[\w\u3400-\u9fff]")
 _BR = "\u2028"  # a <br> in the gathered text (a source newline is only whitespace)
 _MAX_LABEL = 12  # a layout table's header this short labels the next block (DocBook's 注意 / 警告 boxes)
 _MAX_DEPTH = 300  # deeper nesting is read as flat text
+LISTS = frozenset({"ul", "ol", "dl"})
+MAX_LIST = 600  # characters: a longer list (with its lead-in) is read item by item, each a passage
 
 
 def parse_html(path: Path, data: bytes, name: str | None = None) -> Document:
@@ -96,6 +99,7 @@ class _Walker:
         self.last_block = ""  # the text of the last paragraph chunk (a table's caption candidate)
         self.first_h1: str | None = None
         self.label: str | None = None  # a layout table's header (注意) waiting for the block it labels
+        self.lead: int | None = None  # len(chunks) just after a paragraph that nothing has followed yet
 
     @property
     def heading_path(self) -> tuple[str, ...]:
@@ -131,6 +135,9 @@ class _Walker:
             elif tag == "th" and layout and len(label := _clean(_text(child))) <= _MAX_LABEL:
                 self.flush()  # a layout table's short header (注意, 警告) labels the block that follows
                 self.label = label or None
+            elif tag in LISTS and (items := _items(child)) is not None:
+                self.flush()
+                self.items(items)
             elif tag in BLOCK_TAGS:
                 self.flush()
                 self.container(child, depth + 1, layout)
@@ -138,7 +145,21 @@ class _Walker:
             else:  # inline: its text joins the current block
                 self.container(child, depth + 1, layout)
 
+    def items(self, lines: list[str]) -> None:
+        """A list as one passage, its items on lines of their own; with the paragraph just before it when that
+        introduces it (……包含下列内容。, 例如：): alone, neither answers "which ones"."""
+        text = "\n".join(lines)
+        last = self.chunks[-1] if self.chunks else None
+        if (last is not None and self.lead == len(self.chunks) and introduces_list(last.text)
+                and len(last.text) + 1 + len(text) <= MAX_LIST):
+            self.chunks[-1] = replace(last, text=f"{last.text}\n{text}")
+            self.lead = None
+            return
+        self.emit(text)
+        self.lead = None  # a list does not introduce the next one
+
     def heading(self, level: int, text: str) -> None:
+        self.lead = None
         if not text:
             return
         self.path = [(lv, h) for lv, h in self.path if lv < level] + [(level, text)]
@@ -163,8 +184,10 @@ class _Walker:
         self.chunks.append(Chunk(f"{self.doc}#p{n}", "paragraph", n, path[-1] if path else None, None, text,
                                  doc=self.doc, heading_path=path))
         self.last_block = text
+        self.lead = len(self.chunks)  # it may introduce a list that comes next
 
     def table(self, node) -> None:
+        self.lead = None
         rows = [_row_cells(tr) for tr in _rows(node)]
         rows = [r for r in rows if any(r)]
         if not rows:
@@ -177,6 +200,31 @@ class _Walker:
         self.tables += 1
         self.chunks.extend(table_chunks(self.doc, self.tables, caption, headers, body, self.heading_path))
         self.last_block = ""
+
+
+def _items(node) -> list[str] | None:
+    """A list's items as lines (• item; 1. item; • term：definition), or None when the list is not one passage:
+    it nests blocks that are passages of their own (a list, a table, code) or runs past ``MAX_LIST`` characters."""
+    if any(inner != node for inner in node.css("ul, ol, dl, table, pre")):  # (css() matches the node itself)
+        return None
+    lines: list[str] = []
+    term = ""
+    for child in node.iter():
+        if _dropped(child):
+            continue
+        text = _clean(_text(child))
+        if child.tag == "li" and text:
+            lines.append(f"{len(lines) + 1}. {text}" if node.tag == "ol" else f"• {text}")
+        elif child.tag == "dt":
+            term = text
+        elif child.tag == "dd" and (text or term):
+            lines.append(f"• {term}：{text}" if term and text else f"• {term or text}")
+            term = ""
+    if term:
+        lines.append(f"• {term}")
+    if not lines or sum(len(ln) + 1 for ln in lines) > MAX_LIST:
+        return None
+    return lines
 
 
 def _dropped(node) -> bool:

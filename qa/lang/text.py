@@ -52,6 +52,21 @@ def cut_at_line(text: str, line_end: bool) -> bool:
     return line_end and bool(t) and "\u4e00" <= t[-1] <= "\u9fff"
 
 
+_INTRODUCES = re.compile(r"[：:]\s*$|(?:如下|下列|下面|以下)[^。！？!?]*[。.]\s*$")  # (in the last sentence)
+
+
+def introduces_list(text: str) -> bool:
+    """``text`` introduces what follows it: it ends with a colon (例如：), or its last sentence says the items come
+    next (……包含下列内容。, 你需要做下面的操作。, 它们的功能可以概括为以下几点。).
+
+    >>> [introduces_list(t) for t in ("它的功能包括：", "“/etc/passwd”包含下列内容。", "下面是一些要点。", "结束了。")]
+    [True, True, True, False]
+    >>> introduces_list("以下是背景。结束了。"), introduces_list("背景如上。它们可以概括为以下几点。")
+    (False, True)
+    """
+    return _INTRODUCES.search(text.strip()) is not None
+
+
 # ... unless it closes a word that can end one (存在, 目的, 总和)
 _ENDS_WITH_WAIT = frozenset({"存在", "现在", "实在", "所在", "自在", "内在", "外在", "潜在", "目的", "真的", "似的", "总和",
                              "缓和", "温和", "调和", "平和", "终于"})
