@@ -510,6 +510,25 @@ def test_a_sentence_cut_at_a_line_break_mid_sentence_takes_the_next_line(service
     assert text[slice(*widen(index, 0, service.query("怎样更新全部宏包")))] == text[:text.rindex("\n")]
 
 
+def test_what_to_do_is_answered_up_to_the_sentence_that_says_it(service):
+    # a FAQ states the trouble, may say why, then gives the fix: a question asking what to do about it gets the
+    # sentences up to the one that says what to do (two at most); a question that asks something else does not
+    from types import SimpleNamespace
+
+    from qa.answer.compose import widen
+    from qa.ingest.document import Chunk
+
+    sentences = ["源文件换行后汉字之间会多出空格。", "这是因为分行符被当作空格处理。", "解决方法是在行尾加上注释字符 %。", "另一件事。"]
+    text = "".join(sentences)
+    ends = [sum(map(len, sentences[:i + 1])) for i in range(len(sentences))]
+    index = SimpleNamespace(chunks=[Chunk("d#p13.2", "paragraph", None, None, 13, text, (), "d")],
+                            sentence_spans=[(0, e - len(t), e) for t, e in zip(sentences, ends)],
+                            sentences_of=lambda row: range(0, 4), names=service.index.names)
+    assert service.query("汉字之间多出空格怎么处理").asks_remedy
+    assert widen(index, 0, service.query("汉字之间多出空格怎么处理")) == (0, ends[2])
+    assert widen(index, 0, service.query("换行后汉字之间多出了什么")) == (0, ends[0])
+
+
 def test_numbered_steps_are_items_taken_whole():
     # a PDF's steps (1. …, （2）…) are items too, each line whole although it holds two sentences; a line
     # starting with a decimal (1.5 亿) is not an item

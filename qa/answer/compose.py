@@ -26,8 +26,8 @@ import numpy as np
 from qa.ingest.document import Chunk
 from qa.answer.features import candidates, matrix, measures
 from qa.answer.model import AnswerModel
-from qa.lang.asks import (QUANTITIES, amount_named, asks_how_long, asks_year, names_a_year, states_a_quantity,
-                          states_a_span, states_a_sum)
+from qa.lang.asks import (QUANTITIES, amount_named, asks_how_long, asks_year, names_a_year, says_what_to_do,
+                          states_a_quantity, states_a_span, states_a_sum)
 from qa.lang.names import names_a_region
 from qa.lang.text import cut_at_line, goes_on
 from qa.lang.query import Query
@@ -59,6 +59,9 @@ def footnote_for(chunk: Chunk, start: int, end: int) -> Source | None:
     return Source(srcs[0][0], srcs[0][1]) if srcs else None
 
 
+REMEDY_REACH = 2  # sentences after one that states a trouble, looked through for what to do about it
+
+
 def widen(index: Index, srow: int, query: Query) -> tuple[int, int]:
     """The sentence's span, plus a neighbour when the sentence alone falls short.
 
@@ -81,6 +84,13 @@ def widen(index: Index, srow: int, query: Query) -> tuple[int, int]:
     cut = index.chunks[crow].kind == "paragraph" and cut_at_line(text[a:b], text[b:b + 1] == "\n")
     if (b - a < 12 or goes_on(text[a:b]) or cut) and next_row is not None:
         return a, index.sentence_spans[next_row][2]
+    # what to do about a trouble: a sentence that only states it, up to the next that says what to do (a FAQ
+    # states the trouble, may say why, then gives the fix)
+    if query.asks_remedy and not says_what_to_do(text[a:b]):
+        for row in range(srow + 1, min(srow + 1 + REMEDY_REACH, rows.stop)):
+            _, na, nb = index.sentence_spans[row]
+            if says_what_to_do(text[na:nb]):
+                return a, nb
     return a, b
 
 

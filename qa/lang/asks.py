@@ -402,6 +402,34 @@ def asks_for_works(question: str) -> bool:
     return _WORKS.search(question) is not None
 
 
+# asks what to do about something (怎么办, 如何避免, 有没有宏包能…, how do I …)
+_HOW_TO = re.compile(r"怎么办|怎么(?:处理|解决|避免|改|设置|弄|做|装|关|开)|该怎么|怎样(?:才能|解决|处理|避免)"
+                     r"|如何(?:解决|处理|避免|设置|修改)|有(?:没有|什么)(?:办法|方法|宏包|命令|选项|工具)"
+                     r"|\bhow (?:do|can|should) (?:i|we|you)\b|\bhow to\b|\bwhat should\b", re.IGNORECASE)
+# a sentence that says what to do (可以用, 只需, 执行, 请…)
+_ACTION = re.compile(r"只需|只要|可以(?:用|使用|通过|在|把|将|加|改|去)|可通过|通过使用|(?:解决|处理)(?:方法|办法)|办法是|方法是|"
+                     r"应该|应当|必须|请(?:用|使用|在|把|将|运行|执行)|执行|运行|加上|改为|改成|换成|来避免|即可")
+
+
+def asks_what_to_do(question: str) -> bool:
+    """Whether ``question`` asks what to do about something: the answer is the remedy, which a FAQ or a manual
+    often gives in the sentence after the one that states the trouble.
+
+    >>> asks_what_to_do("汉字之间多出空格，怎么处理？"), asks_what_to_do("How do I run it?"), asks_what_to_do("谁负责？")
+    (True, True, False)
+    """
+    return _HOW_TO.search(question) is not None
+
+
+def says_what_to_do(sentence: str) -> bool:
+    """Whether ``sentence`` says what to do (只需, 可以通过, 解决方法是, 执行 …), not only what goes wrong.
+
+    >>> says_what_to_do("只需在导言区加上 cite 宏包。"), says_what_to_do("使用 hyperref 宏包时会有点问题。")
+    (True, False)
+    """
+    return _ACTION.search(sentence) is not None
+
+
 def asks_how_long(question: str) -> bool:
     """Whether ``question`` asks how long something lasts or took (not within a set it picks from: 头几个月的例子里…
     哪个机构 asks which body).

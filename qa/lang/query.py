@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qa.lang.abbrev import expand
-from qa.lang.asks import (QUESTION_CHARS, YEAR, asks_actual, asks_change, asks_for_works, compares, counted,
+from qa.lang.asks import (QUESTION_CHARS, YEAR, asks_actual, asks_change, asks_for_works, asks_what_to_do, compares, counted,
                           counted_english, expected_type_met, negated, ordinals, wanted)
 from qa.lang.dialect import as_mandarin
 from qa.lang.english import QUESTION_WORDS, countries
@@ -106,6 +106,7 @@ class Query:
     # the world regions the question names, each in all its forms (``qa.lang.names.regions_asked``)
     regions: tuple[tuple[str, ...], ...] = ()
     asks_works: bool = False  # asks about the works cited (文献, 出处): a bibliography's entries may answer
+    asks_remedy: bool = False  # asks what to do about something (怎么办, how do I): the remedy answers
     # sentence row -> whether it holds the kind of answer asked for (``qa.answer.features.sentence_kinds``): worked out
     # once per question, however many steps ask
     kinds: dict[int, bool | None] = field(default_factory=dict, repr=False)
@@ -171,6 +172,7 @@ class Query:
             superlative=compares(asked),
             unread=unread(latin, index.latin_words, index.lexicon.glossary, index.english) if latin else (),
             regions=regions_asked(normalised(asked), index.names), asks_works=asks_for_works(asked),
+            asks_remedy=asks_what_to_do(asked),
         )
 
 
