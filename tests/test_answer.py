@@ -529,6 +529,22 @@ def test_what_to_do_is_answered_up_to_the_sentence_that_says_it(service):
     assert widen(index, 0, service.query("换行后汉字之间多出了什么")) == (0, ends[0])
 
 
+def test_a_place_asked_about_is_answered_with_the_sentence_that_names_it(service):
+    from types import SimpleNamespace
+
+    from qa.answer.compose import widen
+    from qa.ingest.document import Chunk
+
+    sentences = ["两家机构的伙伴关系正在围绕联合分析发展。", "在约旦，它们正在联合进行国家诊断。", "这是初步步骤。"]
+    text = "".join(sentences)
+    ends = [sum(map(len, sentences[:i + 1])) for i in range(len(sentences))]
+    index = SimpleNamespace(chunks=[Chunk("d#p5", "paragraph", 5, None, None, text, (), "d")],
+                            sentence_spans=[(0, e - len(t), e) for t, e in zip(sentences, ends)],
+                            sentences_of=lambda row: range(0, 3), names=service.index.names)
+    assert widen(index, 0, service.query("两家机构在约旦联合做什么分析")) == (0, ends[1])
+    assert widen(index, 0, service.query("两家机构的伙伴关系围绕什么发展")) == (0, ends[0])
+
+
 def test_numbered_steps_are_items_taken_whole():
     # a PDF's steps (1. …, （2）…) are items too, each line whole although it holds two sentences; a line
     # starting with a decimal (1.5 亿) is not an item

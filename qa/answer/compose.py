@@ -67,7 +67,8 @@ def widen(index: Index, srow: int, query: Query) -> tuple[int, int]:
 
     A fragment (under 12 characters), a sentence that stops on a word waiting for what follows (``goes_on``:
     可以在 / ftp://…) or a paragraph's sentence cut at a line break (``cut_at_line``: 也可以执行 / tlmgr update)
-    takes the next sentence; a sentence that
+    takes the next sentence; a sentence that names no place when the question names one takes the neighbour that
+    names it (……合作框架发展。/ 在黎巴嫩，这两个组织……); a sentence that
     lacks what the question asks for (a number, a date) takes the neighbour that has it.
     """
     crow, a, b = index.sentence_spans[srow]
@@ -75,6 +76,14 @@ def widen(index: Index, srow: int, query: Query) -> tuple[int, int]:
     rows = index.sentences_of(crow)
     prev_row = srow - 1 if srow - 1 >= rows.start else None
     next_row = srow + 1 if srow + 1 < rows.stop else None
+    # a place the question names (在黎巴嫩…), which the sentence leaves to its neighbour: that is where the answer is
+    places = index.names.find(query.names_text, "places")
+    if places and not index.names.find(text[a:b], "places"):
+        for other in (next_row, prev_row):
+            if other is not None:
+                _, oa, ob = index.sentence_spans[other]
+                if set(places) & set(index.names.find(text[oa:ob], "places")):
+                    return min(a, oa), max(b, ob)
     if query.holds(text[a:b], index.names) is False:
         for other in (prev_row, next_row):
             if other is not None:
