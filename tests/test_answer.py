@@ -545,6 +545,22 @@ def test_a_place_asked_about_is_answered_with_the_sentence_that_names_it(service
     assert widen(index, 0, service.query("两家机构的伙伴关系围绕什么发展")) == (0, ends[0])
 
 
+def test_a_gap_asked_for_is_answered_with_the_sentence_that_states_it(service):
+    from types import SimpleNamespace
+
+    from qa.answer.compose import widen
+    from qa.ingest.document import Chunk
+
+    sentences = ["两个基金加起来共收到 1.2 亿美元。", "与 1.5 亿美元的计划相比，尚有 3 000 万美元的缺口。", "工作照常进行。"]
+    text = "".join(sentences)
+    ends = [sum(map(len, sentences[:i + 1])) for i in range(len(sentences))]
+    index = SimpleNamespace(chunks=[Chunk("d#p9", "paragraph", 9, None, None, text, (), "d")],
+                            sentence_spans=[(0, e - len(t), e) for t, e in zip(sentences, ends)],
+                            sentences_of=lambda row: range(0, 3), names=service.index.names)
+    assert widen(index, 0, service.query("两个基金的收入比计划少了多少")) == (0, ends[1])
+    assert widen(index, 0, service.query("两个基金一共收到多少钱")) == (0, ends[0])
+
+
 def test_numbered_steps_are_items_taken_whole():
     # a PDF's steps (1. …, （2）…) are items too, each line whole although it holds two sentences; a line
     # starting with a decimal (1.5 亿) is not an item

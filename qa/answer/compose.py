@@ -27,7 +27,7 @@ from qa.ingest.document import Chunk
 from qa.answer.features import candidates, matrix, measures
 from qa.answer.model import AnswerModel
 from qa.lang.asks import (QUANTITIES, amount_named, asks_how_long, asks_year, names_a_year, says_what_to_do,
-                          states_a_quantity, states_a_span, states_a_sum)
+                          states_a_quantity, states_a_span, states_a_sum, states_gap)
 from qa.lang.names import names_a_region
 from qa.lang.text import cut_at_line, goes_on
 from qa.lang.query import Query
@@ -83,6 +83,13 @@ def widen(index: Index, srow: int, query: Query) -> tuple[int, int]:
             if other is not None:
                 _, oa, ob = index.sentence_spans[other]
                 if set(places) & set(index.names.find(text[oa:ob], "places")):
+                    return min(a, oa), max(b, ob)
+    # how far an amount falls short: the neighbour that states the gap (……总计 2.23 亿美元。/ ……尚有 5 800 万美元的缺口)
+    if query.asks_gap and not states_gap(text[a:b]):
+        for other in (next_row, prev_row):
+            if other is not None:
+                _, oa, ob = index.sentence_spans[other]
+                if states_gap(text[oa:ob]) and states_a_quantity(text[oa:ob], query.asked):
                     return min(a, oa), max(b, ob)
     if query.holds(text[a:b], index.names) is False:
         for other in (prev_row, next_row):

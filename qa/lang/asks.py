@@ -430,6 +430,29 @@ def says_what_to_do(sentence: str) -> bool:
     return _ACTION.search(sentence) is not None
 
 
+_GAP = re.compile(r"少了多少|少多少|差多少|还差|相差|缺口|差额|短缺|不足多少|\bshortfall\b|\bgap\b|\bshort of\b", re.IGNORECASE)
+_STATES_GAP = re.compile(r"缺口|差额|还需要?|相差|短缺|不足|少了|\bshortfall\b|\bgap\b")
+
+
+def asks_gap(question: str) -> bool:
+    """Whether ``question`` asks how far one amount falls short of another (比预算少了多少, 还差多少钱, the gap):
+    the answer is the sentence that states the gap, not one that gives an amount.
+
+    >>> asks_gap("收入比预算少了多少"), asks_gap("距离全额预算还差多少钱"), asks_gap("收入是多少")
+    (True, True, False)
+    """
+    return _GAP.search(question) is not None
+
+
+def states_gap(sentence: str) -> bool:
+    """Whether ``sentence`` states a shortfall (缺口, 还需要, 相差 …).
+
+    >>> states_gap("尚有 5 800 万美元的缺口。"), states_gap("总计 2.23 亿美元。")
+    (True, False)
+    """
+    return _STATES_GAP.search(sentence) is not None
+
+
 def asks_how_long(question: str) -> bool:
     """Whether ``question`` asks how long something lasts or took (not within a set it picks from: 头几个月的例子里…
     哪个机构 asks which body).
