@@ -260,7 +260,7 @@ def eval_(gold, beir, out, limit, sample, leave_out_gold, tune, as_json, write, 
 
 @main.command()
 @click.option("--set", "sets", multiple=True, type=click.Path(path_type=str),
-              help="Training set (JSONL, repeatable). [default: the sets in qa.lab.train.DEFAULT_SETS: questions, heldout*, blind1–44, offtopic]")
+              help="Training set (JSONL, repeatable). [default: the sets in qa.lab.train.DEFAULT_SETS: questions, heldout*, blind1–46, offtopic]")
 @click.option("--out", type=click.Path(path_type=str), help="Where to write the model. [default: qa/data/answer_model.json]")
 @click.option("--json", "as_json", is_flag=True, help="Print the model's metadata as JSON.")
 @click.option("--fold", "folds", multiple=True, metavar="SET",
