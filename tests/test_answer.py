@@ -510,53 +510,46 @@ def test_a_sentence_cut_at_a_line_break_mid_sentence_takes_the_next_line(service
     assert text[slice(*widen(index, 0, service.query("怎样更新全部宏包")))] == text[:text.rindex("\n")]
 
 
+def _one_paragraph(service, sentences: list[str]):
+    """An index-like view of one paragraph made of ``sentences`` (what ``widen`` reads), and each one's end."""
+    from types import SimpleNamespace
+
+    from qa.ingest.document import Chunk
+
+    text = "".join(sentences)
+    ends = [sum(map(len, sentences[:i + 1])) for i in range(len(sentences))]
+    index = SimpleNamespace(chunks=[Chunk("d#p1", "paragraph", 1, None, None, text, (), "d")],
+                            sentence_spans=[(0, e - len(t), e) for t, e in zip(sentences, ends)],
+                            sentences_of=lambda row: range(0, len(sentences)), names=service.index.names)
+    return index, ends
+
+
 def test_what_to_do_is_answered_up_to_the_sentence_that_says_it(service):
     # a FAQ states the trouble, may say why, then gives the fix: a question asking what to do about it gets the
     # sentences up to the one that says what to do (two at most); a question that asks something else does not
-    from types import SimpleNamespace
-
     from qa.answer.compose import widen
-    from qa.ingest.document import Chunk
 
-    sentences = ["源文件换行后汉字之间会多出空格。", "这是因为分行符被当作空格处理。", "解决方法是在行尾加上注释字符 %。", "另一件事。"]
-    text = "".join(sentences)
-    ends = [sum(map(len, sentences[:i + 1])) for i in range(len(sentences))]
-    index = SimpleNamespace(chunks=[Chunk("d#p13.2", "paragraph", None, None, 13, text, (), "d")],
-                            sentence_spans=[(0, e - len(t), e) for t, e in zip(sentences, ends)],
-                            sentences_of=lambda row: range(0, 4), names=service.index.names)
+    index, ends = _one_paragraph(service, ["源文件换行后汉字之间会多出空格。", "这是因为分行符被当作空格处理。",
+                                           "解决方法是在行尾加上注释字符 %。", "另一件事。"])
     assert service.query("汉字之间多出空格怎么处理").asks_remedy
     assert widen(index, 0, service.query("汉字之间多出空格怎么处理")) == (0, ends[2])
     assert widen(index, 0, service.query("换行后汉字之间多出了什么")) == (0, ends[0])
 
 
 def test_a_place_asked_about_is_answered_with_the_sentence_that_names_it(service):
-    from types import SimpleNamespace
-
     from qa.answer.compose import widen
-    from qa.ingest.document import Chunk
 
-    sentences = ["两家机构的伙伴关系正在围绕联合分析发展。", "在约旦，它们正在联合进行国家诊断。", "这是初步步骤。"]
-    text = "".join(sentences)
-    ends = [sum(map(len, sentences[:i + 1])) for i in range(len(sentences))]
-    index = SimpleNamespace(chunks=[Chunk("d#p5", "paragraph", 5, None, None, text, (), "d")],
-                            sentence_spans=[(0, e - len(t), e) for t, e in zip(sentences, ends)],
-                            sentences_of=lambda row: range(0, 3), names=service.index.names)
+    index, ends = _one_paragraph(service, ["两家机构的伙伴关系正在围绕联合分析发展。", "在约旦，它们正在联合进行国家诊断。",
+                                           "这是初步步骤。"])
     assert widen(index, 0, service.query("两家机构在约旦联合做什么分析")) == (0, ends[1])
     assert widen(index, 0, service.query("两家机构的伙伴关系围绕什么发展")) == (0, ends[0])
 
 
 def test_a_gap_asked_for_is_answered_with_the_sentence_that_states_it(service):
-    from types import SimpleNamespace
-
     from qa.answer.compose import widen
-    from qa.ingest.document import Chunk
 
-    sentences = ["两个基金加起来共收到 1.2 亿美元。", "与 1.5 亿美元的计划相比，尚有 3 000 万美元的缺口。", "工作照常进行。"]
-    text = "".join(sentences)
-    ends = [sum(map(len, sentences[:i + 1])) for i in range(len(sentences))]
-    index = SimpleNamespace(chunks=[Chunk("d#p9", "paragraph", 9, None, None, text, (), "d")],
-                            sentence_spans=[(0, e - len(t), e) for t, e in zip(sentences, ends)],
-                            sentences_of=lambda row: range(0, 3), names=service.index.names)
+    index, ends = _one_paragraph(service, ["两个基金加起来共收到 1.2 亿美元。", "与 1.5 亿美元的计划相比，尚有 3 000 万美元的缺口。",
+                                           "工作照常进行。"])
     assert widen(index, 0, service.query("两个基金的收入比计划少了多少")) == (0, ends[1])
     assert widen(index, 0, service.query("两个基金一共收到多少钱")) == (0, ends[0])
 
