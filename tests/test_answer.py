@@ -238,9 +238,14 @@ def test_abstains_where_the_report_is_silent(service, question):
     ("巴基斯坦那只合作框架基金，联合王国承诺的 3 500 万英镑按美元算是多少钱？", "the question's own"),
 ])
 def test_a_name_or_amount_of_something_else_is_no_answer(service, question, why):
-    # the gate lets these pass (a sentence about the country, or the system's income, is close); the reply must
-    # name a person (阿米娜·穆罕默德), or the thing whose amount is asked, or a span of time
-    ans = service.ask(question)
+    # the reply must name a person (阿米娜·穆罕默德), or the thing whose amount is asked, or a span of time. The
+    # checks stand behind the gate, which may or may not let these pass (a sentence about the country, or the
+    # system's income, is close), a refit moving it: with the gate open (threshold 0) each still refuses, for its
+    # own reason
+    from dataclasses import replace
+
+    assert service.ask(question).abstained
+    ans = replace(service, model=replace(service.model, threshold=0.0)).ask(question)
     assert ans.abstained and why in ans.reason, (ans.answer, ans.reason)
 
 
