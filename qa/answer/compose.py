@@ -19,7 +19,7 @@ answer beside it, on request, from an LLM the user runs).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
@@ -76,27 +76,28 @@ def widen(index: Index, srow: int, query: Query) -> tuple[int, int]:
     rows = index.sentences_of(crow)
     prev_row = srow - 1 if srow - 1 >= rows.start else None
     next_row = srow + 1 if srow + 1 < rows.stop else None
+
+    def with_neighbour(order: tuple[int | None, ...], has: Callable[[str], bool]) -> tuple[int, int] | None:
+        """The sentence joined to the first of its neighbours (in ``order``) whose text ``has`` what it lacks."""
+        for other in order:
+            if other is not None:
+                _, oa, ob = index.sentence_spans[other]
+                if has(text[oa:ob]):
+                    return min(a, oa), max(b, ob)
+        return None
+
     # a place the question names (在黎巴嫩…), which the sentence leaves to its neighbour: that is where the answer is
-    places = index.names.find(query.names_text, "places")
-    if places and not index.names.find(text[a:b], "places"):
-        for other in (next_row, prev_row):
-            if other is not None:
-                _, oa, ob = index.sentence_spans[other]
-                if set(places) & set(index.names.find(text[oa:ob], "places")):
-                    return min(a, oa), max(b, ob)
+    places = set(index.names.find(query.names_text, "places"))
+    if places and not index.names.find(text[a:b], "places") and (span := with_neighbour(
+            (next_row, prev_row), lambda t: bool(places.intersection(index.names.find(t, "places"))))):
+        return span
     # how far an amount falls short: the neighbour that states the gap (……总计 2.23 亿美元。/ ……尚有 5 800 万美元的缺口)
-    if query.asks_gap and not states_gap(text[a:b]):
-        for other in (next_row, prev_row):
-            if other is not None:
-                _, oa, ob = index.sentence_spans[other]
-                if states_gap(text[oa:ob]) and states_a_quantity(text[oa:ob], query.asked):
-                    return min(a, oa), max(b, ob)
-    if query.holds(text[a:b], index.names) is False:
-        for other in (prev_row, next_row):
-            if other is not None:
-                _, oa, ob = index.sentence_spans[other]
-                if query.holds(text[oa:ob], index.names):
-                    return min(a, oa), max(b, ob)
+    if query.asks_gap and not states_gap(text[a:b]) and (span := with_neighbour(
+            (next_row, prev_row), lambda t: states_gap(t) and states_a_quantity(t, query.asked))):
+        return span
+    if query.holds(text[a:b], index.names) is False and (span := with_neighbour(
+            (prev_row, next_row), lambda t: bool(query.holds(t, index.names)))):
+        return span
     cut = index.chunks[crow].kind == "paragraph" and cut_at_line(text[a:b], text[b:b + 1] == "\n")
     if (b - a < 12 or goes_on(text[a:b]) or cut) and next_row is not None:
         return a, index.sentence_spans[next_row][2]

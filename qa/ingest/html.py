@@ -153,9 +153,8 @@ class _Walker:
         if (last is not None and self.lead == len(self.chunks) and introduces_list(last.text)
                 and len(last.text) + 1 + len(text) <= MAX_LIST):
             self.chunks[-1] = replace(last, text=f"{last.text}\n{text}")
-            self.lead = None
-            return
-        self.emit(text)
+        else:
+            self.emit(text)
         self.lead = None  # a list does not introduce the next one
 
     def heading(self, level: int, text: str) -> None:
