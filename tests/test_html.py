@@ -144,3 +144,31 @@ def test_deep_nesting_does_not_exhaust_recursion():
         "</h2><p>正文。</p>"
     chunks = parse_html_text(html, "d")
     assert [(c.text, c.heading_path) for c in chunks] == [("深处的文字", ()), ("正文。", ("标题",))]
+
+
+@pytest.mark.slow
+def test_an_english_question_meets_the_chinese_passage_not_the_english_lines(debref, tmp_path):
+    # the encoder alone puts an English question next to English lines of a Chinese page (a listing of
+    # /etc/passwd); with the page's own words for its words beside it, it meets the Chinese sentence
+    import numpy as np
+
+    from qa.config import Settings
+    from qa.lang.query import encoded_text
+    from qa.lang.tokenize import dense_text
+    from qa.serve.service import Service
+
+    service = Service.open(Settings(corpus=DEBREF / "ch04.zh-cn.html", index_dir=tmp_path / "ix"), progress=False)
+    q = service.query("How can a user run a command as another user?")
+    assert q.english and {"用户", "运行", "命令"} <= {g[0] for g in q.english_groups}
+    assert encoded_text(q.search, q.english_groups).startswith(q.search + " 可以 用户")
+    vectors = np.vstack([service.index.dense.reconstruct(i) for i in range(len(service.index.chunks))])
+
+    def first(vector):
+        return service.index.chunks[int(np.argmax(vectors @ vector))].text
+
+    assert "user1:x:1000" in first(q.vector)  # the question alone, as the answer's features read it
+    assert "su -c" in first(q.searched) and "任何命令以 root 运行" in first(q.searched)  # what the search reads
+    assert np.allclose(q.searched, service.encoder.queries([encoded_text(q.search, q.english_groups)])[0])
+    assert np.allclose(q.vector, service.encoder.queries([dense_text(q.search)])[0])
+    chinese = service.query("用户怎样以另一个用户的身份运行命令？")
+    assert chinese.search_vector is None and chinese.searched is chinese.vector

@@ -82,7 +82,7 @@ def measures(query: Query, scores) -> tuple[float, float, float]:
     meant something else on every corpus), and the best cosine."""
     top = float(scores.lexical.max()) if len(scores.lexical) else 0.0
     lex = top / scores.lexical_ceiling if scores.lexical_ceiling > 0 else 0.0
-    dense = float(scores.dense.max()) if len(scores.dense) else 0.0
+    dense = float(scores.closeness.max()) if len(scores.closeness) else 0.0
     return float(len(query.weights)), lex, dense
 
 
@@ -218,7 +218,7 @@ def _asked(query: Query, index, hits: list, scores) -> Asked:
         strict=query.want in STRICT_KINDS, asked_names=index.names.find(query.names_text),
         every=index.names.every,
         top_cov=coverage(query.weights, top_chunk.text + (top_chunk.section or "")),
-        dense_max=float(scores.dense.max()) if len(scores.dense) else 0.0,
+        dense_max=float(scores.closeness.max()) if len(scores.closeness) else 0.0,
         lex_max=float(scores.lexical.max()) if len(scores.lexical) and scores.lexical.max() > 0 else 1.0,
         fused_top=max(h.score for h in hits),  # (the re-ranked hits keep their fused scores: ``qa.search.rerank``)
         unseen=sum(w for b, w in query.weights.items() if not bm.idf("#" + b)) / (weight or 1.0))
@@ -238,7 +238,7 @@ def _passage(asked: Asked, index, rank: int, hit, scores, met: list[bool | None]
     rest_chars = {c: w for c, w in asked.chars.items() if c not in topic} or asked.chars
     first = index.facts[index.sentences_of(hit.row).start]
     return Passage(
-        rank=rank, kind=chunk.kind, cos=float(scores.dense[hit.row]), lexical=float(scores.lexical[hit.row]),
+        rank=rank, kind=chunk.kind, cos=float(scores.closeness[hit.row]), lexical=float(scores.lexical[hit.row]),
         score=hit.score, cov=coverage(query.weights, passage), rest=rest, rest_chars=rest_chars,
         rest_weight=sum(rest.values()), rest_chars_weight=sum(rest_chars.values()),
         missing=tuple(missing_names(query, passage, index)),

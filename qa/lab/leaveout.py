@@ -47,11 +47,15 @@ def masked(scores: Scores, rows: frozenset[int]) -> Scores:
     dense, lexical = scores.dense.copy(), scores.lexical.copy()
     dense[~keep] = dense[keep].min() if keep.any() else 0.0
     lexical[~keep] = 0.0
+    meaning = None
+    if scores.meaning is not None:
+        meaning = scores.meaning.copy()
+        meaning[~keep] = meaning[keep].min() if keep.any() else 0.0
     referenced = None
     if scores.referenced is not None:
         referenced = scores.referenced.copy()
         referenced[~keep] = False
-    return replace(scores, dense=dense, lexical=lexical, referenced=referenced)
+    return replace(scores, dense=dense, lexical=lexical, referenced=referenced, meaning=meaning)
 
 
 @dataclass

@@ -99,7 +99,7 @@ def passage_features(query: Query, index: Index, scores: Scores, fused: np.ndarr
         chunk = index.chunks[row]
         sents = index.sentences_of(row)
         dense = float(scores.dense[row])
-        best = float((index.sentence_vecs[sents.start:sents.stop] @ query.vector).max()) if len(sents) else dense
+        best = float((index.sentence_vecs[sents.start:sents.stop] @ query.searched).max()) if len(sents) else dense
         holds = held(query, index, row)
         passage = chunk.text + (chunk.section or "")
         out[i] = (

@@ -59,6 +59,14 @@ class Scores:
     # the BM25 score a passage would approach that held every query term many times: Σ idf·(k1 + 1) over the
     # query's terms. The best passage's share of it means the same on any corpus; the raw maximum does not
     lexical_ceiling: float = 0.0
+    # cosine per chunk with the question as asked (``Query.vector``), when the search ranked by another vector
+    # (``Query.search_vector``); what the answer's features read (``closeness``)
+    meaning: np.ndarray | None = None
+
+    @property
+    def closeness(self) -> np.ndarray:
+        """Cosine per chunk with the question as asked: ``meaning``, else ``dense``."""
+        return self.dense if self.meaning is None else self.meaning
 
 
 def referenced(index: Index, refs: tuple[tuple[str, int | None], ...], norm: str = "",
@@ -103,14 +111,15 @@ def _names_doc(norm: str, name: str, entry: dict | None) -> bool:
 
 def score(index: Index, query: Query, lexical: str, only: np.ndarray | None = None) -> Scores:
     """Every chunk's dense and ``lexical`` BM25 score for ``query``."""
-    dense = dense_scores(index, query.vector, only)
+    dense = dense_scores(index, query.searched, only)
+    meaning = dense_scores(index, query.vector, only) if query.search_vector is not None else None
     toks = tokens(" ".join((expand_english(query.norm, index.lexicon.glossary), *query.english_terms)), lexical, index.segmenter)
     if query.english:
         toks = [t for t in toks if t.lstrip("#") not in QUESTION_WORDS]
     bm = index.lexical[lexical]
     lex = bm.scores(toks, only)
     return Scores(dense, lex, query.vector, referenced(index, query.references, query.norm, dense, only),
-                  bm.ceiling(toks))
+                  bm.ceiling(toks), meaning)
 
 
 def dense_scores(index: Index, vector: np.ndarray, only: np.ndarray | None = None) -> np.ndarray:
