@@ -781,3 +781,30 @@ def test_a_two_part_table_question_answers_both_from_the_named_row(service):
     a = service.ask("表 4 中国家协调的 2019 年预算是多少？它与实际支出的差异又是多少（千美元）？")
     assert not a.abstained and a.answer.count("表 4 · B. 工作方案 / 国家协调") == 2, a.answer
     assert "246 298.7" in a.answer and "115 238.2" in a.answer
+
+
+@pytest.mark.parametrize("question, reads, want", [
+    ("喺呢份文件入面，可以用邊個套件排版？", "在这份文件里面，可以用哪个套件排版？", None),  # 邊個 before a noun: which
+    ("呢個程式係邊個開發嘅？", "这个程式是谁开发的？", "agent"),  # 邊個 before a verb, or after 係: who
+    ("點解要編譯兩次先會出到書籤？", "为什么要编译两次才会出到书签？", "reason"),
+    ("我哋唔好改啲設定係咪？", "我们不要改些设定是不是？", None),
+])
+def test_cantonese_words_are_read_as_mandarin(service, question, reads, want):
+    q = service.query(question)
+    assert q.asked == reads and q.want == want
+
+
+def test_a_person_named_in_latin_letters_answers_who(service):
+    from qa.lang.asks import expected_type_met
+
+    assert expected_type_met("这个系统最初是谁开发的？", "它由 Donald E. Knuth 在 1978 年编写。", None)
+    assert expected_type_met("谁开发的", "它是 Leslie Lamport 开发的宏集。", None)
+    assert not expected_type_met("谁开发的", "在 Windows 系统上运行。", None)
+
+
+def test_the_place_the_asker_is_in_is_not_asked_about(service):
+    from qa.search.match import missing_names
+
+    passage = "驻地协调员办公室包括 5 个核心职位。"
+    assert missing_names(service.query("我在香港读书，驻地协调员办公室有几个核心职位？"), passage, service.index) == []
+    assert "香港" in missing_names(service.query("香港的驻地协调员办公室有几个核心职位？"), passage, service.index)

@@ -92,8 +92,10 @@ _FIGURE_SHARE = re.compile(_FIGURE_SHARES)
 _SHARE = re.compile(_FIGURE_SHARES + r"|一半|半数|过半|多数|少数")
 _ASKS_FIGURE = re.compile(r"百分|几成|percent")
 # roles and bodies that act in a UN report: the answer to "谁…" names one
+# a person named in Latin letters, given name (or initials) then family name: Leslie Lamport, Donald E. Knuth
+_LATIN_PERSON = r"\b[A-Z][a-z]+(?: [A-Z]\.)* [A-Z][a-z]{2,}\b"
 _ROLE = re.compile(r"秘书长|主席|协调员|主任|部长|总统|总理|大使|政府|会员国|大会|理事会|执行局|委员会|机构|实体|办公室|"
-                   r"工作队|集团|署|组织|基金|部门|[\u4e00-\u9fff]·[\u4e00-\u9fff]|先生|女士")
+                   r"工作队|集团|署|组织|基金|部门|[\u4e00-\u9fff]·[\u4e00-\u9fff]|先生|女士|" + _LATIN_PERSON)
 _RANKS = r"最[高多大低少小早晚]|居首|首位|之首|排名第一"  # a sentence that ranks: 最多, 居首
 # a sum of money: a number and a currency (3.5 亿美元, 100 万人民币, 2 000 港币, $5, 30 dollars)
 _MONEY = re.compile(r"(?:\d|[万亿])\s*(?:万|亿)?\s*(?:美元|欧元|瑞士法郎|法郎|英镑|日元|元|人民币|港币|台币|卢布|美金|镑)"
@@ -110,7 +112,7 @@ WANTS: tuple[Want, ...] = (
     Want("person", re.compile(r"姓名|(?:人|者|长|员|官|主任|主席|特使|代表|干事|总裁)(?:叫什么名字|叫啥|是谁|是哪位)"
                               r"|\bname of the (?:head|chief|director|person)|\bwhat is the name of|\bwho is the (?:current )?(?:head|chief|director)"
                               r"|\bwho (?:heads|leads|runs|directs)\b"),
-         _has(r"[\u4e00-\u9fff]·[\u4e00-\u9fff]|先生|女士")),
+         _has(r"[\u4e00-\u9fff]·[\u4e00-\u9fff]|先生|女士|" + _LATIN_PERSON)),
     # a web address (网址, 链接, URL): only a printed address gives one, not a sentence about a website
     Want("address", re.compile(r"网址|网站地址|网页地址|网站链接|链接是|\burl\b|\bweb ?(?:site |page )?address|\blink to\b"),
          _has(r"https?\s*:\s*/|www\s*\.|[a-z]\s*\.\s*(?:org|int|com|net)\b")),

@@ -13,6 +13,8 @@ Only for questions: passages keep their own words (the lexical index normalises 
 '这个数字是从哪里来的'
 >>> as_mandarin("關係點解加強咗？")
 '关系为什么加强了？'
+>>> as_mandarin("可以用邊個套件？"), as_mandarin("TeX 係邊個開發嘅？")
+('可以用哪个套件？', 'TeX 是谁开发的？')
 """
 
 from __future__ import annotations
@@ -32,7 +34,12 @@ def _lexicon() -> tuple[re.Pattern[str], dict[str, str]]:
     return pattern, {k: v.strip() for k, v in pairs.items()}
 
 
+# 邊個 is "who" and "which one": before a noun it asks which (用邊個套件 = 用哪个套件), before a verb or at the
+# end who (邊個開發, 係邊個). A character that begins the verbs and particles that follow a "who" keeps "who"
+_WHICH = re.compile(r"邊[個个](?=[\u4e00-\u9fff])(?![係是會会可能負负提開开寫写做話话講讲發发創创設设管決决主建帶带教整嚟來来去嘅的既同和])")
+
+
 def as_mandarin(text: str) -> str:
     """``text`` with Cantonese words as Mandarin ones, in Simplified script (case and width unchanged)."""
     pattern, pairs = _lexicon()
-    return dense_text(pattern.sub(lambda m: pairs[m.group(0)], text))
+    return dense_text(pattern.sub(lambda m: pairs[m.group(0)], _WHICH.sub("哪个", text)))

@@ -8,6 +8,7 @@ search never imports answer code. Does not rank or choose anything.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from qa.lang.asks import VALUES, ordinals, years
@@ -39,8 +40,19 @@ def missing_names(query: Query, passage: str, index: Index) -> list[str]:
     missing = [y for y in query.years if y not in named]
     missing += sorted(set(query.ordinals) - ordinals(text))
     every = index.names.every
-    missing += [w for w in index.names.find(query.names_text) if not mentioned(w, text, every)]
+    missing += [w for w in index.names.find(query.names_text)
+                if not mentioned(w, text, every) and not _askers_place(w, query.norm)]
     return list(dict.fromkeys(missing))
+
+
+def _askers_place(name: str, question: str) -> bool:
+    """Whether the question names ``name`` as where the asker is (我在香港用…, 我们在上海): that says who asks,
+    not what is asked about, so a passage need not name it.
+
+    >>> _askers_place("香港", "我在香港用 cygwin 装 tex live"), _askers_place("香港", "香港有多少个办事处")
+    (True, False)
+    """
+    return re.search(r"我们?(?:人|住|现在|目前)?在" + re.escape(name), question) is not None
 
 
 def sentence_holds(query: Query, index: Index, s: int) -> bool | None:
