@@ -559,6 +559,17 @@ def test_a_gap_asked_for_is_answered_with_the_sentence_that_states_it(service):
     assert widen(index, 0, service.query("两个基金一共收到多少钱")) == (0, ends[0])
 
 
+def test_what_the_question_sets_aside_leads_to_the_sentence_after_it(service):
+    from qa.answer.compose import widen
+
+    index, ends = _one_paragraph(service, ["安装之前先装好 perl 和 wget 两个软件包。", "此外还推荐安装 fontconfig 与 ghostscript。",
+                                           "然后运行安装程序。"])
+    assert service.query("除了 perl 和 wget，还要装什么软件包？").besides == ("perl", "wget")
+    assert widen(index, 0, service.query("除了 perl 和 wget，还要装什么软件包？")) == (0, ends[1])
+    assert widen(index, 0, service.query("除了 perl 以外还需要哪些包")) == (0, ends[1])
+    assert widen(index, 0, service.query("安装之前要先装哪些软件包？")) == (0, ends[0])
+
+
 def test_numbered_steps_are_items_taken_whole():
     # a PDF's steps (1. …, （2）…) are items too, each line whole although it holds two sentences; a line
     # starting with a decimal (1.5 亿) is not an item

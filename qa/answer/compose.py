@@ -31,6 +31,7 @@ from qa.lang.asks import (QUANTITIES, amount_named, asks_how_long, asks_year, na
 from qa.lang.names import names_a_region
 from qa.lang.text import cut_at_line, goes_on
 from qa.lang.query import Query
+from qa.lang.tokenize import normalised
 from qa.answer.reply import Answer, Highlight, Source, citation, no_answer
 from qa.answer.shape import shape
 
@@ -68,7 +69,8 @@ def widen(index: Index, srow: int, query: Query) -> tuple[int, int]:
     A fragment (under 12 characters), a sentence that stops on a word waiting for what follows (``goes_on``:
     可以在 / ftp://…) or a paragraph's sentence cut at a line break (``cut_at_line``: 也可以执行 / tlmgr update)
     takes the next sentence; a sentence that names no place when the question names one takes the neighbour that
-    names it (……合作框架发展。/ 在黎巴嫩，这两个组织……); a sentence that
+    names it (……合作框架发展。/ 在黎巴嫩，这两个组织……); a sentence naming what the question sets aside
+    (除了 perl 和 wget，还…) takes the next, where the rest begins; a sentence that
     lacks what the question asks for (a number, a date) takes the neighbour that has it.
     """
     crow, a, b = index.sentence_spans[srow]
@@ -95,6 +97,9 @@ def widen(index: Index, srow: int, query: Query) -> tuple[int, int]:
     if query.asks_gap and not states_gap(text[a:b]) and (span := with_neighbour(
             (next_row, prev_row), lambda t: states_gap(t) and states_a_quantity(t, query.asked))):
         return span
+    # what the question sets aside (除了 perl 和 wget，还…): a sentence naming it is where the rest begins, next
+    if query.besides and next_row is not None and all(normalised(x) in normalised(text[a:b]) for x in query.besides):
+        return a, index.sentence_spans[next_row][2]
     if query.holds(text[a:b], index.names) is False and (span := with_neighbour(
             (prev_row, next_row), lambda t: bool(query.holds(t, index.names)))):
         return span

@@ -455,6 +455,31 @@ def states_gap(sentence: str) -> bool:
     return _STATES_GAP.search(sentence) is not None
 
 
+# 除了 A 和 B（之外），还有…: what the question already knows and sets aside (besides A and B, what else)
+# (not 删除了 / 排除了: removed, ruled out; not 除此之外: besides this, which names nothing)
+_BESIDES = re.compile(r"(?<![删去排消清解免拆扣剔废开根切革])除(?:了([^,，。?？]{2,30}?)(?:之外|以外|外)?|([^,，。?？]{2,30}?)(?:之外|以外))"
+                      r"[,，]?\s*(?:还|另外|其他|其它|别的|又)"
+                      r"|\b(?:besides|apart from|other than)\s+([^,?]{2,40}?)(?:,|\s+(?:what|which|who|are|is|does|do)\b)",
+                      re.IGNORECASE)
+
+
+def set_aside(question: str) -> tuple[str, ...]:
+    """What ``question`` names as already known and asks past (除了 perl 和 wget，还…; besides A, which …): the
+    answer is what else, so a sentence naming only these leads to the one after it.
+
+    >>> set_aside("除了 perl 和 wget，还建议装哪几个包？"), set_aside("除了世界旅游组织之外，还有哪个成员没有参加？")
+    (('perl', 'wget'), ('世界旅游组织',))
+    >>> set_aside("还建议装哪几个包？"), set_aside("删除了文件，还要做什么？"), set_aside("除此之外还有什么？")
+    ((), (), ())
+    """
+    m = _BESIDES.search(question)
+    if not m:
+        return ()
+    named = next(g for g in m.groups() if g)
+    items = re.split(r"\s*(?:和|与|及|以及|、|,|，|\band\b|\bor\b)\s*", named.strip())
+    return tuple(i for i in (x.strip() for x in items) if len(i) >= 2 and i not in ("此", "这些", "那些", "这个", "那个"))
+
+
 def asks_how_long(question: str) -> bool:
     """Whether ``question`` asks how long something lasts or took (not within a set it picks from: 头几个月的例子里…
     哪个机构 asks which body).

@@ -25,7 +25,7 @@ import numpy as np
 
 from qa.lang.abbrev import expand
 from qa.lang.asks import (QUESTION_CHARS, YEAR, asks_actual, asks_change, asks_for_works, asks_gap, asks_what_to_do,
-                          compares, counted, counted_english, expected_type_met, negated, ordinals, wanted)
+                          compares, counted, counted_english, expected_type_met, negated, ordinals, set_aside, wanted)
 from qa.lang.dialect import as_mandarin
 from qa.lang.english import QUESTION_WORDS, countries
 from qa.lang.latin import terms as latin_terms, unread
@@ -111,6 +111,7 @@ class Query:
     asks_works: bool = False  # asks about the works cited (文献, 出处): a bibliography's entries may answer
     asks_remedy: bool = False  # asks what to do about something (怎么办, how do I): the remedy answers
     asks_gap: bool = False  # asks how far one amount falls short of another (还差多少): the stated gap answers
+    besides: tuple[str, ...] = ()  # what the question sets aside (除了 perl 和 wget，还…): it asks what else
     # sentence row -> whether it holds the kind of answer asked for (``qa.answer.features.sentence_kinds``): worked out
     # once per question, however many steps ask
     kinds: dict[int, bool | None] = field(default_factory=dict, repr=False)
@@ -184,7 +185,7 @@ class Query:
             superlative=compares(asked),
             unread=unread(latin, index.latin_words, index.lexicon.glossary, index.english) if latin else (),
             regions=regions_asked(normalised(asked), index.names), asks_works=asks_for_works(asked),
-            asks_remedy=asks_what_to_do(asked), asks_gap=asks_gap(asked),
+            asks_remedy=asks_what_to_do(asked), asks_gap=asks_gap(asked), besides=set_aside(asked),
         )
 
 
