@@ -236,6 +236,9 @@ def test_abstains_where_the_report_is_silent(service, question):
     ("How many staff work in Europe's regional office?", "never names"),
     # nor what a pledge comes to in another currency: the answer says back the question's own amount
     ("巴基斯坦那只合作框架基金，联合王国承诺的 3 500 万英镑按美元算是多少钱？", "the question's own"),
+    # nor a number in a unit of measure it never gives: a count of centres or posts is no number of pages
+    ("驻地协调员系统的年度报告一共有多少页？", "a number of 页"),
+    ("驻地协调员的入职培训一共多少学分？", "a number of 学分"),
 ])
 def test_a_name_or_amount_of_something_else_is_no_answer(service, question, why):
     # the reply must name a person (阿米娜·穆罕默德), or the thing whose amount is asked, or a span of time. The

@@ -27,7 +27,7 @@ from qa.ingest.document import Chunk
 from qa.answer.features import candidates, matrix, measures
 from qa.answer.model import AnswerModel
 from qa.lang.asks import (QUANTITIES, amount_named, asks_how_long, asks_year, names_a_year, says_what_to_do,
-                          states_a_quantity, states_a_span, states_a_sum, states_gap)
+                          states_a_quantity, states_a_span, states_a_sum, states_gap, states_in, unit_asked)
 from qa.lang.names import names_a_region
 from qa.lang.text import cut_at_line, goes_on
 from qa.lang.query import Query
@@ -205,6 +205,12 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
     if chunk.kind not in ("table", "figure") and amount_named(query.asked, query.want, chunk.text[a:b]) is False:
         return abstain(f"the question asks how much a thing it names is, and the best answer, from "
                        f"{_where(chunk)}, gives an amount of something else (confidence {p:.2f})", p)
+    # a number in a unit of measure (多少学分, 几厘米, 多少 GB), asked of an answer that gives none in that unit: a
+    # number of something else (4. 开设选修课; 10246) does not say how many credits. A table's or a figure's values
+    # stand under headings that name their unit
+    if chunk.kind not in ("table", "figure") and (unit := unit_asked(query.asked)) and not states_in(unit, chunk.text[a:b]):
+        return abstain(f"the question asks for a number of {unit}, and the best answer, from {_where(chunk)}, gives "
+                       f"none (confidence {p:.2f})", p)
     rows = [(sa, sb) for _, sa, sb in (index.sentence_spans[s] for s in index.sentences_of(c.chunk))]
     shaped = shape(query, chunk, a, b, rows, index.names)
     text = shaped.text

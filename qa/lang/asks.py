@@ -492,6 +492,37 @@ def asks_how_long(question: str) -> bool:
     return _HOW_LONG.search(_plain(question)) is not None
 
 
+# units of measure a "多少 / 几 + unit" question asks in, each with the forms a text may give it in
+_MEASURES = {"学分": "学分", "厘米": "厘米|公分|cm", "毫米": "毫米|mm", "公里": "公里|千米|km", "英寸": "英寸|inch|in",
+             "磅": "磅|pt", "像素": "像素|px|pixels?", "gb": "gb|g", "mb": "mb|m", "kb": "kb|k", "tb": "tb|t",
+             "页": "页", "字": "字", "学时": "学时|课时"}
+# (a one-character unit or a Latin one ends there: 多少字母 asks no number of 字, 多少 gbit no number of GB)
+_UNIT_ASKED = re.compile(r"(?:多少|几)\s*(?:(" + "|".join(u for u in _MEASURES if len(u) > 1 and not u.isascii()) +
+                         r")|(" + "|".join(u for u in _MEASURES if len(u) == 1 or u.isascii()) + r")(?![\u4e00-\u9fffa-z]))")
+
+
+def unit_asked(question: str) -> str | None:
+    """The unit of measure ``question`` asks a number in (多少学分, 几厘米, 多少 GB), else None; a count of things
+    (多少个, 几名) is no unit of measure.
+
+    >>> unit_asked("选修课设置多少学分？"), unit_asked("完整安装需要多少 GB 的空间"), unit_asked("有多少个核心职位")
+    ('学分', 'gb', None)
+    >>> unit_asked("一共几页"), unit_asked("多少字母"), unit_asked("页边距是几厘米呢")
+    ('页', None, '厘米')
+    """
+    m = _UNIT_ASKED.search(normalised(question))
+    return (m.group(1) or m.group(2)) if m else None
+
+
+def states_in(unit: str, text: str) -> bool:
+    """Whether ``text`` gives a number in ``unit`` (a ``unit_asked``), in any of its forms: 2.5 厘米 and 2.5cm alike.
+
+    >>> states_in("厘米", "上下边距各 2.5cm。"), states_in("学分", "开设选修课。"), states_in("gb", "需要约 7 GB 空间")
+    (True, False, True)
+    """
+    return re.search(r"\d\s*(?:" + _MEASURES[unit] + r")(?![a-z])", normalised(text)) is not None
+
+
 def states_a_sum(text: str) -> bool:
     """Whether ``text`` gives a sum of money: a reply to how much money (工资是多少, 预算多少) that gives none, only
     a count or a share, does not say how much.
