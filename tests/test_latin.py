@@ -31,6 +31,13 @@ def test_a_term_is_read_when_written_glossed_or_in_the_dictionary():
     assert unread(asked, corpus, {"rc": "驻地协调员", "sdg": "可持续发展目标"}, words) == ("m1", "gdp")
 
 
+def test_a_term_inside_a_longer_word_or_a_name_with_its_version_is_written():
+    # Archlinux holds linux; a PDF sets LaTeX2ε as LATEX 2ε: latex2e is the name latex with its version
+    corpus = written(normalise("收录了 CentOS、Archlinux 等。本手册描述了 LATEX 2ε 的使用。"))
+    assert unread(("linux", "latex2e", "centos", "debian", "python3", "tex"), corpus, {},
+                  EnglishWords.build("收录")) == ("debian", "python3", "tex")
+
+
 def test_a_question_naming_a_term_the_report_never_writes_is_not_answered(service):
     a = service.ask("每个驻地协调员办公室有几名 NO-C 职等的干事？")
     assert a.abstained and "NO-C" in a.answer and "no-c" in a.reason

@@ -52,4 +52,22 @@ def unread(asked: tuple[str, ...], corpus: frozenset[str], glossary: dict[str, s
     neither the lexicon's ``glossary`` (as ``expand_english`` reads it: rc, and sdgs by its prefix) nor the
     English ``dictionary`` (``EnglishWords.reads``: levy, IT) reads as words the documents write."""
     return tuple(t for t in asked
-                 if t not in corpus and expand_english(t, glossary) == t and not dictionary.reads(t))
+                 if not _written(t, corpus) and expand_english(t, glossary) == t and not dictionary.reads(t))
+
+
+_VERSION = re.compile(r"([a-z]{4,})\d+[a-z]?")  # latex2e, python3: a name and its version
+
+
+def _written(term: str, corpus: frozenset[str]) -> bool:
+    """Whether a document writes ``term``: as a word, as part of a longer one (archlinux holds linux; 4+ letters),
+    or, for a name with a version (latex2e), the name (a PDF sets LaTeX2ε as LATEX 2ε).
+
+    >>> [_written(t, frozenset({"archlinux", "latex", "2ε"})) for t in ("linux", "latex2e", "tex", "m1")]
+    [True, True, False, False]
+    """
+    if term in corpus:
+        return True
+    if len(term) >= 4 and any(term in w for w in corpus):
+        return True
+    m = _VERSION.fullmatch(term)
+    return m is not None and m.group(1) in corpus
