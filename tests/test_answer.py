@@ -317,6 +317,19 @@ def test_two_part_question_answers_both_or_names_the_missing_part(service):
     assert "（2）报告中没有找到" in ans.answer
 
 
+def test_two_parts_one_sentence_answers_is_said_once_and_a_missing_part_names_what_was_searched(service):
+    from qa.answer.compose import combine
+    from qa.answer.reply import Answer, Highlight
+
+    query = service.query("首次征集产生了多少个联合方案？第三次征集又资助了多少个？")
+    hl = Highlight("E-2020-54#p40", 0, 20)
+    same = [Answer(p, False, "首次征集产生了 35 个联合方案，第三次资助了 20 个。", (), hl, None, 0.9, "r") for p in query.parts]
+    assert combine(query, same, 5).answer == "首次征集产生了 35 个联合方案，第三次资助了 20 个。"
+    one = [same[0], Answer(query.parts[1], True, "文档中没有找到这个问题的答案。", (), None, None, 0.1, "r")]
+    assert combine(query, one, 5, "").answer == f"（1）{same[0].answer}（2）文档中没有找到：{query.parts[1]}"
+    assert "（2）报告中没有找到" in combine(query, one, 5, "un").answer
+
+
 def test_an_abbreviation_is_read_as_the_reports_term_and_says_so(service):
     from qa.lang.abbrev import expand, is_abbreviation
 

@@ -232,18 +232,23 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
                   round(p, 4), reason)
 
 
-def combine(query: Query, parts: list[Answer], k: int) -> Answer:
-    """One answer to a question that asks two things: each part answered, or said to be missing.
+def combine(query: Query, parts: list[Answer], k: int, lexicon: str = "un") -> Answer:
+    """One answer to a question that asks two things: each part answered, or said to be missing (in the words of
+    ``no_answer`` for the ``lexicon`` searched: 报告 for UN reports, 文档 for other documents).
 
-    ``（1）…（2）报告中没有找到：何时启动`` when the report answers only the first.
+    ``（1）…（2）报告中没有找到：何时启动`` when the report answers only the first; one sentence that answers
+    every part is said once.
     """
     if all(p.abstained for p in parts):
         first = parts[0]
         return Answer(query.text, True, first.answer, first.citations, None, query.notice, first.confidence,
                       " | ".join(f"part {i + 1} ({q}): {p.reason}" for i, (q, p) in enumerate(zip(query.parts, parts))))
     pieces, cites, seen = [], [], set()
+    where = no_answer(lexicon)[:2]
     for i, (q, p) in enumerate(zip(query.parts, parts), start=1):
-        pieces.append(f"（{i}）{p.answer}" if not p.abstained else f"（{i}）报告中没有找到：{q}")
+        pieces.append(f"（{i}）{p.answer}" if not p.abstained else f"（{i}）{where}中没有找到：{q}")
+    if len({(p.answer, p.highlight) for p in parts}) == 1:  # the same sentence answers each part: said once
+        pieces = [parts[0].answer]
     for p in parts:  # each part's answer passage first, then the rest, no repeats
         for c in p.citations:
             if c.id not in seen:

@@ -175,7 +175,7 @@ class Service:
         if query.parts:
             parts = [self._answer(Query.make(part, self.index, self.encoder, vec, context), k, mode, only)
                      for part, vec, context in zip(query.parts, query.part_vectors, part_contexts(query.parts))]
-            return combine(query, parts, k)
+            return combine(query, parts, k, self.index.lexicon.name)
         return self._answer(query, k, mode, only)
 
     def hits(self, query: Query, k: int, mode: str, only: np.ndarray | None = None) -> tuple[list[Hit], Scores]:
