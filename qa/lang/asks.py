@@ -498,7 +498,7 @@ _MEASURES = {"学分": "学分", "厘米": "厘米|公分|cm", "毫米": "毫米
              "页": "页", "字": "字", "学时": "学时|课时"}
 # (a one-character unit or a Latin one ends there: 多少字母 asks no number of 字, 多少 gbit no number of GB;
 # 好几页, 十几页 say "several pages", asking nothing)
-_UNIT_ASKED = re.compile(r"(?:多少|(?<![好十没有])几)\s*(?:(" + "|".join(u for u in _MEASURES if len(u) > 1 and not u.isascii()) +
+_UNIT_ASKED = re.compile(r"(?:多少|(?<![好十没])几)\s*(?:(" + "|".join(u for u in _MEASURES if len(u) > 1 and not u.isascii()) +
                          r")|(" + "|".join(u for u in _MEASURES if len(u) == 1 or u.isascii()) + r")(?![\u4e00-\u9fffa-z]))")
 
 
@@ -508,7 +508,7 @@ def unit_asked(question: str) -> str | None:
 
     >>> unit_asked("选修课设置多少学分？"), unit_asked("完整安装需要多少 GB 的空间"), unit_asked("有多少个核心职位")
     ('学分', 'gb', None)
-    >>> unit_asked("一共几页"), unit_asked("多少字母"), unit_asked("页边距是几厘米呢"), unit_asked("表格要跨好几页")
+    >>> unit_asked("一共有几页"), unit_asked("多少字母"), unit_asked("页边距是几厘米呢"), unit_asked("表格要跨好几页")
     ('页', None, '厘米', None)
     """
     m = _UNIT_ASKED.search(normalised(question))
