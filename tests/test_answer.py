@@ -229,6 +229,7 @@ def test_abstains_where_the_report_is_silent(service, question):
     ("2019 年驻地协调员系统的印刷费是多少？", "an amount of something else"),  # nor a printing cost
     ("驻地协调员办公室 2019 年的房租是多少？", "an amount of something else"),  # nor a rent
     ("驻地协调员的合同一般签几年？", "gives no span of time"),  # nor how long a contract runs
+    ("发展协调办公室主任的任期一般会是多长？", "gives no span of time"),  # 任期…多长 asks how long too
     ("联合国新闻中心的租金是多少？", "gives no sum"),  # nor what a rent comes to: a count of centres is none
     ("新驻地协调员的薪酬大概是多少？", "gives no sum"),  # nor a salary (a salary is a sum: want "money")
     # nor how many offices one region has: the closest passage gives a global figure

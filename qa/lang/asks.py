@@ -385,7 +385,7 @@ def states_a_quantity(text: str, question: str = "") -> bool:
 # how long something lasts or took (任期几年, 推迟了多久, how many months): a span of time answers it; 多少年轻人 does not
 # ask one, nor 哪几年 (which years), nor 头几个月 / 近几年 (the first or the last few: a time, not a length)
 _HOW_LONG = re.compile(r"多久|多长(?:的)?时间|多少年(?!轻)|(?<![哪头前后近这那最])几(?:年|个月|天|周|个小时)|多少(?:个月|天|周|小时)"
-                       r"|(?:任期|期限|时长)多长|\bhow long\b|\bhow many (?:years|months|weeks|days|hours)\b", re.IGNORECASE)
+                       r"|(?:任期|期限|时长|周期|工期|有效期)[^,，。?？]{0,6}?多长|\bhow long\b|\bhow many (?:years|months|weeks|days|hours)\b", re.IGNORECASE)
 # a span: a number and a unit of time (三年, 6 至 12 个月, 五天, 数周); a date's 2019 年 4 月 is not one
 _SPAN = re.compile(r"(?:\d|[一二两三四五六七八九十百千半几数])\s*多?\s*个?\s*(?:年|月|周|星期|天|日|小时|分钟)")
 
@@ -486,6 +486,8 @@ def asks_how_long(question: str) -> bool:
 
     >>> asks_how_long("驻地协调员的任期是几年"), asks_how_long("推迟了多久"), asks_how_long("多少年轻人参加")
     (True, True, False)
+    >>> asks_how_long("一个国家的任期通常是多长"), asks_how_long("这条河有多长")
+    (True, False)
     >>> asks_how_long("头几个月的例子里，是从哪个机构过渡的"), asks_how_long("头几个月的成果例子提到哪个机构")
     (False, False)
     """
