@@ -587,6 +587,16 @@ def test_what_the_question_sets_aside_leads_to_the_sentence_after_it(service):
     assert widen(index, 0, service.query("安装之前要先装哪些软件包？")) == (0, ends[0])
 
 
+def test_a_sentence_that_asks_leads_to_the_one_that_answers(service):
+    # a FAQ's question line is the sentence closest to a question about it, and answers nothing
+    from qa.answer.compose import widen
+
+    index, ends = _one_paragraph(service, ["2.8 安装二进制包时是否需要先装图形库？", "不需要，只有图形界面要用到它。",
+                                           "其余功能都能照常使用。"])
+    assert widen(index, 0, service.query("装二进制包之前必须先装图形库吗")) == (0, ends[1])
+    assert widen(index, 1, service.query("装二进制包之前必须先装图形库吗")) == (ends[0], ends[1])
+
+
 def test_numbered_steps_are_items_taken_whole():
     # a PDF's steps (1. …, （2）…) are items too, each line whole although it holds two sentences; a line
     # starting with a decimal (1.5 亿) is not an item

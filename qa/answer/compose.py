@@ -66,7 +66,8 @@ REMEDY_REACH = 2  # sentences after one that states a trouble, looked through fo
 def widen(index: Index, srow: int, query: Query) -> tuple[int, int]:
     """The sentence's span, plus a neighbour when the sentence alone falls short.
 
-    A fragment (under 12 characters), a sentence that stops on a word waiting for what follows (``goes_on``:
+    A fragment (under 12 characters), a question (a FAQ's: what follows answers it), a sentence that stops on a
+    word waiting for what follows (``goes_on``:
     可以在 / ftp://…) or a paragraph's sentence cut at a line break (``cut_at_line``: 也可以执行 / tlmgr update)
     takes the next sentence; a sentence that names no place when the question names one takes the neighbour that
     names it (……合作框架发展。/ 在黎巴嫩，这两个组织……); a sentence naming what the question sets aside
@@ -104,7 +105,9 @@ def widen(index: Index, srow: int, query: Query) -> tuple[int, int]:
             (prev_row, next_row), lambda t: bool(query.holds(t, index.names)))):
         return span
     cut = index.chunks[crow].kind == "paragraph" and cut_at_line(text[a:b], text[b:b + 1] == "\n")
-    if (b - a < 12 or goes_on(text[a:b]) or cut) and next_row is not None:
+    # a sentence that asks (a FAQ's question, 2.8 …是否需要 tkinter 包？) answers nothing: what follows it does
+    asks = text[a:b].rstrip().endswith(("？", "?"))
+    if (b - a < 12 or goes_on(text[a:b]) or cut or asks) and next_row is not None:
         return a, index.sentence_spans[next_row][2]
     # what to do about a trouble: a sentence that only states it, up to the next that says what to do (a FAQ
     # states the trouble, may say why, then gives the fix)
