@@ -159,13 +159,12 @@ class Query:
         texts = [dense_text(search_text(p, c)) for p, c in zip(parts, part_contexts(parts))]
         english = not any("\u3400" <= ch <= "\u9fff" for ch in search)
         groups = tuple(index.english.groups(search)) if english else ()
-        searched = encoded_text(search, groups) if groups else None
-        extra = [searched] if searched else []
+        extra = [encoded_text(search, groups)] if groups else []  # an English question's search text, encoded last
         if vector is None:
             vector, *part_vectors = encoder.queries([dense_text(search), *texts, *extra])
         else:
             part_vectors = list(encoder.queries([*texts, *extra])) if texts or extra else []
-        search_vector = part_vectors.pop() if searched else None
+        search_vector = part_vectors.pop() if extra else None
         hit = wanted(asked)
         want = hit[0].name if hit else None
         named = tuple(english_countries(norm, index)) if english else ()
