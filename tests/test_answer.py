@@ -846,3 +846,29 @@ def test_the_place_the_asker_is_in_is_not_asked_about(service):
     passage = "驻地协调员办公室包括 5 个核心职位。"
     assert missing_names(service.query("我在香港读书，驻地协调员办公室有几个核心职位？"), passage, service.index) == []
     assert "香港" in missing_names(service.query("香港的驻地协调员办公室有几个核心职位？"), passage, service.index)
+
+
+def test_a_sentence_the_next_one_goes_on_from_answers_with_it(service):
+    # 然而前者…, 这个文件…: the sentence after points back to this one and says what the question asks about it
+    from qa.answer.compose import widen
+
+    index, ends = _one_paragraph(service, ["有两个宏包可以在编译时实时地转换图片格式。", "然而前者有安全漏洞，后者用法繁琐。",
+                                           "用户最好事先转换好再插入。"])
+    assert widen(index, 0, service.query("实时转换图片格式的宏包有什么问题")) == (0, ends[1])
+    index, ends = _one_paragraph(service, ["有两个宏包可以在编译时实时地转换图片格式。", "用户最好事先转换好图片再插入文档。"])
+    assert widen(index, 0, service.query("实时转换图片格式的宏包有什么问题")) == (0, ends[0])
+    # a value asked for, which the sentence gives: its clauses are the answer, not the sentence after
+    index, ends = _one_paragraph(service, ["该基金首次征集提议的总金额为 7 000 万美元。", "该征集活动展示了各机构如何协作。"])
+    assert widen(index, 0, service.query("该基金首次征集提议的总金额是多少")) == (0, ends[0])
+
+
+def test_the_title_of_a_named_figure_or_table_is_its_caption(service):
+    a = service.answer(service.query("表 3 的标题是什么？"))
+    top = a.citations[0]
+    assert (top.kind, top.number) == ("table", 3) and not a.abstained
+    assert a.answer.startswith("表 3") and " — " not in a.answer and top.text.startswith(a.answer)
+    assert a.highlight.start == 0 and a.highlight.end == len(a.answer) and "title" in a.reason
+    a = service.answer(service.query("What is the title of the second figure?"))
+    assert a.answer.startswith("图二：") and "\n" not in a.answer and a.citations[0].number == 2
+    # a question about what a figure shows is not asking for its title
+    assert not service.query("图二显示了什么？").asks_title and service.query("图二的题目叫什么").asks_title

@@ -26,10 +26,10 @@ import numpy as np
 from qa.ingest.document import Chunk
 from qa.answer.features import candidates, matrix, measures
 from qa.answer.model import AnswerModel
-from qa.lang.asks import (QUANTITIES, amount_named, asks_how_long, asks_year, names_a_year, says_what_to_do,
+from qa.lang.asks import (QUANTITIES, VALUES, amount_named, asks_how_long, asks_year, names_a_year, says_what_to_do,
                           states_a_quantity, states_a_span, states_a_sum, states_gap, states_in, unit_asked)
 from qa.lang.names import names_a_region
-from qa.lang.text import cut_at_line, goes_on
+from qa.lang.text import cut_at_line, goes_on, goes_on_from
 from qa.lang.query import Query
 from qa.lang.tokenize import normalised
 from qa.answer.reply import Answer, Highlight, Source, citation, no_answer
@@ -61,6 +61,7 @@ def footnote_for(chunk: Chunk, start: int, end: int) -> Source | None:
 
 
 REMEDY_REACH = 2  # sentences after one that states a trouble, looked through for what to do about it
+GOES_ON_REACH = 150  # characters at most of a sentence and the next that goes on from it, answered together
 
 
 def widen(index: Index, srow: int, query: Query) -> tuple[int, int]:
@@ -72,7 +73,8 @@ def widen(index: Index, srow: int, query: Query) -> tuple[int, int]:
     takes the next sentence; a sentence that names no place when the question names one takes the neighbour that
     names it (……合作框架发展。/ 在黎巴嫩，这两个组织……); a sentence naming what the question sets aside
     (除了 perl 和 wget，还…) takes the next, where the rest begins; a sentence that
-    lacks what the question asks for (a number, a date) takes the neighbour that has it.
+    lacks what the question asks for (a number, a date) takes the neighbour that has it; a sentence the next one goes
+    on from (然而前者有安全漏洞, ``goes_on_from``) takes it.
     """
     crow, a, b = index.sentence_spans[srow]
     text = index.chunks[crow].text
@@ -116,7 +118,28 @@ def widen(index: Index, srow: int, query: Query) -> tuple[int, int]:
             _, na, nb = index.sentence_spans[row]
             if says_what_to_do(text[na:nb]):
                 return a, nb
+    # a sentence the next one goes on from (然而前者…, 这个文件…, 开启之后，…) only set up what that one says about it:
+    # the two answer together, unless a value asked for is already given (the clauses that hold it are the answer)
+    if next_row is not None and not (query.want in VALUES and query.holds(text[a:b], index.names)):
+        _, na, nb = index.sentence_spans[next_row]
+        if goes_on_from(text[na:nb]) and nb - a <= GOES_ON_REACH:
+            return a, nb
     return a, b
+
+
+def caption_of(index: Index, hits: list[Hit], scores: Scores) -> tuple[int, int] | None:
+    """The first of ``hits`` that is a figure or table the question names (``Scores.referenced``), and where its
+    caption ends in its text: the first line, or the title before its row's label (表 2 … — 共计 — …); None if no
+    hit is one."""
+    if scores.referenced is None:
+        return None
+    for i, h in enumerate(hits):
+        chunk = index.chunks[h.row]
+        if chunk.kind in ("figure", "table") and scores.referenced[h.row]:
+            text = chunk.text
+            ends = [j for j in (text.find("\n"), text.find(" — "), text.find(" · ")) if j > 0]
+            return i, min(ends, default=len(text))
+    return None
 
 
 def _where(chunk: Chunk) -> str:
@@ -144,6 +167,16 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
         return abstain(f"the question names {', '.join(query.unread)}, which no searched document writes "
                        f"(nor a term the lexicon or dictionary reads it as)", 0.0,
                        f"（{no_answer(index.lexicon.name)[:2]}中没有出现 {shown}。）")
+    # the title of a figure or table the question names (图一的标题, the title of table 2): its caption answers, which
+    # is no sentence the candidates could state about what the figure shows
+    if query.asks_title and (titled := caption_of(index, hits, scores)) is not None:
+        hit, end = titled
+        chunk = index.chunks[hits[hit].row]
+        order = [hits[hit]] + [h for i, h in enumerate(hits) if i != hit]
+        cites = tuple(citation(index.chunks[h.row], h.score, index.doc_of(index.chunks[h.row])) for h in order[:k])
+        return Answer(query.text, False, chunk.text[:end], cites, Highlight(chunk.id, 0, end), query.notice, 1.0,
+                      f"the question asks for the title of the {chunk.kind} it names: its caption, in {_where(chunk)} "
+                      f"(passage ranked {hit + 1})")
     cands = candidates(query, index, hits, scores)
     if not cands:
         if any(index.chunks[h.row].in_bibliography() for h in hits):

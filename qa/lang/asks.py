@@ -432,6 +432,19 @@ def says_what_to_do(sentence: str) -> bool:
     return _ACTION.search(sentence) is not None
 
 
+_ASKS_TITLE = re.compile(r"标题|题目|\btitle\b|\bcaption\b|\btitled\b", re.IGNORECASE)
+
+
+def asks_title(question: str) -> bool:
+    """Whether (Simplified) ``question`` asks for a title (图一的标题是什么, 题目叫什么, what is the title of): of
+    a figure or table it names, that is its caption, not a sentence about what the figure shows.
+
+    >>> asks_title("图一的标题是什么"), asks_title("what is the title of table 2"), asks_title("图一显示了什么")
+    (True, True, False)
+    """
+    return _ASKS_TITLE.search(question) is not None
+
+
 _GAP = re.compile(r"少了多少|少多少|差多少|还差|相差|缺口|差额|短缺|不足多少|\bshortfall\b|\bgap\b|\bshort of\b", re.IGNORECASE)
 _STATES_GAP = re.compile(r"缺口|差额|还需要?|相差|短缺|不足|少了|\bshortfall\b|\bgap\b")
 

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qa.lang.abbrev import expand
-from qa.lang.asks import (QUESTION_CHARS, YEAR, asks_actual, asks_change, asks_for_works, asks_gap, asks_what_to_do,
-                          compares, counted, counted_english, expected_type_met, negated, ordinals, set_aside, wanted)
+from qa.lang.asks import (QUESTION_CHARS, YEAR, asks_actual, asks_change, asks_for_works, asks_gap, asks_title,
+                          asks_what_to_do, compares, counted, counted_english, expected_type_met, negated, ordinals, set_aside, wanted)
 from qa.lang.dialect import as_mandarin
 from qa.lang.english import QUESTION_WORDS, countries
 from qa.lang.latin import terms as latin_terms, unread
@@ -50,6 +50,11 @@ _SOURCE_INTENT = re.compile(
 _NOTE = re.compile(r"(附注|脚注|注释)(里|中|上)?(说|写|称|讲)?")
 _CN_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", 1)}
 _REFERENCE = re.compile(r"(图|表|figure|table)\s*([一二三四五六七八九十]|\d{1,2})(?![\d示明达现格])", re.I)
+_EN_ORDINALS = {w: i for i, w in enumerate(("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+                                             "ninth", "tenth"), 1)}
+# a figure or table named by its place (第一张图, 第二个表, the first figure)
+_NTH = re.compile(r"第\s*([一二三四五六七八九十]|\d{1,2})\s*[张幅个份]\s*(图|表)(?!示|明|达|现|格)"
+                  r"|\b(" + "|".join(_EN_ORDINALS) + r")\s+(figure|table|chart)\b", re.I)
 # a paragraph named by its number, as the report numbers them (第 9 段, paragraph 9, para. 9); not 第二阶段
 _PARAGRAPH = re.compile(r"第\s*(\d{1,3})\s*段|\bpara(?:graph|\.)?\s*(\d{1,3})\b", re.I)
 # a list is asked for: 哪些, 哪几个, 包括什么, 有哪些方面, which … (plural), list, name the
@@ -111,6 +116,7 @@ class Query:
     asks_works: bool = False  # asks about the works cited (文献, 出处): a bibliography's entries may answer
     asks_remedy: bool = False  # asks what to do about something (怎么办, how do I): the remedy answers
     asks_gap: bool = False  # asks how far one amount falls short of another (还差多少): the stated gap answers
+    asks_title: bool = False  # asks for the title of a figure or table it names (图一的标题): its caption answers
     besides: tuple[str, ...] = ()  # what the question sets aside (除了 perl 和 wget，还…): it asks what else
     # sentence row -> whether it holds the kind of answer asked for (``qa.answer.features.sentence_kinds``): worked out
     # once per question, however many steps ask
@@ -168,13 +174,14 @@ class Query:
         hit = wanted(asked)
         want = hit[0].name if hit else None
         named = tuple(english_countries(norm, index)) if english else ()
+        refs = references(norm)
         latin = () if english else latin_terms(normalised(asked))
         return cls(
             text=cleaned.text, notice=cleaned.notice, search=search, asked=asked, norm=norm, vector=vector,
             wants_source=wants_source, want=want,
             english=english, english_groups=groups, countries=named,
             weights=question_weights(norm, index, named), years=tuple(dict.fromkeys(YEAR.findall(norm))),
-            ordinals=tuple(sorted(ordinals(norm))), references=references(norm),
+            ordinals=tuple(sorted(ordinals(norm))), references=refs,
             is_list=bool(_LIST.search(normalise(asked))), asks_total=bool(_TOTAL.search(norm)),
             negated=negated(asked),
             parts=parts, part_vectors=tuple(part_vectors), search_vector=search_vector,
@@ -185,6 +192,7 @@ class Query:
             unread=unread(latin, index.latin_words, index.lexicon.glossary, index.english) if latin else (),
             regions=regions_asked(normalised(asked), index.names), asks_works=asks_for_works(asked),
             asks_remedy=asks_what_to_do(asked), asks_gap=asks_gap(asked), besides=set_aside(asked),
+            asks_title=asks_title(normalise(asked)) and any(k in ("figure", "table") for k, _ in refs),
         )
 
 
@@ -333,11 +341,17 @@ def references(norm: str) -> tuple[tuple[str, int | None], ...]:
     ((('figure', 8), ('table', 3)), (('cover', None),))
     >>> references("第 46 段说的比例引自哪里"), references("what does paragraph 9 say"), references("第二阶段")
     ((('paragraph', 46),), (('paragraph', 9),), ())
+    >>> references("报告里的第一张图"), references("the second table's total"), references("第一个表示")
+    ((('figure', 1),), (('table', 2),), ())
     """
     out: list[tuple[str, int | None]] = [("cover", None)] if _ABOUT_REPORT.search(norm) else []
     for kind, num in _REFERENCE.findall(norm):
         n = int(num) if num.isdigit() else _CN_DIGITS[num]
         out.append(("figure" if kind.lower() in ("图", "figure") else "table", n))
+    for m in _NTH.finditer(norm):  # 第一张图, the first figure: the figures and tables are numbered in order
+        num, kind = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        n = int(num) if num.isdigit() else _CN_DIGITS.get(num) or _EN_ORDINALS[num.lower()]
+        out.append(("figure" if kind.lower() in ("图", "figure", "chart") else "table", n))
     out += [("paragraph", int(a or b)) for a, b in _PARAGRAPH.findall(norm)]
     return tuple(dict.fromkeys(out))
 

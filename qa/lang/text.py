@@ -40,6 +40,24 @@ def goes_on(text: str) -> bool:
     return len(t) >= 4 and t[-1] in _WAITS and is_cjk(t[-2]) and t[-2:] not in _ENDS_WITH_WAIT
 
 
+# words that open a sentence going on from the one before: pointing back to what it named (前者, 这个文件, 它),
+# turning from it (然而, 但是, 不过) or following from it (因此, 此时, 开启之后)
+_GOES_ON_FROM = re.compile(r"(?:然而|但是|但|不过|可是|而|因此|所以|于是|此时|这时|这样|这个|这些|这种|这套|这里|该|它们|它|其中|"
+                           r"前者|后者|[^，。]{1,6}之后，|解决办法|解决的办法|办法是|方法是)")
+
+
+def goes_on_from(text: str) -> bool:
+    """``text`` opens on a word that goes on from the sentence before it: it points back (前者, 这个文件, 它) or
+    turns from it (然而, 但是) or follows from it (因此, 此时), so that the sentence before only set up what it says.
+
+    >>> goes_on_from("然而前者有安全漏洞。"), goes_on_from("这个文件可以用作参数。"), goes_on_from("开启之后，主要的变化有：")
+    (True, True, True)
+    >>> goes_on_from("LaTeX 本身只支持数字样式。"), goes_on_from("而且")
+    (False, True)
+    """
+    return _GOES_ON_FROM.match(text.lstrip()) is not None
+
+
 def cut_at_line(text: str, line_end: bool) -> bool:
     """``text``, a sentence that ends where its line does (``line_end``), stops on a Chinese character with no
     sentence end: a paragraph of a paged document cut there by what the layout set on the next line (一个命令、
