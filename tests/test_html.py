@@ -172,3 +172,17 @@ def test_an_english_question_meets_the_chinese_passage_not_the_english_lines(deb
     assert np.allclose(q.vector, service.encoder.queries([dense_text(q.search)])[0])
     chinese = service.query("用户怎样以另一个用户的身份运行命令？")
     assert chinese.search_vector is None and chinese.searched is chinese.vector
+
+    # the gate reads the question's own vector (it was fitted on it); which sentence answers is read as the search
+    # read it, with the page's words for the question's words
+    from qa.answer.features import candidates
+
+    hits, scores = service.hits(q, 5, "hybrid")
+    own, searched = candidates(q, service.index, hits, scores), candidates(q, service.index, hits, scores, searched=True)
+    assert [c.sentence for c in own] == [c.sentence for c in searched]
+    sentences = service.index.sentence_vecs[[c.sentence for c in own]]
+    assert np.allclose([c.feature("sent_cos") for c in own], sentences @ q.vector, atol=1e-5)
+    assert np.allclose([c.feature("sent_cos") for c in searched], sentences @ q.searched, atol=1e-5)
+    a = service.answer(q)
+    assert not a.abstained and "su -c" in a.answer and "chosen with the document's words" in a.reason
+    assert "chosen with" not in service.answer(chinese).reason

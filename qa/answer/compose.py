@@ -185,9 +185,16 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
         return abstain("the top passages hold no sentences")
     x = matrix(cands)
     logits = model.logits(x)
+    p, gate = model.answers(x, logits, measures(query, scores))
+    # which sentence answers an English question is read as the search read it, with the document's words for its
+    # words (``Query.search_vector``): alone, its vector stands closest to the English lines of a Chinese document
+    # (code, listings). Whether any answers stays the gate's, on the question's own vector, which it was fitted on
+    searched = query.search_vector is not None and bool(chosen := candidates(query, index, hits, scores, searched=True))
+    if searched:
+        cands, x = chosen, matrix(chosen)
+        logits = model.logits(x)
     best = int(np.argmax(logits))  # the sentence that answers best; the gate says whether any answers
     c = cands[best]
-    p, gate = model.answers(x, logits, measures(query, scores))
     chunk = index.chunks[c.chunk]
     if c.feature("chart_blank"):
         name = chunk.text.split("：", 1)[0] if "：" in chunk.text[:8] else "该图"
@@ -262,8 +269,9 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
     why = model.explain(x[best])
     verdict = (f"confidence {p:.2f} ≥ threshold {model.threshold:.2f}" if p >= model.threshold else
                f"a question about the report itself, answered by its cover (confidence {p:.2f})")
+    chose = " (chosen with the document's words for the question's)" if searched else ""
     reason = (f"{verdict}; {shaped.how} from {_where(chunk)} "
-              f"(passage ranked {hit + 1}); for it: {'; '.join(why) or 'nothing in particular'}")
+              f"(passage ranked {hit + 1}){chose}; for it: {'; '.join(why) or 'nothing in particular'}")
     return Answer(query.text, False, text, cites, Highlight(chunk.id, shaped.start, shaped.end), query.notice,
                   round(p, 4), reason)
 

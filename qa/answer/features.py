@@ -22,7 +22,7 @@ Does not decide anything: ``qa.answer.compose`` picks and abstains with the mode
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -147,8 +147,11 @@ def sentence_kinds(query: Query, index, row: int) -> tuple[list[str], list[bool 
     return texts, [sentence_holds(query, index, s) for s in rows]
 
 
-def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> list[Candidate]:
+def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH, searched: bool = False) -> list[Candidate]:
     """Every sentence of the top ``depth`` hits (and of up to ``EXTRA`` more, see ``REACH``), with its features.
+
+    ``searched``: closeness in meaning is read with the vector the search ranked by (``Query.searched``: an English
+    question's with the document's words), not the question's own.
 
     A question that names a figure, table or paragraph takes its candidates from those
     chunks alone, when they are among the hits: the reader said where to look. A passage under a
@@ -168,6 +171,9 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
         reached = {h.row for _, h in extra}
     if not pool:
         return []
+    if searched:
+        scores = replace(scores, meaning=None)  # (``Scores.closeness`` is then the searched vector's)
+    vector = query.searched if searched else query.vector
     asked = _asked(query, index, hits, scores)
     rows_out: list[tuple[int, int, int, int, int, tuple[str, ...], list[float]]] = []
     question: list[float] | None = None  # the question's features, then each passage's, worked out once
@@ -177,7 +183,7 @@ def candidates(query: Query, index, hits: list, scores, depth: int = DEPTH) -> l
             continue
         texts, met = sentence_kinds(query, index, hit.row)
         p = _passage(asked, index, rank, hit, scores, met, hit.row in reached)
-        cos = index.sentence_vecs[rows.start:rows.stop] @ query.vector
+        cos = index.sentence_vecs[rows.start:rows.stop] @ vector
         passage: list[float] = []
         for j, srow in enumerate(rows):
             _, a, b = index.sentence_spans[srow]
