@@ -131,6 +131,18 @@ def test_a_name_is_asked_by_its_wording_a_title_is_not_a_name():
     assert hit is None or hit[0].name != "name"
 
 
+def test_a_few_is_not_how_many():
+    # 几 asks how many only where no other question word asks after it: 写几个符号…哪里不对 asks where, 好几张 and
+    # 那几个 say "a few"; 几个 at the end of its question, or before a clause that asks nothing, still counts
+    from qa.lang.asks import wanted
+
+    for q in ("连着敲几个空格，输出哪里不对？", "文件名里有好几个点，会出问题吗？", "那几个按钮分别是什么？", "多装几个宏包有什么坏处？"):
+        hit = wanted(q)
+        assert hit is None or hit[0].name not in ("count", "number"), q
+    assert wanted("办公室有几个核心职位？")[0].name in ("count", "number")
+    assert wanted("2019 年启动了几个？2020 年又有几个在制定中？")[0].name in ("count", "number")
+
+
 def test_asked_noun_must_appear():
     assert asked_noun_found("网站的总访问量是多少", "50 个网站活跃着。") is False
     assert asked_noun_found("有多少核心职位", "五个核心职位。") is None  # judged by the count

@@ -26,8 +26,9 @@ import numpy as np
 from qa.ingest.document import Chunk
 from qa.answer.features import candidates, matrix, measures
 from qa.answer.model import AnswerModel
-from qa.lang.asks import (QUANTITIES, VALUES, amount_named, asks_how_long, asks_year, names_a_year, says_what_to_do,
-                          states_a_quantity, states_a_span, states_a_sum, states_gap, states_in, unit_asked)
+from qa.lang.asks import (QUANTITIES, VALUES, amount_named, asks_how_long, asks_how_often, asks_year, names_a_year,
+                          says_what_to_do, states_a_frequency, states_a_quantity, states_a_span, states_a_sum, states_gap,
+                          states_in, unit_asked)
 from qa.lang.names import names_a_region
 from qa.lang.text import cut_at_line, goes_on, goes_on_from
 from qa.lang.query import Query
@@ -236,6 +237,11 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
     if chunk.kind != "table" and asks_how_long(query.asked) and not states_a_span(chunk.text[a:b]):
         return abstain(f"the question asks how long, and the best answer, from {_where(chunk)}, gives no span of "
                        f"time (confidence {p:.2f})", p)
+    # how often, asked of an answer that gives no frequency (多久轮转一次, answered with what does it): it does not say
+    # how often
+    if chunk.kind != "table" and asks_how_often(query.asked) and not states_a_frequency(chunk.text[a:b]):
+        return abstain(f"the question asks how often, and the best answer, from {_where(chunk)}, gives no frequency "
+                       f"(confidence {p:.2f})", p)
     # how much money, asked of an answer that gives no sum (工资待遇大概是多少, answered with 25 名新驻地协调员; a
     # budget answered with 140 万年轻人): a count or a share is not what it costs. A table's values stand under
     # headings that name their unit (千美元), a figure's under its title

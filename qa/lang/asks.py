@@ -105,6 +105,10 @@ _FOUND = re.compile(r"发现|显示|表明|表示|指出|认为|报告说|结论
 # planned or under way, not done: 将于 2020 年 7 月完成, 正在制作中
 _NOT_YET = re.compile(r"将[^,，。]{0,12}(?:完成|试行|审查|进行|开展|推出|启动|建立)|将于|即将|正在|尚未|仍在|有待")
 
+# 几 asks how many, unless it only says "a few" (好几张, 那几个, 十几, 多敲几个空白键…吗): then a question word after it,
+# in the same question, asks what is asked (几个积分号…哪里不对劲, 几个核心岗位分别管哪些方面)
+_JI = r"(?<![哪好那这十])几(?![^？?]*?(?:哪|什么|怎么|怎样|为什么|为何|如何|吗|谁))"
+
 # Questions are matched after ``normalise``: Simplified, half-width punctuation (, ? ( )), lower case.
 WANTS: tuple[Want, ...] = (
     # a person's name: the report names no one, so these go unanswered unless a name is printed
@@ -188,11 +192,11 @@ WANTS: tuple[Want, ...] = (
     Want("share", re.compile(rf"多少\s*[{_UNITS}]?[\u4e00-\u9fff]{{1,8}}?(?:觉得|认为|表示|报告说|反映|同意|赞同|满意)"
                              r"|\bhow many\b[\w ]{0,40}?\b(?:said|say|think|thought|felt|feel|reported|agreed|believed?)\b"),
          _quantity),
-    Want("count", re.compile(rf"(?:多少|(?<!哪)几)\s*([{_UNITS}])"), _counts_unit),
+    Want("count", re.compile(rf"(?:多少|{_JI})\s*([{_UNITS}])"), _counts_unit),
     # how many of a thing (多少工作人员, how many staff) is a count: a share (82%) does not answer it
     Want("amount", re.compile(r"多少(?!比例|百分比|份额|比率|倍)([\u4e00-\u9fff]{2})|\bhow many\b"), _counts_thing),
     # (比例 alone is a topic, not a request: 这个比例依据的是哪项调查, 比例之和与 100% 的差额代表什么)
-    Want("number", re.compile(r"多少|多大|多高|多长|多久|(?<!哪)几[个名项次年倍轮天]|百分之几|how many|how much|what share"
+    Want("number", re.compile(rf"多少|多大|多高|多长|多久|{_JI}[个名项次年倍轮天]|百分之几|how many|how much|what share"
                               r"|what percentage|\bhow\b.*\b(large|big)"),
          _quantity),
 )
@@ -386,6 +390,29 @@ def states_a_quantity(text: str, question: str = "") -> bool:
 # ask one, nor 哪几年 (which years), nor 头几个月 / 近几年 (the first or the last few: a time, not a length)
 _HOW_LONG = re.compile(r"多久|多长(?:的)?时间|多少年(?!轻)|(?<![哪头前后近这那最])几(?:年|个月|天|周|个小时)|多少(?:个月|天|周|小时)"
                        r"|(?:任期|期限|时长|周期|工期|有效期)[^,，。?？]{0,6}?多长|\bhow long\b|\bhow many (?:years|months|weeks|days|hours)\b", re.IGNORECASE)
+_HOW_OFTEN = re.compile(r"(?:多久|多长时间|几(?:年|个月|天|周))[^,，。?？]{0,8}?一次|\bhow often\b", re.IGNORECASE)
+_FREQUENCY = re.compile(r"每|[一两二三四五六七八九十几数\d]\s*次|定期|经常|频繁|\b(?:daily|weekly|monthly|yearly|annually|every|times)\b",
+                        re.IGNORECASE)
+
+
+def asks_how_often(question: str) -> bool:
+    """Whether ``question`` asks how often (多久更新一次, 几年举行一次, how often).
+
+    >>> asks_how_often("之后多久更新一次"), asks_how_often("推迟了多久")
+    (True, False)
+    """
+    return _HOW_OFTEN.search(_plain(question)) is not None
+
+
+def states_a_frequency(sentence: str) -> bool:
+    """Whether ``sentence`` says how often (每年两次, 每隔六个月, 定期, every week).
+
+    >>> states_a_frequency("LaTeX 每年更新两次。"), states_a_frequency("它由 logrotate 负责。")
+    (True, False)
+    """
+    return _FREQUENCY.search(sentence) is not None
+
+
 # a span: a number and a unit of time (三年, 6 至 12 个月, 五天, 数周); a date's 2019 年 4 月 is not one
 _SPAN = re.compile(r"(?:\d|[一二两三四五六七八九十百千半几数])\s*多?\s*个?\s*(?:年|月|周|星期|天|日|小时|分钟)")
 
@@ -503,8 +530,13 @@ def asks_how_long(question: str) -> bool:
     (True, False)
     >>> asks_how_long("头几个月的例子里，是从哪个机构过渡的"), asks_how_long("头几个月的成果例子提到哪个机构")
     (False, False)
+
+    How often (多久更新一次, 几年举行一次, how often) is a frequency, not a span: 每年两次 answers it.
+
+    >>> asks_how_long("之后多久更新一次"), asks_how_long("会议几年举行一次"), asks_how_long("how often is it updated")
+    (False, False, False)
     """
-    return _HOW_LONG.search(_plain(question)) is not None
+    return _HOW_LONG.search(_plain(question)) is not None and not asks_how_often(question)
 
 
 # units of measure a "多少 / 几 + unit" question asks in, each with the forms a text may give it in
