@@ -19,6 +19,7 @@ answer beside it, on request, from an LLM the user runs).
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Callable
 
 import numpy as np
@@ -128,19 +129,25 @@ def widen(index: Index, srow: int, query: Query) -> tuple[int, int]:
     return a, b
 
 
-def caption_of(index: Index, hits: list[Hit], scores: Scores) -> tuple[int, int] | None:
-    """The first of ``hits`` that is a figure or table the question names (``Scores.referenced``), and where its
-    caption ends in its text: the first line, or the title before its row's label (表 2 … — 共计 — …); None if no
-    hit is one."""
+def caption_of(index: Index, hits: list[Hit], scores: Scores, note: bool = False) -> tuple[int, int, int] | None:
+    """The first of ``hits`` that is a figure or table the question names (``Scores.referenced``), and the span of its
+    caption in its text (the first line, or the title before its row's label: 表 2 … — 共计 — …), or with ``note``
+    of its line 注：…; None if no hit is one (or has no note)."""
     if scores.referenced is None:
         return None
     for i, h in enumerate(hits):
         chunk = index.chunks[h.row]
         if chunk.kind in ("figure", "table") and scores.referenced[h.row]:
             text = chunk.text
+            if note:
+                m = _NOTE_LINE.search(text)
+                return (i, m.start(1), m.end(1)) if m else None
             ends = [j for j in (text.find("\n"), text.find(" — "), text.find(" · ")) if j > 0]
-            return i, min(ends, default=len(text))
+            return i, 0, min(ends, default=len(text))
     return None
+
+
+_NOTE_LINE = re.compile(r"(?:^|\n)((?:注|附注|说明)\s*[：:][^\n]+)")
 
 
 def _where(chunk: Chunk) -> str:
@@ -169,15 +176,17 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
                        f"(nor a term the lexicon or dictionary reads it as)", 0.0,
                        f"（{no_answer(index.lexicon.name)[:2]}中没有出现 {shown}。）")
     # the title of a figure or table the question names (图一的标题, the title of table 2): its caption answers, which
-    # is no sentence the candidates could state about what the figure shows
-    if query.asks_title and (titled := caption_of(index, hits, scores)) is not None:
-        hit, end = titled
+    # is no sentence the candidates could state about what the figure shows; what its note says (图六的注里说…), its
+    # 注：… line
+    if (query.asks_title or query.asks_note) and (found := caption_of(index, hits, scores, query.asks_note)):
+        hit, start, end = found
         chunk = index.chunks[hits[hit].row]
         order = [hits[hit]] + [h for i, h in enumerate(hits) if i != hit]
         cites = tuple(citation(index.chunks[h.row], h.score, index.doc_of(index.chunks[h.row])) for h in order[:k])
-        return Answer(query.text, False, chunk.text[:end], cites, Highlight(chunk.id, 0, end), query.notice, 1.0,
-                      f"the question asks for the title of the {chunk.kind} it names: its caption, in {_where(chunk)} "
-                      f"(passage ranked {hit + 1})")
+        what = "the note under" if query.asks_note else "the title of"
+        return Answer(query.text, False, chunk.text[start:end], cites, Highlight(chunk.id, start, end), query.notice,
+                      1.0, f"the question asks for {what} the {chunk.kind} it names: in {_where(chunk)} (passage "
+                      f"ranked {hit + 1})")
     cands = candidates(query, index, hits, scores)
     if not cands:
         if any(index.chunks[h.row].in_bibliography() for h in hits):
