@@ -573,3 +573,17 @@ def test_padding_after_eof_is_not_truncation(tmp_path, made):
     padded = tmp_path / "padded.pdf"
     padded.write_bytes(m.path.read_bytes() + b"\x00" * 5000 + b"\r\n")
     assert [c.text for c in parse_pdf(padded).chunks] == [c.text for c in doc.chunks]
+
+
+def test_an_option_begins_the_passage_that_describes_it():
+    # tlmgr's introduction sets each option alone on a line in a monospaced face (-self, -dry-run), its description
+    # below: the option starts the passage that says what it does, not the end of the passage before
+    doc = parse_pdf(need(TEXLIVE / "support/tlmgr-intro-zh-cn/tlmgr-intro-zh-cn.pdf"))
+    dry = next(c for c in doc.chunks if c.text.startswith("-dry-run"))
+    assert "在终端显示将要执行的操作" in dry.text
+    before = next(c for c in doc.chunks if "可以使用下面的 -exclude 选项" in c.text)
+    assert not before.text.rstrip().endswith("-self")
+    assert any(c.text.startswith("-self\n") and "升级 tlmgr 本身" in c.text for c in doc.chunks)
+    # a line of code after a sentence is that sentence's example, not a term: it stays with it
+    from qa.ingest.pdf import _term
+    assert _term("-list [pkgs]") and not _term("\\usepackage{makeidx}\\makeindex")

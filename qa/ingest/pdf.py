@@ -683,12 +683,16 @@ def _units(laid: list[tuple[int, str, int | None, bool]], page_text: str) -> lis
     last = ""  # the last paragraph of out[-1]
     listing = False  # out[-1] is a lead-in and the list items it introduces
     shown = False  # out[-1] ends with what a lead-in showed (a command) and no sentence end: its sentence goes on
+    term = False  # out[-1] ends with a term: an option or command alone on a short line in a monospaced face
     for start, text, level, code in laid:
         leads = bool(_LEADS_ON.search(last))
         waits = _runs_on(last) or goes_on(last)
+        # a term after a sentence that ended (…可以使用 -exclude 选项。 / -self) starts what describes it
+        opens = code and _term(text) and bool(_ENDED.search(last.rstrip())) and not (leads or waits or listing or shown)
+        described = term and not code and not _item(text)  # the paragraph after a term describes it
         if out and out[-1][2] is None and level is None and start + len(text) - out[-1][0] <= MAX_CHUNK and (
-                code or leads or listing and _item(text) or waits or shown and not _item(text)
-                or _next_item(last, text)):
+                code and not opens or leads or listing and _item(text) or waits or shown and not _item(text)
+                or _next_item(last, text) or described):
             shown = (leads or waits) and not _ENDED.search(text.rstrip()) and not _item(text)
             listing = (leads or listing) and _item(text)
             first = out[-1][0]
@@ -696,8 +700,24 @@ def _units(laid: list[tuple[int, str, int | None, bool]], page_text: str) -> lis
         else:
             out.append((start, text, level))
             listing = shown = False
+        term = code and _term(text)
         last = text
     return out
+
+
+TERM = 40  # characters at most of a term line: an option and its arguments (-self, -list [pkgs], -backupdir <dir>)
+
+
+def _term(text: str) -> bool:
+    """``text`` (a paragraph in a monospaced face) is a term: an option (-x, --name) alone on a short line, with its
+    arguments, that the paragraph after it describes, as in an option list (-dry-run / 在终端显示将要执行的操作…).
+    A line of code (\\usepackage{makeidx}) is an example of the sentence before it, not a term.
+
+    >>> _term("-list [pkgs]"), _term("--dry-run"), _term("tlmgr remove -force foobar"), _term("-v " * 20)
+    (True, True, False, False)
+    """
+    t = text.strip()
+    return 1 < len(t) <= TERM and "\n" not in t and (t[0] == "-" and t[1].isalpha() or t[:2] == "--")
 
 
 _LINE_NUMBER = re.compile(r"(\d{1,4}) \S")  # a code listing's line number, as the listings package sets it
