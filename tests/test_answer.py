@@ -108,6 +108,10 @@ from qa.lang.query import ordinals, references, split_parts
     ("那个基金最大的出资方是谁？", "挪威、瑞典和德国向基金出资。", False),
     ("这笔费用他们一共缴了多少？", "他们缴纳了 300 万美元。", True),
     ("这笔费用他们一共缴了多少？", "有两个会员国选择了该选项。", False),
+    # a date in figures, and a year standing alone as a version names it; a decimal amount is neither
+    ("这份说明标注的日期是哪一天？", "2021.05.06", True),
+    ("从哪一年的版本开始默认开启？", "在 TeX Live2010 以后默认开启。", True),
+    ("哪一年的预算最多？", "预算为 2021.5 千美元。", False),
 ])
 def test_expected_answer_kind(service, question, sentence, met):
     assert expected_type_met(question, sentence, service.index.names) is met
@@ -888,3 +892,13 @@ def test_the_title_of_a_named_figure_or_table_is_its_caption(service):
     a = service.answer(service.query("What does the note under figure 6 say?"))
     assert a.answer.startswith("注：") and a.citations[0].number == 6 and a.citations[0].text[a.highlight.start:a.highlight.end] == a.answer
 
+
+
+def test_how_long_is_answered_with_the_neighbour_that_gives_a_span(service):
+    from qa.answer.compose import widen
+
+    index, ends = _one_paragraph(service, ["新上任的人员先接受前任的辅导和行政培训。", "在为期五天的入职培训中，他们了解各项规定。",
+                                           "此后开始正式工作。"])
+    assert widen(index, 0, service.query("新上任人员的入职培训要多久？")) == (0, ends[1])
+    assert widen(index, 0, service.query("How long does the induction training last?")) == (0, ends[1])
+    assert widen(index, 0, service.query("新上任的人员接受谁的辅导？")) == (0, ends[0])

@@ -75,7 +75,7 @@ def widen(index: Index, srow: int, query: Query) -> tuple[int, int]:
     takes the next sentence; a sentence that names no place when the question names one takes the neighbour that
     names it (……合作框架发展。/ 在黎巴嫩，这两个组织……); a sentence naming what the question sets aside
     (除了 perl 和 wget，还…) takes the next, where the rest begins; a sentence that
-    lacks what the question asks for (a number, a date) takes the neighbour that has it; a sentence the next one goes
+    lacks what the question asks for (a number, a date, a span of time) takes the neighbour that has it; a sentence the next one goes
     on from (然而前者有安全漏洞, ``goes_on_from``) takes it.
     """
     crow, a, b = index.sentence_spans[srow]
@@ -101,6 +101,11 @@ def widen(index: Index, srow: int, query: Query) -> tuple[int, int]:
     # how far an amount falls short: the neighbour that states the gap (……总计 2.23 亿美元。/ ……尚有 5 800 万美元的缺口)
     if query.asks_gap and not states_gap(text[a:b]) and (span := with_neighbour(
             (next_row, prev_row), lambda t: states_gap(t) and states_a_quantity(t, query.asked))):
+        return span
+    # how long, asked of a sentence that gives no span of time: the neighbour that gives one (……辅导和行政培训。/
+    # 在为期五天的入职培训中……)
+    if asks_how_long(query.asked) and not states_a_span(text[a:b]) and (span := with_neighbour(
+            (next_row, prev_row), states_a_span)):
         return span
     # what the question sets aside (除了 perl 和 wget，还…): a sentence naming it is where the rest begins, next
     if query.besides and next_row is not None and all(normalised(x) in normalised(text[a:b]) for x in query.besides):

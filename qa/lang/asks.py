@@ -109,6 +109,11 @@ _NOT_YET = re.compile(r"将[^,，。]{0,12}(?:完成|试行|审查|进行|开展
 # in the same question, asks what is asked (几个积分号…哪里不对劲, 几个核心岗位分别管哪些方面)
 _JI = r"(?<![哪好那这十])几(?![^？?]*?(?:哪|什么|怎么|怎样|为什么|为何|如何|吗|谁))"
 
+# a date in figures (2021.05.06, 2021-05-06, 2021/5/6), a month (2021.05), a year standing alone (TeX Live 2010)
+_YMD = r"(?<!\d)(?:19|20)\d\d[./-](?:0?[1-9]|1[0-2])[./-](?:0?[1-9]|[12]\d|3[01])(?!\d)"
+_YM = r"(?<![\d.])(?:19|20)\d\d(?:[/-](?:0?[1-9]|1[0-2])|\.(?:0[1-9]|1[0-2]))(?![\d%]|\s*(?:[千万亿元]|美元))"
+_BARE_YEAR = r"(?<![\d.,])(?:19|20)\d\d(?![\d.,%]|\s*(?:[个名人项次万亿元年月日天]|美元|千))"
+
 # Questions are matched after ``normalise``: Simplified, half-width punctuation (, ? ( )), lower case.
 WANTS: tuple[Want, ...] = (
     # a person's name: the report names no one, so these go unanswered unless a name is printed
@@ -162,11 +167,12 @@ WANTS: tuple[Want, ...] = (
     Want("finding", re.compile(r"(?:得出|发现|反映出|显示出|表明|查明)了?(?:哪些|什么)|(?:哪些|什么)(?:主要|具体)?(?:结论|结果|成效)"
                                r"|结果如何|结论是什么|\bwhat did\b.*\b(?:find|conclude|show|reveal)\b|\bwhat (?:were|are) the (?:\w+ )?(?:findings|conclusions)\b"),
          lambda sentence, _m, _names: bool(_FOUND.search(sentence)) and not _NOT_YET.search(sentence)),
-    Want("day", re.compile(r"哪[一几]?[天日]|几号|日期|what (?:date|day)|which days?"), _has(r"\d+\s*日")),
-    Want("month", re.compile(r"哪一?个?月|几月|what month|which month"), _has(r"\d+\s*月")),
+    Want("day", re.compile(r"哪[一几]?[天日]|几号|日期|what (?:date|day)|which days?"), _has(rf"\d+\s*日|{_YMD}")),
+    Want("month", re.compile(r"哪一?个?月|几月|what month|which month"), _has(rf"\d+\s*月|{_YM}")),
     Want("date", re.compile(r"哪一?年|哪几年|何时|什么时候|\bwhen\b|what year|which year"),
-         # (or by a session: "when will the Assembly review it" - 大会第七十五届会议)
-         _has(r"(19|20)\d\d\s*年|\d+\s*月|\d+\s*日|第[一二三四五六七八九十百\d]+届")),
+         # (or by a session: "when will the Assembly review it" - 大会第七十五届会议; or a year standing alone, as a
+         # version names it: TeX Live 2010, not 2000 个)
+         _has(rf"(19|20)\d\d\s*年|\d+\s*月|\d+\s*日|第[一二三四五六七八九十百\d]+届|{_YM}|{_BARE_YEAR}")),
     # an amount of money wants a currency: 280 000 人 is no sum
     # (多少美元, 花了多少, 节省了多少: a sum by its currency or by spending; 预算有多少)
     Want("money", re.compile(r"多少(?:资金|钱|经费|开支|费用|捐款|金额|收入|预算|支出|资源|捐助|供资|租金|薪金|美元|欧元)"

@@ -219,14 +219,25 @@ def encoded_text(search: str, groups: tuple[tuple[str, ...], ...] = ()) -> str:
 
 def search_text(question: str, context: str | None = None) -> str:
     """What is searched for and encoded: the question less its "what is the source" wording, after
-    ``context`` when it is a short part that leans on it ("何时启动" -> "联合基金有资金，何时启动")."""
+    ``context`` when it is a short part or one that points back to it ("何时启动" -> "联合基金有资金，何时启动").
+
+    >>> search_text("what share of them are women", "In Ecuador, young people will get decent work")
+    'In Ecuador, young people will get decent work，what share of them are women'
+    >>> search_text("when did the second call open", "how much did the first call raise")
+    'when did the second call open'
+    """
     asked = strip_source_intent(question) if asks_for_source(question) else question
     if not context:
         return asked
     # a part that names no figure or table of its own, after a first that names one, asks about that one too
     # (表 4 中全球协调的预算是多少？与实际支出的差异是多少)
     same_table = _names_table(context) and not _names_table(asked)
-    return f"{context}，{asked}" if len(asked) < 16 or same_table else asked
+    # a part that points back to what the first names (what share of them are women; 其中…) leans on it too
+    leans = len(asked) < 16 or _POINTS_BACK.search(asked) is not None or asked.isascii() and len(asked.split()) <= 5
+    return f"{context}，{asked}" if leans or same_table else asked
+
+
+_POINTS_BACK = re.compile(r"\b(?:them|they|their|theirs|it|its|those|these)\b|其中|它们|他们|她们", re.IGNORECASE)
 
 
 def _names_table(text: str) -> bool:
