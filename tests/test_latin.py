@@ -66,3 +66,12 @@ def test_a_term_written_only_in_a_heading_is_the_documents_own(tmp_path, monkeyp
     assert service.query("ZENKI 的单行本一共几册？").unread == ()
     assert service.query("ZENKI 有没有 PS4 游戏版？").unread == ("ps4",)
     assert service.query("What is ZENKI about?").unread == ()  # an English question is all Latin: not checked
+
+
+def test_an_identifier_with_its_number_glued_writes_its_letters():
+    # a document that cites (RFC1191) writes RFC; one that writes only RFCs' numbers elsewhere does not write ISO
+    corpus = written(normalise("路径 MTU 发现 (RFC1191) 使用 ICMP。中文编码有 GB2312。"))
+    assert unread(("rfc", "iso", "mtu"), corpus, {}, EnglishWords.build("路径")) == ("iso",)
+    # but a question naming a standard by its own number (GB/T 7714) is not asking about GB2312
+    assert unread(("gb",), corpus, {}, EnglishWords.build("路径"), frozenset({"gb"})) == ("gb",)
+    assert unread(("gb",), corpus, {}, EnglishWords.build("路径")) == ()

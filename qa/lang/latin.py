@@ -47,27 +47,42 @@ def written(norm: str) -> frozenset[str]:
 
 
 def unread(asked: tuple[str, ...], corpus: frozenset[str], glossary: dict[str, str],
-           dictionary: EnglishWords) -> tuple[str, ...]:
+           dictionary: EnglishWords, numbered: frozenset[str] = frozenset()) -> tuple[str, ...]:
     """The ``asked`` terms that no searched document writes (``corpus``: ``written`` of their text) and that
     neither the lexicon's ``glossary`` (as ``expand_english`` reads it: rc, and sdgs by its prefix) nor the
-    English ``dictionary`` (``EnglishWords.reads``: levy, IT) reads as words the documents write."""
+    English ``dictionary`` (``EnglishWords.reads``: levy, IT) reads as words the documents write. ``numbered``: the
+    terms the question writes with a number of their own (GB/T 7714), which another number glued to the letters
+    (gb2312) does not write."""
     return tuple(t for t in asked
-                 if not _written(t, corpus) and expand_english(t, glossary) == t and not dictionary.reads(t))
+                 if not _written(t, corpus, t not in numbered) and expand_english(t, glossary) == t
+                 and not dictionary.reads(t))
+
+
+def numbered(asked: tuple[str, ...], question: str) -> frozenset[str]:
+    """The terms of ``asked`` that the (normalised) ``question`` writes with a number after them.
+
+    >>> sorted(numbered(("gb", "rfc"), "参考文献符合 gb/t 7714 格式，哪个 rfc 定义了它"))
+    ['gb']
+    """
+    return frozenset(t for t in asked if re.search(re.escape(t) + r"[\s/\-]*[a-z]?[\s/\-]*\d", question))
 
 
 _VERSION = re.compile(r"([a-z]{4,})\d+[a-z]?")  # latex2e, python3: a name and its version
 
 
-def _written(term: str, corpus: frozenset[str]) -> bool:
+def _written(term: str, corpus: frozenset[str], glued: bool = True) -> bool:
     """Whether a document writes ``term``: as a word, as part of a longer one (archlinux holds linux; 4+ letters),
-    or, for a name with a version (latex2e), the name (a PDF sets LaTeX2ε as LATEX 2ε).
+    with a number glued after it (rfc1191 writes RFC, iso9001 ISO), or, for a name with a version (latex2e), the
+    name (a PDF sets LaTeX2ε as LATEX 2ε).
 
-    >>> [_written(t, frozenset({"archlinux", "latex", "2ε"})) for t in ("linux", "latex2e", "tex", "m1")]
-    [True, True, False, False]
+    >>> [_written(t, frozenset({"archlinux", "latex", "2ε", "rfc1191"})) for t in ("linux", "latex2e", "tex", "m1", "rfc")]
+    [True, True, False, False, True]
     """
     if term in corpus:
         return True
     if len(term) >= 4 and any(term in w for w in corpus):
+        return True
+    if glued and term.isalpha() and any(w.startswith(term) and w[len(term):].isdigit() for w in corpus):
         return True
     m = _VERSION.fullmatch(term)
     return m is not None and m.group(1) in corpus

@@ -28,7 +28,7 @@ from qa.lang.asks import (QUESTION_CHARS, YEAR, asks_actual, asks_change, asks_f
                           asks_what_to_do, compares, counted, counted_english, expected_type_met, negated, ordinals, set_aside, wanted)
 from qa.lang.dialect import as_mandarin
 from qa.lang.english import QUESTION_WORDS, countries
-from qa.lang.latin import terms as latin_terms, unread
+from qa.lang.latin import numbered, terms as latin_terms, unread
 from qa.lang.names import Names, regions_asked
 from qa.lang.question import clean
 from qa.lang.tokenize import Segmenter, bigrams, dense_text, expand_english, normalise, normalised
@@ -190,7 +190,8 @@ class Query:
             counted=counted(asked) or (counted_english(asked, index.lexicon.glossary) if english else None),
             actual=asks_actual(asked), share_of_group=want == "share" and not asks_change(asked),
             superlative=compares(asked),
-            unread=unread(latin, index.latin_words, index.lexicon.glossary, index.english) if latin else (),
+            unread=unread(latin, index.latin_words, index.lexicon.glossary, index.english,
+                          numbered(latin, normalised(asked))) if latin else (),
             regions=regions_asked(normalised(asked), index.names), asks_works=asks_for_works(asked),
             asks_remedy=asks_what_to_do(asked), asks_gap=asks_gap(asked), besides=set_aside(asked),
             asks_title=asks_title(normalise(asked)) and any(k in ("figure", "table") for k, _ in refs),
