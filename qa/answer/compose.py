@@ -75,8 +75,8 @@ def widen(index: Index, srow: int, query: Query) -> tuple[int, int]:
     takes the next sentence; a sentence that names no place when the question names one takes the neighbour that
     names it (……合作框架发展。/ 在黎巴嫩，这两个组织……); a sentence naming what the question sets aside
     (除了 perl 和 wget，还…) takes the next, where the rest begins; a sentence that
-    lacks what the question asks for (a number, a date, a span of time) takes the neighbour that has it; a sentence the next one goes
-    on from (然而前者有安全漏洞, ``goes_on_from``) takes it.
+    lacks what the question asks for (a number, a date, a span of time) takes the neighbour that has it; a sentence
+    the next one goes on from (然而前者有安全漏洞, ``goes_on_from``) takes it.
     """
     crow, a, b = index.sentence_spans[srow]
     text = index.chunks[crow].text

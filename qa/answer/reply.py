@@ -63,7 +63,7 @@ class Answer:
     citations: tuple[Citation, ...]
     highlight: Highlight | None = None
     notice: str | None = None  # e.g. the question was cut
-    confidence: float = 0.0  # the answer model's probability that the chosen sentence answers
+    confidence: float = 0.0  # the answer model's probability that the chosen sentence answers (1.0: a caption or note asked for)
     reason: str = ""  # why this answer, or why none
     written: Written | None = None  # when an LLM was asked to write the answer (qa.write)
 

@@ -683,7 +683,7 @@ def _units(laid: list[tuple[int, str, int | None, bool]], page_text: str) -> lis
     last = ""  # the last paragraph of out[-1]
     listing = False  # out[-1] is a lead-in and the list items it introduces
     shown = False  # out[-1] ends with what a lead-in showed (a command) and no sentence end: its sentence goes on
-    term = False  # out[-1] ends with a term: an option or command alone on a short line in a monospaced face
+    term = False  # out[-1] ends with a term: an option alone on a short line in a monospaced face (``_term``)
     for start, text, level, code in laid:
         leads = bool(_LEADS_ON.search(last))
         waits = _runs_on(last) or goes_on(last)
