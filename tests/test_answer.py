@@ -887,7 +887,7 @@ def test_the_title_of_a_named_figure_or_table_is_its_caption(service):
     a = service.answer(service.query("What is the title of the second figure?"))
     assert a.answer.startswith("图二：") and "\n" not in a.answer and a.citations[0].number == 2
     # a question about what a figure shows is not asking for its title
-    assert not service.query("图二显示了什么？").asks_title and service.query("图二的题目叫什么").asks_title
+    assert service.query("图二显示了什么？").caption_asked is None and service.query("图二的题目叫什么").caption_asked == "title"
     # its note, the line 注：… under it
     a = service.answer(service.query("What does the note under figure 6 say?"))
     assert a.answer.startswith("注：") and a.citations[0].number == 6 and a.citations[0].text[a.highlight.start:a.highlight.end] == a.answer

@@ -134,6 +134,12 @@ def widen(index: Index, srow: int, query: Query) -> tuple[int, int]:
     return a, b
 
 
+def _citations(index: Index, hits: list[Hit], k: int, first: int = 0) -> tuple:
+    """The first ``k`` hits as citations, the hit ``first`` (the answer's passage) moved to the front."""
+    order = [hits[first]] + [h for i, h in enumerate(hits) if i != first] if first else hits
+    return tuple(citation(index.chunks[h.row], h.score, index.doc_of(index.chunks[h.row])) for h in order[:k])
+
+
 def caption_of(index: Index, hits: list[Hit], scores: Scores, note: bool = False) -> tuple[int, int, int] | None:
     """The first of ``hits`` that is a figure or table the question names (``Scores.referenced``), and the span of its
     caption in its text (the first line, or the title before its row's label: 表 2 … — 共计 — …), or with ``note``
@@ -165,7 +171,7 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
             k: int | None = None) -> Answer:
     """The answer for ``query`` from its ranked ``hits``, citing the first ``k`` (all when None)."""
     k = len(hits) if k is None else k
-    cites = tuple(citation(index.chunks[h.row], h.score, index.doc_of(index.chunks[h.row])) for h in hits[:k])
+    cites = _citations(index, hits, k)
 
     def abstain(reason: str, confidence: float = 0.0, extra: str = "") -> Answer:
         return Answer(query.text, True, no_answer(index.lexicon.name) + extra, cites, None, query.notice,
@@ -183,14 +189,13 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
     # the title of a figure or table the question names (图一的标题, the title of table 2): its caption answers, which
     # is no sentence the candidates could state about what the figure shows; what its note says (图六的注里说…), its
     # 注：… line
-    if (query.asks_title or query.asks_note) and (found := caption_of(index, hits, scores, query.asks_note)):
+    if query.caption_asked and (found := caption_of(index, hits, scores, query.caption_asked == "note")):
         hit, start, end = found
         chunk = index.chunks[hits[hit].row]
-        order = [hits[hit]] + [h for i, h in enumerate(hits) if i != hit]
-        cites = tuple(citation(index.chunks[h.row], h.score, index.doc_of(index.chunks[h.row])) for h in order[:k])
-        what = "the note under" if query.asks_note else "the title of"
-        return Answer(query.text, False, chunk.text[start:end], cites, Highlight(chunk.id, start, end), query.notice,
-                      1.0, f"the question asks for {what} the {chunk.kind} it names: in {_where(chunk)} (passage "
+        what = "the note under" if query.caption_asked == "note" else "the title of"
+        return Answer(query.text, False, chunk.text[start:end], _citations(index, hits, k, hit),
+                      Highlight(chunk.id, start, end), query.notice, 1.0,
+                      f"the question asks for {what} the {chunk.kind} it names: in {_where(chunk)} (passage "
                       f"ranked {hit + 1})")
     cands = candidates(query, index, hits, scores)
     if not cands:
@@ -284,8 +289,7 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
             text = f"资料来源：{src.text}{label}。依据：{chunk.text[a:b]}"
     hit = next(i for i, h in enumerate(hits) if h.row == c.chunk)
     if hit > 0:  # the answer's passage goes first among the citations
-        order = [hits[hit]] + [h for i, h in enumerate(hits) if i != hit]
-        cites = tuple(citation(index.chunks[h.row], h.score, index.doc_of(index.chunks[h.row])) for h in order[:k])
+        cites = _citations(index, hits, k, hit)
     why = model.explain(x[best])
     verdict = (f"confidence {p:.2f} ≥ threshold {model.threshold:.2f}" if p >= model.threshold else
                f"a question about the report itself, answered by its cover (confidence {p:.2f})")

@@ -688,7 +688,8 @@ def _units(laid: list[tuple[int, str, int | None, bool]], page_text: str) -> lis
         leads = bool(_LEADS_ON.search(last))
         waits = _runs_on(last) or goes_on(last)
         # a term after a sentence that ended (…可以使用 -exclude 选项。 / -self) starts what describes it
-        opens = code and _term(text) and bool(_ENDED.search(last.rstrip())) and not (leads or waits or listing or shown)
+        is_term = code and _term(text)
+        opens = is_term and bool(_ENDED.search(last.rstrip())) and not (leads or waits or listing or shown)
         described = term and not code and not _item(text)  # the paragraph after a term describes it
         if out and out[-1][2] is None and level is None and start + len(text) - out[-1][0] <= MAX_CHUNK and (
                 code and not opens or leads or listing and _item(text) or waits or shown and not _item(text)
@@ -700,7 +701,7 @@ def _units(laid: list[tuple[int, str, int | None, bool]], page_text: str) -> lis
         else:
             out.append((start, text, level))
             listing = shown = False
-        term = code and _term(text)
+        term = is_term
         last = text
     return out
 

@@ -466,29 +466,23 @@ def says_what_to_do(sentence: str) -> bool:
 
 
 _ASKS_TITLE = re.compile(r"标题|题目|\btitle\b|\bcaption\b|\btitled\b", re.IGNORECASE)
-
-
 _ASKS_NOTE = re.compile(r"注释|附注|图注|表注|的注(?![意册重入射明视])|注里|注中|\bnotes?\b", re.IGNORECASE)
 
 
-def asks_note(question: str) -> bool:
-    """Whether (Simplified) ``question`` asks about the note of a figure or table (图六的注里说…, 表 2 的附注, the note
-    under figure 6): its line 注：… answers.
+def caption_asked(question: str) -> str | None:
+    """What of a figure or table (Simplified) ``question`` asks for: ``"note"`` (图六的注里说…, 表 2 的附注, the note
+    under figure 6: its line 注：… answers), ``"title"`` (图一的标题是什么, what is the title of: its caption answers, not
+    a sentence about what the figure shows), else None.
 
-    >>> asks_note("图六的注里说差值代表什么"), asks_note("what does the note under figure 6 say"), asks_note("要注意什么")
-    (True, True, False)
+    >>> caption_asked("图六的注里说差值代表什么"), caption_asked("what does the note under figure 6 say")
+    ('note', 'note')
+    >>> caption_asked("图一的标题是什么"), caption_asked("what is the title of table 2"), caption_asked("图一显示了什么")
+    ('title', 'title', None)
+    >>> caption_asked("要注意什么")
     """
-    return _ASKS_NOTE.search(question) is not None
-
-
-def asks_title(question: str) -> bool:
-    """Whether (Simplified) ``question`` asks for a title (图一的标题是什么, 题目叫什么, what is the title of): of
-    a figure or table it names, that is its caption, not a sentence about what the figure shows.
-
-    >>> asks_title("图一的标题是什么"), asks_title("what is the title of table 2"), asks_title("图一显示了什么")
-    (True, True, False)
-    """
-    return _ASKS_TITLE.search(question) is not None
+    if _ASKS_NOTE.search(question):
+        return "note"
+    return "title" if _ASKS_TITLE.search(question) else None
 
 
 _GAP = re.compile(r"少了多少|少多少|差多少|还差|相差|缺口|差额|短缺|不足多少|\bshortfall\b|\bgap\b|\bshort of\b", re.IGNORECASE)

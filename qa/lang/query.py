@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qa.lang.abbrev import expand
-from qa.lang.asks import (QUESTION_CHARS, YEAR, asks_actual, asks_change, asks_for_works, asks_gap, asks_note, asks_title,
+from qa.lang.asks import (QUESTION_CHARS, YEAR, asks_actual, asks_change, asks_for_works, asks_gap, caption_asked,
                           asks_what_to_do, compares, counted, counted_english, expected_type_met, negated, ordinals, set_aside, wanted)
 from qa.lang.dialect import as_mandarin
 from qa.lang.english import QUESTION_WORDS, countries
@@ -116,8 +116,9 @@ class Query:
     asks_works: bool = False  # asks about the works cited (文献, 出处): a bibliography's entries may answer
     asks_remedy: bool = False  # asks what to do about something (怎么办, how do I): the remedy answers
     asks_gap: bool = False  # asks how far one amount falls short of another (还差多少): the stated gap answers
-    asks_title: bool = False  # asks for the title of a figure or table it names (图一的标题): its caption answers
-    asks_note: bool = False  # asks about the note of a figure or table it names (图六的注): its 注：… line answers
+    # what it asks of a figure or table it names: "title" (图一的标题: its caption answers), "note" (图六的注: its 注：…
+    # line), else None (``qa.lang.asks.caption_asked``)
+    caption_asked: str | None = None
     besides: tuple[str, ...] = ()  # what the question sets aside (除了 perl 和 wget，还…): it asks what else
     # sentence row -> whether it holds the kind of answer asked for (``qa.answer.features.sentence_kinds``): worked out
     # once per question, however many steps ask
@@ -194,8 +195,7 @@ class Query:
                           numbered(latin, normalised(asked))) if latin else (),
             regions=regions_asked(normalised(asked), index.names), asks_works=asks_for_works(asked),
             asks_remedy=asks_what_to_do(asked), asks_gap=asks_gap(asked), besides=set_aside(asked),
-            asks_title=asks_title(normalise(asked)) and any(k in ("figure", "table") for k, _ in refs),
-            asks_note=asks_note(normalise(asked)) and any(k in ("figure", "table") for k, _ in refs),
+            caption_asked=caption_asked(normalise(asked)) if any(k in ("figure", "table") for k, _ in refs) else None,
         )
 
 

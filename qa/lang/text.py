@@ -42,8 +42,8 @@ def goes_on(text: str) -> bool:
 
 # words that open a sentence going on from the one before: pointing back to what it named (前者, 这个文件, 它),
 # turning from it (然而, 但是, 不过) or following from it (因此, 此时, 开启之后)
-_GOES_ON_FROM = re.compile(r"(?:然而|但是|但|不过|可是|而|因此|所以|于是|此时|这时|这样|这个|这些|这种|这套|这里|该|它们|它|其中|"
-                           r"前者|后者|[^，。]{1,6}之后，|解决办法|解决的办法|办法是|方法是)")
+_GOES_ON_FROM = re.compile(r"(?:然而|但|不过|可是|而|因此|所以|于是|此时|这时|这样|这个|这些|这种|这套|这里|该|它|其中|前者|后者|"
+                           r"[^，。]{1,6}之后，|解决(?:的)?办法|办法是|方法是)")  # (但 opens 但是, 它 它们)
 
 
 def goes_on_from(text: str) -> bool:
