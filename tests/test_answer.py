@@ -842,6 +842,8 @@ def test_a_two_part_table_question_answers_both_from_the_named_row(service):
     ("呢個程式係邊個開發嘅？", "这个程式是谁开发的？", "agent"),  # 邊個 before a verb, or after 係: who
     ("點解要編譯兩次先會出到書籤？", "为什么要编译两次才会出到书签？", "reason"),
     ("我哋唔好改啲設定係咪？", "我们不要改些设定是不是？", None),
+    ("加咗呢個選項之後，係喺邊度搵？", "加了这个选项之后，是在哪里找？", "place"),  # 係 alone is "is"; 搵 finds
+    ("兩國關係點解會變？", "两国关系为什么会变？", "reason"),  # 關係 keeps its 係
 ])
 def test_cantonese_words_are_read_as_mandarin(service, question, reads, want):
     q = service.query(question)

@@ -39,7 +39,16 @@ def _lexicon() -> tuple[re.Pattern[str], dict[str, str]]:
 _WHICH = re.compile(r"邊[個个](?=[\u4e00-\u9fff])(?![係是會会可能負负提開开寫写做話话講讲發发創创設设管決决主建帶带教整嚟來来去嘅的既同和])")
 
 
+# 係 is Cantonese "is" (係喺邊度 = 是在哪里); in Traditional Mandarin it is only a part of 關係 (relation) and its
+# kin (維係, 干係, 聯係), which keep it
+_IS = re.compile(r"(?<![關关維维干幹聯联])係")
+
+
 def as_mandarin(text: str) -> str:
-    """``text`` with Cantonese words as Mandarin ones, in Simplified script (case and width unchanged)."""
+    """``text`` with Cantonese words as Mandarin ones, in Simplified script (case and width unchanged).
+
+    >>> as_mandarin("加上 -global 之後，係喺邊度搵？"), as_mandarin("兩國關係點解加強咗？")
+    ('加上 -global 之后，是在哪里找？', '两国关系为什么加强了？')
+    """
     pattern, pairs = _lexicon()
-    return dense_text(pattern.sub(lambda m: pairs[m.group(0)], _WHICH.sub("哪个", text)))
+    return dense_text(_IS.sub("是", pattern.sub(lambda m: pairs[m.group(0)], _WHICH.sub("哪个", text))))
