@@ -66,6 +66,10 @@ def test_a_term_written_only_in_a_heading_is_the_documents_own(tmp_path, monkeyp
     assert service.query("ZENKI 的单行本一共几册？").unread == ()
     assert service.query("ZENKI 有没有 PS4 游戏版？").unread == ("ps4",)
     assert service.query("What is ZENKI about?").unread == ()  # an English question is all Latin: not checked
+    # two questions, the second leaning on the term the first names: refused whole, not answered in part
+    q = service.query("ZENKI 有没有 PS4 游戏版？一共有几集？")
+    a = service.answer(q)
+    assert q.parts and a.abstained and "ps4" in a.reason and "part 1" not in a.reason, a.reason
 
 
 def test_an_identifier_with_its_number_glued_writes_its_letters():

@@ -64,7 +64,9 @@ _LIST = re.compile(r"哪些|哪几|哪[两三四五六七八九十]\s*[个项股
 # a second question after the first: …多少？何时…？ / …是什么，由谁… (split before the second question word)
 # (after a question mark the second question may be long: …还差多少; after a comma it asks within a few characters)
 _WH = r"(?:多少|几|何时|什么时候|哪一?年|哪一?天|哪[个些位家]|谁|什么|为什么|如何|是否)"
-_SECOND = re.compile(rf"[?？;；]\s*(?=[^?？]*{_WH})|[,，](?:以及|并且|并|还有|另外|同时)?\s*(?=[^,，?？]{{0,14}}{_WH})"
+# after a question mark any way of asking begins a second question (…怎么念？LaTeX 又怎么念？, …吗？)
+_HOW = r"怎么|怎样|能否|可否|能不能|可不可以|是不是|有没有|[吗呢]"
+_SECOND = re.compile(rf"[?？;；]\s*(?=[^?？]*(?:{_WH}|{_HOW}))|[,，](?:以及|并且|并|还有|另外|同时)?\s*(?=[^,，?？]{{0,14}}{_WH})"
                      r"|(?:[?;]|,?\s+and)\s+(?=(?:when|how|what|who|which|where|why)\b)", re.IGNORECASE)
 _INTERROGATIVE = re.compile(r"(?:多少|几|幾)[个個名位项項次人年天]?|何[时時]|什[么麼]时候|什[么麼]時候|哪一?[年天个個些位家]?"
                             r"|[谁誰]|[为為]什[么麼]|什[么麼]|如何|是否|[吗嗎]|[?？]")
@@ -74,7 +76,7 @@ _ABOUT_REPORT = re.compile(r"(?:本|这份|这篇|这个|该|此)?报告(?:是|�
                            r"|议程项目|\bwho (?:wrote|authored|submitted|prepared|issued) (?:the|this) report\b"
                            r"|\bauthor of (?:the|this) report\b")
 _TOTAL = re.compile(r"一共|总共|总计|共计|合计|总数|总额|全部|\btotal\b|\bin all\b|\baltogether\b")
-_ASKS = re.compile(r"多少|几|何时|什么|哪|谁|为何|如何|是否|吗|\b(?:how|what|when|which|who|where|why)\b", re.IGNORECASE)
+_ASKS = re.compile(rf"多少|几|何时|什么|哪|谁|为何|如何|是否|{_HOW}|\b(?:how|what|when|which|who|where|why)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, eq=False)
@@ -380,6 +382,10 @@ def split_parts(question: str) -> tuple[str, ...]:
     ('联合基金有多少资金', '何时启动')
     >>> split_parts("驻地协调员办公室有多少核心职位？")
     ()
+    >>> split_parts("这个命令该怎么用？用完以后能撤销吗？")  # two questions, each ended by its mark
+    ('这个命令该怎么用', '用完以后能撤销吗')
+    >>> split_parts("这个模板是什么，有什么用")  # after a comma, nothing checkable: one question reworded
+    ()
     """
     text = question.strip().rstrip("?？。. ")
     m = _SECOND.search(text)
@@ -388,6 +394,7 @@ def split_parts(question: str) -> tuple[str, ...]:
     first, second = text[:m.start()].strip(), text[m.end():].strip()
     if not (_ASKS.search(first) and _ASKS.search(second)):
         return ()  # "在佛得角，…是谁": the first part only sets the scene
-    if wanted(first) is None and wanted(second) is None:
-        return ()  # "是什么，…什么" with nothing checkable in either part: one question reworded
+    if wanted(first) is None and wanted(second) is None and m.group(0)[0] in ",，":
+        return ()  # "是什么，…什么" with nothing checkable in either part: one question reworded; two questions each
+        # ended by its own question mark ask two things whatever they ask for (该参考哪个文件？又是谁写了…？)
     return first, second

@@ -172,7 +172,9 @@ class Service:
         return replace(answer, citations=cites)
 
     def _answer_parts(self, query: Query, k: int, mode: str, only: np.ndarray | None = None) -> Answer:
-        if query.parts:
+        # a question naming a term no searched document writes is refused whole, not part by part: a second part
+        # (有推荐的 App 吗) leans on what the first names (手机或者 iPad)
+        if query.parts and not query.unread:
             parts = [self._answer(Query.make(part, self.index, self.encoder, vec, context), k, mode, only)
                      for part, vec, context in zip(query.parts, query.part_vectors, part_contexts(query.parts))]
             return combine(query, parts, k, self.index.lexicon.name)
