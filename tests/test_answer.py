@@ -732,6 +732,12 @@ def test_a_figure_row_named_by_its_label_beats_a_line_of_its_years(service):
     best = text[int(np.argmax(service.model.logits(x)))]
     assert best.startswith("外部"), best
 
+def test_a_figure_value_does_not_say_how_to_do_something(service):
+    # 难民署 0% is figure 4's line for the agency; asked how to join it, that line is not a labelled value
+    q = service.query("怎么申请去难民署工作")
+    a = service.answer(q)
+    assert q.want == "procedure" and "a figure's line that puts a value" not in a.reason, a.reason
+
 
 def test_an_english_count_is_of_the_thing_asked_about(service):
     from qa.lang.asks import count_of, counted_english

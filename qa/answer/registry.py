@@ -317,10 +317,14 @@ def share_change(q: Asked, p: Passage, s: Sentence) -> float:
     return float(q.query.share_of_group and s.facts.change_only)
 
 
+# what a figure's value never says: why, how to, what was found, a command, an address
+_NOT_A_VALUE = frozenset({"reason", "procedure", "finding", "code", "address"})
+
+
 @feature("row_label", "+", "a figure's line that puts a value right after a key term of the question (外部 3%)",
          binary=True, bound=True)
 def row_label(q: Asked, p: Passage, s: Sentence) -> float:
-    return float(p.kind == "figure" and row_labelled(q.terms, s.facts.labels))
+    return float(p.kind == "figure" and q.query.want not in _NOT_A_VALUE and row_labelled(q.terms, s.facts.labels))
 
 
 @feature("enumerates", "+", "the question asks for a list, and the sentence (or the next, when it runs on) lists items",
