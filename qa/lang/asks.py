@@ -42,8 +42,24 @@ def _names_a_city(sentence: str, _m: re.Match, names: Names) -> bool:
     return any(city in sentence for city in names.cities) or bool(re.search(r"[\u4e00-\u9fff]{2,4}市", sentence))
 
 
+# where a technical text puts something: a path (/etc/shadow, ~/.wgetrc, C:\\texlive), a web or mail address, or
+# somewhere named after 在/于/到/放 (在 NVRAM, 存放在安装介质的数据库中, 放在 sbin 目录) or before 上/中/里 (状态栏上)
+_LOCATED = re.compile(r"(?<![\w.])(?:~|\.{1,2})?/[\w.\-]+|(?<![A-Za-z])[A-Za-z]:\\|https?\s*:\s*/|www\s*\.|[\w.\-]+@[\w\-]+\.[a-z]{2,}"
+                      r"|(?:在|于|到|放|存)\s*[A-Za-z~/\"“]"
+                      r"|(?:在|于|到|放|存)[^，。,;；]{0,24}?(?:目录|文件夹|文件|菜单|栏|页面|窗口|分区|仓库|网站|服务器|介质|数据库|邮件列表)"
+                      r"|(?:目录|文件夹|菜单|栏|页面|窗口|分区|仓库|网站|服务器|介质|数据库)(?:中|上|里|内|下)")
+
+
 def _names_a_place(sentence: str, m: re.Match, names: Names) -> bool:
-    return _names_a_city(sentence, m, names) or bool(names.find(normalised(sentence), "places"))
+    """A named place (a city, a region), or where a technical text puts something (``_LOCATED``).
+
+    >>> from qa.lang.names import Names
+    >>> [_names_a_place(s, None, Names()) for s in ("加密后的密码保存在 “/etc/shadow”", "启动配置通过变量存储在 NVRAM",
+    ...                                              "点击状态栏上的总行数可以打开行号", "这是一个很好的工具")]
+    [True, True, True, False]
+    """
+    return (_names_a_city(sentence, m, names) or bool(names.find(normalised(sentence), "places"))
+            or bool(_LOCATED.search(sentence)))
 
 
 # measure words one speaker may use where another uses the other: 几家机构 is answered by "12 个…机构",
@@ -151,11 +167,12 @@ WANTS: tuple[Want, ...] = (
                             r"|(?:命令|指令|选项|参数|程序|文件|脚本|宏包|软件包)(?:名|名字|名称)?(?:是什么|叫什么|叫啥|是哪)"
                             r"|用什么(?:命令|程序|选项|参数)|(?:运行|执行|输入)(?:什么|哪个)|加什么(?:选项|参数)"
                             r"|\b(?:what|which) (?:command|option|program|package|script|environment variable)s?\b"),
-         _has(r"[A-Za-z][A-Za-z0-9]+|[~/%\\][\w.\-/%\\]*[A-Za-z]")),  # (a path names something: not a bare ~/.)
+         _has(r"[A-Za-z][A-Za-z0-9]+|[~/%\\][\w.\-/%\\]*[A-Za-z]|(?<![\w-])-[A-Za-z]\b")),  # (a path names something:
+    # not a bare ~/.; a one-letter option, -n, is one)
     Want("city", re.compile(r"哪几?[个些座]?城市|\bwhich cit(?:y|ies)\b|\bin what city\b"), _names_a_city),
     Want("place", re.compile(r"哪些?地[点方区]|什么地方|在哪里|位于哪|设在哪|\bwhere\b"), _names_a_place),
     Want("reason", re.compile(r"为什么|为何|什么原因|原因是什么|\bwhy\b"),
-         _has(r"因为|由于|原因|因此|所以|得益于|鉴于|为了|以便|导致|使得|因而|从而|出于")),
+         _has(r"因为|由于|原因|因此|所以|得益于|鉴于|为了|以便|导致|使得|因而|从而|出于|意味着|否则|以免|避免|初衷|在于|取决于|目的|造成|引起|用于|才能")),
     # how to do something oneself (怎么报名, 需要什么条件): answered by a procedure, which a report seldom gives
     Want("procedure", re.compile(r"(?:怎么|怎样|如何)(?:才能)?(?:报名|申请|加入|注册|应聘|投诉|办理|联系)"
                                  r"|需要(?:什么|哪些)(?:条件|资格|材料|手续)|\bhow (?:do|can|should) (?:i|we|you)\b"),
@@ -255,6 +272,10 @@ def expected_type_met(question: str, sentence: str, names: Names | None = None,
     False
     >>> expected_type_met("2021 年预计收入多少美元", "这低于 2019 年预计的 2.81 亿美元收入")
     False
+    >>> expected_type_met("执行 mount 要加什么选项", "使用 mount 命令需要添加 -n 选项")  # the question's mount does not count
+    True
+    >>> expected_type_met("为什么要重新打开窗口", "关闭窗口再重新打开才能获取新的环境变量")
+    True
     """
     hit = wanted(question)
     if hit is None:
