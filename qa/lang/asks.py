@@ -88,7 +88,9 @@ def _counts_thing(sentence: str, _m: re.Match, _names: Names) -> bool:
 
 
 _DATE = re.compile(r"(?:19|20)\d\d\s*年(?:\s*\d{1,2}\s*月)?(?:\s*\d{1,2}\s*日)?|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?")
-_QUANTITY = re.compile(rf"\d|[{_NUMERAL}亿]+[个名项次年倍轮天%％]|[一二三四五六七八九十]分之")
+# (a size in words: 六百多兆, 好几 GB)
+_QUANTITY = re.compile(rf"\d|[{_NUMERAL}亿]+[个名项次年倍轮天%％]|[一二三四五六七八九十]分之"
+                       rf"|[{_NUMERAL}几]+[多余]?\s*(?:兆|[KMGT]i?B\b)")
 
 
 _ARTICLE = re.compile(rf"(?<![{_NUMERAL}\d])一(?=[{_UNITS}])")  # 一项新的战略: "a", not a quantity
@@ -111,7 +113,9 @@ _ASKS_FIGURE = re.compile(r"百分|几成|percent")
 # a person named in Latin letters, given name (or initials) then family name: Leslie Lamport, Donald E. Knuth
 _LATIN_PERSON = r"\b[A-Z][a-z]+(?: [A-Z]\.)* [A-Z][a-z]{2,}\b"
 _ROLE = re.compile(r"秘书长|主席|协调员|主任|部长|总统|总理|大使|政府|会员国|大会|理事会|执行局|委员会|机构|实体|办公室|"
-                   r"工作队|集团|署|组织|基金|部门|[\u4e00-\u9fff]·[\u4e00-\u9fff]|先生|女士|" + _LATIN_PERSON)
+                   r"工作队|集团|署|组织|基金|部门|[\u4e00-\u9fff]·[\u4e00-\u9fff]|先生|女士|"
+                   # who made or keeps a thing, as a technical text says it (我校李振楠同学, 国内公司, TEX 用户组)
+                   r"同学|学子|老师|教授|作者|译者|开发者|维护者|团队|公司|用户组|社区|" + _LATIN_PERSON)
 _RANKS = r"最[高多大低少小早晚]|居首|首位|之首|排名第一"  # a sentence that ranks: 最多, 居首
 # a sum of money: a number and a currency (3.5 亿美元, 100 万人民币, 2 000 港币, $5, 30 dollars)
 _MONEY = re.compile(r"(?:\d|[万亿])\s*(?:万|亿)?\s*(?:美元|欧元|瑞士法郎|法郎|英镑|日元|元|人民币|港币|台币|卢布|美金|镑)"
@@ -145,7 +149,8 @@ WANTS: tuple[Want, ...] = (
     # ("硅大草原", 《仙台框架》) or in Latin letters (UN Info); "一家移动电话公司基金会" names none.
     # (标题叫什么 asks for a figure's title: its line 图一：… answers it)
     Want("name", re.compile(r"(?<!标题)(?<!题目)(?:叫什么|叫啥|叫做什么|名字是什么|名称是什么|什么名字|什么名称)"),
-         _has(r"“[^”]{1,24}”|「|《|·|先生|女士|[A-Z][A-Za-z]{2,}|^图[一二三四五六七八九十]+[:：]")),
+         _has(r"“[^”]{1,24}”|「|《|·|先生|女士|[A-Z][A-Za-z]{2,}|^图[一二三四五六七八九十]+[:：]"
+              r"|[a-z]{2,}[-_][\w-]+|[a-z]{2,}\d[\w-]*")),  # (or a file's or style's name: install-tl, gb7714-2015)
     # which country; before "who": 那两个会员国分别是谁 asks for countries, not for any agent
     Want("country", re.compile(r"哪[一]?[几个些两三四五六七八九十\d]*\s*(?:会员国|国家)|(?:国家|会员国)[^,。?]{0,6}(?:是|有|包括)哪"
                                r"|(?:国家|会员国)[^,。?]{0,4}是谁"
@@ -176,7 +181,7 @@ WANTS: tuple[Want, ...] = (
     # how to do something oneself (怎么报名, 需要什么条件): answered by a procedure, which a report seldom gives
     Want("procedure", re.compile(r"(?:怎么|怎样|如何)(?:才能)?(?:报名|申请|加入|注册|应聘|投诉|办理|联系)"
                                  r"|需要(?:什么|哪些)(?:条件|资格|材料|手续)|\bhow (?:do|can|should) (?:i|we|you)\b"),
-         _has(r"申请|报名|程序|步骤|手续|资格|条件|必须|须|应当|通过")),
+         _has(r"申请|报名|程序|步骤|手续|资格|条件|必须|须|应当|通过|使用|运行|执行|输入|点击")),  # (…: a manual's way)
     Want("ranking", re.compile(r"最[高多大低少小早晚](?:的[\u4e00-\u9fff]{1,6})?是哪|哪一?[个家位][^,。]{0,16}最[高多大低少小早晚]\??$"
                                r"|\bwhich\b.*\b(?:most|largest|highest|lowest|least)\b"),
          _has(_RANKS)),
@@ -186,7 +191,11 @@ WANTS: tuple[Want, ...] = (
          lambda sentence, _m, _names: bool(_FOUND.search(sentence)) and not _NOT_YET.search(sentence)),
     Want("day", re.compile(r"哪[一几]?[天日]|几号|日期|what (?:date|day)|which days?"), _has(rf"\d+\s*日|{_YMD}")),
     Want("month", re.compile(r"哪一?个?月|几月|what month|which month"), _has(rf"\d+\s*月|{_YM}")),
-    Want("date", re.compile(r"哪一?年|哪几年|何时|什么时候|\bwhen\b|what year|which year"),
+    # (English "when" asks a time as a question word: when the portal will go live, as of when, and when did…; not
+    # as a clause: "when building an index, what…", "which option is used when experimenting")
+    Want("date", re.compile(r"哪一?年|哪几年|何时|什么时候|what year|which year|\b(?:since|until|by|from|as of) when\b"
+                            r"|^when\b(?!\s+\w+ing\b)(?![^,]*,\s*(?:what|which|how|who|where|why)\b)"
+                            r"|(?:[,;?.]\s*|\band\s+)when\s+(?:is|was|were|are|did|does|do|will|would|can|could|has|have|had|should|must)\b"),
          # (or by a session: "when will the Assembly review it" - 大会第七十五届会议; or a year standing alone, as a
          # version names it: TeX Live 2010, not 2000 个)
          _has(rf"(19|20)\d\d\s*年|\d+\s*月|\d+\s*日|第[一二三四五六七八九十百\d]+届|{_YM}|{_BARE_YEAR}")),
@@ -393,7 +402,8 @@ VALUES = ("day", "month", "date", "money", "share", "count", "amount", "number")
 QUANTITIES = VALUES[3:]
 # a number in any form a sentence gives one: digits, Chinese numerals (五个, 三十年, 数百, 一半, 亿), or a
 # proportion said in words (多数, 全部 …)
-_ANY_QUANTITY = re.compile(rf"\d|[{_NUMERAL}亿半]|多数|少数|全部|所有|部分")  # (部分 holds 大部分)
+_ANY_QUANTITY = re.compile(rf"\d|[{_NUMERAL}亿半]|多数|少数|全部|所有|部分|好几|几[十百千万亿]")  # (部分 holds 大部分;
+# 好几 GB, 几百个: several)
 
 
 def states_a_quantity(text: str, question: str = "") -> bool:
@@ -402,8 +412,8 @@ def states_a_quantity(text: str, question: str = "") -> bool:
     (2019 年 is when, not how much; asked what share of the 3 000 万美元 each paid, 产生了 3 000 万美元 says
     nothing new).
 
-    >>> [states_a_quantity(t) for t in ("在为期五天的入职培训中", "超过一半", "费用为 3.5 亿美元", "《巴黎协定》")]
-    [True, True, True, False]
+    >>> [states_a_quantity(t) for t in ("在为期五天的入职培训中", "超过一半", "费用为 3.5 亿美元", "需要好几 GB", "《巴黎协定》")]
+    [True, True, True, True, False]
     >>> states_a_quantity("2019 年 4 月，协调税产生了 3 000 万美元", "3000万美元中各机构分别代收了多少")
     False
     """
