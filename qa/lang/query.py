@@ -64,8 +64,8 @@ _LIST = re.compile(r"哪些|哪几|哪[两三四五六七八九十]\s*[个项股
 # a second question after the first: …多少？何时…？ / …是什么，由谁… (split before the second question word)
 # (after a question mark the second question may be long: …还差多少; after a comma it asks within a few characters)
 _WH = r"(?:多少|几|何时|什么时候|哪一?年|哪一?天|哪[个些位家]|谁|什么|为什么|如何|是否)"
-# after a question mark any way of asking begins a second question (…怎么念？LaTeX 又怎么念？, …吗？)
-_HOW = r"怎么|怎样|能否|可否|能不能|可不可以|是不是|有没有|[吗呢]"
+# after a question mark any way of asking begins a second question (…怎么念？LaTeX 又怎么念？, …吗？, 多久…？, 多大？)
+_HOW = r"怎么|怎样|能否|可否|能不能|可不可以|是不是|有没有|多久|多长|多大|多高|多远|[吗呢]"
 _SECOND = re.compile(rf"[?？;；]\s*(?=[^?？]*(?:{_WH}|{_HOW}))|[,，](?:以及|并且|并|还有|另外|同时)?\s*(?=[^,，?？]{{0,14}}{_WH})"
                      r"|(?:[?;]|,?\s+and)\s+(?=(?:when|how|what|who|which|where|why)\b)", re.IGNORECASE)
 _INTERROGATIVE = re.compile(r"(?:多少|几|幾)[个個名位项項次人年天]?|何[时時]|什[么麼]时候|什[么麼]時候|哪一?[年天个個些位家]?"
@@ -384,6 +384,8 @@ def split_parts(question: str) -> tuple[str, ...]:
     ()
     >>> split_parts("这个命令该怎么用？用完以后能撤销吗？")  # two questions, each ended by its mark
     ('这个命令该怎么用', '用完以后能撤销吗')
+    >>> split_parts("这个工具是哪年推出的？多久发一个新版本？")
+    ('这个工具是哪年推出的', '多久发一个新版本')
     >>> split_parts("这个模板是什么，有什么用")  # after a comma, nothing checkable: one question reworded
     ()
     """
