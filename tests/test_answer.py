@@ -837,6 +837,16 @@ def test_a_second_part_asks_about_the_table_the_first_names():
     assert search_text("那这一项的支出和预算相差多少千美元", "员额类的预算") == "那这一项的支出和预算相差多少千美元"
 
 
+def test_each_part_of_a_two_part_question_keeps_its_own_source_intent(service):
+    # the part asking where a figure comes from is answered with its footnote's source; a figure's own 资料来源 line
+    # is not repeated as its basis
+    q = service.query("联合基金迄今筹到的钱，这个数字的出处是什么？联合基金是哪一年成立的？")
+    a = service.answer(q)
+    assert len(q.parts) == 2 and a.answer.startswith("（1）资料来源：自基金 2017 年成立以来公布的认捐额（脚注 22）"), a.answer
+    a = service.ask("图八画的是什么？它的资料来源是什么？")
+    assert "（2）资料来源：联合国可持续发展集团。" in a.answer and "依据：资料来源" not in a.answer, a.answer
+
+
 def test_a_two_part_table_question_answers_both_from_the_named_row(service):
     a = service.ask("表 4 中国家协调的 2019 年预算是多少？它与实际支出的差异又是多少（千美元）？")
     assert not a.abstained and a.answer.count("表 4 · B. 工作方案 / 国家协调") == 2, a.answer

@@ -286,7 +286,8 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
         src = footnote_for(chunk, shaped.start, shaped.end)
         if src is not None:
             label = f"（脚注 {src.footnote}）" if src.footnote else ""
-            text = f"资料来源：{src.text}{label}。依据：{chunk.text[a:b]}"
+            basis = chunk.text[a:b]  # (the source line itself, a figure's 资料来源：…, is not its own basis)
+            text = f"资料来源：{src.text}{label}。" + ("" if src.text in basis else f"依据：{basis}")
     hit = next(i for i, h in enumerate(hits) if h.row == c.chunk)
     if hit > 0:  # the answer's passage goes first among the citations
         cites = _citations(index, hits, k, hit)

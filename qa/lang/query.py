@@ -63,7 +63,7 @@ _LIST = re.compile(r"哪些|哪几|哪[两三四五六七八九十]\s*[个项股
                    r"\bwhat (?:are|were) the\b|\blist\b|\bname the\b")
 # a second question after the first: …多少？何时…？ / …是什么，由谁… (split before the second question word)
 # (after a question mark the second question may be long: …还差多少; after a comma it asks within a few characters)
-_WH = r"(?:多少|几|何时|什么时候|哪一?年|哪一?天|哪[个些位家]|谁|什么|为什么|如何|是否)"
+_WH = r"(?:多少|(?<![好那这十])几|何时|什么时候|哪一?年|哪一?天|哪[个些位家]|谁|什么|为什么|如何|是否)"
 # after a question mark any way of asking begins a second question (…怎么念？LaTeX 又怎么念？, …吗？, 多久…？, 多大？)
 _HOW = r"怎么|怎样|能否|可否|能不能|可不可以|是不是|有没有|多久|多长|多大|多高|多远|[吗呢]"
 _SECOND = re.compile(rf"[?？;；]\s*(?=[^?？]*(?:{_WH}|{_HOW}))|[,，](?:以及|并且|并|还有|另外|同时)?\s*(?=[^,，?？]{{0,14}}{_WH})"
@@ -76,7 +76,7 @@ _ABOUT_REPORT = re.compile(r"(?:本|这份|这篇|这个|该|此)?报告(?:是|�
                            r"|议程项目|\bwho (?:wrote|authored|submitted|prepared|issued) (?:the|this) report\b"
                            r"|\bauthor of (?:the|this) report\b")
 _TOTAL = re.compile(r"一共|总共|总计|共计|合计|总数|总额|全部|\btotal\b|\bin all\b|\baltogether\b")
-_ASKS = re.compile(rf"多少|几|何时|什么|哪|谁|为何|如何|是否|{_HOW}|\b(?:how|what|when|which|who|where|why)\b", re.IGNORECASE)
+_ASKS = re.compile(rf"多少|(?<![好那这十])几|何时|什么|哪|谁|为何|如何|是否|{_HOW}|\b(?:how|what|when|which|who|where|why)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, eq=False)
@@ -165,7 +165,7 @@ class Query:
         asked = strip_source_intent(read) if wants_source else read
         search = search_text(read, context)
         norm = normalise(search)
-        parts = () if context else split_parts(asked)
+        parts = () if context else split_parts(read)  # each part keeps its own source intent (…按脚注是什么口径？)
         texts = [dense_text(search_text(p, c)) for p, c in zip(parts, part_contexts(parts))]
         english = not any("\u3400" <= ch <= "\u9fff" for ch in search)
         groups = tuple(index.english.groups(search)) if english else ()
@@ -388,15 +388,18 @@ def split_parts(question: str) -> tuple[str, ...]:
     ('这个工具是哪年推出的', '多久发一个新版本')
     >>> split_parts("这个模板是什么，有什么用")  # after a comma, nothing checkable: one question reworded
     ()
+    >>> split_parts("去年那次招聘，是什么时候发起的？原本打算招多少人？")  # the comma only sets the scene
+    ('去年那次招聘，是什么时候发起的', '原本打算招多少人')
     """
     text = question.strip().rstrip("?？。. ")
-    m = _SECOND.search(text)
-    if not m or m.start() < 4 or len(text) - m.end() < 3:
-        return ()
-    first, second = text[:m.start()].strip(), text[m.end():].strip()
-    if not (_ASKS.search(first) and _ASKS.search(second)):
-        return ()  # "在佛得角，…是谁": the first part only sets the scene
-    if wanted(first) is None and wanted(second) is None and m.group(0)[0] in ",，":
-        return ()  # "是什么，…什么" with nothing checkable in either part: one question reworded; two questions each
-        # ended by its own question mark ask two things whatever they ask for (该参考哪个文件？又是谁写了…？)
-    return first, second
+    for m in _SECOND.finditer(text):  # the first place that splits it: a comma before may only set the scene
+        if m.start() < 4 or len(text) - m.end() < 3:
+            continue
+        first, second = text[:m.start()].strip(), text[m.end():].strip()
+        if not (_ASKS.search(first) and _ASKS.search(second)):
+            continue  # "在佛得角，…是谁": the first part only sets the scene
+        if wanted(first) is None and wanted(second) is None and m.group(0)[0] in ",，":
+            continue  # "是什么，…什么" with nothing checkable in either part: one question reworded; two questions
+            # each ended by its own question mark ask two things whatever they ask for (该参考哪个文件？又是谁写了…？)
+        return first, second
+    return ()
