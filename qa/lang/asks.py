@@ -44,9 +44,11 @@ def _names_a_city(sentence: str, _m: re.Match, names: Names) -> bool:
 
 # where a technical text puts something: a path (/etc/shadow, ~/.wgetrc, C:\\texlive), a web or mail address, or
 # somewhere named after 在/于/到/放 (在 NVRAM, 存放在安装介质的数据库中, 放在 sbin 目录) or before 上/中/里 (状态栏上)
-_LOCATED = re.compile(r"(?<![\w.])(?:~|\.{1,2})?/[\w.\-]+|(?<![A-Za-z])[A-Za-z]:\\|https?\s*:\s*/|www\s*\.|[\w.\-]+@[\w\-]+\.[a-z]{2,}"
+_LOCATED = re.compile(r"(?<![\w.])(?:~|\.{1,2})?/[\w.\-]+|(?<![A-Za-z])[A-Za-z]:\\"
+                      r"|https?\s*:\s*/|www\s*\.|[\w.\-]+@[\w\-]+\.[a-z]{2,}"
                       r"|(?:在|于|到|放|存)\s*[A-Za-z~/\"“]"
-                      r"|(?:在|于|到|放|存)[^，。,;；]{0,24}?(?:目录|文件夹|文件|菜单|栏|页面|窗口|分区|仓库|网站|服务器|介质|数据库|邮件列表)"
+                      r"|(?:在|于|到|放|存)[^，。,;；]{0,24}?"
+                      r"(?:目录|文件夹|文件|菜单|栏|页面|窗口|分区|仓库|网站|服务器|介质|数据库|邮件列表)"
                       r"|(?:目录|文件夹|菜单|栏|页面|窗口|分区|仓库|网站|服务器|介质|数据库)(?:中|上|里|内|下)")
 
 
@@ -177,11 +179,12 @@ WANTS: tuple[Want, ...] = (
     Want("city", re.compile(r"哪几?[个些座]?城市|\bwhich cit(?:y|ies)\b|\bin what city\b"), _names_a_city),
     Want("place", re.compile(r"哪些?地[点方区]|什么地方|在哪里|位于哪|设在哪|\bwhere\b"), _names_a_place),
     Want("reason", re.compile(r"为什么|为何|什么原因|原因是什么|\bwhy\b"),
-         _has(r"因为|由于|原因|因此|所以|得益于|鉴于|为了|以便|导致|使得|因而|从而|出于|意味着|否则|以免|避免|初衷|在于|取决于|目的|造成|引起|用于|才能")),
+         _has(r"因为|由于|原因|因此|所以|得益于|鉴于|为了|以便|导致|使得|因而|从而|出于"
+              r"|意味着|否则|以免|避免|初衷|在于|取决于|目的|造成|引起|用于|才能")),  # (…: as a manual gives a reason)
     # how to do something oneself (怎么报名, 需要什么条件): answered by a procedure, which a report seldom gives
     Want("procedure", re.compile(r"(?:怎么|怎样|如何)(?:才能)?(?:报名|申请|加入|注册|应聘|投诉|办理|联系)"
                                  r"|需要(?:什么|哪些)(?:条件|资格|材料|手续)|\bhow (?:do|can|should) (?:i|we|you)\b"),
-         _has(r"申请|报名|程序|步骤|手续|资格|条件|必须|须|应当|通过|使用|运行|执行|输入|点击")),  # (…: a manual's way)
+         _has(r"申请|报名|程序|步骤|手续|资格|条件|必须|须|应当|通过|使用|运行|执行|输入|点击")),  # (使用…: as a manual says how)
     Want("ranking", re.compile(r"最[高多大低少小早晚](?:的[\u4e00-\u9fff]{1,6})?是哪|哪一?[个家位][^,。]{0,16}最[高多大低少小早晚]\??$"
                                r"|\bwhich\b.*\b(?:most|largest|highest|lowest|least)\b"),
          _has(_RANKS)),
@@ -195,7 +198,8 @@ WANTS: tuple[Want, ...] = (
     # as a clause: "when building an index, what…", "which option is used when experimenting")
     Want("date", re.compile(r"哪一?年|哪几年|何时|什么时候|what year|which year|\b(?:since|until|by|from|as of) when\b"
                             r"|^when\b(?!\s+\w+ing\b)(?![^,]*,\s*(?:what|which|how|who|where|why)\b)"
-                            r"|(?:[,;?.]\s*|\band\s+)when\s+(?:is|was|were|are|did|does|do|will|would|can|could|has|have|had|should|must)\b"),
+                            r"|(?:[,;?.]\s*|\band\s+)when\s+"
+                            r"(?:is|was|were|are|did|does|do|will|would|can|could|has|have|had|should|must)\b"),
          # (or by a session: "when will the Assembly review it" - 大会第七十五届会议; or a year standing alone, as a
          # version names it: TeX Live 2010, not 2000 个)
          _has(rf"(19|20)\d\d\s*年|\d+\s*月|\d+\s*日|第[一二三四五六七八九十百\d]+届|{_YM}|{_BARE_YEAR}")),

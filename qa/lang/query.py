@@ -76,7 +76,8 @@ _ABOUT_REPORT = re.compile(r"(?:本|这份|这篇|这个|该|此)?报告(?:是|�
                            r"|议程项目|\bwho (?:wrote|authored|submitted|prepared|issued) (?:the|this) report\b"
                            r"|\bauthor of (?:the|this) report\b")
 _TOTAL = re.compile(r"一共|总共|总计|共计|合计|总数|总额|全部|\btotal\b|\bin all\b|\baltogether\b")
-_ASKS = re.compile(rf"多少|(?<![好那这十])几|何时|什么|哪|谁|为何|如何|是否|{_HOW}|\b(?:how|what|when|which|who|where|why)\b", re.IGNORECASE)
+_ASKS = re.compile(rf"多少|(?<![好那这十])几|何时|什么|哪|谁|为何|如何|是否|{_HOW}|\b(?:how|what|when|which|who|where|why)\b",
+                   re.IGNORECASE)
 
 
 @dataclass(frozen=True, eq=False)
