@@ -675,7 +675,7 @@ def _given_latin(question: str) -> frozenset[str]:
 
 
 QUESTION_CHARS = set("多少什么哪几吗呢谁怎何是的了有在和与及或为对其这那个些么如否请问呀吧啊中")
-_NOUN_BEFORE = re.compile(r"([\u4e00-\u9fff]{2,6}?)(?:是|为|共|达到|约|花了|花费了?|用了|用掉了?|耗费了?)多少")  # 总访问量是多少, 差旅费花了多少
+_NOUN_BEFORE = re.compile(r"([\u4e00-\u9fff]{2,6}?)(?:是|为|共|达到|约)多少")  # 总访问量是多少
 
 
 # the kind of number asked for (比例是多少), not the thing it is about
@@ -907,8 +907,6 @@ def amount_named(question: str, want: str | None, text: str) -> bool | None:
     words of a total or a year around it (2019 年一共多少钱 names nothing).
 
     >>> amount_named("2019 年差旅费实际支出是多少", "money", "驻地协调员系统的收入为 2.23 亿美元。")
-    False
-    >>> amount_named("系统的印刷费花了多少", "money", "驻地协调员系统的收入为 2.23 亿美元。")  # spent, as 是多少
     False
     >>> amount_named("驻地协调员系统的印刷费是多少", "number", "驻地协调员系统的收入为 2.23 亿美元。")
     False
