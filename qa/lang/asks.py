@@ -406,8 +406,8 @@ VALUES = ("day", "month", "date", "money", "share", "count", "amount", "number")
 QUANTITIES = VALUES[3:]
 # a number in any form a sentence gives one: digits, Chinese numerals (五个, 三十年, 数百, 一半, 亿), or a
 # proportion said in words (多数, 全部 …)
-_ANY_QUANTITY = re.compile(rf"\d|[{_NUMERAL}亿半]|多数|少数|全部|所有|部分|好几|几[十百千万亿]")  # (部分 holds 大部分;
-# 好几 GB, 几百个: several)
+# (部分 holds 大部分; 好几 GB and 几百个 say "several")
+_ANY_QUANTITY = re.compile(rf"\d|[{_NUMERAL}亿半]|多数|少数|全部|所有|部分|好几|几[十百千万亿]")
 
 
 def states_a_quantity(text: str, question: str = "") -> bool:

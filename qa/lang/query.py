@@ -63,7 +63,8 @@ _LIST = re.compile(r"哪些|哪几|哪[两三四五六七八九十]\s*[个项股
                    r"\bwhat (?:are|were) the\b|\blist\b|\bname the\b")
 # a second question after the first: …多少？何时…？ / …是什么，由谁… (split before the second question word)
 # (after a question mark the second question may be long: …还差多少; after a comma it asks within a few characters)
-_WH = r"(?:多少|(?<![好那这十])几|何时|什么时候|哪一?年|哪一?天|哪[个些位家]|谁|什么|为什么|如何|是否)"
+_JI = r"(?<![好那这十])几"  # 几 asks how many; 好几, 那几个, 十几 only say "a few"
+_WH = rf"(?:多少|{_JI}|何时|什么时候|哪一?年|哪一?天|哪[个些位家]|谁|什么|为什么|如何|是否)"
 # after a question mark any way of asking begins a second question (…怎么念？LaTeX 又怎么念？, …吗？, 多久…？, 多大？)
 _HOW = r"怎么|怎样|能否|可否|能不能|可不可以|是不是|有没有|多久|多长|多大|多高|多远|[吗呢]"
 _SECOND = re.compile(rf"[?？;；]\s*(?=[^?？]*(?:{_WH}|{_HOW}))|[,，](?:以及|并且|并|还有|另外|同时)?\s*(?=[^,，?？]{{0,14}}{_WH})"
@@ -76,7 +77,7 @@ _ABOUT_REPORT = re.compile(r"(?:本|这份|这篇|这个|该|此)?报告(?:是|�
                            r"|议程项目|\bwho (?:wrote|authored|submitted|prepared|issued) (?:the|this) report\b"
                            r"|\bauthor of (?:the|this) report\b")
 _TOTAL = re.compile(r"一共|总共|总计|共计|合计|总数|总额|全部|\btotal\b|\bin all\b|\baltogether\b")
-_ASKS = re.compile(rf"多少|(?<![好那这十])几|何时|什么|哪|谁|为何|如何|是否|{_HOW}|\b(?:how|what|when|which|who|where|why)\b",
+_ASKS = re.compile(rf"多少|{_JI}|何时|什么|哪|谁|为何|如何|是否|{_HOW}|\b(?:how|what|when|which|who|where|why)\b",
                    re.IGNORECASE)
 
 
@@ -180,14 +181,15 @@ class Query:
         want = hit[0].name if hit else None
         named = tuple(english_countries(norm, index)) if english else ()
         refs = references(norm)
-        latin = () if english else latin_terms(normalised(asked))
+        plain, folded = normalised(asked), normalise(asked)  # the asked text's two normal forms, made once
+        latin = () if english else latin_terms(plain)
         return cls(
             text=cleaned.text, notice=cleaned.notice, search=search, asked=asked, norm=norm, vector=vector,
             wants_source=wants_source, want=want,
             english=english, english_groups=groups, countries=named,
             weights=question_weights(norm, index, named), years=tuple(dict.fromkeys(YEAR.findall(norm))),
             ordinals=tuple(sorted(ordinals(norm))), references=refs,
-            is_list=bool(_LIST.search(normalise(asked))), asks_total=bool(_TOTAL.search(norm)),
+            is_list=bool(_LIST.search(folded)), asks_total=bool(_TOTAL.search(norm)),
             negated=negated(asked),
             parts=parts, part_vectors=tuple(part_vectors), search_vector=search_vector,
             readings=readings,
@@ -195,10 +197,10 @@ class Query:
             actual=asks_actual(asked), share_of_group=want == "share" and not asks_change(asked),
             superlative=compares(asked),
             unread=unread(latin, index.latin_words, index.lexicon.glossary, index.english,
-                          numbered(latin, normalised(asked))) if latin else (),
-            regions=regions_asked(normalised(asked), index.names), asks_works=asks_for_works(asked),
+                          numbered(latin, plain)) if latin else (),
+            regions=regions_asked(plain, index.names), asks_works=asks_for_works(asked),
             asks_remedy=asks_what_to_do(asked), asks_gap=asks_gap(asked), besides=set_aside(asked),
-            caption_asked=caption_asked(normalise(asked)) if any(k in ("figure", "table") for k, _ in refs) else None,
+            caption_asked=caption_asked(folded) if any(k in ("figure", "table") for k, _ in refs) else None,
         )
 
 
