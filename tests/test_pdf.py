@@ -587,3 +587,19 @@ def test_an_option_begins_the_passage_that_describes_it():
     # a line of code after a sentence is that sentence's example, not a term: it stays with it
     from qa.ingest.pdf import _term
     assert _term("-list [pkgs]") and not _term("\\usepackage{makeidx}\\makeindex")
+
+
+def test_a_package_manual_s_entry_is_one_passage():
+    # l3doc and ctxdoc set each key of a package's manual as an entry: its signature (max-columns = 〈integer〉), its
+    # full name in the margin (choices/max-columns), New: <date>, then the description. The entry is one passage,
+    # not the description glued to the next key's signature
+    doc = parse_pdf(need(TEXLIVE / "xelatex/exam-zh/doc/exam-zh-doc.pdf"))
+    cols = next(c for c in doc.chunks if "选项的最大列数" in c.text)
+    assert cols.text.startswith("max-columns = ") and "choices/max-columns" in cols.text and "默认为 4" in cols.text
+    assert "top-sep" not in cols.text
+    sep = next(c for c in doc.chunks if "choices 环境上方弹性间距" in c.text)
+    assert sep.text.startswith("top-sep = ") and "New: 2022-08-28" in sep.text
+    # the lines a lead-in shows stay with it, signatures or not (lshort: 命令如下： / \mbox{…} / \makebox[⟨width⟩]…)
+    ls = parse_pdf(need(TEXLIVE / "latex/lshort-chinese/lshort-zh-cn.pdf"))
+    box = next(c for c in ls.chunks if "生成水平盒子的命令如下" in c.text)
+    assert "\\makebox[" in box.text

@@ -684,16 +684,29 @@ def _units(laid: list[tuple[int, str, int | None, bool]], page_text: str) -> lis
     listing = False  # out[-1] is a lead-in and the list items it introduces
     shown = False  # out[-1] ends with what a lead-in showed (a command) and no sentence end: its sentence goes on
     term = False  # out[-1] ends with a term: an option alone on a short line in a monospaced face (``_term``)
+    shows = False  # out[-1] is a lead-in and the lines of code it shows: a signature there is one of them
+    entry = False  # out[-1] is a package manual's entry: it began with a signature (``_signature``)
+    last_code = after_sig = False  # the last paragraph was code; was a signature
     for start, text, level, code in laid:
         leads = bool(_LEADS_ON.search(last))
         waits = _runs_on(last) or goes_on(last)
-        # a term after a sentence that ended (…可以使用 -exclude 选项。 / -self) starts what describes it
-        is_term = code and _term(text)
-        opens = is_term and bool(_ENDED.search(last.rstrip())) and not (leads or waits or listing or shown)
+        # a term after a sentence that ended (…可以使用 -exclude 选项。 / -self) starts what describes it; so does a
+        # signature (max-columns = 〈integer〉) after anything but a lead-in: a package manual's entry begins there
+        # a signature begins an entry unless it is one of the lines a lead-in shows, the sentence before goes on
+        # into it, or it follows a signature (\\zhdigits / \\zhdigits *: one entry) or code that is not an entry's
+        sig = code and _signature(text)
+        signs = sig and not (shows or after_sig or goes_on(last) or _runs_on(last) and is_cjk(last[-1])
+                             or last_code and not entry or last.strip() in ("…", "...", "⋯"))
+        is_term = signs or code and _term(text)
+        opens = is_term and (signs or bool(_ENDED.search(last.rstrip())) and not (waits or shown)) and not (
+            leads or listing)
         described = term and not code and not _item(text)  # the paragraph after a term describes it
-        if out and out[-1][2] is None and level is None and start + len(text) - out[-1][0] <= MAX_CHUNK and (
-                code and not opens or leads or listing and _item(text) or waits or shown and not _item(text)
-                or _next_item(last, text) or described):
+        joins = out and out[-1][2] is None and level is None and start + len(text) - out[-1][0] <= MAX_CHUNK and (
+            code and not opens or leads or listing and _item(text) or waits or shown and not _item(text)
+            or _next_item(last, text) or described)
+        shows = bool(joins) and code and (leads or shows)  # out[-1] is a lead-in and the code it shows
+        entry = signs or bool(joins) and entry
+        if joins:
             shown = (leads or waits) and not _ENDED.search(text.rstrip()) and not _item(text)
             listing = (leads or listing) and _item(text)
             first = out[-1][0]
@@ -701,8 +714,8 @@ def _units(laid: list[tuple[int, str, int | None, bool]], page_text: str) -> lis
         else:
             out.append((start, text, level))
             listing = shown = False
-        term = is_term
-        last = text
+        term = is_term or term and code  # an entry's margin name and date (choices/max-columns, New: …) go on it
+        last, last_code, after_sig = text, code, sig
     return out
 
 
@@ -719,6 +732,28 @@ def _term(text: str) -> bool:
     """
     t = text.strip()
     return 1 < len(t) <= TERM and "\n" not in t and (t[0] == "-" and t[1].isalpha() or t[:2] == "--")
+
+
+# a key or command shown with its meta-arguments (max-columns = 〈integer〉, \\zhnumber {⟨number⟩}) or its choice of
+# values (show-answer = true|false), as l3doc and ctxdoc set the entries of a LaTeX package's manual
+_META = re.compile(r"[\u2329\u3008\u27e8][^\u2329\u3008\u27e8\u232a\u3009\u27e9]{1,20}[\u232a\u3009\u27e9]")  # 〈…〉, ⟨…⟩
+_SIGNED = re.compile(r"^(?:\\[A-Za-z@]+\*?|[A-Za-z][\w./-]*(?: [A-Za-z][\w./-]*)?)\s*(?:[=\[{(*\u2329\u3008\u27e8]|$)")
+_CHOICES = re.compile(r"^[A-Za-z][\w./-]*(?: [A-Za-z][\w./-]*)? = [\w.-]+(?:\|[\w.-]+)+$")
+
+
+def _signature(text: str) -> bool:
+    """``text`` (a paragraph in a monospaced face) is an entry's signature in a package manual: a key or command
+    with its meta-arguments or its choice of values, on one short line; the paragraphs after it (its margin name,
+    New: 2022-08-28, then the description) are its entry.
+
+    >>> _signature("max-columns = \\u2329integer\\u232a"), _signature("label = 〈label〉"), _signature("\\\\zhnumber {⟨number⟩}")
+    (True, True, True)
+    >>> _signature("show-answer = true|false"), _signature("page/size = a3paper"), _signature("\\examsetup{")
+    (True, False, False)
+    """
+    t = text.strip()
+    return 1 < len(t) <= 2 * TERM and "\n" not in t and _SIGNED.match(t) is not None and (
+        _META.search(t) is not None or _CHOICES.match(t) is not None)
 
 
 _LINE_NUMBER = re.compile(r"(\d{1,4}) \S")  # a code listing's line number, as the listings package sets it
