@@ -638,6 +638,30 @@ def states_a_span(text: str) -> bool:
     return _SPAN.search(_DATE.sub(" ", text)) is not None
 
 
+_ASKS_DEFAULT = re.compile(r"默认|缺省|预设|預設|\bby default\b|\bdefault\b", re.IGNORECASE)
+_STATES_DEFAULT = re.compile(r"(?:默认|缺省|预设)(?:值|设置)?\s*(?:为|是|：|:|设为|设置为|使用)|(?:默认|缺省)(?:情况|状态)下"
+                             r"|\bdefaults? (?:is|to)\b|\bby default\b", re.IGNORECASE)
+
+
+def asks_default(question: str) -> bool:
+    """Whether ``question`` asks what something is by default (默认, 缺省, 預設, by default): a manual states it in a
+    sentence of its own (……的标签内容。默认为 解答), which is the answer.
+
+    >>> asks_default("解答环境开头默认显示什么"), asks_default("密封線的文字預設內容係乜嘢"), asks_default("怎么修改标签")
+    (True, True, False)
+    """
+    return _ASKS_DEFAULT.search(question) is not None
+
+
+def states_default(text: str) -> bool:
+    """Whether ``text`` states a default (默认为 4, 缺省是 UTF8, 默认值为 _student_version, defaults to 4).
+
+    >>> states_default("选项的最大列数。"), states_default("默认为 4 。"), states_default("缺省状态下，0 映射为〇")
+    (False, True, True)
+    """
+    return _STATES_DEFAULT.search(text) is not None
+
+
 _CLAUSE = re.compile(r"[，；。,;]")
 _NUMBER = re.compile(rf"\d[\d\s,.]*\d|\d|[{_NUMERAL}]+(?=\s*[{_UNITS}])")
 _GIVEN = re.compile(rf"({_NUMBER.pattern})(?:\s*[万亿])?")  # a number with its 万 or 亿 (3 000 万)
@@ -897,6 +921,12 @@ _NOT_THING = re.compile(r"^[年月]|(?:一共|总共|合计|加起来|分别|各
 # a thing that is an amount of money: a fee, rent, fund, sum, budget, spending, income, cost (印刷费, 房租, 预算); or
 # a measured amount (访问量, 排放量, 产量): a count of other things (50 个网站) is not how much of it there was
 _AMOUNT_THING = re.compile(r"(?:费|租|金|款|额|资|预算|支出|收入|成本|开支|捐助|量)$")
+# the thing before 多少, asked what it is or what was spent on it (差旅费是多少, 差旅费花了多少), or a fee after it, closing
+# the question (交多少会费): a word for money in general after 多少 (多少资金, 多少收入) is the kind of value asked, which
+# an answer need not repeat (产生了 3 000 万美元)
+_AMOUNT_BEFORE = re.compile(r"([\u4e00-\u9fff]{2,6}?)(?:是|为|共|达到|约|花了|花费了?|用了|用掉了?|耗费了?)多少")
+_FEE = re.compile(r"(?<!经)费$")  # 会费, 差旅费, 印刷费; not 经费, 费用
+_AMOUNT_AFTER = re.compile(r"多少(?:美元|钱)?的?([\u4e00-\u9fff]{2,4}?)(?:[？?。！!]|$)")
 
 
 def amount_named(question: str, want: str | None, text: str) -> bool | None:
@@ -915,10 +945,18 @@ def amount_named(question: str, want: str | None, text: str) -> bool | None:
     >>> amount_named("网站的总访问量是多少", "number", "50 个网站活跃着。")  # a count of sites is no 访问量
     False
     >>> amount_named("决议的编号是多少", "number", "第 72/279 号决议")  # not money: 编号 is read as it is written
+    >>> amount_named("差旅费花了多少", "money", "收入为 2.23 亿美元。"), amount_named("每年要交多少会费？", "money", "收入为 2.23 亿美元")
+    (False, False)
+    >>> amount_named("协调税带来了多少收入", "money", "协调税产生了 3 000 万美元。"), amount_named("要装多少宏包？", "amount", "装了 3 个")
+    (None, None)
     """
-    m = _NOUN_BEFORE.search(normalised(question)) if want in QUANTITIES else None
+    norm = normalised(question)
+    m = _AMOUNT_BEFORE.search(norm) if want in QUANTITIES else None
     noun = _thing(m.group(1).rsplit("的", 1)[-1]) if m else None
     thing = _NOT_THING.sub("", _NOT_THING.sub("", noun)) if noun else ""
+    if len(thing) < 2 and want in QUANTITIES and (after := _AMOUNT_AFTER.search(norm)):
+        thing = _thing(after.group(1)) or ""
+        thing = thing if _FEE.search(thing) else ""
     if len(thing) < 2 or want != "money" and not _AMOUNT_THING.search(thing):
         return None
     return _named(thing, text)
