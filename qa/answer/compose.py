@@ -27,9 +27,9 @@ import numpy as np
 from qa.ingest.document import Chunk
 from qa.answer.features import candidates, matrix, measures
 from qa.answer.model import AnswerModel
-from qa.lang.asks import (QUANTITIES, VALUES, amount_named, asks_how_long, asks_how_often, asks_year, names_a_year,
-                          says_what_to_do, states_a_frequency, states_a_quantity, states_a_span, states_a_sum, states_gap,
-                          states_in, unit_asked)
+from qa.lang.asks import (QUANTITIES, VALUES, amount_named, asks_default, asks_how_long, asks_how_often, asks_year,
+                          names_a_year, says_what_to_do, states_a_frequency, states_a_quantity, states_a_span, states_a_sum,
+                          states_default, states_gap, states_in, unit_asked)
 from qa.lang.names import names_a_region
 from qa.lang.text import cut_at_line, goes_on, goes_on_from
 from qa.lang.query import Query
@@ -64,6 +64,7 @@ def footnote_for(chunk: Chunk, start: int, end: int) -> Source | None:
 
 REMEDY_REACH = 2  # sentences after one that states a trouble, looked through for what to do about it
 GOES_ON_REACH = 150  # characters at most of a sentence and the next that goes on from it, answered together
+DEFAULT_REACH, DEFAULT_SPAN = 3, 200  # sentences after one, and characters at most, read for the default it lacks
 
 
 def widen(index: Index, srow: int, query: Query) -> tuple[int, int]:
@@ -107,6 +108,13 @@ def widen(index: Index, srow: int, query: Query) -> tuple[int, int]:
     if asks_how_long(query.asked) and not states_a_span(text[a:b]) and (span := with_neighbour(
             (next_row, prev_row), states_a_span)):
         return span
+    # what a thing is by default, asked of a sentence that states no default: up to the later sentence of the
+    # passage that states it (选项的最大列数。……直到可以排下全部选项。默认为 4 。)
+    if asks_default(query.asked) and not states_default(text[a:b]):
+        for row in range(srow + 1, min(srow + 1 + DEFAULT_REACH, rows.stop)):
+            _, na, nb = index.sentence_spans[row]
+            if states_default(text[na:nb]) and nb - a <= DEFAULT_SPAN:
+                return a, nb
     # what the question sets aside (除了 perl 和 wget，还…): a sentence naming it is where the rest begins, next
     if query.besides and next_row is not None and all(normalised(x) in normalised(text[a:b]) for x in query.besides):
         return a, index.sentence_spans[next_row][2]
