@@ -691,9 +691,9 @@ def _units(laid: list[tuple[int, str, int | None, bool]], page_text: str) -> lis
         leads = bool(_LEADS_ON.search(last))
         waits = _runs_on(last) or goes_on(last)
         # a term after a sentence that ended (…可以使用 -exclude 选项。 / -self) starts what describes it; so does a
-        # signature (max-columns = 〈integer〉) after anything but a lead-in: a package manual's entry begins there
-        # a signature begins an entry unless it is one of the lines a lead-in shows, the sentence before goes on
-        # into it, or it follows a signature (\\zhdigits / \\zhdigits *: one entry) or code that is not an entry's
+        # signature (max-columns = 〈integer〉: a package manual's entry begins there), unless it is one of the lines
+        # a lead-in shows, the sentence before goes on into it, or it follows a signature (\\zhdigits / \\zhdigits *:
+        # one entry) or code that is not an entry's
         sig = code and _signature(text)
         signs = sig and not (shows or after_sig or goes_on(last) or _runs_on(last) and is_cjk(last[-1])
                              or last_code and not entry or last.strip() in ("…", "...", "⋯"))

@@ -933,8 +933,9 @@ def amount_named(question: str, want: str | None, text: str) -> bool | None:
     """Whether ``text`` names the thing whose amount a "X 是多少" question asks (``want`` "money", or any
     quantity of a thing that is money or a measured amount: 印刷费, 房租, 访问量); None if it asks no such thing.
 
-    The thing is what ``asked_noun`` reads, but only what follows the last 的 (系统的印刷费: 印刷费) and less the
-    words of a total or a year around it (2019 年一共多少钱 names nothing).
+    The thing is the noun before 是多少 (or 花了多少, 用了多少: what was spent on it), but only what follows the last 的
+    (系统的印刷费: 印刷费) and less the words of a total or a year around it (2019 年一共多少钱 names nothing); failing
+    that, a fee that closes the question after 多少 (交多少会费).
 
     >>> amount_named("2019 年差旅费实际支出是多少", "money", "驻地协调员系统的收入为 2.23 亿美元。")
     False
