@@ -408,6 +408,9 @@ QUANTITIES = VALUES[3:]
 # proportion said in words (多数, 全部 …)
 # (部分 holds 大部分; 好几 GB and 几百个 say "several")
 _ANY_QUANTITY = re.compile(rf"\d|[{_NUMERAL}亿半]|多数|少数|全部|所有|部分|好几|几[十百千万亿]")
+# words that hold a numeral but give no number: 一些 (some), 进一步, 统一, 一致, 之一 (one of), 万一, 十分 (very) …
+_NO_NUMBER = re.compile(r"一些|一步|统一|一致|一起|一般|同一|唯一|一定|一直|一旦|一切|一贯|一道|一样|一同|一再|一体|之一"
+                        r"|一方面|另一|万一|千万|十分|三思|再三|七嘴八舌|一律|一味|一向|一时|一下")
 
 
 def states_a_quantity(text: str, question: str = "") -> bool:
@@ -420,11 +423,13 @@ def states_a_quantity(text: str, question: str = "") -> bool:
     [True, True, True, True, False]
     >>> states_a_quantity("2019 年 4 月，协调税产生了 3 000 万美元", "3000万美元中各机构分别代收了多少")
     False
+    >>> states_a_quantity("在一些国家，协定仍在谈判之中；重要的是尽快完成这一步骤"), states_a_quantity("其中一些，共三个")
+    (False, True)
     """
     given = _given_numbers(question)
     if given:
         text = _GIVEN.sub(lambda m: " " if _SPACE.sub("", m.group(1)) in given else m.group(0), text)
-    return _ANY_QUANTITY.search(_DATE.sub(" ", _TITLE.sub(" ", text))) is not None
+    return _ANY_QUANTITY.search(_NO_NUMBER.sub(" ", _DATE.sub(" ", _TITLE.sub(" ", text)))) is not None
 
 
 # how long something lasts or took (任期几年, 推迟了多久, how many months): a span of time answers it; 多少年轻人 does not
