@@ -603,3 +603,12 @@ def test_a_package_manual_s_entry_is_one_passage():
     ls = parse_pdf(need(TEXLIVE / "latex/lshort-chinese/lshort-zh-cn.pdf"))
     box = next(c for c in ls.chunks if "生成水平盒子的命令如下" in c.text)
     assert "\\makebox[" in box.text
+
+
+def test_an_abstract_above_the_contents_on_a_title_page_is_indexed():
+    # hanzibox's first page sets the title, an abstract (简介 …) and then the contents (目录, entries): the page is
+    # mostly contents entries, but what stands above 目录 is the document's own text
+    doc = parse_pdf(need(TEXLIVE / "xelatex/hanzibox/hanzibox.pdf"))
+    first = [c for c in doc.chunks if c.page == 1]
+    assert any("\\writegrid三个命令" in c.text.replace(" ", "") for c in first)
+    assert not any("目录" in c.text or "简要说明" in c.text for c in first)

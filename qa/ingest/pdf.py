@@ -586,7 +586,10 @@ def _assemble(raws: list[_RawPage], name: str, body: float):
         if len(laid) >= 4 and entries * 2 >= len(laid):
             log.debug("page %d: a contents page (%d of %d paragraphs are entries); not indexed", r.number, entries,
                       len(laid))
-            laid = []
+            # but what stands above its title (目录) is not contents: a title page's abstract (简介 …) is indexed
+            title = next((i for i, (_, t, _, _) in enumerate(laid) if _CONTENTS_TITLE.fullmatch(re.sub(r"\s", "", t))),
+                         0)
+            laid = laid[:title] + [(o, t, CONTENTS, c) for o, t, _, c in laid[title:]]
         # a contents on a page with other text (an abstract beside it): its title and the entries after it
         block = _contents_block([t for _, t, _, _ in laid])
         if block:
