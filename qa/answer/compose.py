@@ -28,8 +28,8 @@ from qa.ingest.document import Chunk
 from qa.answer.features import candidates, matrix, measures
 from qa.answer.model import AnswerModel
 from qa.lang.asks import (QUANTITIES, VALUES, amount_named, asks_default, asks_how_long, asks_how_often, asks_year,
-                          names_a_year, says_what_to_do, states_a_frequency, states_a_quantity, states_a_span, states_a_sum,
-                          states_default, states_gap, states_in, unit_asked)
+                          names_a_year, only_counts_them, says_what_to_do, states_a_frequency, states_a_quantity,
+                          states_a_span, states_a_sum, states_default, states_gap, states_in, unit_asked)
 from qa.lang.names import names_a_region
 from qa.lang.text import cut_at_line, goes_on, goes_on_from
 from qa.lang.query import Query
@@ -289,6 +289,11 @@ def compose(query: Query, index: Index, hits: list[Hit], scores: Scores, model: 
                        f"none (confidence {p:.2f})", p)
     rows = [(sa, sb) for _, sa, sb in (index.sentence_spans[s] for s in index.sentences_of(c.chunk))]
     shaped = shape(query, chunk, a, b, rows, index.names)
+    # which of the N things it names, asked of an answer that only says there are N (……包括 12 个在当地没有实际驻扎的
+    # 机构。): it does not say which
+    if query.is_list and chunk.kind not in ("table", "figure") and only_counts_them(query.asked, shaped.text):
+        return abstain(f"the question asks which of the things it counts, and the best answer, from {_where(chunk)}, "
+                       f"only says how many there are (confidence {p:.2f})", p)
     text = shaped.text
     if query.wants_source:
         src = footnote_for(chunk, shaped.start, shaped.end)

@@ -643,6 +643,27 @@ def states_a_span(text: str) -> bool:
     return _SPAN.search(_DATE.sub(" ", text)) is not None
 
 
+_COUNTED_THINGS = re.compile(rf"(\d+|[{_NUMERAL}]+)\s*[{_UNITS}]")  # 12 个, 三个, 两项: how many things there are
+_ENUMERATES = re.compile(r"[、；;•·]|（[一二三四五六七八九十\d]+）|\(\w\)|\b\d\.\s|和|及|与|以及|或")
+
+
+def only_counts_them(question: str, answer: str) -> bool:
+    """Whether ``answer``, to a question asking which of a number of things it names (那 12 个机构具体是哪些, the
+    three sources), only says how many there are: it gives the question's count and names no items (no 、, no
+    和, no numbered points). It does not say which.
+
+    >>> only_counts_them("那 12 个机构具体是哪些", "国家工作队包括 12 个在当地没有实际驻扎的机构。")
+    True
+    >>> only_counts_them("那 12 个机构具体是哪些", "12 个机构：粮农组织、劳工组织和教科文组织。")
+    False
+    >>> only_counts_them("有哪些机构", "包括 12 个机构。")  # no count asked of
+    False
+    """
+    counts = {_SPACE.sub("", m.group(1)) for m in _COUNTED_THINGS.finditer(question)}
+    said = {_SPACE.sub("", m.group(1)) for m in _COUNTED_THINGS.finditer(answer)}
+    return bool(counts & said) and _ENUMERATES.search(answer) is None
+
+
 _ASKS_DEFAULT = re.compile(r"默认|缺省|预设|預設|\bby default\b|\bdefault\b", re.IGNORECASE)
 _STATES_DEFAULT = re.compile(r"(?:默认|缺省|预设)(?:值|设置)?\s*(?:为|是|：|:|设为|设置为|使用)|(?:默认|缺省)(?:情况|状态)下"
                              r"|\bdefaults? (?:is|to)\b|\bby default\b", re.IGNORECASE)
