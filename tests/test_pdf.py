@@ -612,3 +612,13 @@ def test_an_abstract_above_the_contents_on_a_title_page_is_indexed():
     first = [c for c in doc.chunks if c.page == 1]
     assert any("\\writegrid三个命令" in c.text.replace(" ", "") for c in first)
     assert not any("目录" in c.text or "简要说明" in c.text for c in first)
+
+
+def test_signatures_and_initial_values_in_any_face_begin_an_entry():
+    # hanzibox sets a block of signatures, each with its initial value (初始值 = 4), then the description; the
+    # layout reads some of them in a monospaced face and some not: the block and its description are one entry
+    doc = parse_pdf(need(TEXLIVE / "xelatex/hanzibox/hanzibox.pdf"))
+    block = next(c for c in doc.chunks if "basechar = " in c.text)
+    assert "初始值 = 4" in block.text and "设置基字符" in block.text
+    width = next(c for c in doc.chunks if "framelinewidth = " in c.text)
+    assert "初始值 = 0.4pt" in width.text and "设置边框线宽" in width.text

@@ -697,7 +697,9 @@ def _units(laid: list[tuple[int, str, int | None, bool]], page_text: str) -> lis
         # signature (max-columns = 〈integer〉: a package manual's entry begins there), unless it is one of the lines
         # a lead-in shows, the sentence before goes on into it, or it follows a signature (\\zhdigits / \\zhdigits *:
         # one entry) or code that is not an entry's
-        sig = code and _signature(text)
+        # (a signature, or the initial value under it, is an entry's code in whatever face the layout read it)
+        sig = _signature(text) or _VALUE_LINE.match(text) is not None
+        code = code or sig
         signs = sig and not (shows or after_sig or goes_on(last) or _runs_on(last) and is_cjk(last[-1])
                              or last_code and not entry or last.strip() in ("…", "...", "⋯"))
         is_term = signs or code and _term(text)
@@ -741,11 +743,12 @@ def _term(text: str) -> bool:
 # values (show-answer = true|false), as l3doc and ctxdoc set the entries of a LaTeX package's manual
 _META = re.compile(r"[\u2329\u3008\u27e8][^\u2329\u3008\u27e8\u232a\u3009\u27e9]{1,20}[\u232a\u3009\u27e9]")  # 〈…〉, ⟨…⟩
 _SIGNED = re.compile(r"^(?:\\[A-Za-z@]+\*?|[A-Za-z][\w./-]*(?: [A-Za-z][\w./-]*)?)\s*(?:[=\[{(*\u2329\u3008\u27e8]|$)")
+_VALUE_LINE = re.compile(r"^(?:初始值|默认值|缺省值)\s*[=:：]\s*\S")  # 初始值 = 0.4pt, under a signature
 _CHOICES = re.compile(r"^[A-Za-z][\w./-]*(?: [A-Za-z][\w./-]*)? = [\w.-]+(?:\|[\w.-]+)+$")
 
 
 def _signature(text: str) -> bool:
-    """``text`` (a paragraph in a monospaced face) is an entry's signature in a package manual: a key or command
+    """``text`` is an entry's signature in a package manual: a key or command
     with its meta-arguments or its choice of values, on one short line; the paragraphs after it (its margin name,
     New: 2022-08-28, then the description) are its entry.
 

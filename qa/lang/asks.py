@@ -664,8 +664,9 @@ def only_counts_them(question: str, answer: str) -> bool:
     return bool(counts & said) and _ENUMERATES.search(answer) is None
 
 
-_ASKS_DEFAULT = re.compile(r"默认|缺省|预设|預設|\bby default\b|\bdefault\b", re.IGNORECASE)
-_STATES_DEFAULT = re.compile(r"(?:默认|缺省|预设)(?:值|设置)?\s*(?:为|是|：|:|设为|设置为|使用)|(?:默认|缺省)(?:情况|状态)下"
+# (a manual's 初始值, a key's initial value, is its default: 初始值 = 0.4pt)
+_ASKS_DEFAULT = re.compile(r"默认|缺省|预设|預設|初始值|\bby default\b|\bdefault\b", re.IGNORECASE)
+_STATES_DEFAULT = re.compile(r"(?:默认|缺省|预设|初始)(?:值|设置)?\s*(?:为|是|：|:|=|设为|设置为|使用)|(?:默认|缺省)(?:情况|状态)下"
                              r"|\bdefaults? (?:is|to)\b|\bby default\b", re.IGNORECASE)
 
 
@@ -684,6 +685,8 @@ def states_default(text: str) -> bool:
 
     >>> states_default("选项的最大列数。"), states_default("默认为 4 。"), states_default("缺省状态下，0 映射为〇")
     (False, True, True)
+    >>> states_default("初始值 = 0.4pt"), states_default("设置边框线宽。")
+    (True, False)
     """
     return _STATES_DEFAULT.search(text) is not None
 
