@@ -550,7 +550,7 @@ def states_gap(sentence: str) -> bool:
 
 # 除了 A 和 B（之外），还有…: what the question already knows and sets aside (besides A and B, what else)
 # (not 删除了 / 排除了: removed, ruled out; not 除此之外: besides this, which names nothing)
-_BESIDES = re.compile(r"(?<![删去排消清解免拆扣剔废开根切革])除(?:了([^,，。?？]{2,30}?)(?:之外|以外|外)?|([^,，。?？]{2,30}?)(?:之外|以外))"
+_BESIDES = re.compile(r"(?<![删去排消清解免拆扣剔废开根切革])除(?:了([^,，。?？]{2,30}?)(?:之外|以外|外)?|([^,，。?？]{2,30}?)(?:之外|以外|(?<![之以])外))"
                       r"[,，]?\s*(?:还|另外|其他|其它|别的|又)"
                       r"|\b(?:besides|apart from|other than)\s+([^,?]{2,40}?)(?:,|\s+(?:what|which|who|are|is|does|do)\b)",
                       re.IGNORECASE)
@@ -564,6 +564,8 @@ def set_aside(question: str) -> tuple[str, ...]:
     (('perl', 'wget'), ('世界旅游组织',))
     >>> set_aside("还建议装哪几个包？"), set_aside("删除了文件，还要做什么？"), set_aside("除此之外还有什么？")
     ((), (), ())
+    >>> set_aside("除《巴黎协定》和《仙台框架》外，还列了哪个框架？")
+    ('《巴黎协定》', '《仙台框架》')
     """
     m = _BESIDES.search(question)
     if not m:
