@@ -696,8 +696,8 @@ def _units(laid: list[tuple[int, str, int | None, bool]], page_text: str) -> lis
         # a term after a sentence that ended (…可以使用 -exclude 选项。 / -self) starts what describes it; so does a
         # signature (max-columns = 〈integer〉: a package manual's entry begins there), unless it is one of the lines
         # a lead-in shows, the sentence before goes on into it, or it follows a signature (\\zhdigits / \\zhdigits *:
-        # one entry) or code that is not an entry's
-        # (a signature, or the initial value under it, is an entry's code in whatever face the layout read it)
+        # one entry) or code that is not an entry's. A signature, or the initial value under it (初始值 = 4), is an
+        # entry's code in whatever face the layout read it
         sig = _signature(text) or _VALUE_LINE.match(text) is not None
         code = code or sig
         signs = sig and not (shows or after_sig or goes_on(last) or _runs_on(last) and is_cjk(last[-1])
@@ -748,9 +748,9 @@ _CHOICES = re.compile(r"^[A-Za-z][\w./-]*(?: [A-Za-z][\w./-]*)? = [\w.-]+(?:\|[\
 
 
 def _signature(text: str) -> bool:
-    """``text`` is an entry's signature in a package manual: a key or command
-    with its meta-arguments or its choice of values, on one short line; the paragraphs after it (its margin name,
-    New: 2022-08-28, then the description) are its entry.
+    """``text`` is an entry's signature in a package manual: a key or command with its meta-arguments or its
+    choice of values, on one short line; the paragraphs after it (its initial value, its margin name, New:
+    2022-08-28, then the description) are its entry.
 
     >>> _signature("max-columns = \\u2329integer\\u232a"), _signature("label = 〈label〉"), _signature("\\\\zhnumber {⟨number⟩}")
     (True, True, True)
