@@ -7,8 +7,11 @@ from dataclasses import replace
 import numpy as np
 
 from qa.answer.model import AnswerModel
+from qa.config import Settings
+from qa.ingest.pdf import parse_pdf
 from qa.search.rerank import PASSAGE_NAMES, RERANK, fused_order, passage_features, rerank
-from qa.search.retrieve import fuse, score
+from qa.search.retrieve import Scores, fuse, score
+from tests.test_pdf import TEXLIVE, need
 
 
 def test_the_shipped_model_carries_a_ranker_over_the_passage_features():
@@ -89,3 +92,17 @@ def test_the_conclusions_are_marked_as_restating(service):
     under = {ix.chunks[r].id for r in rows if ix.chunks[r].section == "结论"}
     assert marked == under and under, (marked, under)  # the question reaches the conclusions
     assert sum(c.section == "结论" for c in ix.chunks) == 7  # ¶85-91, the report's closing section
+
+
+def test_a_package_s_source_code_ranks_below_its_user_guide():
+    # hanzibox's manual prints the package's source after its guide (第 5 节 代码实现); a source passage as close as a
+    # guide passage ranks below it, and one far closer still comes first
+    doc = parse_pdf(need(TEXLIVE / "xelatex/hanzibox/hanzibox.pdf"))
+    source = [c for c in doc.chunks if c.in_source()]
+    assert source and all(c.page >= 12 for c in source) and not any(c.in_source() for c in doc.chunks if c.page < 12)
+    dense, lexical = np.array([0.90, 0.89, 0.50]), np.array([3.0, 2.9, 0.1])
+    fused = fuse(Scores(dense, lexical, np.zeros(3), source=np.array([True, False, False])), "hybrid", Settings())
+    assert fused[1] > fused[0] > fused[2]
+    far = fuse(Scores(np.array([0.95, 0.80, 0.50]), np.array([3.0, 1.0, 0.1]), np.zeros(3),
+                      source=np.array([True, False, False])), "hybrid", Settings())
+    assert far[0] > far[1]

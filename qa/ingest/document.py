@@ -64,6 +64,9 @@ class TableRow:
 
 
 # a heading over the works a document cites (5 参考文献, References): its entries name works, not facts of the text
+# a LaTeX package manual made from its .dtx prints the package's source after the user guide, under a heading such
+# as 第 14 节 代码实现, 第 3 节 zhnumber 宏包代码实现 or Implementation, and an index of its macros (代码索引)
+_SOURCE = re.compile(r"代码实现$|^(?:\d{1,2}\s+)?Implementation$|^代码索引$", re.IGNORECASE)
 _BIBLIOGRAPHY = re.compile(r"(?:^|[\s.、])(?:参考文献|参考资料|参考书目|引用文献|references|bibliography)\s*$", re.IGNORECASE)
 
 
@@ -124,6 +127,16 @@ class Chunk:
         True
         """
         return any(_BIBLIOGRAPHY.search(h.strip()) for h in self.heading_path)
+
+    def in_source(self) -> bool:
+        """Under the heading of a package's source code (第 14 节 代码实现, Implementation, 代码索引): the code and the
+        developer's notes, which the user guide before them explains.
+
+        >>> Chunk("d#p40.1", "paragraph", None, "14.1 宏包选项", 40, "\\ctex_file_input:n", doc="d",
+        ...       heading_path=("第 14 节 代码实现", "14.1 宏包选项")).in_source()
+        True
+        """
+        return any(_SOURCE.search(h.strip()) for h in self.heading_path)
 
     def printed(self) -> str:
         """The text with its footnote markers back where the report printed them ("…2.76 亿美元，22")."""

@@ -142,6 +142,12 @@ class Index:
         return {"id": d["id"], "title": d["title"], "file": d["file"]}
 
     @cached_property
+    def source_rows(self) -> np.ndarray | None:
+        """A bool per chunk: under a package's source code (``Chunk.in_source``); None when no chunk is."""
+        rows = np.array([c.in_source() for c in self.chunks], dtype=bool)
+        return rows if rows.any() else None
+
+    @cached_property
     def normalised_texts(self) -> list[str]:
         """Each chunk's text, normalised (Simplified, half-width, lower case)."""
         return [normalise(c.text) for c in self.chunks]
