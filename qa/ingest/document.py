@@ -63,10 +63,10 @@ class TableRow:
     unit: str | None = None  # "千美元", "%", … when the table states one
 
 
-# a heading over the works a document cites (5 参考文献, References): its entries name works, not facts of the text
 # a LaTeX package manual made from its .dtx prints the package's source after the user guide, under a heading such
 # as 第 14 节 代码实现, 第 3 节 zhnumber 宏包代码实现 or Implementation, and an index of its macros (代码索引)
 _SOURCE = re.compile(r"代码实现$|^(?:\d{1,2}\s+)?Implementation$|^代码索引$", re.IGNORECASE)
+# a heading over the works a document cites (5 参考文献, References): its entries name works, not facts of the text
 _BIBLIOGRAPHY = re.compile(r"(?:^|[\s.、])(?:参考文献|参考资料|参考书目|引用文献|references|bibliography)\s*$", re.IGNORECASE)
 
 
