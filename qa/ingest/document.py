@@ -126,7 +126,7 @@ class Chunk:
         ...       heading_path=("第 5 节 参考文献", "5.4 其他")).in_bibliography()
         True
         """
-        return any(_BIBLIOGRAPHY.search(h.strip()) for h in self.heading_path)
+        return self._under(_BIBLIOGRAPHY)
 
     def in_source(self) -> bool:
         """Under the heading of a package's source code (第 14 节 代码实现, Implementation, 代码索引): the code and the
@@ -136,7 +136,11 @@ class Chunk:
         ...       heading_path=("第 14 节 代码实现", "14.1 宏包选项")).in_source()
         True
         """
-        return any(_SOURCE.search(h.strip()) for h in self.heading_path)
+        return self._under(_SOURCE)
+
+    def _under(self, heading: re.Pattern[str]) -> bool:
+        """Whether a heading above the chunk, at any level, matches ``heading``."""
+        return any(heading.search(h.strip()) for h in self.heading_path)
 
     def printed(self) -> str:
         """The text with its footnote markers back where the report printed them ("…2.76 亿美元，22")."""

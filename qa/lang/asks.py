@@ -730,7 +730,8 @@ def _given_latin(question: str) -> frozenset[str]:
 
 
 QUESTION_CHARS = set("多少什么哪几吗呢谁怎何是的了有在和与及或为对其这那个些么如否请问呀吧啊中")
-_NOUN_BEFORE = re.compile(r"([\u4e00-\u9fff]{2,6}?)(?:是|为|共|达到|约)多少")  # 总访问量是多少
+_THING_IS = r"([\u4e00-\u9fff]{2,6}?)(?:是|为|共|达到|约"  # the thing before 是多少, 为多少 …, open for more verbs
+_NOUN_BEFORE = re.compile(_THING_IS + r")多少")  # 总访问量是多少
 
 
 # the kind of number asked for (比例是多少), not the thing it is about
@@ -955,7 +956,7 @@ _AMOUNT_THING = re.compile(r"(?:费|租|金|款|额|资|预算|支出|收入|成
 # the thing before 多少, asked what it is or what was spent on it (差旅费是多少, 差旅费花了多少), or a fee after it, closing
 # the question (交多少会费): a word for money in general after 多少 (多少资金, 多少收入) is the kind of value asked, which
 # an answer need not repeat (产生了 3 000 万美元)
-_AMOUNT_BEFORE = re.compile(r"([\u4e00-\u9fff]{2,6}?)(?:是|为|共|达到|约|花了|花费了?|用了|用掉了?|耗费了?)多少")
+_AMOUNT_BEFORE = re.compile(_THING_IS + r"|花了|花费了?|用了|用掉了?|耗费了?)多少")
 _FEE = re.compile(r"(?<!经)费$")  # 会费, 差旅费, 印刷费; not 经费, 费用
 _AMOUNT_AFTER = re.compile(r"多少(?:美元|钱)?的?([\u4e00-\u9fff]{2,4}?)(?:[？?。！!]|$)")
 
